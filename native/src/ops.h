@@ -1,0 +1,107 @@
+// The kernel contract of motif's compute core: every compute kernel, forward beside backward,
+// as one table of function pointers per instruction set (ISA). The same kernel sources in
+// native/src/kernels/ are compiled once per ISA (avx512, avx2, generic) into their own namespace;
+// ops() returns the table chosen at load time from CPUID (or the MOTIF_ISA environment variable).
+// No N-API types here: kernels are plain C++ over raw float pointers.
+//
+// Conventions (as llm.c):
+//  - Row-major float32. Dimension letters: B batch, T time (sequence), C channels (d_model),
+//    NH heads, HS = C / NH head size, F feed-forward width, V vocabulary, L layers, N = B*T rows.
+//  - Linear weights are PyTorch nn.Linear layout W (OC, IC): y = x · Wᵀ + b.
+//  - Backward functions ACCUMULATE (+=) into every gradient they write (parameter and input
+//    gradients alike); callers zero gradients once per step. A null gradient pointer skips it.
+//  - Dropout masks are never stored: a counter-based hash of (seed, element index) regenerates
+//    them in backward, so forward and backward given the same seed see the same mask.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace motif {
+
+enum class Isa : int { generic = 0, avx2 = 1, avx512 = 2 };
+
+struct Ops {
+  const char* isa_name;
+
+  // C (M, N) = alpha · op(A) · op(B) + beta · C; op(A) is (M, K), op(B) is (K, N).
+  // lda/ldb/ldc are row strides of A, B, C as stored. Multithreaded over the pool.
+  void (*sgemm)(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
+                const float* B, int ldb, float beta, float* C, int ldc);
+
+  // y (N, OC) = x (N, IC) · Wᵀ + b;  W (OC, IC), b (OC) or null.
+  void (*linear_forward)(float* y, const float* x, const float* W, const float* b, int N, int IC, int OC);
+  // dx (N, IC) += dy · W;  dW (OC, IC) += dyᵀ · x;  db (OC) += Σ_rows dy.
+  void (*linear_backward)(float* dx, float* dW, float* db, const float* dy, const float* x, const float* W,
+                          int N, int IC, int OC);
+
+  // out (B, T, C) = wte[tokens[b, t]] + wpe[t];  wte (V, C), wpe (maxT, C).
+  void (*embedding_forward)(float* out, const int32_t* tokens, const float* wte, const float* wpe, int B, int T,
+                            int C);
+  void (*embedding_backward)(float* dwte, float* dwpe, const float* dout, const int32_t* tokens, int B, int T,
+                             int C);
+
+  // LayerNorm over C (eps 1e-5, biased variance, as PyTorch). mean, rstd (N) saved for backward.
+  void (*layernorm_forward)(float* out, float* mean, float* rstd, const float* x, const float* w, const float* b,
+                            int N, int C);
+  void (*layernorm_backward)(float* dx, float* dw, float* db, const float* dout, const float* x, const float* w,
+                             const float* mean, const float* rstd, int N, int C);
+
+  // Elementwise activations. GELU is the exact erf form (PyTorch's default F.gelu).
+  void (*relu_forward)(float* out, const float* x, size_t n);
+  void (*relu_backward)(float* dx, const float* dout, const float* x, size_t n);
+  void (*gelu_forward)(float* out, const float* x, size_t n);
+  void (*gelu_backward)(float* dx, const float* dout, const float* x, size_t n);
+
+  // Inverted dropout: keep with prob 1-p, scale kept by 1/(1-p). out may alias x (in place).
+  // Element i of this call uses mask bit hash(seed, i): a distinct seed per call site and step.
+  void (*dropout_forward)(float* out, const float* x, size_t n, float p, uint64_t seed);
+  void (*dropout_backward)(float* dx, const float* dout, size_t n, float p, uint64_t seed);
+
+  // Causal multi-head attention, block-wise (flash style): memory O(T), never O(T²).
+  // qkv (B, T, 3C): q | k | v, head h at columns h·HS .. (h+1)·HS of each. out (B, T, C) heads
+  // concatenated likewise. lse (B, NH, T) = log Σ_j exp(score) saved for backward. Scale 1/√HS.
+  // dropout_p applies to attention probabilities (as PyTorch MHA), mask from hash(seed, b, h, i, j).
+  void (*attention_forward)(float* out, float* lse, const float* qkv, int B, int T, int C, int NH,
+                            float dropout_p, uint64_t seed);
+  // dqkv (B, T, 3C) += gradient; needs out and lse of the forward.
+  void (*attention_backward)(float* dqkv, const float* dout, const float* qkv, const float* out, const float* lse,
+                             int B, int T, int C, int NH, float dropout_p, uint64_t seed);
+
+  // Fused softmax + cross-entropy over rows of logits (N, V), in place: on return `logits` holds
+  // d(loss)/d(logits) · grad_scale, where loss = Σ over rows with targets[r] != ignore_index of
+  // -log softmax(logits[r])[targets[r]]. Ignored rows get zero gradient. losses (N) receives each
+  // row's loss (0 when ignored) or is null. Returns the summed loss of this call.
+  double (*crossentropy_forward_backward)(float* logits, float* losses, const int32_t* targets, int N, int V,
+                                          int ignore_index, float grad_scale);
+  // Same loss without the gradient (evaluation); logits untouched.
+  double (*crossentropy_forward)(float* losses, const float* logits, const int32_t* targets, int N, int V,
+                                 int ignore_index);
+
+  // Masked mean over time: out (B, C) = Σ_t mask[b,t]·h[b,t] / Σ_t mask[b,t]  (0 if no valid t).
+  void (*meanpool_forward)(float* out, const float* h, const uint8_t* mask, int B, int T, int C);
+  void (*meanpool_backward)(float* dh, const float* dout, const uint8_t* mask, int B, int T, int C);
+
+  // Optimizer pieces. Σ g² (as double), Σ |w|, g += l1 · sign(w), x *= s.
+  double (*sum_squares)(const float* g, size_t n);
+  double (*sum_abs)(const float* w, size_t n);
+  void (*l1_grad)(float* g, const float* w, size_t n, float l1);
+  void (*scale)(float* x, size_t n, float s);
+  // AdamW step t (1-based), PyTorch semantics: w -= lr·wd·w; m,v moments; w -= lr·m̂/(√v̂ + eps).
+  void (*adamw_update)(float* w, const float* g, float* m, float* v, size_t n, float lr, float beta1, float beta2,
+                       float eps, float weight_decay, int t);
+
+  // Peak-FLOPs probe: a register-only FMA loop of `iters` iterations on this thread.
+  // Returns the number of floating-point operations performed (2 per lane per FMA).
+  double (*fma_peak_loop)(int64_t iters);
+};
+
+/** The active table: best ISA this CPU supports, unless MOTIF_ISA=generic|avx2|avx512 says otherwise. */
+const Ops& ops();
+/** The table for `isa`, or nullptr when it was not compiled in or the CPU lacks it. */
+const Ops* ops_for(Isa isa);
+/** Makes `isa` the active table; false (and no change) when unavailable. */
+bool set_isa(Isa isa);
+/** Best ISA the running CPU (and OS) supports among those compiled in. */
+Isa best_isa();
+
+}  // namespace motif
