@@ -18,4 +18,6 @@ export interface BaseTokenizer {
   encode(notes: Notes): Int32Array;
   /** Ids → notes (sorted by start, then pitch). Unknown or special ids are skipped. */
   decode(ids: ArrayLike<number>): Notes;
+  /** How many of these notes encode() leaves out (pitch outside the scheme's range; see each scheme). */
+  skippedNotes(notes: Notes): number;
 }
