@@ -24,6 +24,7 @@ export interface Performance {
   readonly duration: number; // seconds, end of the last event
   readonly format: 0 | 1 | 2;
   readonly division: number; // ticks per quarter note, or -(SMPTE ticks per second) when SMPTE
+  readonly warnings?: readonly string[]; // recoverable oddities met while reading, each naming the file
 }
 
 /** Allocates `n` notes, zeroed. */
