@@ -3,6 +3,10 @@
 # namespace (MOTIF_ISA), so one binary carries AVX-512, AVX2/FMA and portable paths and picks one
 # at run time from CPUID. Non-x86 machines build only the portable path.
 # Sources are listed by globbing so that adding a kernel file needs no edit here.
+# kernels_generic is linked first, so where ISA builds emit the same inline/template code the
+# portable copy is the one kept. The avx512 build does not enable AVX512_BF16 (not every AVX-512
+# CPU has it): a bf16 kernel marks itself __attribute__((target("avx512bf16"))) and checks
+# cpu_features().avx512_bf16 at run time.
 {
   "variables": {
     "kernel_sources": ["<!@(node -p \"require('fs').readdirSync('native/src/kernels').filter(f => f.endsWith('.cc')).map(f => 'native/src/kernels/' + f).join(' ')\")"],
@@ -53,7 +57,7 @@
           "type": "static_library",
           "sources": ["<@(kernel_sources)"],
           "defines": ["MOTIF_ISA=avx512"],
-          "cflags_cc": ["<@(common_flags)", "-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512bf16", "-mprefer-vector-width=512"]
+          "cflags_cc": ["<@(common_flags)", "-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mprefer-vector-width=512"]
         }
       ]
     }]

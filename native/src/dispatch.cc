@@ -1,7 +1,15 @@
 // Chooses the kernel table at run time: the widest ISA that was compiled in and that both the CPU
-// and the OS (saved vector state) support; MOTIF_ISA=generic|avx2|avx512 overrides for testing.
+// (CPUID) and the OS (XGETBV: the kernel saves ymm/zmm state on context switches) support;
+// MOTIF_ISA=generic|avx2|avx512 overrides for testing. Non-x86 builds carry only the generic table.
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "ops.h"
 
@@ -13,20 +21,35 @@ extern const Ops ops_avx2;
 extern const Ops ops_avx512;
 #endif
 
-static bool cpu_has(Isa isa) {
-  if (isa == Isa::generic) return true;
-#ifdef MOTIF_HAVE_X86_KERNELS
-  __builtin_cpu_init();
-  if (isa == Isa::avx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (isa == Isa::avx512)
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+namespace {
+
+CpuFeatures detect() {
+  CpuFeatures f;
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return f;
+  bool fma = ecx & (1u << 12), osxsave = ecx & (1u << 27), avx = ecx & (1u << 28), f16c = ecx & (1u << 29);
+  if (!osxsave || !avx) return f;
+  unsigned xcr0_lo, xcr0_hi;
+  __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+  bool os_ymm = (xcr0_lo & 0x6) == 0x6;     // SSE and AVX state
+  bool os_zmm = (xcr0_lo & 0xe6) == 0xe6;  // plus opmask, upper ZMM0-15, ZMM16-31
+  if (!os_ymm || __get_cpuid_max(0, nullptr) < 7) return f;
+  __cpuid_count(7, 0, eax, ebx, ecx, edx);
+  bool avx2 = ebx & (1u << 5), avx512f = ebx & (1u << 16), avx512dq = ebx & (1u << 17),
+       avx512bw = ebx & (1u << 30), avx512vl = ebx & (1u << 31);
+  unsigned max_sub = eax;
+  f.avx2 = avx2 && fma && f16c;
+  f.avx512 = f.avx2 && os_zmm && avx512f && avx512dq && avx512bw && avx512vl;
+  if (f.avx512 && max_sub >= 1) {
+    __cpuid_count(7, 1, eax, ebx, ecx, edx);
+    f.avx512_bf16 = eax & (1u << 5);
+  }
 #endif
-  return false;
+  return f;
 }
 
-const Ops* ops_for(Isa isa) {
-  if (!cpu_has(isa)) return nullptr;
+const Ops* compiled(Isa isa) {
   switch (isa) {
     case Isa::generic: return &ops_generic;
 #ifdef MOTIF_HAVE_X86_KERNELS
@@ -37,29 +60,62 @@ const Ops* ops_for(Isa isa) {
   }
 }
 
+const Ops* initial() {
+  const char* env = std::getenv("MOTIF_ISA");
+  if (env && *env) {
+    Isa want;
+    if (parse_isa(env, &want)) {
+      if (const Ops* o = ops_for(want)) return o;
+    }
+    // An override that cannot be honoured is worth a warning, not a crash: the default still works.
+    std::fprintf(stderr, "motif: MOTIF_ISA=%s is unknown or not supported here; using %s\n", env,
+                 ops_for(best_isa())->isa_name);
+  }
+  return ops_for(best_isa());
+}
+
+}  // namespace
+
+const CpuFeatures& cpu_features() {
+  static const CpuFeatures f = detect();
+  return f;
+}
+
+bool parse_isa(const char* name, Isa* out) {
+  for (Isa isa : {Isa::generic, Isa::avx2, Isa::avx512})
+    if (!std::strcmp(name, isa_name(isa))) return *out = isa, true;
+  return false;
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: return "avx512";
+    case Isa::avx2: return "avx2";
+    default: return "generic";
+  }
+}
+
+const Ops* ops_for(Isa isa) {
+  const CpuFeatures& f = cpu_features();
+  bool supported = isa == Isa::generic || (isa == Isa::avx2 && f.avx2) || (isa == Isa::avx512 && f.avx512);
+  return supported ? compiled(isa) : nullptr;
+}
+
 Isa best_isa() {
   if (ops_for(Isa::avx512)) return Isa::avx512;
   if (ops_for(Isa::avx2)) return Isa::avx2;
   return Isa::generic;
 }
 
-static const Ops* initial() {
-  const char* env = std::getenv("MOTIF_ISA");
-  if (env && *env) {
-    Isa want = !std::strcmp(env, "avx512") ? Isa::avx512 : !std::strcmp(env, "avx2") ? Isa::avx2 : Isa::generic;
-    if (const Ops* o = ops_for(want)) return o;
-  }
-  return ops_for(best_isa());
-}
+// Atomic because pool threads read it while JavaScript may call setIsa between kernels.
+static std::atomic<const Ops*> active{initial()};
 
-static const Ops* active = initial();
-
-const Ops& ops() { return *active; }
+const Ops& ops() { return *active.load(std::memory_order_relaxed); }
 
 bool set_isa(Isa isa) {
   const Ops* o = ops_for(isa);
   if (!o) return false;
-  active = o;
+  active.store(o, std::memory_order_relaxed);
   return true;
 }
 

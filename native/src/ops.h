@@ -95,6 +95,18 @@ struct Ops {
   double (*fma_peak_loop)(int64_t iters);
 };
 
+/** What the running CPU and OS support (CPUID + XGETBV), detected once. */
+struct CpuFeatures {
+  bool avx2 = false;         // AVX2 + FMA + F16C, ymm state saved by the OS
+  bool avx512 = false;       // AVX-512 F/DQ/BW/VL, zmm and opmask state saved by the OS
+  bool avx512_bf16 = false;  // AVX512_BF16 (for a bf16 path; the avx512 table does not require it)
+};
+const CpuFeatures& cpu_features();
+/** "generic" | "avx2" | "avx512". */
+const char* isa_name(Isa isa);
+/** Parses an ISA name; false when unknown. */
+bool parse_isa(const char* name, Isa* out);
+
 /** The active table: best ISA this CPU supports, unless MOTIF_ISA=generic|avx2|avx512 says otherwise. */
 const Ops& ops();
 /** The table for `isa`, or nullptr when it was not compiled in or the CPU lacks it. */

@@ -1,0 +1,185 @@
+// motif's transformer in the style of llm.c: one struct of parameter tensors, one of activations,
+// forward and backward composed from the kernels of ops.h, the AdamW step with clipping and L1.
+// It is not a general autograd: the composition below is the whole model. No N-API types here.
+//
+// ── Memory layout (read this first) ──────────────────────────────────────────────────────────
+// Dimension letters as in ops.h: B batch, T time, N = B·T rows, C d_model, NH heads, F FFN width,
+// V vocabulary, L layers, maxT positions. Row-major float32, nn.Linear weights (OC, IC).
+//
+// Parameters: ONE aligned allocation holds four copies of the same layout, one after another:
+//   [ params | grads | AdamW m | AdamW v ], each `n_padded` floats. Inside a copy, the tensors of
+//   `Params` follow in declaration order, each starting on a 64-byte boundary (gaps stay zero, so
+//   whole-block reductions and updates are exact). Per-layer tensors are stacked contiguously over
+//   L, so layer l of `in_w` is in_w + l·3C·C. `tensors()` lists every (name, shape, offset) with the names of
+//   python/motif_model.py's state_dict (tok.weight, encoder.layers.{l}.self_attn.in_proj_weight, ...).
+//   Tied head: head_w aliases wte (no storage); its gradient accumulates into wte's.
+//
+// Activations: ONE allocation per row count N (grown when a larger N arrives, reused otherwise).
+//   Evaluation (loss, embeddings, logits) keeps nothing for backward, so every layer reuses slot 0
+//   and a model that has only evaluated allocates one layer slot instead of L.
+//   Saved for backward (per layer, stacked over L):
+//     ln1, ln2 (L, N, C) + means/rstds (L, N)   outputs of norm1 / norm2
+//     qkv (L, N, 3C), atty (L, N, C), lse (L, B, NH, T)   attention input projection, output, log-sum-exp
+//     res1, res2 (L, N, C)   the two residual sums of the block (before the norm in post-LN)
+//     fch (L, N, F)          linear1 output before the activation (the activation and its dropout are
+//                            recomputed in backward rather than stored: saves L·N·F floats)
+//   encoded (N, C) embeddings after dropout; lnf (N, C) + stats: final LayerNorm (pre-LN only).
+//   Scratch reused by every layer: proj (N, C), act (N, F), dact (N, F), dqkv (N, 3C), six (N, C)
+//   gradient buffers, targets (N), and the head's chunk buffers: the head and cross-entropy run over
+//   chunks of the rows that have a target (gathered into head_in (chunk, C)), so (N, V) logits never
+//   exist at once and padding costs no head FLOPs.
+//
+// Block, as PyTorch nn.TransformerEncoderLayer (causal mask, batch_first):
+//   post-LN: res1 = x + drop(attn(x));        ln1 = norm1(res1); res2 = ln1 + drop(ffn(ln1)); out = norm2(res2)
+//   pre-LN:  ln1 = norm1(x); res1 = x + drop(attn(ln1)); ln2 = norm2(res1); res2 = res1 + drop(ffn(ln2)); out = res2
+//   attn(a) = out_proj(MHA(in_proj(a))) with dropout on attention probabilities;
+//   ffn(a) = linear2(drop(act(linear1(a)))). Pre-LN adds a final LayerNorm before the head.
+// Loss: position t predicts token t+1; targets equal to pad_id are ignored; mean over the rest.
+// Padding goes at the END of a sequence: attention has no padding mask, and causality is what keeps
+// real positions from seeing pad positions. Dropout masks come from hash(seed, step, layer, site),
+// so a step is reproducible and a resumed run draws the masks it would have drawn.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace motif {
+
+struct ModelConfig {
+  int V = 0, maxT = 0, C = 0, L = 0, NH = 0, F = 0;
+  float dropout = 0.f;
+  bool pre_ln = false;     // false: post-LN (PyTorch's default layer); true: pre-LN with a final LayerNorm
+  bool gelu = false;       // activation: exact GELU, else ReLU
+  bool tied_head = false;  // head weight is the token embedding
+  bool head_bias = true;
+  int pad_id = -1;         // targets equal to pad_id are ignored by the loss (-1: none)
+};
+
+/** Error for invalid configurations or arguments (the binding turns it into a JS error). */
+struct ModelError : std::exception {
+  std::string msg;
+  explicit ModelError(std::string m) : msg(std::move(m)) {}
+  const char* what() const noexcept override { return msg.c_str(); }
+};
+
+/** Every parameter tensor; the same struct points into params, grads, m and v. */
+struct Params {
+  float* wte;    // (V, C)       tok.weight
+  float* wpe;    // (maxT, C)    pos.weight
+  float* in_w;   // (L, 3C, C)   encoder.layers.{l}.self_attn.in_proj_weight
+  float* in_b;   // (L, 3C)      .self_attn.in_proj_bias
+  float* out_w;  // (L, C, C)    .self_attn.out_proj.weight
+  float* out_b;  // (L, C)       .self_attn.out_proj.bias
+  float* fc1_w;  // (L, F, C)    .linear1.weight
+  float* fc1_b;  // (L, F)       .linear1.bias
+  float* fc2_w;  // (L, C, F)    .linear2.weight
+  float* fc2_b;  // (L, C)       .linear2.bias
+  float* ln1_w;  // (L, C)       .norm1.weight
+  float* ln1_b;  // (L, C)       .norm1.bias
+  float* ln2_w;  // (L, C)       .norm2.weight
+  float* ln2_b;  // (L, C)       .norm2.bias
+  float* lnf_w;  // (C)          norm.weight   (pre-LN only, else null)
+  float* lnf_b;  // (C)          norm.bias     (pre-LN only, else null)
+  float* head_w; // (V, C)       head.weight   (= wte when tied)
+  float* head_b; // (V)          head.bias     (head_bias only, else null)
+};
+
+/** Saved activations and scratch for N = B·T rows (see the layout comment above). */
+struct Activations {
+  float *encoded;                                  // (N, C)
+  float *ln1, *ln1_mean, *ln1_rstd;                // (L, N, C), (L, N), (L, N)
+  float *qkv, *atty, *lse;                         // (L, N, 3C), (L, N, C), (L, B, NH, T)
+  float *res1;                                     // (L, N, C)
+  float *ln2, *ln2_mean, *ln2_rstd;                // (L, N, C), (L, N), (L, N)
+  float *fch, *res2;                               // (L, N, F), (L, N, C)
+  float *lnf, *lnf_mean, *lnf_rstd;                // (N, C), (N), (N)   pre-LN only
+  float *proj, *act, *dact, *dqkv;                 // scratch (N, C), (N, F), (N, F), (N, 3C)
+  float* dbuf[6];                                  // scratch gradients (N, C) each
+  float *logits, *head_in, *dhead_in;              // (chunk, V), (chunk, C), (chunk, C)
+  int32_t *targets, *rows, *chunk_targets;         // (N), (N), (chunk)
+};
+
+/** One named tensor of the parameter layout. */
+struct TensorInfo {
+  std::string name;
+  std::vector<int64_t> shape;
+  size_t offset;  // in floats from the start of a layout copy
+  size_t size;
+};
+
+/** Optimizer hyper-parameters of a step (PyTorch AdamW + clip_grad_norm_ semantics). */
+struct OptimConfig {
+  float beta1 = 0.9f, beta2 = 0.95f, eps = 1e-8f, weight_decay = 0.f;
+  float clip = 1.f;  // global grad-norm clip; ≤ 0 disables
+  float l1 = 0.f;    // λ of the penalty λ·Σ|w| over all parameters, added before clipping
+};
+
+/** Result of an optimizer step. */
+struct StepResult {
+  double grad_norm;   // before clipping, including the L1 gradient
+  double l1_penalty;  // λ·Σ|w| before the update
+};
+
+class Model {
+ public:
+  /** Allocates and initialises like the PyTorch module (see init in model.cc); throws ModelError on a bad config. */
+  Model(const ModelConfig& cfg, uint64_t seed);
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const ModelConfig& config() const { return cfg_; }
+  const std::vector<TensorInfo>& tensors() const { return tensors_; }
+  /** Floats per layout copy (padded); the block holds 4 copies. */
+  size_t padded_size() const { return n_padded_; }
+  /** Real parameter count (no padding, tied head counted once). */
+  size_t num_parameters() const;
+  float* block() { return block_; }
+  float* params() { return block_; }
+  float* grads() { return block_ + n_padded_; }
+  float* moment1() { return block_ + 2 * n_padded_; }
+  float* moment2() { return block_ + 3 * n_padded_; }
+  int step() const { return step_; }
+  void set_step(int s) { step_ = s; }
+  uint64_t seed() const { return seed_; }
+
+  /** Zeroes grads, runs forward + loss + backward; returns the mean next-token loss (grads of that mean).
+   *  Dropout (when the config has it) uses masks derived from (seed, step). */
+  double forward_backward(const int32_t* tokens, int B, int T);
+  /** L1 gradient, global-norm clipping and one AdamW step on the current grads; advances step. */
+  StepResult optimizer_step(float lr, const OptimConfig& opt);
+  /** Mean next-token loss without dropout or gradients; also returns the target count in *count. */
+  double eval_loss(const int32_t* tokens, int B, int T, int64_t* count = nullptr);
+  /** out (B, C): mean over positions with mask != 0 of the last hidden state (no dropout). */
+  void embed(float* out, const int32_t* tokens, const uint8_t* mask, int B, int T);
+  /** out (R, V): logits at flat rows b·T + t (no dropout). */
+  void logits(float* out, const int32_t* tokens, int B, int T, const int32_t* rows, int R);
+  /** sqrt(Σ g²) of the current grads. */
+  double grad_norm();
+  void zero_grad();
+
+ private:
+  ModelConfig cfg_;
+  uint64_t seed_;
+  int step_ = 0;
+  std::vector<TensorInfo> tensors_;
+  size_t n_padded_ = 0;
+  float* block_ = nullptr;
+  Params p_{}, g_{};
+  Activations a_{};
+  float* act_block_ = nullptr;
+  int64_t act_rows_ = 0;  // N the activations were allocated for
+  int act_layers_ = 0;    // layer slots allocated: L for training, 1 when only evaluation ran so far
+  int B_ = 0, T_ = 0;
+
+  void layout(Params& p, float* base) const;
+  void init_params();
+  void ensure_activations(int B, int T, int layers);
+  void check_tokens(const int32_t* tokens, int B, int T) const;
+  const float* forward(const int32_t* tokens, int B, int T, bool for_backward, uint64_t step_seed);
+  double head_loss(const float* h, float* dh, int64_t* count);
+  void backward(const int32_t* tokens, float* dh, uint64_t step_seed);
+};
+
+}  // namespace motif
