@@ -1,0 +1,66 @@
+// Metrics against small configurations worked out by hand (the arithmetic is in the comments).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { accuracy, cosine, knnPredict, macroF1, majorityAccuracy, retrieval } from '../../src/analysis/metrics.js';
+import { expectClose } from '../helpers/close.js';
+
+// Unit vectors, so cosine = dot product: a1·a2 = 0.8, a1·b1 = 0.6, a2·b1 = 0.96, a2·b2 = 0.6, b1·b2 = 0.8, a1·b2 = 0.
+const items = {
+  vectors: [[1, 0], [0.8, 0.6], [0.6, 0.8], [0, 1], [-1, 0]],
+  ids: ['a1', 'a2', 'b1', 'b2', 'c1'],
+  groups: ['A', 'A', 'B', 'B', 'C'],
+};
+
+test('retrieval: MRR and recall@k of a hand-worked configuration', () => {
+  // a1: best same-group 0.8 (a2), no other-group item ≥ 0.8 → rank 1.
+  // a2: best same 0.8 (a1), b1 scores 0.96 → rank 2.   b1: best same 0.8 (b2), a2 scores 0.96 → rank 2.
+  // b2: best same 0.8 (b1), others 0.6, 0, 0 → rank 1.  c1: no other item of group C → skipped.
+  const r = retrieval(items, items, [1, 2, 5]);
+  assert.equal(r.queries, 4);
+  assert.equal(r.skipped, 1);
+  expectClose(r.mrr, (1 + 1 / 2 + 1 / 2 + 1) / 4, { label: 'MRR' });
+  expectClose([r.recallAt[1], r.recallAt[2], r.recallAt[5]], [2 / 4, 4 / 4, 4 / 4], { label: 'recall@1,2,5' });
+});
+
+test('retrieval: a query never finds itself, and scaling a vector changes nothing (cosine)', () => {
+  // Queries are excerpts with the ids of gallery items: a1's excerpt equals a1 exactly, yet a1 is excluded,
+  // so the excerpt must rank a2 (0.8) against b1 (0.6) → rank 1; a2's excerpt ranks a1 (0.8) below b1 (0.96) → rank 2.
+  const queries = { vectors: [[5, 0], [0.8, 0.6]], ids: ['a1', 'a2'], groups: ['A', 'A'] };
+  const r = retrieval(queries, items, [1]);
+  expectClose(r.mrr, (1 + 1 / 2) / 2, { label: 'excerpt MRR' });
+  expectClose(r.recallAt[1], 1 / 2, { label: 'excerpt recall@1' });
+});
+
+test('retrieval: ties count against the query, so a collapsed embedding scores badly', () => {
+  // All equal: each query's best same-group item ties with both other-group items → rank 3.
+  const collapsed = { vectors: [[1, 1], [1, 1], [1, 1], [1, 1]], ids: ['a1', 'a2', 'b1', 'b2'], groups: ['A', 'A', 'B', 'B'] };
+  const r = retrieval(collapsed, collapsed, [1]);
+  expectClose(r.mrr, 1 / 3, { label: 'MRR' });
+  assert.equal(r.recallAt[1], 0);
+});
+
+test('knnPredict: neighbours never come from the query’s own group; votes and tie-break by summed similarity', () => {
+  const v = [[1, 0], [0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0, 1], [0.1, 0.9]];
+  const groups = ['p1', 'p1', 'p2', 'p3', 'p4', 'p5'];
+  const labels = ['X', 'X', 'Y', 'X', 'Y', 'X'];
+  // Item 0 (p1) may not see item 1: cosines 2: 0.8/√0.68 = 0.970, 3: 0.7/√0.58 = 0.919, 5: 0.1/√0.82 = 0.110, 4: 0.
+  assert.equal(knnPredict({ vectors: v, groups }, labels, 1)[0], 'Y'); // nearest: item 2
+  assert.equal(knnPredict({ vectors: v, groups }, labels, 3)[0], 'X'); // Y, X, X
+  assert.equal(knnPredict({ vectors: v, groups }, labels, 2)[0], 'Y'); // Y, X tie 1–1: Y's similarity 0.970 > X's 0.919
+  // Item 1's true nearest is item 0 (label X), same piece: it must answer item 2's Y (cosine 0.991).
+  assert.equal(knnPredict({ vectors: v, groups }, labels, 1)[1], 'Y');
+  expectClose(cosine(v[1], v[2]), 0.74 / Math.sqrt(0.82 * 0.68), { label: 'cosine' });
+});
+
+test('accuracy, macro-F1 and majority rate by hand', () => {
+  const truth = ['a', 'a', 'b', 'b', 'c'];
+  const pred = ['a', 'b', 'b', 'b', 'a'];
+  expectClose(accuracy(pred, truth), 3 / 5, { label: 'accuracy' });
+  // a: tp 1, fp 1, fn 1 → 2/4. b: tp 2, fp 1, fn 0 → 4/5. c: tp 0 → 0.
+  expectClose(macroF1(pred, truth), (0.5 + 0.8 + 0) / 3, { label: 'macro-F1' });
+  // a and b tie at 2: the first in sorted order (a) is the majority answer → 2/5.
+  expectClose(majorityAccuracy(truth), 2 / 5, { label: 'majority' });
+  // Majority of a training set (c) applied to another set.
+  expectClose(majorityAccuracy(truth, ['c', 'c', 'a']), 1 / 5, { label: 'majority from train' });
+  assert.throws(() => accuracy(['a'], truth), /1 predictions for 5 labels/);
+});
