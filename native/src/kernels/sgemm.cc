@@ -242,7 +242,7 @@ void edge_tile(int kc, const float* Ap, const float* Bp, float* C, int ldc, floa
 void gemm_block(const Gemm& g, int m0, int m1, int n0, int n1) {
   static thread_local Panels panels;
   int ksteps = (g.K + KC - 1) / KC;
-  int kc_even = (g.K + ksteps - 1) / ksteps;  // equal slices: K = 384 runs as 2 × 192, not 256 + 128
+  int kc_even = (g.K + ksteps - 1) / ksteps;  // equal slices: K = 1000 runs as 2 × 500, not 768 + 232
   for (int jc = n0; jc < n1; jc += NC) {
     int nc = std::min(NC, n1 - jc);
     for (int pc = 0; pc < g.K; pc += kc_even) {
