@@ -1,0 +1,154 @@
+// The user-facing tokenizer: a base scheme (notes ↔ base ids) with a BPE on top (base ids ↔ model ids),
+// saved as one Hugging Face-compatible tokenizer.json that also records the scheme and its parameters.
+// Special tokens hold ids 0..3: <PAD> (0), <CLS> (1, used as bos, the reference's name), <EOS> (2), <MASK> (3).
+// Not a dataset: encode() adds no bos/eos; framing belongs to the data pipeline.
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Notes } from '../midi/notes.js';
+import type { BaseTokenizer, SchemeName } from './scheme.js';
+import { createScheme } from './schemes.js';
+import { BpeCodec, type BpeModel } from './bpe.js';
+import { trainBpe, type BpeTrainStats } from './bpe-train.js';
+import { fromTokenizerJson, toTokenizerJson, type TokenizerJson } from './tokenizer-json.js';
+
+/** motif's special tokens, in id order. */
+export const SPECIAL_TOKENS = ['<PAD>', '<CLS>', '<EOS>', '<MASK>'] as const;
+/** The reference's BPE token length limit (Hugging Face `max_token_length`). */
+export const DEFAULT_MAX_TOKEN_LENGTH = 128;
+
+/** Options of MidiTokenizer.train. */
+export interface MidiTokenizerTrainOptions {
+  /** Target vocabulary size, specials included (30,000 in the reference setup). */
+  vocabSize: number;
+  maxTokenLength?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** Receives corpus statistics once the chunks are counted. */
+  onStats?: (stats: BpeTrainStats) => void;
+}
+
+/** Base ids that every trained tokenizer can encode: all but the scheme's own `<...>` specials and placeholders. */
+function musicalIds(base: BaseTokenizer): number[] {
+  const ids: number[] = [];
+  base.vocab.forEach((name, id) => {
+    if (!(name.startsWith('<') && name.endsWith('>'))) ids.push(id);
+  });
+  return ids;
+}
+
+/** Notes ↔ model ids through a base scheme and a BPE. */
+export class MidiTokenizer {
+  /** The base scheme. */
+  readonly base: BaseTokenizer;
+  /** The BPE codec over the base ids. */
+  readonly bpe: BpeCodec;
+  private readonly maxTokenLength: number | null;
+  /** Id of <PAD>. */
+  readonly padId = 0;
+  /** Id of <CLS>, the beginning-of-sequence token. */
+  readonly bosId = 1;
+  /** Id of <EOS>. */
+  readonly eosId = 2;
+  /** Id of <MASK>. */
+  readonly maskId = 3;
+
+  constructor(base: BaseTokenizer, model: BpeModel, maxTokenLength: number | null = DEFAULT_MAX_TOKEN_LENGTH) {
+    if (model.baseVocabSize !== base.vocab.length) {
+      throw new Error(`BPE was trained over ${model.baseVocabSize} base ids but scheme '${base.name}' has ${base.vocab.length}`);
+    }
+    SPECIAL_TOKENS.forEach((s, id) => {
+      if (model.tokens[id] !== s || model.specialCount !== SPECIAL_TOKENS.length) throw new Error(`BPE special tokens must be ${SPECIAL_TOKENS.join(', ')} at ids 0..3`);
+    });
+    this.base = base;
+    this.bpe = new BpeCodec(model);
+    this.maxTokenLength = maxTokenLength;
+  }
+
+  /** Trains the BPE on a corpus of performances (sustain already applied). */
+  static train(base: BaseTokenizer, corpus: Iterable<Notes>, options: MidiTokenizerTrainOptions): MidiTokenizer {
+    const pieces: Int32Array[] = [];
+    for (const notes of corpus) pieces.push(base.encode(notes));
+    return MidiTokenizer.trainOnIds(base, pieces, options);
+  }
+
+  /** Trains the BPE on pieces already encoded by `base`. */
+  static trainOnIds(base: BaseTokenizer, pieces: readonly Int32Array[], options: MidiTokenizerTrainOptions): MidiTokenizer {
+    const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+    const model = trainBpe(
+      pieces,
+      {
+        vocabSize: options.vocabSize,
+        baseVocabSize: base.vocab.length,
+        specialTokens: SPECIAL_TOKENS,
+        initialAlphabet: musicalIds(base),
+        maxTokenLength,
+        onProgress: options.onProgress,
+      },
+      options.onStats,
+    );
+    return new MidiTokenizer(base, model, Number.isFinite(maxTokenLength) ? maxTokenLength : null);
+  }
+
+  /** Number of model ids, specials included. */
+  get vocabSize(): number {
+    return this.bpe.vocabSize;
+  }
+
+  /** Notes → model ids (no bos/eos). */
+  encode(notes: Notes): Int32Array {
+    return this.bpe.encode(this.base.encode(notes));
+  }
+
+  /** Model ids → notes; special ids are skipped. */
+  decode(ids: ArrayLike<number>): Notes {
+    return this.base.decode(this.bpe.decode(ids));
+  }
+
+  /** Base token names of a model id, for display (a special token is its own name). */
+  tokenNames(id: number): string[] {
+    if (id < this.bpe.model.specialCount) return [this.bpe.model.tokens[id]];
+    return Array.from(this.bpe.decode([id]), (b) => this.base.vocab[b]);
+  }
+
+  /** The Hugging Face tokenizer.json object, with the scheme and its parameters in model.motif. */
+  toJSON(): TokenizerJson {
+    return toTokenizerJson(this.bpe.model, { scheme: this.base.name, params: { ...this.base.params }, maxTokenLength: this.maxTokenLength });
+  }
+
+  /** Rebuilds a tokenizer from a tokenizer.json object; `source` names it in errors. */
+  static fromJSON(json: unknown, source = 'tokenizer.json'): MidiTokenizer {
+    const { model, meta } = fromTokenizerJson(json, source);
+    let base: BaseTokenizer;
+    try {
+      base = createScheme(meta.scheme as SchemeName, meta.params);
+    } catch (e) {
+      throw new Error(`${source}: cannot rebuild base scheme '${meta.scheme}': ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      return new MidiTokenizer(base, model, meta.maxTokenLength);
+    } catch (e) {
+      throw new Error(`${source}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** Writes tokenizer.json to `path`. */
+  save(path: string): void {
+    writeFileSync(path, JSON.stringify(this.toJSON()) + '\n');
+  }
+
+  /** Reads a tokenizer.json written by save(); errors name the file. */
+  static load(path: string): MidiTokenizer {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new Error(`${path}: cannot read tokenizer file${code === 'ENOENT' ? ' (no such file)' : `: ${(e as Error).message}`}`, { cause: e });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${path}: not valid JSON: ${(e as Error).message}`, { cause: e });
+    }
+    return MidiTokenizer.fromJSON(json, path);
+  }
+}
