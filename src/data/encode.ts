@@ -1,0 +1,100 @@
+// One file → ids (read MIDI, apply the pedal, tokenize), and the same over a whole list of files on every core.
+// Results come back in input order whatever the order workers finish in, so shard layouts are reproducible.
+// A file that fails is a result carrying its error message, never an exception that stops the list.
+import { readFileSync, statSync } from 'node:fs';
+import { MidiError } from '../midi/errors.js';
+import { MAX_MIDI_BYTES, readMidi } from '../midi/read.js';
+import { applySustain, type SustainRule } from '../midi/sustain.js';
+import type { SchemeName } from '../tokenizer/scheme.js';
+import { createScheme } from '../tokenizer/schemes.js';
+import type { DatasetItem } from './dataset.js';
+import { WorkerPool, defaultWorkers, workerScript } from './pool.js';
+import { parseTokenizer } from './tokenizer-file.js';
+
+/** How files become ids: BPE ids of a tokenizer.json, or base ids of a scheme. Plain data, so it can be sent to workers. */
+export interface EncoderSpec {
+  /** Text of a tokenizer.json; when set, ids are its BPE ids and `scheme`/`params` are ignored. */
+  readonly tokenizerJson?: string;
+  readonly scheme?: SchemeName;
+  readonly params?: Readonly<Record<string, number | string | boolean>>;
+  /** Pedal rule, or `none` to keep notes as played. */
+  readonly sustain: SustainRule | 'none';
+}
+
+/** What one file gave: its ids and note count, or why it could not be read. */
+export type EncodedItem =
+  | { readonly item: DatasetItem; readonly ok: true; readonly ids: Int32Array; readonly notes: number }
+  | { readonly item: DatasetItem; readonly ok: false; readonly error: string };
+
+/** A function encoding one file (`name` is how errors name it). Build once per thread: tokenizers are costly to build. */
+export function makeFileEncoder(spec: EncoderSpec): (path: string, name: string) => { ids: Int32Array; notes: number } {
+  const encoder = spec.tokenizerJson !== undefined ? parseTokenizer(spec.tokenizerJson, 'tokenizer.json') : createScheme(spec.scheme ?? 'exptime', spec.params ?? {});
+  return (path, name) => {
+    const perf = readMidi(readFileBytes(path, name), name);
+    const notes = spec.sustain === 'none' ? perf.notes : applySustain(perf, { rule: spec.sustain });
+    return { ids: encoder.encode(notes), notes: notes.length };
+  };
+}
+
+/** A file's bytes; a huge file is refused before it is read into memory (the reader would only refuse it after). */
+function readFileBytes(path: string, name: string): Uint8Array {
+  let size: number;
+  try {
+    size = statSync(path).size;
+    if (size <= MAX_MIDI_BYTES) return readFileSync(path);
+  } catch (err) {
+    throw new Error(`${name}: cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+  }
+  throw new MidiError(name, `file too large (${size} bytes; the limit is ${MAX_MIDI_BYTES / 2 ** 20} MiB)`);
+}
+
+/** Options of {@link encodeItems}. */
+export interface EncodeOptions {
+  /** Worker threads; 0 runs in this thread. Default: one per core, or 0 for fewer than 4 files (startup would dominate). */
+  readonly workers?: number;
+  /** Called after each file, in input order. */
+  readonly onItem?: (done: number, result: EncodedItem) => void;
+}
+
+/** Encodes every item, yielding results in input order. */
+export async function* encodeItems(items: readonly DatasetItem[], spec: EncoderSpec, options: EncodeOptions = {}): AsyncGenerator<EncodedItem> {
+  const workers = Math.min(options.workers ?? (items.length < 4 ? 0 : defaultWorkers()), items.length);
+  let done = 0;
+  const emit = (r: EncodedItem): EncodedItem => {
+    options.onItem?.(++done, r);
+    return r;
+  };
+  if (workers === 0) {
+    const encode = makeFileEncoder(spec);
+    for (const item of items) {
+      try {
+        yield emit({ item, ok: true, ...encode(item.path, item.id) });
+      } catch (err) {
+        yield emit({ item, ok: false, error: errorText(item, err) });
+      }
+    }
+    return;
+  }
+  const pool = new WorkerPool<{ path: string; name: string }, { ids: Int32Array; notes: number }>(workerScript(import.meta.url, 'encode-worker'), spec, workers);
+  try {
+    // Queue everything now: the pool runs FIFO, so results arrive close to the order we await them in.
+    const results = items.map((item) => pool.run({ path: item.path, name: item.id }));
+    results.forEach((p) => p.catch(() => undefined)); // awaited below; this only silences "unhandled" while waiting in line
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      try {
+        yield emit({ item, ok: true, ...(await results[i]) });
+      } catch (err) {
+        yield emit({ item, ok: false, error: errorText(item, err) });
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Messages that do not already name the file get its id in front, so every report line says which file. */
+function errorText(item: DatasetItem, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith(item.id) ? message : `${item.id}: ${message}`;
+}

@@ -1,0 +1,61 @@
+// Training a tokenizer on a dataset: base-encode every file on all cores, then train the BPE on those ids.
+// The BPE algorithm is src/tokenizer/'s; this only feeds it a corpus and reports bad files. No printing here.
+import type { SchemeName } from '../tokenizer/scheme.js';
+import { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
+import { createScheme } from '../tokenizer/schemes.js';
+import type { DatasetItem } from './dataset.js';
+import { encodeItems, type EncodedItem, type EncoderSpec } from './encode.js';
+
+/** Options of {@link trainTokenizer}. */
+export interface TrainTokenizerOptions {
+  readonly vocabSize: number;
+  readonly scheme: SchemeName;
+  readonly params?: Readonly<Record<string, number | string | boolean>>;
+  readonly sustain: EncoderSpec['sustain'];
+  readonly workers?: number;
+  /** Called after each file is base-encoded. */
+  readonly onItem?: (done: number, result: EncodedItem) => void;
+  /** Called as BPE merges are learned. */
+  readonly onMerge?: (done: number, total: number) => void;
+}
+
+/** A trained tokenizer and what it was trained on. */
+export interface TrainTokenizerResult {
+  readonly tokenizer: MidiTokenizer;
+  readonly files: number;
+  readonly notes: number;
+  readonly baseTokens: number;
+  readonly failures: ReadonlyArray<{ id: string; path: string; error: string }>;
+  readonly encodeSeconds: number;
+  readonly trainSeconds: number;
+}
+
+/** Trains a MidiTokenizer on `items`; files that cannot be read are skipped and listed in `failures`. */
+export async function trainTokenizer(items: readonly DatasetItem[], options: TrainTokenizerOptions): Promise<TrainTokenizerResult> {
+  const base = createScheme(options.scheme, options.params ?? {});
+  const t0 = performance.now();
+  const pieces: Int32Array[] = [];
+  const failures: Array<{ id: string; path: string; error: string }> = [];
+  let notes = 0;
+  let baseTokens = 0;
+  const spec: EncoderSpec = { scheme: options.scheme, params: base.params, sustain: options.sustain };
+  for await (const r of encodeItems(items, spec, { workers: options.workers, onItem: options.onItem })) {
+    if (r.ok) {
+      pieces.push(r.ids);
+      notes += r.notes;
+      baseTokens += r.ids.length;
+    } else failures.push({ id: r.item.id, path: r.item.path, error: r.error });
+  }
+  if (pieces.length === 0) throw new Error(`none of the ${items.length} files could be read, so there is nothing to train on${failures[0] ? ` (first: ${failures[0].error})` : ''}`);
+  const t1 = performance.now();
+  const tokenizer = MidiTokenizer.trainOnIds(base, pieces, { vocabSize: options.vocabSize, onProgress: options.onMerge });
+  return {
+    tokenizer,
+    files: items.length,
+    notes,
+    baseTokens,
+    failures,
+    encodeSeconds: (t1 - t0) / 1000,
+    trainSeconds: (performance.now() - t1) / 1000,
+  };
+}

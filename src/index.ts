@@ -1,0 +1,35 @@
+// motif's public library entry. The CLI (src/cli/) is a thin layer over exactly these exports.
+// API groups, in pipeline order:
+//   MIDI       read/write Standard MIDI Files as typed notes; the sustain pedal; errors that name the file
+//   Tokenizer  base schemes (exptime = reference-compatible, logbin), BPE, Hugging Face tokenizer.json
+//   Data       datasets (folder, ASAP, MAESTRO), encoding on every core, tokenizer training, token shards + index
+// Model, training, embeddings and analysis are added here as they land; internal modules stay unexported.
+
+// MIDI
+export type { Notes, PedalEvent, Performance } from './midi/notes.js';
+export { allocNotes, notesFrom, notesToArray } from './midi/notes.js';
+export { MidiError } from './midi/errors.js';
+export { readMidi } from './midi/read.js';
+export type { SustainRule } from './midi/sustain.js';
+export { applySustain } from './midi/sustain.js';
+export type { WriteMidiOptions } from './midi/write.js';
+export { writeMidi } from './midi/write.js';
+
+// Tokenizer
+export type { BaseTokenizer, SchemeName } from './tokenizer/scheme.js';
+export { SCHEME_NAMES, createScheme, defaultParams, tokenNames } from './tokenizer/schemes.js';
+export { MidiTokenizer, SPECIAL_TOKENS } from './tokenizer/midi-tokenizer.js';
+
+// Data
+export type { Dataset, DatasetItem, DatasetLayout, OpenDatasetOptions } from './data/dataset.js';
+export { isMidiPath, openDataset, selectSplit } from './data/dataset.js';
+export type { EncodedItem, EncodeOptions, EncoderSpec } from './data/encode.js';
+export { encodeItems, makeFileEncoder } from './data/encode.js';
+export type { TrainTokenizerOptions, TrainTokenizerResult } from './data/train-tokenizer.js';
+export { trainTokenizer } from './data/train-tokenizer.js';
+export type { TokenizeOptions, TokenizeResult } from './data/tokenize.js';
+export { tokenizeDataset } from './data/tokenize.js';
+export type { ShardFailure, ShardHeader, ShardIndex, ShardPiece, Shards, TokenDtype } from './data/shards.js';
+export { ShardWriter, dtypeFor, openShards } from './data/shards.js';
+export type { TokenizerFile } from './data/tokenizer-file.js';
+export { parseTokenizer, readTokenizer, writeTokenizer } from './data/tokenizer-file.js';
