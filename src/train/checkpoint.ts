@@ -1,0 +1,102 @@
+// Checkpoints of a run: `checkpoints/step-NNNNNNNN/` directories, each written under a temporary
+// name and renamed into place (a rename is atomic), so a crash or kill -9 at any moment leaves every
+// complete checkpoint intact and at most a `.tmp-*` directory that the next open removes. `best.json`
+// names the checkpoint with the lowest validation loss and is itself replaced atomically.
+// What goes into a checkpoint (model, optimizer, trainer state) is the caller's: this file only commits.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { writeAtomic } from '../data/atomic.js';
+
+const STEP_DIR = /^step-(\d{8,})$/;
+
+/** Name of the directory of the checkpoint at `step`. */
+export function checkpointName(step: number): string {
+  return `step-${String(step).padStart(8, '0')}`;
+}
+
+/**
+ * Creates the folder `final` atomically: `write` fills a fresh temporary sibling, which is then renamed
+ * into place. An existing `final` is kept as it is: runs are deterministic and a folder is only written
+ * once all of its step's work is done, so one that exists already holds this content.
+ */
+export function commitDir(final: string, write: (tmpDir: string) => void): string {
+  if (existsSync(final)) return final;
+  const tmp = join(dirname(final), `.tmp-${basename(final)}-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  write(tmp);
+  renameSync(tmp, final);
+  return final;
+}
+
+/** Removes what interrupted commits leave in `dir` (temporary folders and files); returns their names. */
+export function removeStale(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const stale = readdirSync(dir).filter((n) => n.includes('.tmp-'));
+  for (const n of stale) rmSync(join(dir, n), { recursive: true, force: true });
+  return stale;
+}
+
+/** The checkpoints folder of a run: commit, list, rotate, best. */
+export class CheckpointStore {
+  /** Folder holding the step directories. */
+  readonly dir: string;
+
+  constructor(runDir: string) {
+    this.dir = join(runDir, 'checkpoints');
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Removes leftovers of interrupted writes (temporary directories and files). */
+  cleanStale(): string[] {
+    return removeStale(this.dir);
+  }
+
+  /** Steps of the complete checkpoints, ascending. */
+  steps(): number[] {
+    return readdirSync(this.dir)
+      .map((n) => STEP_DIR.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+  }
+
+  /** Path of the checkpoint at `step`. */
+  path(step: number): string {
+    return join(this.dir, checkpointName(step));
+  }
+
+  /** Path of the newest complete checkpoint, or undefined. */
+  latest(): string | undefined {
+    const steps = this.steps();
+    return steps.length ? this.path(steps[steps.length - 1]) : undefined;
+  }
+
+  /** Writes the checkpoint of `step` through {@link commitDir}. */
+  commit(step: number, write: (tmpDir: string) => void): string {
+    return commitDir(this.path(step), write);
+  }
+
+  /** Records `step` as the best checkpoint (by validation loss). */
+  setBest(step: number, valLoss: number): void {
+    writeAtomic(join(this.dir, 'best.json'), Buffer.from(JSON.stringify({ step, checkpoint: checkpointName(step), valLoss }) + '\n'));
+  }
+
+  /** The best checkpoint recorded, if it still exists. */
+  best(): { step: number; valLoss: number; path: string } | undefined {
+    const file = join(this.dir, 'best.json');
+    if (!existsSync(file)) return undefined;
+    const { step, valLoss } = JSON.parse(readFileSync(file, 'utf8')) as { step: number; valLoss: number };
+    const path = this.path(step);
+    return existsSync(path) ? { step, valLoss, path } : undefined;
+  }
+
+  /** Deletes all but the newest `keep` checkpoints, always sparing the best. */
+  rotate(keep: number): void {
+    const bestStep = this.best()?.step;
+    const steps = this.steps();
+    for (const step of steps.slice(0, Math.max(0, steps.length - keep))) {
+      if (step !== bestStep) rmSync(this.path(step), { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// The token shards as the trainer sees them: pieces of one split (unframed ids with note counts), the
+// framing ids, and the tokenizer reference. A thin view over src/data/shards.ts, which owns the format.
+// Pieces of datasets without splits (plain folders) are assigned 80/10/10 to train/validation/test by
+// a hash of their id, so every run over the same files holds out the same pieces.
+import { SPECIAL_TOKENS } from '../tokenizer/midi-tokenizer.js';
+import { NO_SPLIT, openShards, type ShardIndex, type ShardPiece } from '../data/shards.js';
+import type { Framing } from './batches.js';
+
+/** An opened shard set, ready for batching. */
+export interface Corpus {
+  readonly dir: string;
+  readonly index: ShardIndex;
+  readonly framing: Framing;
+  /** Names of the splits present, in index order. */
+  readonly splits: string[];
+  /** The pieces of a split with their ids (views into the shards). */
+  split(name: string): Array<{ piece: ShardPiece; ids: Uint16Array | Int32Array }>;
+}
+
+/** The split of a piece: its own, or for pieces without one a stable 80/10/10 draw from its id. */
+export function splitOf(piece: Pick<ShardPiece, 'id' | 'split'>): string {
+  if (piece.split !== NO_SPLIT) return piece.split;
+  // FNV-1a: a fixed, platform-independent hash of the id.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < piece.id.length; i++) h = Math.imul(h ^ piece.id.charCodeAt(i), 0x01000193) >>> 0;
+  const bucket = h % 10;
+  return bucket === 0 ? 'validation' : bucket === 1 ? 'test' : 'train';
+}
+
+/** Opens token shards written by `motif tokenize`; refuses an incomplete (crashed) set. */
+export function openCorpus(dir: string): Corpus {
+  const shards = openShards(dir);
+  const index = shards.index;
+  if (!index.complete) throw new Error(`${dir}: the token shards are incomplete (tokenizing was interrupted); finish them with motif tokenize --resume`);
+  // Indexes record the ids by role; older ones without them used the tokenizer's fixed special ids.
+  const special = (role: string, name: (typeof SPECIAL_TOKENS)[number]): number => index.specialIds?.[role] ?? SPECIAL_TOKENS.indexOf(name);
+  const framing = { padId: special('pad', '<PAD>'), bosId: special('bos', '<CLS>'), eosId: special('eos', '<EOS>') };
+  const splits = [...new Set(index.pieces.map(splitOf))];
+  return {
+    dir,
+    index,
+    framing,
+    splits,
+    split(name) {
+      const pieces = index.pieces.filter((p) => splitOf(p) === name);
+      if (pieces.length === 0) throw new Error(`${dir}: no pieces in split "${name}" (splits present: ${splits.join(', ') || 'none'})`);
+      return pieces.map((piece) => ({ piece, ids: shards.tokens(piece) }));
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// The run directory: config.json (model, training options, data, tokenizer reference, git revision),
+// a copy of the tokenizer, metrics.jsonl, checkpoints/, snapshots/ and the report. This file creates
+// and reads the directory's fixed parts; the trainer fills in the rest.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeAtomic } from '../data/atomic.js';
+import type { TrainOptions } from './options.js';
+
+/** Contents of a run's config.json. */
+export interface RunConfig {
+  format: 'motif-run';
+  version: 1;
+  created: string;
+  /** Commit of the code that started the run; dirty = uncommitted changes; null outside a git checkout. */
+  git: { revision: string; dirty: boolean } | null;
+  /** Absolute path of the token shards. */
+  data: string;
+  /** The tokenizer the shards were made with; `copy` is its file name inside the run dir when it could be copied. */
+  tokenizer: { path: string; sha256: string; copy: string | null };
+  /** Preset name or file the model config came from. */
+  preset: string;
+  /** The model configuration, as plain data (src/model/config.ts). */
+  model: Record<string, unknown>;
+  train: TrainOptions;
+}
+
+/** File names inside a run directory. */
+export const RUN_FILES = {
+  config: 'config.json',
+  tokenizer: 'tokenizer.json',
+  metrics: 'metrics.jsonl',
+  snapshots: 'snapshots',
+  report: 'report.html',
+} as const;
+
+/** Creates a run directory for a new run; refuses one that already holds a run (resume it instead) or other files. */
+export function createRunDir(dir: string, config: Omit<RunConfig, 'format' | 'version' | 'created' | 'git' | 'tokenizer'> & { tokenizer: { path: string; sha256: string } }): RunConfig {
+  if (existsSync(join(dir, RUN_FILES.config))) throw new Error(`${dir}: already holds a run; continue it with --resume ${dir}, or choose another --out`);
+  if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`${dir}: exists and is not empty; choose a new --out folder`);
+  mkdirSync(dir, { recursive: true });
+  const tokenizerSrc = findTokenizer(config.data, config.tokenizer);
+  let copy: string | null = null;
+  if (tokenizerSrc) {
+    copyFileSync(tokenizerSrc, join(dir, RUN_FILES.tokenizer));
+    copy = RUN_FILES.tokenizer;
+  }
+  const full: RunConfig = {
+    format: 'motif-run',
+    version: 1,
+    created: new Date().toISOString(),
+    git: gitRevision(),
+    ...config,
+    data: resolve(config.data),
+    tokenizer: { ...config.tokenizer, copy },
+  };
+  writeAtomic(join(dir, RUN_FILES.config), Buffer.from(JSON.stringify(full, null, 2) + '\n'));
+  return full;
+}
+
+/** The tokenizer file a shard index refers to (its path is as given at tokenizing: relative to the working
+ *  directory then, or to the shards), if one with the recorded SHA-256 is found. */
+export function findTokenizer(data: string, ref: { path: string; sha256: string }): string | undefined {
+  return [resolve(ref.path), resolve(data, ref.path), join(data, RUN_FILES.tokenizer)].find(
+    (p) => existsSync(p) && createHash('sha256').update(readFileSync(p)).digest('hex') === ref.sha256,
+  );
+}
+
+/** Reads a run's config.json, with the path in any error. */
+export function readRunConfig(dir: string): RunConfig {
+  const path = join(dir, RUN_FILES.config);
+  if (!existsSync(path)) throw new Error(`${dir}: not a motif run (no ${RUN_FILES.config})`);
+  const config = JSON.parse(readFileSync(path, 'utf8')) as RunConfig;
+  if (config.format !== 'motif-run') throw new Error(`${path}: not a motif run config`);
+  return config;
+}
+
+/** The git commit of motif's own checkout (not the user's working directory), or null when git or a checkout is absent. */
+export function gitRevision(cwd = dirname(fileURLToPath(import.meta.url))): RunConfig['git'] {
+  try {
+    const revision = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return { revision, dirty: status.trim().length > 0 };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,142 @@
+// Training and evaluating runs end to end, as the CLI calls them: token shards + preset (+ JSON
+// config + flags) → run directory → trainer with the native Transformer and the one-cycle schedule →
+// report; resume; evaluation of a checkpoint on a split. The CLI only parses flags around these.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPreset, modelConfig, type ModelConfig, type TrainConfig } from '../model/config.js';
+import { native } from '../model/native.js';
+import { oneCycleLr } from '../model/one-cycle.js';
+import { writeRunReport, type EvalResult } from '../report/run-report.js';
+import { writeAtomic } from '../data/atomic.js';
+import { CheckpointStore } from './checkpoint.js';
+import { openCorpus, type Corpus } from './corpus.js';
+import { bitsPerNote, evaluatePieces } from './evaluate.js';
+import type { MetricsRecord } from './metrics.js';
+import { loadTransformer, transformerSource } from './native-model.js';
+import { optimizerConfig, resolveTrainOptions } from './options.js';
+import { createRunDir, readRunConfig, type RunConfig } from './run-dir.js';
+import { train, type LrSchedule, type TrainResult } from './trainer.js';
+
+/** How a new run is set up: later sources override earlier ones (preset ← config file ← flags). */
+export interface NewRun {
+  /** Token shards folder (motif tokenize). */
+  data: string;
+  /** Preset name (tiny, small, paper) or JSON file. */
+  preset: string;
+  /** The run directory to create. */
+  out: string;
+  /** A JSON file { "model": {...}, "train": {...} } of overrides. */
+  configFile?: string;
+  /** Model overrides from flags (e.g. dropout). */
+  model?: Partial<ModelConfig>;
+  /** Training overrides from flags (TrainOptions names). */
+  train?: Readonly<Record<string, unknown>>;
+}
+
+/** Controls of a running invocation (not stored in the run). */
+export interface RunControls {
+  progress?: boolean;
+  signal?: AbortSignal;
+  onRecord?: (r: MetricsRecord) => void;
+  /** Stop with a checkpoint after this many steps in total (tests, benchmarks). */
+  stopAtStep?: number;
+  /** Time budget of this invocation, overriding the run's. */
+  maxMinutes?: number;
+}
+
+/** What a training invocation produced. */
+export interface RunOutcome {
+  runDir: string;
+  result: TrainResult;
+  report: string;
+}
+
+/** The one-cycle schedule of a training config. */
+export function oneCycleSchedule(o: TrainConfig): LrSchedule {
+  return (step, totalSteps) => oneCycleLr(step, { maxLr: o.lr, totalSteps, pctStart: o.pctStart, divFactor: o.divFactor, finalDivFactor: o.finalDivFactor });
+}
+
+/** Creates a run directory and trains it. */
+export async function startRun(n: NewRun, c: RunControls = {}): Promise<RunOutcome> {
+  const corpus = openCorpus(n.data);
+  const preset = loadPreset(n.preset);
+  const file = n.configFile ? readConfigFile(n.configFile) : {};
+  // The shards' tokenizer fixes the vocabulary and the pad id whatever the preset says.
+  const model = modelConfig({ ...preset.model, ...file.model, ...n.model, vocabSize: corpus.index.vocabSize, padId: corpus.framing.padId }, 'model config');
+  const options = resolveTrainOptions(preset.train, file.train, n.train);
+  if (options.seqLen > model.maxLen) throw new Error(`seqLen ${options.seqLen} exceeds the model's maxLen ${model.maxLen}; lower --seq or raise maxLen`);
+  const config = createRunDir(n.out, { data: n.data, preset: preset.name, model: { ...model }, train: options, tokenizer: corpus.index.tokenizer });
+  return execute(n.out, config, corpus, false, c);
+}
+
+/** Continues the run in `runDir` from its newest checkpoint. */
+export async function resumeRun(runDir: string, c: RunControls = {}): Promise<RunOutcome> {
+  const config = readRunConfig(runDir);
+  const corpus = openCorpus(config.data);
+  if (corpus.index.tokenizer.sha256 !== config.tokenizer.sha256) {
+    throw new Error(`${config.data}: the shards were re-tokenized with another tokenizer since this run started; the run cannot continue on them`);
+  }
+  return execute(runDir, config, corpus, true, c);
+}
+
+async function execute(runDir: string, config: RunConfig, corpus: Corpus, resume: boolean, c: RunControls): Promise<RunOutcome> {
+  const options = { ...config.train, ...(c.maxMinutes !== undefined ? { maxMinutes: c.maxMinutes } : {}) };
+  if (options.threads > 0) native.setThreads(options.threads);
+  const ids = (split: string): Array<ArrayLike<number>> => corpus.split(split).map((p) => p.ids);
+  const result = await train({
+    runDir,
+    options,
+    data: { train: ids('train'), validation: ids('validation'), framing: corpus.framing },
+    models: transformerSource(modelConfig(config.model), options.seed, optimizerConfig(options)),
+    schedule: oneCycleSchedule(options),
+    resume,
+    signal: c.signal,
+    stopAtStep: c.stopAtStep,
+    progress: c.progress,
+    onRecord: c.onRecord,
+  });
+  return { runDir, result, report: await writeRunReport(runDir) };
+}
+
+/** Which checkpoint to evaluate: the best by validation loss, the newest, or a folder (checkpoint or snapshot). */
+export type CheckpointChoice = 'best' | 'latest' | string;
+
+/** Evaluates a run's checkpoint on a split; writes eval-<split>.json and refreshes the report. */
+export async function evaluateRun(runDir: string, split: string, choice: CheckpointChoice = 'best', data?: string): Promise<EvalResult> {
+  const config = readRunConfig(runDir);
+  const corpus = openCorpus(data ?? config.data);
+  const store = new CheckpointStore(runDir);
+  const dir = choice === 'best' ? (store.best()?.path ?? store.latest()) : choice === 'latest' ? store.latest() : choice;
+  if (!dir || !existsSync(dir)) throw new Error(`${runDir}: no ${choice === 'best' || choice === 'latest' ? choice + ' checkpoint' : `checkpoint at ${choice}`}`);
+  const model = loadTransformer(dir);
+  const pieces = corpus.split(split);
+  const loss = evaluatePieces(model, pieces.map((p) => p.ids), corpus.framing, config.train.seqLen, config.train.batchSize);
+  const notes = pieces.reduce((n, p) => n + p.piece.notes, 0);
+  const result: EvalResult = {
+    split,
+    checkpoint: dir,
+    step: model.transformer.step,
+    loss: loss.loss,
+    perplexity: loss.perplexity,
+    bitsPerNote: bitsPerNote(loss.lossSum, notes),
+    targets: loss.targets,
+    notes,
+    pieces: pieces.length,
+  };
+  writeAtomic(join(runDir, `eval-${split}.json`), Buffer.from(JSON.stringify(result, null, 2) + '\n'));
+  await writeRunReport(runDir);
+  return result;
+}
+
+function readConfigFile(path: string): { model?: Record<string, unknown>; train?: Record<string, unknown> } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path}: cannot read the config (${(err as Error).message})`, { cause: err });
+  }
+  if (typeof raw !== 'object' || raw === null || Object.keys(raw).some((k) => k !== 'model' && k !== 'train' && k !== '_comments')) {
+    throw new Error(`${path}: a run config is an object with "model" and/or "train" sections`);
+  }
+  return raw as { model?: Record<string, unknown>; train?: Record<string, unknown> };
+}

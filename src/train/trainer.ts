@@ -1,0 +1,271 @@
+// The training loop: random windows → model.trainStep at the scheduled learning rate, validation on
+// fixed windows, metrics.jsonl records, checkpoints (periodic, per epoch, best by validation loss),
+// embeddings snapshots, and an exact resume (sampler state, step, accumulators and optimizer restored).
+// It knows models only through TrainableModel, so it does not load data, tokenizers or the native core.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { TrainWindows, type Framing } from './batches.js';
+import { CheckpointStore, commitDir, removeStale } from './checkpoint.js';
+import { evaluatePieces, type LossModel } from './evaluate.js';
+import { MetricsLog, type MetricsRecord } from './metrics.js';
+import type { TrainOptions } from './options.js';
+import { progressReporter } from './progress.js';
+import type { RngState } from './rng.js';
+import { RUN_FILES } from './run-dir.js';
+
+/** What the trainer needs of a model. */
+export interface TrainableModel extends LossModel {
+  /** Forward, backward, clip and one optimizer step on a (B, T) batch; loss is the mean over non-pad targets. */
+  trainStep(tokens: Int32Array, B: number, T: number, lr: number): { loss: number; gradNorm: number };
+  /** Writes the model into the folder `dir` (with optimizer moments and step counter when `withOptimizer`). */
+  save(dir: string, withOptimizer: boolean): void;
+}
+
+/** How the trainer obtains a model: a fresh one, or one restored from a checkpoint folder. */
+export interface ModelSource<M extends TrainableModel = TrainableModel> {
+  create(): M;
+  load(dir: string): M;
+}
+
+/** Learning rate of step `step` (0-based) of `totalSteps`. */
+export type LrSchedule = (step: number, totalSteps: number) => number;
+
+/** Pieces as unframed ids, and the special ids to frame them. */
+export interface TrainData {
+  train: ReadonlyArray<ArrayLike<number>>;
+  validation: ReadonlyArray<ArrayLike<number>>;
+  framing: Framing;
+}
+
+/** Everything a training run needs. The run directory must exist (see run-dir.ts). */
+export interface TrainerOptions<M extends TrainableModel = TrainableModel> {
+  runDir: string;
+  options: TrainOptions;
+  data: TrainData;
+  models: ModelSource<M>;
+  schedule: LrSchedule;
+  /** Continue from the newest checkpoint in runDir (or start over when it has none yet). */
+  resume?: boolean;
+  /** Aborting it (Ctrl-C) makes the run checkpoint after the current step and return. */
+  signal?: AbortSignal;
+  /** Stop (with a checkpoint) once this many steps are done in total: for tests and benchmarks. */
+  stopAtStep?: number;
+  /** Progress bar / epoch lines on stderr. */
+  progress?: boolean;
+  /** Called with every metrics record, after it is written. */
+  onRecord?: (record: MetricsRecord) => void;
+}
+
+/** How a run ended. */
+export interface TrainResult {
+  status: 'finished' | 'interrupted' | 'time-limit' | 'stopped';
+  step: number;
+  totalSteps: number;
+  epochsDone: number;
+  bestValLoss: number;
+  /** The checkpoint holding the final state. */
+  checkpoint: string;
+}
+
+/** Running sums between two records. */
+interface Acc {
+  loss: number;
+  gradNorm: number;
+  steps: number;
+  tokens: number;
+  seconds: number;
+}
+
+/** Trainer state stored beside the model in each checkpoint (trainer.json). */
+export interface TrainerState {
+  step: number;
+  epochsDone: number;
+  stepInEpoch: number;
+  rng: RngState;
+  sinceRecord: Acc;
+  sinceEpoch: Acc;
+  bestValLoss: number;
+  metricsBytes: number;
+  elapsed: number;
+}
+
+const TRAINER_STATE = 'trainer.json';
+const emptyAcc = (): Acc => ({ loss: 0, gradNorm: 0, steps: 0, tokens: 0, seconds: 0 });
+
+/** Name of the snapshot folder of `epoch` inside runDir/snapshots. */
+export function snapshotName(epoch: number): string {
+  return `epoch-${String(epoch).padStart(4, '0')}`;
+}
+
+/** Trains (or resumes) a run; resolves when it finishes, is interrupted, or spends its time budget. */
+export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Promise<TrainResult> {
+  const o = t.options;
+  const started = Date.now();
+  const windows = new TrainWindows(t.data.train, t.data.framing, o.seqLen, o.seed);
+  const stepsPerEpoch = windows.stepsPerEpoch(o.batchSize);
+  const totalSteps = o.epochs * stepsPerEpoch;
+  const store = new CheckpointStore(t.runDir);
+  const metrics = new MetricsLog(join(t.runDir, RUN_FILES.metrics));
+  const wantSnapshot = (epoch: number): boolean => o.snapshotEpochs.includes(epoch) || (epoch === o.epochs && o.snapshotEpochs.includes('last'));
+
+  let model: M;
+  let s: TrainerState;
+  let elapsedBase: number;
+  if (t.resume) {
+    store.cleanStale();
+    removeStale(join(t.runDir, RUN_FILES.snapshots));
+  }
+  // A run killed before its first checkpoint (step 0) simply starts over.
+  const latest = t.resume ? store.latest() : undefined;
+  if (latest) {
+    s = JSON.parse(readFileSync(join(latest, TRAINER_STATE), 'utf8')) as TrainerState;
+    s.bestValLoss ??= Infinity; // JSON has no Infinity: stored as null before any validation
+    model = t.models.load(latest);
+    windows.state = s.rng;
+    metrics.truncate(s.metricsBytes);
+    elapsedBase = s.elapsed;
+  } else {
+    metrics.truncate(0);
+    model = t.models.create();
+    s = {
+      step: 0,
+      epochsDone: 0,
+      stepInEpoch: 0,
+      rng: windows.state,
+      sinceRecord: emptyAcc(),
+      sinceEpoch: emptyAcc(),
+      bestValLoss: Infinity,
+      metricsBytes: 0,
+      elapsed: 0,
+    };
+    elapsedBase = 0;
+  }
+  const elapsed = (): number => elapsedBase + (Date.now() - started) / 1000;
+
+  const validate = (): { valLoss: number; valPerplexity: number } => {
+    const v = evaluatePieces(model, t.data.validation, t.data.framing, o.seqLen, o.batchSize);
+    return { valLoss: v.loss, valPerplexity: v.perplexity };
+  };
+  const write = (r: MetricsRecord): void => {
+    metrics.append(r);
+    t.onRecord?.(r);
+    progress.line(recordLine(r, o.epochs));
+  };
+  const checkpoint = (): string => {
+    s.rng = windows.state;
+    s.metricsBytes = metrics.bytes();
+    s.elapsed = elapsed();
+    const path = store.commit(s.step, (dir) => {
+      model.save(dir, true);
+      writeFileSync(join(dir, TRAINER_STATE), JSON.stringify(s) + '\n');
+    });
+    store.rotate(o.keepCheckpoints);
+    return path;
+  };
+  const snapshot = (epoch: number, valLoss: number): void => {
+    commitDir(join(t.runDir, RUN_FILES.snapshots, snapshotName(epoch)), (dir) => {
+      model.save(dir, false);
+      writeFileSync(join(dir, 'snapshot.json'), JSON.stringify({ epoch, step: s.step, valLoss }) + '\n');
+    });
+  };
+  // A validation result at the current step: records it as best (with a checkpoint) when it improves.
+  const noteValidation = (valLoss: number): boolean => {
+    if (!(valLoss < s.bestValLoss)) return false;
+    s.bestValLoss = valLoss;
+    return true;
+  };
+  const summarize = (acc: Acc): Partial<MetricsRecord> =>
+    acc.steps === 0
+      ? {}
+      : {
+          trainLoss: acc.loss / acc.steps,
+          trainPerplexity: Math.exp(acc.loss / acc.steps),
+          gradNorm: acc.gradNorm / acc.steps,
+          tokensPerSec: acc.tokens / Math.max(acc.seconds, 1e-9),
+        };
+
+  const progress = progressReporter(totalSteps, s.step, o.epochs, t.progress ?? false);
+  if (!latest) {
+    const v = validate();
+    write({ kind: 'epoch', step: 0, epoch: 0, ...v, elapsed: elapsed() });
+    noteValidation(v.valLoss);
+    if (wantSnapshot(0)) snapshot(0, v.valLoss);
+    checkpoint();
+    store.setBest(0, s.bestValLoss);
+  }
+
+  const batch = new Int32Array(o.batchSize * o.seqLen);
+  let status: TrainResult['status'] = 'finished';
+  let lastCheckpoint = store.latest() ?? '';
+  try {
+    while (s.step < totalSteps) {
+      windows.next(o.batchSize, batch);
+      const lr = t.schedule(s.step, totalSteps);
+      const t0 = performance.now();
+      const r = model.trainStep(batch, o.batchSize, o.seqLen, lr);
+      const seconds = (performance.now() - t0) / 1000;
+      if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss ${r.loss} at step ${s.step + 1} (lr ${lr}); try a lower --lr`);
+      s.step++;
+      s.stepInEpoch++;
+      for (const acc of [s.sinceRecord, s.sinceEpoch]) {
+        acc.loss += r.loss;
+        acc.gradNorm += r.gradNorm;
+        acc.steps++;
+        acc.tokens += o.batchSize * o.seqLen;
+        acc.seconds += seconds;
+      }
+      progress.step(s.step, { epoch: s.epochsDone + s.stepInEpoch / stepsPerEpoch, loss: r.loss, tokensPerSec: (o.batchSize * o.seqLen) / seconds });
+
+      let save = o.checkpointInterval > 0 && s.step % o.checkpointInterval === 0;
+      let improved = false;
+      if (s.stepInEpoch === stepsPerEpoch) {
+        s.epochsDone++;
+        s.stepInEpoch = 0;
+        const v = validate();
+        write({ kind: 'epoch', step: s.step, epoch: s.epochsDone, ...summarize(s.sinceEpoch), ...v, lr, elapsed: elapsed() });
+        s.sinceEpoch = emptyAcc();
+        s.sinceRecord = emptyAcc();
+        improved = noteValidation(v.valLoss);
+        if (wantSnapshot(s.epochsDone)) snapshot(s.epochsDone, v.valLoss);
+        save = true;
+      } else if (o.evalInterval > 0 && s.step % o.evalInterval === 0) {
+        const v = validate();
+        write({ kind: 'step', step: s.step, epoch: s.epochsDone + s.stepInEpoch / stepsPerEpoch, ...summarize(s.sinceRecord), ...v, lr, elapsed: elapsed() });
+        s.sinceRecord = emptyAcc();
+        improved = noteValidation(v.valLoss);
+      }
+      if (save || improved) {
+        lastCheckpoint = checkpoint();
+        if (improved) store.setBest(s.step, s.bestValLoss);
+      }
+
+      await yieldToEventLoop(); // lets a SIGINT handler run between steps
+      const stop: TrainResult['status'] | undefined = t.signal?.aborted
+        ? 'interrupted'
+        : o.maxMinutes > 0 && Date.now() - started >= o.maxMinutes * 60_000
+          ? 'time-limit'
+          : t.stopAtStep !== undefined && s.step >= t.stopAtStep && s.step < totalSteps
+            ? 'stopped'
+            : undefined;
+      if (stop) {
+        status = stop;
+        if (!(save || improved)) lastCheckpoint = checkpoint();
+        break;
+      }
+    }
+  } finally {
+    progress.stop();
+  }
+  return { status, step: s.step, totalSteps, epochsDone: s.epochsDone, bestValLoss: s.bestValLoss, checkpoint: lastCheckpoint };
+}
+
+/** A record as one line for people. */
+function recordLine(r: MetricsRecord, epochs: number): string {
+  const f = (label: string, v: number | undefined, digits: number): string => (v === undefined ? '' : `  ${label} ${v.toFixed(digits)}`);
+  const where = r.kind === 'epoch' ? `epoch ${r.epoch}/${epochs}` : `step ${r.step} (epoch ${r.epoch.toFixed(2)})`;
+  return (
+    where + f('train loss', r.trainLoss, 4) + f('val loss', r.valLoss, 4) + f('val ppl', r.valPerplexity, 2) +
+    (r.lr === undefined ? '' : `  lr ${r.lr.toExponential(2)}`) + f('tok/s', r.tokensPerSec, 0)
+  );
+}

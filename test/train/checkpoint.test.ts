@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CheckpointStore, checkpointName, commitDir, removeStale } from '../../src/train/checkpoint.js';
+
+const fresh = (): string => mkdtempSync(join(tmpdir(), 'motif-ckpt-'));
+
+test('a crash between writing and renaming leaves the previous checkpoint intact and is cleaned on open', () => {
+  const run = fresh();
+  const store = new CheckpointStore(run);
+  store.commit(10, (dir) => writeFileSync(join(dir, 'model.bin'), 'step ten'));
+  assert.throws(
+    () =>
+      store.commit(20, (dir) => {
+        writeFileSync(join(dir, 'model.bin'), 'half of step twen');
+        throw new Error('killed');
+      }),
+    /killed/,
+  );
+  assert.deepEqual(store.steps(), [10]);
+  assert.equal(store.latest(), join(store.dir, checkpointName(10)));
+  assert.equal(readFileSync(join(store.latest()!, 'model.bin'), 'utf8'), 'step ten');
+  // The leftover temporary folder is what a kill -9 would leave; reopening removes it.
+  assert.equal(readdirSync(store.dir).filter((n) => n.startsWith('.tmp-')).length, 1);
+  const reopened = new CheckpointStore(run);
+  assert.equal(reopened.cleanStale().length, 1);
+  assert.deepEqual(readdirSync(reopened.dir), [checkpointName(10)]);
+});
+
+test('rotation keeps the newest K and always the best', () => {
+  const store = new CheckpointStore(fresh());
+  for (const step of [1, 2, 3, 4, 5, 6]) {
+    store.commit(step, (dir) => writeFileSync(join(dir, 'x'), String(step)));
+    if (step === 2) store.setBest(2, 1.5);
+    store.rotate(2);
+  }
+  assert.deepEqual(store.steps(), [2, 5, 6]);
+  assert.equal(store.best()?.step, 2);
+  assert.equal(store.best()?.valLoss, 1.5);
+});
+
+test('a committed folder is not rewritten, and removeStale clears temporaries', () => {
+  const run = fresh();
+  const store = new CheckpointStore(run);
+  store.commit(3, (dir) => writeFileSync(join(dir, 'x'), 'first'));
+  store.commit(3, () => assert.fail('an existing checkpoint must not be written again'));
+  assert.equal(readFileSync(join(store.path(3), 'x'), 'utf8'), 'first');
+  const snap = join(run, 'snapshots', 'epoch-0001');
+  assert.throws(() => commitDir(snap, () => { throw new Error('killed'); }));
+  assert.ok(!existsSync(snap));
+  assert.deepEqual(removeStale(join(run, 'snapshots')).length, 1);
+  commitDir(snap, (dir) => writeFileSync(join(dir, 'y'), 'ok'));
+  assert.deepEqual(readdirSync(join(run, 'snapshots')), ['epoch-0001']);
+});

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NO_SPLIT } from '../../src/data/shards.js';
+import { openCorpus, splitOf } from '../../src/train/corpus.js';
+import { writeTinyShards } from './tiny-shards.js';
+
+test('pieces keep their own split; pieces without one are held out 80/10/10, stably by id', () => {
+  assert.equal(splitOf({ id: 'a.mid', split: 'test' }), 'test');
+  const ids = Array.from({ length: 4000 }, (_, i) => `folder/piece-${i}.mid`);
+  const splits = ids.map((id) => splitOf({ id, split: NO_SPLIT }));
+  assert.deepEqual(ids.map((id) => splitOf({ id, split: NO_SPLIT })), splits);
+  const share = (s: string): number => splits.filter((x) => x === s).length / ids.length;
+  // Binomial spread at n = 4000: 0.8 ± 0.03 and 0.1 ± 0.024 (5 standard deviations).
+  assert.ok(Math.abs(share('train') - 0.8) < 0.03, `train ${share('train')}`);
+  assert.ok(Math.abs(share('validation') - 0.1) < 0.024, `validation ${share('validation')}`);
+  assert.ok(Math.abs(share('test') - 0.1) < 0.024, `test ${share('test')}`);
+});
+
+test('openCorpus reads the framing ids and the pieces of a split from real shards', () => {
+  const dir = writeTinyShards(join(mkdtempSync(join(tmpdir(), 'motif-corpus-')), 'shards'));
+  const c = openCorpus(dir);
+  assert.deepEqual(c.framing, { padId: 0, bosId: 1, eosId: 2 });
+  assert.deepEqual(c.splits, ['train', 'validation', 'test']);
+  const test = c.split('test');
+  assert.equal(test.length, 6);
+  for (const { piece, ids } of test) {
+    assert.equal(ids.length, piece.length);
+    assert.ok(ids.every((x) => x >= 4 && x < 64));
+  }
+  assert.throws(() => c.split('dev'), /no pieces in split "dev" \(splits present: train, validation, test\)/);
+});

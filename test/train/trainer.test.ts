@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveTrainOptions, type TrainOptions } from '../../src/train/options.js';
+import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
+import { snapshotName, train, type LrSchedule, type TrainData } from '../../src/train/trainer.js';
+import { Rng } from '../../src/train/rng.js';
+import { bigramSource } from './fake-model.js';
+
+const V = 12;
+// Pieces from a fixed Markov-ish pattern plus noise, so a bigram model can learn something.
+function makePieces(n: number, seed: number): Int32Array[] {
+  const r = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const len = 5 + r.nextInt(40);
+    let x = 3 + r.nextInt(V - 3);
+    return Int32Array.from({ length: len }, () => (x = r.nextFloat() < 0.8 ? 3 + ((x - 3 + 1) % (V - 3)) : 3 + r.nextInt(V - 3)));
+  });
+}
+const data: TrainData = { train: makePieces(30, 1), validation: makePieces(6, 2), framing: { padId: 0, bosId: 1, eosId: 2 } };
+const schedule: LrSchedule = (step, total) => 0.5 * (1 - step / total) + 0.05;
+const opts = (o: Partial<TrainOptions> = {}): TrainOptions =>
+  resolveTrainOptions({ batchSize: 4, seqLen: 9, epochs: 3, evalInterval: 5, checkpointInterval: 7, keepCheckpoints: 2, snapshotEpochs: [0, 2, 'last'] }, o);
+const fresh = (): string => mkdtempSync(join(tmpdir(), 'motif-train-'));
+// Fields that are measured, not computed, and so differ between runs.
+const comparable = (records: MetricsRecord[]): unknown[] => records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);
+
+test('a run records every epoch, uses the schedule, keeps K checkpoints plus the best, and snapshots the chosen epochs', async () => {
+  const run = fresh();
+  const o = opts({ evalInterval: 1 });
+  const result = await train({ runDir: run, options: o, data, models: bigramSource(V, 0), schedule });
+  assert.equal(result.status, 'finished');
+  assert.equal(result.step, result.totalSteps);
+  const records = readMetrics(join(run, 'metrics.jsonl'));
+  const epochs = records.filter((r) => r.kind === 'epoch');
+  assert.deepEqual(epochs.map((r) => r.epoch), [0, 1, 2, 3]);
+  assert.equal(epochs[0].trainLoss, undefined);
+  for (const r of records) {
+    assert.ok(r.valLoss! > 0 && Math.abs(r.valPerplexity! - Math.exp(r.valLoss!)) < 1e-9 * r.valPerplexity!);
+    // The learning rate recorded at a step is the schedule's for that (0-based) step.
+    if (r.step > 0) assert.equal(r.lr, schedule(r.step - 1, result.totalSteps));
+  }
+  assert.ok(epochs[3].valLoss! < epochs[0].valLoss!, 'validation loss should fall');
+  assert.equal(records.filter((r) => r.kind === 'step').length + epochs.length - 1, result.totalSteps);
+
+  const ckpts = readdirSync(join(run, 'checkpoints')).filter((n) => n.startsWith('step-'));
+  const best = JSON.parse(readFileSync(join(run, 'checkpoints', 'best.json'), 'utf8')) as { step: number; valLoss: number };
+  assert.equal(best.valLoss, Math.min(...records.map((r) => r.valLoss!)));
+  assert.ok(ckpts.includes(`step-${String(best.step).padStart(8, '0')}`));
+  assert.ok(ckpts.length <= 3, `kept ${ckpts}`);
+  assert.deepEqual(readdirSync(join(run, 'snapshots')).sort(), [0, 2, 3].map(snapshotName));
+  const snap = JSON.parse(readFileSync(join(run, 'snapshots', snapshotName(2), 'snapshot.json'), 'utf8')) as { valLoss: number };
+  assert.equal(snap.valLoss, epochs[2].valLoss);
+});
+
+test('an interrupted and resumed run produces exactly the metrics of an uninterrupted one', async () => {
+  const whole = fresh();
+  await train({ runDir: whole, options: opts(), data, models: bigramSource(V, 0), schedule });
+  const expected = comparable(readMetrics(join(whole, 'metrics.jsonl')));
+
+  const parts = fresh();
+  const first = await train({ runDir: parts, options: opts(), data, models: bigramSource(V, 0), schedule, stopAtStep: 11 });
+  assert.equal(first.status, 'stopped');
+  assert.equal(first.step, 11);
+  // A kill -9 after the checkpoint loses later records; a torn line is what it leaves.
+  appendFileSync(join(parts, 'metrics.jsonl'), '{"kind":"step","step":12,"tor');
+  const source = bigramSource(V, 0);
+  const second = await train({ runDir: parts, options: opts(), data, models: source, schedule, resume: true });
+  assert.equal(second.status, 'finished');
+  assert.equal(source.loads.length, 1);
+  assert.deepEqual(comparable(readMetrics(join(parts, 'metrics.jsonl'))), expected);
+});
+
+test('resuming from an older checkpoint (kill -9 after it) repeats the lost steps identically', async () => {
+  const whole = fresh();
+  await train({ runDir: whole, options: opts(), data, models: bigramSource(V, 0), schedule });
+  const parts = fresh();
+  // checkpointInterval 7 and stopAtStep 7: the last checkpoint is step 7; steps up to 13 are then "lost".
+  await train({ runDir: parts, options: opts(), data, models: bigramSource(V, 0), schedule, stopAtStep: 7 });
+  appendFileSync(join(parts, 'metrics.jsonl'), JSON.stringify({ kind: 'step', step: 10, epoch: 0.9, valLoss: 99, elapsed: 1 }) + '\n');
+  await train({ runDir: parts, options: opts(), data, models: bigramSource(V, 0), schedule, resume: true });
+  assert.deepEqual(comparable(readMetrics(join(parts, 'metrics.jsonl'))), comparable(readMetrics(join(whole, 'metrics.jsonl'))));
+});
+
+test('an aborted signal (Ctrl-C) checkpoints after the current step and returns', async () => {
+  const run = fresh();
+  const ctl = new AbortController();
+  let steps = 0;
+  const source = bigramSource(V, 0);
+  const models = {
+    ...source,
+    create: () => {
+      const m = source.create();
+      const step = m.trainStep.bind(m);
+      m.trainStep = (...a) => (++steps === 4 && ctl.abort(), step(...a));
+      return m;
+    },
+  };
+  const r = await train({ runDir: run, options: opts({ checkpointInterval: 0, evalInterval: 0 }), data, models, schedule, signal: ctl.signal });
+  assert.equal(r.status, 'interrupted');
+  assert.equal(r.step, 4);
+  assert.ok(existsSync(join(r.checkpoint, 'trainer.json')));
+  assert.equal((JSON.parse(readFileSync(join(r.checkpoint, 'trainer.json'), 'utf8')) as { step: number }).step, 4);
+});
+
+test('resuming a run killed before its first checkpoint starts it over', async () => {
+  const whole = fresh();
+  await train({ runDir: whole, options: opts(), data, models: bigramSource(V, 0), schedule });
+  const killed = fresh();
+  appendFileSync(join(killed, 'metrics.jsonl'), '{"kind":"epoch","step":0,"epo');
+  const r = await train({ runDir: killed, options: opts(), data, models: bigramSource(V, 0), schedule, resume: true });
+  assert.equal(r.status, 'finished');
+  assert.deepEqual(comparable(readMetrics(join(killed, 'metrics.jsonl'))), comparable(readMetrics(join(whole, 'metrics.jsonl'))));
+});
