@@ -1,0 +1,84 @@
+// Options and argument checks that several verbs share (dataset selection, scheme, pedal, numbers, input files).
+// Each helper turns a library error into a UsageError naming what the user typed; nothing here does work.
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { openDataset, selectSplit, type Dataset, type DatasetItem } from '../data/dataset.js';
+import type { SustainRule } from '../midi/sustain.js';
+import { SCHEME_NAMES } from '../tokenizer/schemes.js';
+import { UsageError } from './output.js';
+
+/** Options every dataset verb takes. */
+export interface DatasetCliOptions {
+  split?: string;
+  scores?: boolean;
+  ignoreMetadata?: boolean;
+}
+
+/** Adds --split, --scores and --ignore-metadata. */
+export function datasetOptions(cmd: Command): Command {
+  return cmd
+    .option('--split <name>', 'only the items of this split (train, validation, test)')
+    .option('--scores', 'ASAP: also include the MIDI scores (by default only the performances listed in metadata.csv)')
+    .option('--ignore-metadata', 'ignore metadata.csv / maestro-v3.0.0.csv and take every MIDI file under the folder');
+}
+
+/** Opens the dataset and selects --split (else `defaultSplit` when the dataset has it); an empty selection is a usage error listing the splits there are. */
+export function openDatasetFromCli(path: string, opts: DatasetCliOptions, defaultSplit?: string): { dataset: Dataset; items: DatasetItem[]; split?: string } {
+  let dataset: Dataset;
+  try {
+    dataset = openDataset(path, { includeScores: opts.scores, ignoreMetadata: opts.ignoreMetadata });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const splits = [...new Set(dataset.items.map((i) => i.split).filter((s) => s !== undefined))];
+  const split = opts.split ?? (defaultSplit !== undefined && splits.includes(defaultSplit) ? defaultSplit : undefined);
+  const items = selectSplit(dataset, split);
+  if (items.length === 0) {
+    throw new UsageError(`${path}: no items in split '${split}' (${splits.length ? `splits here: ${splits.join(', ')}` : 'this dataset has no splits'})`);
+  }
+  return { dataset, items, split };
+}
+
+/** --scheme exptime|logbin (exptime, the reference-compatible one, by default). */
+export function schemeOption(): Option {
+  return new Option('--scheme <name>', 'base tokenization scheme').choices(SCHEME_NAMES).default('exptime');
+}
+
+/** Pedal rules, the default first: 'musical' ends a held note at the first pedal-up; 'reference' copies fortepyan's quirk. */
+const SUSTAIN_RULES: readonly SustainRule[] = ['musical', 'reference'];
+/** The pedal rule used when none is chosen. */
+export const DEFAULT_SUSTAIN: SustainRule = SUSTAIN_RULES[0];
+
+/** The pedal flags as commander parses them: a rule name, or false for --no-sustain. */
+export interface SustainFlags {
+  sustain: SustainRule | false;
+}
+
+/** Adds --sustain <rule> and --no-sustain. */
+export function sustainOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--sustain <rule>', 'how the sustain pedal (CC64) lengthens notes').choices(SUSTAIN_RULES).default(DEFAULT_SUSTAIN))
+    .option('--no-sustain', 'keep notes as played, ignoring the pedal');
+}
+
+/** The pedal rule to apply, or `none`. */
+export function sustainOf(opts: SustainFlags): SustainRule | 'none' {
+  return opts.sustain === false ? 'none' : opts.sustain;
+}
+
+/** Commander parser of a positive integer option. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
+  return n;
+}
+
+/** A file's bytes; a missing or unreadable file is a usage error naming it. */
+export function readInputFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a file' : (err as Error).message}`);
+  }
+}

@@ -1,0 +1,87 @@
+// `motif tokenize <dataset> --tokenizer <file> --out <dir>`: a dataset → token shards + index.json, on every core.
+// A thin verb over tokenizeDataset (src/data/tokenize.ts); the shard format is documented in src/data/shards.ts.
+import type { Command } from 'commander';
+import { tokenizeDataset } from '../data/tokenize.js';
+import type { CliContext } from './main.js';
+import { EXIT, printJson, reportFailures, round, startProgress } from './output.js';
+import { datasetOptions, openDatasetFromCli, positiveInt, sustainOf, sustainOptions, type DatasetCliOptions, type SustainFlags } from './shared.js';
+
+interface TokenizeCliOptions extends DatasetCliOptions, SustainFlags {
+  tokenizer: string;
+  out: string;
+  shardTokens?: number;
+  resume?: boolean;
+  workers?: number;
+  json?: boolean;
+}
+
+/** Registers `tokenize`. */
+export function registerTokenize(program: Command, ctx: CliContext): void {
+  const cmd = datasetOptions(
+    program
+      .command('tokenize')
+      .description('Turn a dataset into token shards for training: <split>-NNNNN.bin (little-endian uint16/int32 ids) and index.json.')
+      .argument('<dataset>', 'a folder of MIDI files, an ASAP metadata.csv (or its folder), a MAESTRO v3 folder, or one MIDI file')
+      .requiredOption('--tokenizer <file>', 'tokenizer.json (from `motif tokenizer train`)')
+      .requiredOption('--out <dir>', 'output folder for shards and index.json'),
+  );
+  sustainOptions(cmd)
+    .option('--shard-tokens <n>', 'tokens per shard file', positiveInt)
+    .option('--resume', 'keep the pieces an unfinished earlier run with the same tokenizer wrote into --out')
+    .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
+    .option('--json', 'print one JSON summary')
+    .addHelpText(
+      'after',
+      `
+Pieces are stored without bos/eos; index.json maps each piece to its shard, offset and length (in tokens), with its
+metadata, note count, the tokenizer's path and SHA-256. Shards and index are written atomically as they fill, so an
+interrupted run keeps its finished shards (continue it with --resume). Files that cannot be read are skipped,
+listed at the end and in index.json "failures", and the exit code is 2.`,
+    )
+    .action(async (dataset: string, opts: TokenizeCliOptions) => {
+      const ds = openDatasetFromCli(dataset, opts);
+      const bar = startProgress(ctx.io, Boolean(opts.json), ds.items.length, 'tokenize');
+      const t0 = performance.now();
+      let result;
+      try {
+        result = await tokenizeDataset(ds.dataset, {
+          tokenizer: opts.tokenizer,
+          out: opts.out,
+          items: ds.items,
+          sustain: sustainOf(opts),
+          workers: opts.workers,
+          shardTokens: opts.shardTokens,
+          resume: opts.resume,
+          onItem: () => bar.tick(),
+        });
+      } finally {
+        bar.stop();
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const { index } = result;
+      const summary = {
+        out: opts.out,
+        files: result.files,
+        resumed: result.skipped,
+        pieces: index.pieces.length,
+        failed: index.failures.length,
+        notes: result.notes,
+        tokens: result.tokens,
+        shards: index.shards.length,
+        dtype: index.dtype,
+        vocabSize: index.vocabSize,
+        seconds: round(seconds),
+        failures: index.failures,
+      };
+      if (opts.json) printJson(ctx.io, summary);
+      else {
+        ctx.io.out(
+          `tokenized ${result.files - index.failures.length} of ${result.files} files${result.skipped ? ` (+${result.skipped} kept from the earlier run)` : ''}: ` +
+            `${result.notes} notes → ${result.tokens} tokens in ${seconds.toFixed(1)} s\n` +
+            `wrote ${index.shards.length} shard(s) (${index.dtype}) and index.json to ${opts.out}\n`,
+        );
+        reportFailures(ctx.io, index.failures, result.files);
+      }
+      if (index.failures.length > 0) ctx.exit(EXIT.partial);
+    });
+}

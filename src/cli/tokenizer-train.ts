@@ -1,0 +1,95 @@
+// `motif tokenizer train <dataset> --vocab-size N --out tokenizer.json`: learn a BPE over a base scheme.
+// A thin verb over trainTokenizer (src/data/train-tokenizer.ts); the file format is src/tokenizer/tokenizer-json.ts.
+import type { Command } from 'commander';
+import { trainTokenizer } from '../data/train-tokenizer.js';
+import { writeTokenizer } from '../data/tokenizer-file.js';
+import type { SchemeName } from '../tokenizer/scheme.js';
+import type { CliContext } from './main.js';
+import { EXIT, printJson, reportFailures, round, startProgress, type Progress } from './output.js';
+import { datasetOptions, openDatasetFromCli, positiveInt, schemeOption, sustainOf, sustainOptions, type DatasetCliOptions, type SustainFlags } from './shared.js';
+
+interface TrainCliOptions extends DatasetCliOptions, SustainFlags {
+  vocabSize: number;
+  scheme: SchemeName;
+  out: string;
+  workers?: number;
+  json?: boolean;
+}
+
+/** Registers `tokenizer train` (and the `tokenizer` group). */
+export function registerTokenizerTrain(program: Command, ctx: CliContext): void {
+  const group = program.command('tokenizer').description('Tokenizer commands (see `motif tokenizer train --help`).');
+  const cmd = datasetOptions(
+    group
+      .command('train')
+      .description('Train a BPE tokenizer over a base scheme on a dataset and save it as a Hugging Face tokenizer.json.')
+      .argument('<dataset>', 'a folder of MIDI files, an ASAP metadata.csv (or its folder), a MAESTRO v3 folder, or one MIDI file')
+      .option('--vocab-size <n>', 'vocabulary size, special tokens included', positiveInt, 30000)
+      .addOption(schemeOption())
+      .option('--out <file>', 'where to write tokenizer.json', 'tokenizer.json'),
+  );
+  sustainOptions(cmd)
+    .option('--workers <n>', 'worker threads for reading files (default: one per core)', positiveInt)
+    .option('--json', 'print one JSON summary')
+    .addHelpText(
+      'after',
+      `
+With a dataset that has a train split (ASAP, MAESTRO) only that split is used unless --split says otherwise, so
+validation and test pieces stay out of the vocabulary; a plain folder is used whole. Files that cannot be read are skipped and listed at the end (exit code 2); the tokenizer is still written.
+
+Example:
+  motif tokenizer train ../shared/data/asap --vocab-size 30000 --out tokenizer.json`,
+    )
+    .action(async (dataset: string, opts: TrainCliOptions) => {
+      const ds = openDatasetFromCli(dataset, opts, 'train');
+      const json = Boolean(opts.json);
+      const reading = startProgress(ctx.io, json, ds.items.length, 'read');
+      let merging: Progress | undefined;
+      let mergesShown = 0;
+      let result;
+      try {
+        result = await trainTokenizer(ds.items, {
+          vocabSize: opts.vocabSize,
+          scheme: opts.scheme,
+          sustain: sustainOf(opts),
+          workers: opts.workers,
+          onItem: () => reading.tick(),
+          onMerge: (done, total) => {
+            if (!merging) {
+              reading.stop();
+              merging = startProgress(ctx.io, json, total, 'merges');
+            }
+            merging.tick(done - mergesShown);
+            mergesShown = done;
+          },
+        });
+      } finally {
+        reading.stop();
+        merging?.stop();
+      }
+      writeTokenizer(result.tokenizer, opts.out);
+      const summary = {
+        out: opts.out,
+        scheme: opts.scheme,
+        split: ds.split ?? null,
+        vocabSize: result.tokenizer.vocabSize,
+        files: result.files,
+        failed: result.failures.length,
+        notes: result.notes,
+        baseTokens: result.baseTokens,
+        encodeSeconds: round(result.encodeSeconds),
+        trainSeconds: round(result.trainSeconds),
+        failures: result.failures,
+      };
+      if (json) printJson(ctx.io, summary);
+      else {
+        ctx.io.out(
+          `trained a ${result.tokenizer.vocabSize}-token BPE over '${opts.scheme}' on ${result.files - result.failures.length} files${ds.split ? ` of split ${ds.split}` : ''} ` +
+            `(${result.notes} notes, ${result.baseTokens} base tokens) in ${(result.encodeSeconds + result.trainSeconds).toFixed(1)} s\n` +
+            `wrote ${opts.out}\n`,
+        );
+        reportFailures(ctx.io, result.failures, result.files);
+      }
+      if (result.failures.length > 0) ctx.exit(EXIT.partial);
+    });
+}

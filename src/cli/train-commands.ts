@@ -1,0 +1,135 @@
+// The `motif train` and `motif eval` verbs: flag parsing, Ctrl-C handling and printing around
+// src/train/run.ts. No training logic here.
+import { Command, InvalidArgumentError } from 'commander';
+import type { EvalResult } from '../report/run-report.js';
+import { evaluateRun, resumeRun, startRun, type RunOutcome } from '../train/run.js';
+import { parseSnapshotEpochs } from '../train/options.js';
+import { printJson, processIo, UsageError, type CliIo } from './output.js';
+
+const number = (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+};
+const integer = (v: string): number => {
+  const n = number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('not an integer');
+  return n;
+};
+
+/** Flag name → [TrainOptions field, parser, help]. The field names are those of a config file's "train" section. */
+const TRAIN_FLAGS: Array<[string, string, (v: string) => unknown, string]> = [
+  ['--batch <n>', 'batchSize', integer, 'windows per step (B)'],
+  ['--seq <n>', 'seqLen', integer, 'tokens per window (T), at most the model maxLen'],
+  ['--lr <x>', 'lr', number, 'peak learning rate of the one-cycle schedule'],
+  ['--epochs <n>', 'epochs', integer, 'passes over the train tokens'],
+  ['--l1 <x>', 'l1', number, 'L1 penalty λ'],
+  ['--weight-decay <x>', 'weightDecay', number, 'AdamW weight decay'],
+  ['--clip <x>', 'clipNorm', number, 'gradient-norm clip (≤ 0: off)'],
+  ['--warmup <share>', 'pctStart', number, 'share of steps warming up in the one-cycle schedule'],
+  ['--seed <n>', 'seed', integer, 'seed of initialisation, batches and dropout'],
+  ['--threads <n>', 'threads', integer, 'native threads (0: all cores)'],
+  ['--eval-interval <steps>', 'evalInterval', integer, 'validate every N steps too (0: per epoch only)'],
+  ['--checkpoint-interval <steps>', 'checkpointInterval', integer, 'checkpoint every N steps too (0: per epoch only)'],
+  ['--keep <n>', 'keepCheckpoints', integer, 'checkpoints kept besides the best'],
+  ['--snapshots <epochs>', 'snapshotEpochs', (v) => parseSnapshotEpochs(v), 'epochs to snapshot for embeddings, e.g. 0,10,30,last'],
+];
+const camel = (flag: string): string => flag.slice(2).split(' ')[0].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Adds `train` and `eval` to a commander program. */
+export function registerTrainCommands(program: Command, io: CliIo = processIo): void {
+  const trainCmd = program
+    .command('train')
+    .summary('Train the transformer on token shards, or resume a run.')
+    .description(
+      'Train the transformer on the train split of token shards (motif tokenize), validating on the validation split. ' +
+        'Settings come from the preset, then --config, then flags.\n\n' +
+        'The run directory gets config.json, metrics.jsonl, checkpoints/ (last K plus best), snapshots/, loss and perplexity curves (SVG) and report.html.\n\n' +
+        'Ctrl-C saves a checkpoint and stops; continue with --resume <run dir>.',
+    )
+    .option('--data <dir>', 'token shards folder (from motif tokenize)')
+    .option('--preset <name|file>', 'model and optimizer preset: tiny, small, paper or a .json file', 'small')
+    .option('--out <dir>', 'new run directory')
+    .option('--config <file>', 'JSON file with "model" and "train" sections overriding the preset')
+    .option('--resume <dir>', 'continue this run exactly from its newest checkpoint')
+    .option('--dropout <p>', 'dropout probability (overrides the preset)', number)
+    .option('--max-minutes <m>', 'time budget of this invocation; checkpoints and stops when spent', number)
+    .option('--json', 'print the outcome as JSON')
+    .option('--no-progress', 'no progress bar');
+  for (const [flag, , parse, help] of TRAIN_FLAGS) trainCmd.option(flag, help, parse);
+  trainCmd.action(async (opts: Record<string, unknown>) => {
+    const train: Record<string, unknown> = {};
+    for (const [flag, field] of TRAIN_FLAGS) if (opts[camel(flag)] !== undefined) train[field] = opts[camel(flag)];
+    const ctl = new AbortController();
+    // Ctrl-C (and a polite kill) stop at the next step boundary with a checkpoint.
+    const onSignal = (): void => {
+      if (ctl.signal.aborted) process.exit(130);
+      io.err('\nstopping after this step and saving a checkpoint (Ctrl-C again to quit at once)\n');
+      ctl.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const controls = { progress: opts.progress !== false && !opts.json, signal: ctl.signal, maxMinutes: opts.maxMinutes as number | undefined };
+      let outcome: RunOutcome;
+      if (opts.resume) {
+        if (opts.data || opts.out || opts.config || opts.dropout !== undefined || Object.keys(train).length > 0) {
+          throw new UsageError('--resume continues a run with its own settings; only --max-minutes may be given with it');
+        }
+        outcome = await resumeRun(opts.resume as string, controls);
+      } else {
+        if (!opts.data || !opts.out) throw new UsageError('motif train needs --data <shards> and --out <run dir> (or --resume <run dir>)');
+        if (opts.maxMinutes !== undefined) train.maxMinutes = opts.maxMinutes;
+        outcome = await startRun(
+          { data: opts.data as string, preset: opts.preset as string, out: opts.out as string, configFile: opts.config as string | undefined, model: opts.dropout !== undefined ? { dropout: opts.dropout as number } : {}, train },
+          controls,
+        );
+      }
+      printOutcome(io, outcome, Boolean(opts.json));
+      if (outcome.result.status === 'interrupted') process.exitCode = 130;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+
+  program
+    .command('eval')
+    .summary('Test loss, perplexity and bits per note of a trained run.')
+    .description(
+      "Evaluate a run's best (or given) checkpoint on a split of its token shards: loss (nats per token), perplexity, and bits per note " +
+        '(total NLL in bits / notes, comparable across vocabularies).\n\nWrites eval-<split>.json into the run and refreshes report.html.',
+    )
+    .requiredOption('--run <dir>', 'run directory (motif train --out)')
+    .option('--split <name>', 'split to evaluate', 'test')
+    .option('--checkpoint <which>', 'best, latest, or a checkpoint/snapshot folder', 'best')
+    .option('--data <dir>', 'token shards (default: the ones the run trained on)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { run: string; split: string; checkpoint: string; data?: string; json?: boolean }) => {
+      const r = await evaluateRun(opts.run, opts.split, opts.checkpoint, opts.data);
+      if (opts.json) printJson(io, r);
+      else io.out(formatEval(r));
+    });
+}
+
+function printOutcome(io: CliIo, o: RunOutcome, json: boolean): void {
+  const r = o.result;
+  if (json) return printJson(io, { runDir: o.runDir, report: o.report, ...r });
+  const what = {
+    finished: 'finished',
+    interrupted: 'interrupted; checkpoint saved',
+    'time-limit': 'time budget spent; checkpoint saved',
+    stopped: 'stopped; checkpoint saved',
+  }[r.status];
+  io.out(`${what}: step ${r.step}/${r.totalSteps}, ${r.epochsDone} epochs, best validation loss ${r.bestValLoss.toFixed(4)}\n`);
+  if (r.status !== 'finished') io.out(`continue with: motif train --resume ${o.runDir}\n`);
+  io.out(`report: ${o.report}\n`);
+}
+
+/** One line per figure, for people. */
+function formatEval(r: EvalResult): string {
+  return (
+    `${r.split}: loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits/note ${r.bitsPerNote.toFixed(3)}\n` +
+    `  ${r.pieces} pieces, ${r.notes} notes, ${r.targets} tokens; checkpoint ${r.checkpoint} (step ${r.step})\n`
+  );
+}

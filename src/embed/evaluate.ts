@@ -1,0 +1,168 @@
+// `motif evaluate`'s orchestration: the same leak-aware measures for three methods — the learned embedding
+// (the store's vectors; excerpts embedded by the same checkpoint), the run's architecture at its random
+// initialisation (same seed), and the hand-crafted baseline vector. The metrics themselves are
+// src/analysis/metrics.ts and probe.ts; this file only chooses the items, vectors and labels they get.
+import { accuracy, knnPredict, macroF1, majorityAccuracy, retrieval, type Labelled } from '../analysis/metrics.js';
+import { predictProbe, trainProbe } from '../analysis/probe.js';
+import { fitStandardizer, standardize } from '../analysis/standardize.js';
+import type { DatasetItem } from '../data/dataset.js';
+import type { Transformer } from '../model/transformer.js';
+import { embedSequences, frame, windowTokens } from './extract.js';
+import { prepareItems, type PreparedItem } from './prepare.js';
+import { randomInitModel, type RunModel } from './run-model.js';
+import type { EmbeddingStore } from './store.js';
+
+/** Scores of one method; keys as `motif evaluate --json` prints them. Null where there was nothing to measure. */
+export interface MethodScores {
+  /** A random excerpt of each performance ranked against the full vectors of all other performances: same piece. */
+  excerpt_mrr: number;
+  excerpt_recall_at_1: number;
+  excerpt_recall_at_5: number;
+  /** k-NN (cosine) composer vote among performances of other pieces only. */
+  composer_knn_acc: number | null;
+  composer_knn_macro_f1: number | null;
+  /** Logistic-regression probe fitted on the train split, tested on the evaluated split. */
+  composer_probe_acc: number | null;
+  /** Macro-F1 of the probe. */
+  composer_macro_f1: number | null;
+  /** Full performance → another performance of the same piece (leaky; a sanity check). */
+  full_mrr: number;
+}
+
+/** The whole evaluation. */
+export interface EvaluationReport {
+  split: string;
+  checkpoint: string;
+  excerpt_seconds: number;
+  seed: number;
+  knn_k: number;
+  learned: MethodScores;
+  random_init: MethodScores;
+  handcrafted: MethodScores;
+  /** Share of the evaluated performances by the most frequent composer among them. */
+  majority_acc: number | null;
+  /** Accuracy of always answering the train split's most frequent composer. */
+  majority_acc_train_prior: number | null;
+  counts: {
+    performances: number;
+    pieces: number;
+    composers: number;
+    train_performances: number;
+    excerpt_queries: number;
+    /** Performances whose piece has no other performance in the split (no answer to find). */
+    excerpt_skipped: number;
+    full_queries: number;
+    /** Evaluated files missing from the store, embedded now with the same checkpoint. */
+    embedded_now: number;
+    failures: number;
+  };
+  failures: Array<{ id: string; error: string }>;
+}
+
+/** Options of {@link evaluateEmbeddings}. */
+export interface EvaluateOptions {
+  /** Split evaluated (default `test`; all items when the dataset has no splits). */
+  split?: string;
+  /** Split the probe is fitted on (default `train`). */
+  trainSplit?: string;
+  excerptSeconds?: number;
+  seed?: number;
+  k?: number;
+  /** Window overlap for everything embedded here (default: the store's, else 0.5). */
+  overlap?: number;
+  workers?: number;
+  /** Progress: a stage starts with `total` units (files or tokens); `tick` advances it. */
+  onStage?: (stage: string, total: number) => void;
+  tick?: (n: number) => void;
+}
+
+type Ok = Extract<PreparedItem, { ok: true }>;
+
+/** Evaluates the store's embeddings of `items` (a labelled dataset) with the run's model and both baselines. */
+export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, items: readonly DatasetItem[], options: EvaluateOptions = {}): Promise<EvaluationReport> {
+  const { excerptSeconds = 15, seed = 0, k = 5 } = options;
+  const stored = store.info.source.overlap;
+  const overlap = options.overlap ?? (typeof stored === 'number' ? stored : 0.5);
+  const hasSplits = items.some((i) => i.split !== undefined);
+  const split = options.split ?? (hasSplits ? 'test' : 'all');
+  const trainSplit = options.trainSplit ?? 'train';
+  const evalItems = items.filter((i) => !hasSplits || i.split === split);
+  if (evalItems.length === 0) throw new Error(`no items in split '${split}'`);
+  const trainItems = hasSplits && trainSplit !== split ? items.filter((i) => i.split === trainSplit && i.composer !== undefined) : [];
+
+  options.onStage?.('reading', evalItems.length + trainItems.length);
+  const prepared = await prepareItems([...evalItems, ...trainItems], {
+    tokenizerJson: run.tokenizerJson, sustain: run.sustain, handcrafted: true, excerpt: { seconds: excerptSeconds, seed },
+  }, { workers: options.workers, onItem: () => options.tick?.(1) });
+  const failures = prepared.filter((p): p is Extract<PreparedItem, { ok: false }> => !p.ok).map((p) => ({ id: p.item.id, error: p.error }));
+  const evalOk = prepared.slice(0, evalItems.length).filter((p): p is Ok => p.ok);
+  const trainOk = prepared.slice(evalItems.length).filter((p): p is Ok => p.ok);
+  if (evalOk.length === 0) throw new Error(`none of the ${evalItems.length} files of split '${split}' could be read`);
+
+  const all = [...evalOk, ...trainOk]; // eval first: rows [0, nEval) are the evaluated split
+  const full = all.map((p) => frame(p.piece.ids, run.tokenizer));
+  const excerpts = evalOk.map((p) => frame(p.piece.excerpt!.ids, run.tokenizer));
+  const embed = (model: Transformer, stage: string, seqs: Int32Array[]): Float32Array[] => {
+    options.onStage?.(stage, windowTokens(seqs, run.window, overlap));
+    return embedSequences(model, seqs, { window: run.window, batch: run.batch, overlap, onTokens: options.tick });
+  };
+
+  // Learned: full vectors from the store; files it lacks are embedded now by the same checkpoint.
+  const vectors = new Map((await store.all()).map((r) => [r.id, r.vector]));
+  const missing = all.map((p, i) => (vectors.has(p.item.id) ? -1 : i)).filter((i) => i >= 0);
+  const fresh = embed(run.model, 'embedding files missing from the store', missing.map((i) => full[i]));
+  missing.forEach((i, j) => vectors.set(all[i].item.id, fresh[j]));
+  const learnedFull = all.map((p) => vectors.get(p.item.id)!);
+  const learnedExcerpts = embed(run.model, 'embedding excerpts (learned)', excerpts);
+
+  const init = randomInitModel(run);
+  const initFull = embed(init, 'embedding (random init)', full);
+  const initExcerpts = embed(init, 'embedding excerpts (random init)', excerpts);
+
+  // Hand-crafted features differ in scale by orders of magnitude: standardize with the full performances' statistics.
+  const standardizer = fitStandardizer(all.map((p) => p.piece.handcrafted!));
+  const hcFull = standardize(all.map((p) => p.piece.handcrafted!), standardizer);
+  const hcExcerpts = standardize(evalOk.map((p) => p.piece.excerpt!.handcrafted!), standardizer);
+
+  const nEval = evalOk.length;
+  const ids = evalOk.map((p) => p.item.id);
+  const groups = evalOk.map((p) => p.item.piece ?? p.item.id);
+  const labelled = evalOk.map((p, i) => [i, p.item.composer] as const).filter((x): x is readonly [number, string] => x[1] !== undefined);
+  const composers = labelled.map(([, c]) => c);
+  const trainComposers = trainOk.map((p) => p.item.composer!);
+
+  const score = (fullVecs: ReadonlyArray<ArrayLike<number>>, excerptVecs: ReadonlyArray<ArrayLike<number>>): MethodScores => {
+    const gallery: Labelled = { vectors: fullVecs.slice(0, nEval), ids, groups };
+    const ex = retrieval({ vectors: excerptVecs, ids, groups }, gallery, [1, 5]);
+    const whole = retrieval(gallery, gallery, [1]);
+    let knn: string[] | undefined;
+    if (labelled.length > 0) {
+      knn = knnPredict({ vectors: labelled.map(([i]) => fullVecs[i]), groups: labelled.map(([i]) => groups[i]) }, composers, k);
+    }
+    let probe: string[] | undefined;
+    if (trainOk.length > 0 && labelled.length > 0 && new Set(trainComposers).size > 1) {
+      const fitted = trainProbe(fullVecs.slice(nEval), trainComposers);
+      probe = predictProbe(fitted, labelled.map(([i]) => fullVecs[i]));
+    }
+    return {
+      excerpt_mrr: ex.mrr, excerpt_recall_at_1: ex.recallAt[1], excerpt_recall_at_5: ex.recallAt[5],
+      composer_knn_acc: knn ? accuracy(knn, composers) : null, composer_knn_macro_f1: knn ? macroF1(knn, composers) : null,
+      composer_probe_acc: probe ? accuracy(probe, composers) : null, composer_macro_f1: probe ? macroF1(probe, composers) : null,
+      full_mrr: whole.mrr,
+    };
+  };
+  const groupSize = new Map<string, number>();
+  for (const g of groups) groupSize.set(g, (groupSize.get(g) ?? 0) + 1);
+  const answerable = groups.filter((g) => groupSize.get(g)! > 1).length;
+  return {
+    split, checkpoint: run.checkpoint, excerpt_seconds: excerptSeconds, seed, knn_k: k,
+    learned: score(learnedFull, learnedExcerpts), random_init: score(initFull, initExcerpts), handcrafted: score(hcFull, hcExcerpts),
+    majority_acc: composers.length ? majorityAccuracy(composers) : null,
+    majority_acc_train_prior: composers.length && trainComposers.length ? majorityAccuracy(composers, trainComposers) : null,
+    counts: {
+      performances: nEval, pieces: new Set(groups).size, composers: new Set(composers).size, train_performances: trainOk.length,
+      excerpt_queries: answerable, excerpt_skipped: nEval - answerable, full_queries: answerable, embedded_now: missing.length, failures: failures.length,
+    },
+    failures,
+  };
+}

@@ -1,0 +1,50 @@
+// Which snapshots of a run a map over training shows: the run's snapshots/epoch-NNNN folders, by default
+// the first (epoch 0 = before training), the one nearest mid-way and the last. Not an embedder or loader.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { RUN_FILES } from '../train/run-dir.js';
+
+/** Folder inside a run where maps over training go; the run report shows the SVGs found there. */
+export const RUN_MAPS_DIR = 'maps';
+
+/** A snapshot folder of a run and its epoch. */
+export interface Snapshot {
+  epoch: number;
+  dir: string;
+}
+
+/** The run's snapshots, by epoch. */
+export function listSnapshots(runDir: string): Snapshot[] {
+  const root = join(runDir, RUN_FILES.snapshots);
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((name) => ({ name, m: /^epoch-(\d+)$/.exec(name) }))
+    .filter((e) => e.m !== null)
+    .map((e) => ({ epoch: Number(e.m![1]), dir: join(root, e.name) }))
+    .sort((a, b) => a.epoch - b.epoch);
+}
+
+/** The snapshots of `epochs`, or by default first, middle and last; throws naming what is missing. */
+export function pickSnapshots(all: readonly Snapshot[], epochs?: readonly number[], runDir = 'the run'): Snapshot[] {
+  if (all.length === 0) throw new Error(`${runDir}: no snapshots (train with --snapshots 0,N,last to save some)`);
+  const have = `available: ${all.map((s) => s.epoch).join(', ')}`;
+  if (epochs) {
+    return epochs.map((e) => {
+      const s = all.find((x) => x.epoch === e);
+      if (!s) throw new Error(`${runDir}: no snapshot of epoch ${e} (${have})`);
+      return s;
+    });
+  }
+  const first = all[0];
+  const last = all[all.length - 1];
+  const half = (first.epoch + last.epoch) / 2;
+  // Nearest to half-way among the inner snapshots; ties go to the earlier one.
+  const inner = all.slice(1, -1);
+  const mid = inner.reduce<Snapshot | undefined>((best, s) => (best === undefined || Math.abs(s.epoch - half) < Math.abs(best.epoch - half) ? s : best), undefined);
+  return [first, ...(mid ? [mid] : []), ...(last !== first ? [last] : [])];
+}
+
+/** A panel title for a snapshot: its epoch, and "before training" for epoch 0. */
+export function snapshotTitle(s: Snapshot): string {
+  return s.epoch === 0 ? 'epoch 0 (before training)' : `epoch ${s.epoch}`;
+}

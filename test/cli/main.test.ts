@@ -1,0 +1,163 @@
+// The CLI through run() with captured output (run-motif.ts) (exit codes, --json shapes, --help), compared against the library
+// computing the same thing; plus two real processes, to check the entry point and the exit code the shell sees.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDataset } from '../../src/data/dataset.js';
+import { readTokenizer } from '../../src/data/tokenizer-file.js';
+import { readMidi } from '../../src/midi/read.js';
+import { applySustain } from '../../src/midi/sustain.js';
+import { createScheme, tokenNames } from '../../src/tokenizer/schemes.js';
+import { BAD_FILES, writeMixedDataset } from '../data/fixtures/mixed-dataset.js';
+import { motif } from './run-motif.js';
+
+const root = mkdtempSync(join(tmpdir(), 'motif-cli-'));
+const data = join(root, 'data');
+const goodIds = writeMixedDataset(data, 3);
+const good = join(data, goodIds[0]);
+const notMidi = join(root, 'notmidi.txt');
+writeFileSync(notMidi, 'hello, I am text\n');
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+test('--help explains every verb and the exit codes; verbs have their own --help', async () => {
+  const top = await motif('--help');
+  assert.equal(top.code, 0);
+  for (const verb of ['demo', 'inspect', 'tokenizer', 'tokenize', 'decode', 'Exit codes', '--json']) assert.ok(top.out.includes(verb), verb);
+  const inspect = await motif('inspect', '--help');
+  assert.equal(inspect.code, 0);
+  for (const flag of ['--tokens', '--scheme', 'exptime', 'logbin', '--no-sustain', '--json']) assert.ok(inspect.out.includes(flag), flag);
+  const train = await motif('tokenizer', 'train', '--help');
+  assert.ok(train.out.includes('--vocab-size') && train.out.includes('--split'));
+  assert.ok((await motif('tokenize', '--help')).out.includes('exit code is 2'));
+});
+
+test('usage errors exit 1 with a message', async () => {
+  const unknown = await motif('frobnicate');
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.err, /unknown command/);
+  const badNumber = await motif('tokenizer', 'train', data, '--vocab-size', 'many');
+  assert.equal(badNumber.code, 1);
+  assert.match(badNumber.err, /positive integer/);
+  const badScheme = await motif('inspect', good, '--scheme', 'nope');
+  assert.equal(badScheme.code, 1);
+  const missing = await motif('tokenize', data, '--tokenizer', join(root, 'none.json'), '--out', join(root, 'x'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /none\.json: cannot read tokenizer \(no such file\)/);
+  const noSplit = await motif('tokenizer', 'train', data, '--split', 'train');
+  assert.equal(noSplit.code, 1);
+  assert.match(noSplit.err, /no items in split 'train' \(this dataset has no splits\)/);
+});
+
+test('inspect: a non-MIDI file is named, exit 1; the summary and tokens match the library', async () => {
+  const bad = await motif('inspect', notMidi);
+  assert.equal(bad.code, 1);
+  assert.ok(bad.err.startsWith(`${notMidi}: not a MIDI file`), bad.err);
+  assert.equal(bad.out, '');
+
+  const perf = readMidi(readFileSync(good), good);
+  const notes = applySustain(perf, { rule: 'musical' });
+  for (const scheme of ['exptime', 'logbin'] as const) {
+    const ids = createScheme(scheme).encode(notes);
+    const j = await motif('inspect', good, '--json', '--scheme', scheme);
+    assert.equal(j.code, 0);
+    const summary = JSON.parse(j.out);
+    assert.equal(summary.notes, notes.length);
+    assert.equal(summary.baseTokens, ids.length);
+    assert.equal(summary.scheme, scheme);
+    assert.equal(summary.pedalEvents, perf.pedal.length);
+    const names = await motif('inspect', good, '--tokens', '--scheme', scheme);
+    assert.equal(names.out.trim(), tokenNames(createScheme(scheme), ids));
+  }
+  const raw = JSON.parse((await motif('inspect', good, '--json', '--no-sustain')).out);
+  assert.equal(raw.sustain, 'none');
+  assert.equal(raw.baseTokens, createScheme('exptime').encode(perf.notes).length);
+  const text = await motif('inspect', good);
+  assert.match(text.out, new RegExp(`notes +${notes.length}`));
+});
+
+test('tokenizer train → tokenize → decode, with bad files reported by name and exit code 2', async () => {
+  const tok = join(root, 'tok.json');
+  const train = await motif('tokenizer', 'train', data, '--vocab-size', '300', '--out', tok, '--json', '--workers', '2');
+  assert.equal(train.code, 2, train.err);
+  const trained = JSON.parse(train.out);
+  assert.deepEqual(trained.failures.map((f: { id: string }) => f.id).sort(), Object.keys(BAD_FILES).sort());
+  assert.equal(trained.vocabSize, 300);
+  assert.equal(trained.split, null, 'a plain folder has no split: all of it is used');
+  const { tokenizer } = readTokenizer(tok);
+
+  const out = join(root, 'shards');
+  const tk = await motif('tokenize', data, '--tokenizer', tok, '--out', out);
+  assert.equal(tk.code, 2);
+  for (const id of Object.keys(BAD_FILES)) assert.ok(tk.err.includes(`  ${id}: `), `${id} reported in:\n${tk.err}`);
+  assert.match(tk.out, /tokenized 3 of 7 files/);
+  const again = JSON.parse((await motif('tokenize', data, '--tokenizer', tok, '--out', out, '--json')).out);
+  assert.deepEqual(Object.keys(again).sort(), ['dtype', 'failed', 'failures', 'files', 'notes', 'out', 'pieces', 'resumed', 'seconds', 'shards', 'tokens', 'vocabSize']);
+  assert.equal(again.pieces, 3);
+  const resumed = JSON.parse((await motif('tokenize', data, '--tokenizer', tok, '--out', out, '--json', '--resume')).out);
+  assert.deepEqual([resumed.resumed, resumed.files, resumed.pieces, resumed.failed], [3, 4, 3, 4], 'finished pieces kept, bad files retried');
+
+  // ids printed by inspect decode back to the notes the tokenizer decodes.
+  const idsFile = join(root, 'ids.txt');
+  const printed = await motif('inspect', good, '--ids', '--tokenizer', tok);
+  writeFileSync(idsFile, printed.out);
+  const ids = printed.out.trim().split(' ').map(Number);
+  const expected = tokenizer.decode(ids);
+  const mid = join(root, 'out.mid');
+  const dec = JSON.parse((await motif('decode', idsFile, '--tokenizer', tok, '--out', mid, '--json')).out);
+  assert.equal(dec.notes, expected.length);
+  const back = readMidi(readFileSync(mid), mid).notes;
+  assert.deepEqual(Array.from(back.pitch), Array.from(expected.pitch));
+  for (let i = 0; i < back.length; i++) assert.ok(Math.abs(back.start[i] - expected.start[i]) < 2e-3, `note ${i} start`);
+
+  // The same piece straight from the shards (tokenizer taken from index.json).
+  const mid2 = join(root, 'out2.mid');
+  assert.equal((await motif('decode', goodIds[0], '--shards', out, '--out', mid2)).code, 0);
+  assert.deepEqual(readFileSync(mid2), readFileSync(mid));
+
+  const other = join(root, 'other.json');
+  assert.equal((await motif('tokenizer', 'train', data, '--vocab-size', '260', '--out', other)).code, 2);
+  const mismatch = await motif('decode', goodIds[0], '--shards', out, '--tokenizer', other, '--out', mid2);
+  assert.equal(mismatch.code, 1);
+  assert.match(mismatch.err, /other\.json: not the tokenizer the shards .* were made with/);
+
+  const junk = join(root, 'junk.txt');
+  writeFileSync(junk, '1 2 three');
+  const badIds = await motif('decode', junk, '--tokenizer', tok, '--out', join(root, 'x.mid'));
+  assert.equal(badIds.code, 1);
+  assert.match(badIds.err, /junk\.txt: 'three' \(token 3\) is not a token id/);
+});
+
+test('tokenizer train uses the train split by default when there is one', async () => {
+  const dir = fileURLToPath(new URL('../../data/default', import.meta.url));
+  const r = JSON.parse((await motif('tokenizer', 'train', dir, '--vocab-size', '250', '--out', join(root, 'default.json'), '--json')).out);
+  assert.equal(r.split, 'train');
+  const items = openDataset(dir).items;
+  assert.equal(r.files, items.filter((i) => i.split === 'train').length);
+  const all = JSON.parse((await motif('tokenizer', 'train', dir, '--split', 'test', '--vocab-size', '250', '--out', join(root, 'default.json'), '--json')).out);
+  assert.equal(all.files, items.filter((i) => i.split === 'test').length);
+});
+
+test('demo runs on the embedded dataset', async () => {
+  const out = join(root, 'demo');
+  const r = await motif('demo', '--out', out, '--vocab-size', '400', '--json');
+  assert.equal(r.code, 0, r.err);
+  const summary = JSON.parse(r.out);
+  assert.equal(summary.failed, 0);
+  assert.equal(summary.pieces, openDataset(fileURLToPath(new URL('../../data/default', import.meta.url))).items.length);
+  assert.deepEqual(Object.keys(summary.piecesBySplit).sort(), ['test', 'train', 'validation']);
+  assert.ok(summary.compression > 1, `BPE compresses: ${summary.compression}`);
+});
+
+test('the real entry point: exit codes reach the shell', () => {
+  const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', main, 'inspect', notMidi], { encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.ok(bad.stderr.startsWith(`${notMidi}: not a MIDI file`), bad.stderr);
+  const help = spawnSync(process.execPath, ['--import', 'tsx', main, 'inspect', '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /Usage: motif inspect/);
+});

@@ -1,0 +1,85 @@
+// The LanceDB embedding store: rows round-trip, nearest() against a brute-force cosine ranking (with and
+// without a metadata filter), the ANN-indexed path's distances, and clear errors.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { cosine } from '../../src/analysis/metrics.js';
+import { createStore, openStore, type EmbeddingRow } from '../../src/embed/store.js';
+import { Rng } from '../../src/train/rng.js';
+import { expectClose } from '../helpers/close.js';
+
+const root = mkdtempSync(join(tmpdir(), 'motif-store-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+function rows(n: number, dim: number, seed: number): EmbeddingRow[] {
+  const r = new Rng(seed);
+  return Array.from({ length: n }, (_, i) => ({
+    id: `c${i % 3}/p${i}.mid`, vector: Float32Array.from({ length: dim }, () => r.nextFloat() - 0.5),
+    composer: ['Bach', "O'Neill", 'Liszt'][i % 3], title: i % 4 ? `Work ${i}` : null, piece: `w${i >> 1}`, performer: null, file: `/data/p${i}.mid`,
+    split: i % 5 === 0 ? 'test' : 'train', key: 'C major', keySource: 'notes', form: 'other', duration: i + 0.5, notes: 10 * i, tokens: 7 * i,
+  }));
+}
+
+function bruteForce(all: readonly EmbeddingRow[], q: Float32Array, k: number): Array<{ id: string; distance: number }> {
+  return all.map((r) => ({ id: r.id, distance: 1 - cosine(q, r.vector) })).sort((a, b) => a.distance - b.distance).slice(0, k);
+}
+
+test('rows round-trip and nearest() matches a brute-force cosine ranking, filters included', async () => {
+  const data = rows(60, 12, 1);
+  const path = join(root, 'exact');
+  await createStore(path, data, { source: { run: 'r' } });
+  assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('.tmp')), [], 'no temporary folder left');
+  const store = await openStore(path);
+  assert.equal(store.info.index, 'exact');
+  assert.deepEqual(store.info.source, { run: 'r' });
+  assert.equal(await store.count(), 60);
+  const back = await store.all();
+  assert.deepEqual(back.map((r) => ({ ...r, vector: [...r.vector] })), data.map((r) => ({ ...r, vector: [...r.vector] })));
+  assert.deepEqual((await store.get(data[7].id))?.title, data[7].title);
+  assert.equal(await store.get('nope'), undefined);
+
+  for (const q of [data[0].vector, data[33].vector, rows(1, 12, 9)[0].vector]) {
+    const got = await store.nearest(q, 5);
+    const want = bruteForce(data, q, 5);
+    assert.deepEqual(got.map((h) => h.row.id), want.map((h) => h.id));
+    expectClose(got.map((h) => h.distance), want.map((h) => h.distance), { atol: 1e-5, label: 'distances' });
+    // A filter value with a quote is escaped, not injected.
+    const filtered = await store.nearest(q, 4, { composer: "O'Neill", split: 'train' });
+    const wantFiltered = bruteForce(data.filter((r) => r.composer === "O'Neill" && r.split === 'train'), q, 4);
+    assert.deepEqual(filtered.map((h) => h.row.id), wantFiltered.map((h) => h.id));
+  }
+});
+
+test('the ANN-indexed store returns true cosine distances in ascending order', async () => {
+  const data = rows(600, 16, 2);
+  const store = await createStore(join(root, 'indexed'), data, { indexMinRows: 1 });
+  assert.equal(store.info.index, 'ivf_hnsw_sq');
+  const byId = new Map(data.map((r) => [r.id, r.vector]));
+  const q = data[5].vector;
+  const got = await store.nearest(q, 10);
+  assert.equal(got.length, 10);
+  assert.equal(got[0].row.id, data[5].id, 'a stored vector finds itself first');
+  for (let i = 0; i < got.length; i++) {
+    expectClose(got[i].distance, 1 - cosine(q, byId.get(got[i].row.id)!), { atol: 1e-4, label: `distance ${i}` });
+    if (i > 0) assert.ok(got[i].distance >= got[i - 1].distance);
+  }
+  const want = new Set(bruteForce(data, q, 10).map((h) => h.id));
+  assert.ok(got.filter((h) => want.has(h.row.id)).length >= 5, 'recall@10 of at least one half on 600 rows');
+});
+
+test('clear errors: existing folder, empty rows, ragged vectors, not a store, wrong query size', async () => {
+  const path = join(root, 'exact2');
+  await createStore(path, rows(3, 4, 3));
+  await assert.rejects(createStore(path, rows(3, 4, 3)), /already exists/);
+  const replaced = await createStore(path, rows(5, 4, 4), { overwrite: true });
+  assert.equal(await replaced.count(), 5);
+  await assert.rejects(createStore(join(root, 'none'), []), /no embeddings/);
+  const ragged = rows(3, 4, 5);
+  ragged[1].vector = new Float32Array(3);
+  await assert.rejects(createStore(join(root, 'ragged'), ragged), /c1\/p1\.mid: embedding has 3 dimensions/);
+  assert.equal(existsSync(join(root, 'ragged')), false);
+  await assert.rejects(openStore(root), /not an embedding store/);
+  await assert.rejects(replaced.nearest(new Float32Array(5), 1), /5 dimensions, the store 4/);
+});
