@@ -1,74 +1,104 @@
-// `motif demo` (what `npm start` runs): the main job on the embedded default dataset (data/default, an ASAP subset),
-// so it works on a fresh machine without ../shared. For now: train a small BPE, tokenize the dataset, summarize.
-import { mkdirSync } from 'node:fs';
+// `motif demo` (what `npm start` runs): the main job on the embedded default dataset (data/default, an ASAP
+// subset), so it works on a fresh machine without ../shared. It is a script of the same verbs a user runs,
+// printed as it goes: tokenizer → shards → a small model trained for a few minutes → test evaluation →
+// with the model shipped in models/, embeddings, maps and "pieces like this one". No logic of its own.
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { openDataset } from '../data/dataset.js';
-import { tokenizeDataset } from '../data/tokenize.js';
-import { trainTokenizer } from '../data/train-tokenizer.js';
-import { writeTokenizer } from '../data/tokenizer-file.js';
 import type { CliContext } from './main.js';
-import { EXIT, printJson, reportFailures, round, startProgress } from './output.js';
-import { DEFAULT_SUSTAIN, positiveInt } from './shared.js';
+import { EXIT, printJson, UsageError, type CliIo } from './output.js';
+import { positiveInt } from './shared.js';
 
 /** The embedded dataset, found relative to this file (the same depth in src/ and dist/). */
 export const DEFAULT_DATASET = fileURLToPath(new URL('../../data/default/', import.meta.url));
+/** The model that ships with motif (trained on the ASAP train split; see models/README.md). */
+export const SHIPPED_MODEL = fileURLToPath(new URL('../../models/asap-small/', import.meta.url));
+/** Marks a folder as the demo's own, so a later demo may replace it. */
+const MARKER = '.motif-demo';
+
+interface DemoFlags {
+  out: string;
+  vocabSize: number;
+  preset: string;
+  epochs: number;
+  seq: number;
+  minutes: number;
+  model: string;
+  json?: boolean;
+}
 
 /** Registers `demo`. */
 export function registerDemo(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('Run the main job on the embedded default dataset (35 ASAP performances): train a BPE tokenizer, tokenize into shards.')
+    .summary('Run the main job on the embedded default dataset (35 ASAP performances), end to end.')
+    .description(
+      'Runs, on data/default (an ASAP subset, CC BY-NC-SA 4.0), the verbs a user would: tokenizer train, tokenize, train ' +
+        '(a small model for a few minutes), eval on the test split; then, with the model shipped in models/asap-small ' +
+        '(trained on the ASAP train split), embed, map and similar. Each command is printed before it runs. ' +
+        'Ends by printing where the report and the maps are. The output folder is replaced on each demo run.',
+    )
     .option('--out <dir>', 'output folder', join('runs', 'demo'))
     .option('--vocab-size <n>', 'BPE vocabulary size (small: the default dataset is small)', positiveInt, 2000)
-    .option('--json', 'print one JSON summary')
-    .action(async (opts: { out: string; vocabSize: number; json?: boolean }) => {
+    .option('--preset <name>', 'model preset to train', 'small')
+    .option('--epochs <n>', 'training epochs', positiveInt, 3)
+    .option('--seq <n>', 'training window (tokens)', positiveInt, 256)
+    .option('--minutes <m>', 'time budget of the training step', Number, 4)
+    .option('--model <dir>', 'trained model for embeddings, maps and search ("none" to skip)', SHIPPED_MODEL)
+    .option('--json', 'print one JSON summary of the steps')
+    .action(async (opts: DemoFlags) => {
+      prepareOut(opts.out);
+      const { run } = await import('./main.js'); // the same entry the shell uses; imported late (main.ts imports this file)
       const json = Boolean(opts.json);
-      const dataset = openDataset(DEFAULT_DATASET);
-      const sustain = DEFAULT_SUSTAIN;
-      const train = dataset.items.filter((i) => i.split === 'train');
-      const say = (s: string): void => void (json ? undefined : ctx.io.out(s));
-      say(`motif demo: ${dataset.items.length} performances from ${DEFAULT_DATASET} (ASAP subset, CC BY-NC-SA 4.0)\n`);
-
-      let bar = startProgress(ctx.io, json, train.length, 'read');
-      const trained = await trainTokenizer(train, { vocabSize: opts.vocabSize, scheme: 'exptime', sustain, onItem: () => bar.tick() }).finally(() => bar.stop());
-      const tokenizerPath = join(opts.out, 'tokenizer.json');
-      mkdirSync(opts.out, { recursive: true });
-      writeTokenizer(trained.tokenizer, tokenizerPath);
-      say(`  tokenizer: ${trained.tokenizer.vocabSize} tokens trained on the ${train.length} train pieces in ${(trained.encodeSeconds + trained.trainSeconds).toFixed(1)} s → ${tokenizerPath}\n`);
-
-      bar = startProgress(ctx.io, json, dataset.items.length, 'tokenize');
-      const shardsDir = join(opts.out, 'tokens');
-      const result = await tokenizeDataset(dataset, { tokenizer: tokenizerPath, out: shardsDir, sustain, onItem: () => bar.tick() }).finally(() => bar.stop());
-      const trainBpeTokens = result.index.pieces.filter((p) => p.split === 'train').reduce((n, p) => n + p.length, 0);
-      const bySplit: Record<string, number> = {};
-      for (const p of result.index.pieces) bySplit[p.split] = (bySplit[p.split] ?? 0) + 1;
-      const summary = {
-        dataset: DEFAULT_DATASET,
-        out: opts.out,
-        tokenizer: tokenizerPath,
-        shards: shardsDir,
-        pieces: result.index.pieces.length,
-        piecesBySplit: bySplit,
-        failed: result.index.failures.length + trained.failures.length,
-        notes: result.notes,
-        tokens: result.tokens,
-        vocabSize: trained.tokenizer.vocabSize,
-        baseTokensPerNote: round(trained.baseTokens / trained.notes),
-        bpeTokensPerNote: round(result.tokens / result.notes),
-        compression: round(trained.baseTokens / trainBpeTokens),
+      const steps: Array<{ command: string; code: number; result?: unknown }> = [];
+      const step = async (...args: string[]): Promise<unknown> => {
+        const command = `motif ${args.join(' ')}`;
+        if (!json) ctx.io.out(`\n$ ${command}\n`);
+        let captured = '';
+        const io: CliIo = json ? { out: (s) => void (captured += s), err: () => undefined, progress: false } : ctx.io;
+        const code = await run(['node', 'motif', ...args, ...(json ? ['--json'] : [])], io);
+        const result = json && captured.trim() ? JSON.parse(captured) : undefined;
+        steps.push({ command, code, result });
+        if (code === EXIT.usage) throw new UsageError(`demo stopped: \`${command}\` failed (exit code ${code})`);
+        return result;
       };
-      if (json) printJson(ctx.io, summary);
-      else {
-        say(
-          `  tokens:    ${result.notes} notes → ${result.tokens} BPE tokens (${summary.bpeTokensPerNote} per note; ` +
-            `base scheme ${summary.baseTokensPerNote} per note, so BPE compresses ${summary.compression}×)\n` +
-            `  shards:    ${Object.entries(bySplit).map(([s, n]) => `${s} ${n}`).join(', ')} pieces → ${shardsDir}/ (index.json + .bin)\n` +
-            `Output is in ${opts.out}/. Next: \`motif inspect <file.mid>\`, \`motif tokenize <your dataset> --tokenizer ${tokenizerPath} --out <dir>\`.\n`,
-        );
-        reportFailures(ctx.io, [...trained.failures, ...result.index.failures], dataset.items.length);
+
+      const out = opts.out, tok = join(out, 'tokenizer.json'), shards = join(out, 'tokens'), runDir = join(out, 'run');
+      const testFile = openDataset(DEFAULT_DATASET).items.find((i) => i.split === 'test')?.path;
+      if (!json) ctx.io.out(`motif demo: the main job on ${DEFAULT_DATASET} (ASAP subset, CC BY-NC-SA 4.0) → ${out}/\n`);
+      await step('tokenizer', 'train', DEFAULT_DATASET, '--vocab-size', String(opts.vocabSize), '--out', tok);
+      await step('tokenize', DEFAULT_DATASET, '--tokenizer', tok, '--out', shards);
+      await step('train', '--data', shards, '--preset', opts.preset, '--out', runDir, '--epochs', String(opts.epochs), '--seq', String(opts.seq),
+        '--max-minutes', String(opts.minutes), '--snapshots', '0,last');
+      await step('eval', '--run', runDir, '--split', 'test');
+      const withModel = opts.model !== 'none' && existsSync(join(opts.model, 'model.safetensors'));
+      const store = join(out, 'store');
+      if (withModel) {
+        await step('embed', '--run', opts.model, '--data', DEFAULT_DATASET, '--out', store);
+        await step('map', '--store', store, '--color', 'composer,form', '--out', join(out, 'maps', 'map'));
+        if (testFile) await step('similar', testFile, '--store', store, '--run', opts.model, '--k', '5');
+      } else if (!json && opts.model !== 'none') {
+        ctx.io.out(`\n(no trained model at ${opts.model}: skipping embed, map and similar)\n`);
       }
-      if (summary.failed > 0) ctx.exit(EXIT.partial);
+      const report = join(runDir, 'report.html');
+      if (json) printJson(ctx.io, { out, report, maps: withModel ? join(out, 'maps') : null, steps });
+      else {
+        ctx.io.out(`\nDone. Training report: ${report}\n`);
+        if (withModel) ctx.io.out(`Maps of the shipped model's embeddings: ${join(out, 'maps', 'map-composer.html')} (and .svg, -form)\n`);
+      }
+      ctx.exit(Math.max(...steps.map((s) => s.code)));
     });
+}
+
+/** Empties `out` when it is the demo's own (or new); refuses to touch any other non-empty folder. */
+function prepareOut(out: string): void {
+  if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, MARKER))) {
+    throw new UsageError(`${out}: exists, is not empty and was not made by motif demo; choose another --out`);
+  }
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  // The marker goes in first so that a demo interrupted half-way is still replaced by the next one.
+  writeFileSync(join(out, MARKER), 'made by motif demo; replaced by the next demo run\n');
 }

@@ -3,6 +3,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { EvalResult } from '../report/run-report.js';
 import { evaluateRun, resumeRun, startRun, type RunOutcome } from '../train/run.js';
+import { exportModel } from '../train/export.js';
+import { resolveCheckpoint } from '../embed/run-model.js';
 import { parseSnapshotEpochs } from '../train/options.js';
 import { printJson, processIo, UsageError, type CliIo } from './output.js';
 
@@ -109,6 +111,24 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
       const r = await evaluateRun(opts.run, opts.split, opts.checkpoint, opts.data);
       if (opts.json) printJson(io, r);
       else io.out(formatEval(r));
+    });
+
+  program
+    .command('export')
+    .summary('Write a run\'s model as a self-contained folder (weights, config, tokenizer, record).')
+    .description(
+      'Export one checkpoint of a run without its optimizer state: model.safetensors (tensor names of python/motif_model.py, ' +
+        'so PyTorch loads it), config.json, tokenizer.json, metrics and evaluations. The folder works wherever a run does ' +
+        '(motif embed/similar/map --run <folder>); it cannot be resumed.',
+    )
+    .requiredOption('--run <dir>', 'run directory (motif train --out)')
+    .requiredOption('--out <dir>', 'new folder to write')
+    .option('--checkpoint <which>', 'best, last, epoch-N or a checkpoint folder', 'best')
+    .option('--json', 'print the result as JSON')
+    .action((opts: { run: string; out: string; checkpoint: string; json?: boolean }) => {
+      const r = exportModel(opts.run, resolveCheckpoint(opts.run, opts.checkpoint), opts.out);
+      if (opts.json) printJson(io, r);
+      else io.out(`exported step ${r.step} (${r.parameters} parameters) from ${r.checkpoint} → ${r.out}/ (${r.files.join(', ')})\n`);
     });
 }
 

@@ -32,7 +32,7 @@ export interface RunModel {
 
 /**
  * The folder of a checkpoint choice: `best` (lowest validation loss; else the newest checkpoint, else the
- * newest snapshot), `last`/`latest` (newest checkpoint), `epoch-N` (the snapshot of epoch N), or a folder.
+ * newest snapshot, else the weights of an exported model folder), `last`/`latest` (newest checkpoint), `epoch-N` (the snapshot of epoch N), or a folder.
  */
 export function resolveCheckpoint(runDir: string, choice = 'best'): string {
   const checkpoints = existsSync(join(runDir, 'checkpoints')) ? new CheckpointStore(runDir) : undefined;
@@ -43,7 +43,9 @@ export function resolveCheckpoint(runDir: string, choice = 'best'): string {
   };
   const epoch = /^epoch-(\d+)$/.exec(choice);
   let dir: string | undefined;
-  if (choice === 'best') dir = checkpoints?.best()?.path ?? checkpoints?.latest() ?? snapshots();
+  // An exported model folder (src/train/export.ts) holds its weights at the top.
+  const exported = existsSync(join(runDir, MODEL_FILE)) ? runDir : undefined;
+  if (choice === 'best') dir = checkpoints?.best()?.path ?? checkpoints?.latest() ?? snapshots() ?? exported;
   else if (choice === 'last' || choice === 'latest') dir = checkpoints?.latest();
   else if (epoch) dir = join(runDir, RUN_FILES.snapshots, snapshotName(Number(epoch[1])));
   else dir = resolve(choice);

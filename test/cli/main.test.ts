@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,15 +141,39 @@ test('tokenizer train uses the train split by default when there is one', async 
   assert.equal(all.files, items.filter((i) => i.split === 'test').length);
 });
 
-test('demo runs on the embedded dataset', async () => {
+test('demo runs the verbs end to end on the embedded dataset, then again with an exported model', async () => {
   const out = join(root, 'demo');
-  const r = await motif('demo', '--out', out, '--vocab-size', '400', '--json');
-  assert.equal(r.code, 0, r.err);
-  const summary = JSON.parse(r.out);
-  assert.equal(summary.failed, 0);
-  assert.equal(summary.pieces, openDataset(fileURLToPath(new URL('../../data/default', import.meta.url))).items.length);
-  assert.deepEqual(Object.keys(summary.piecesBySplit).sort(), ['test', 'train', 'validation']);
-  assert.ok(summary.compression > 1, `BPE compresses: ${summary.compression}`);
+  const fast = ['--vocab-size', '400', '--preset', 'tiny', '--epochs', '1', '--seq', '64', '--json'];
+  const first = await motif('demo', '--out', out, '--model', 'none', ...fast);
+  assert.equal(first.code, 0, first.err);
+  const summary = JSON.parse(first.out);
+  assert.deepEqual(summary.steps.map((s: { command: string }) => s.command.split(' ')[1]), ['tokenizer', 'tokenize', 'train', 'eval']);
+  const [tok, shards, , evaluation] = summary.steps.map((s: { result: Record<string, unknown> }) => s.result);
+  assert.equal(tok.failures.length, 0);
+  const items = openDataset(fileURLToPath(new URL('../../data/default', import.meta.url))).items;
+  assert.equal(shards.pieces, items.length);
+  assert.equal(evaluation.pieces, items.filter((i) => i.split === 'test').length);
+  assert.ok(Number.isFinite(evaluation.bitsPerNote) && evaluation.bitsPerNote > 0);
+  assert.ok(existsSync(summary.report), summary.report);
+
+  const model = join(root, 'demo-model');
+  assert.equal((await motif('export', '--run', join(out, 'run'), '--out', model)).code, 0);
+  const second = await motif('demo', '--out', out, '--model', model, ...fast); // replaces its own folder
+  assert.equal(second.code, 0, second.err);
+  const steps = JSON.parse(second.out).steps as Array<{ command: string; result: unknown }>;
+  assert.deepEqual(steps.map((s) => s.command.split(' ')[1]), ['tokenizer', 'tokenize', 'train', 'eval', 'embed', 'map', 'similar']);
+  assert.ok(existsSync(join(out, 'maps', 'map-composer.html')));
+  const similar = steps[6].result as { neighbours: Array<{ distance: number }> };
+  assert.equal(similar.neighbours.length, 5);
+  assert.ok(similar.neighbours.every((n, i) => i === 0 || n.distance >= similar.neighbours[i - 1].distance), 'nearest first');
+
+  const foreign = join(root, 'not-a-demo');
+  mkdirSync(foreign, { recursive: true });
+  writeFileSync(join(foreign, 'keep.txt'), 'mine');
+  const refused = await motif('demo', '--out', foreign, '--model', 'none', ...fast);
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /not made by motif demo/);
+  assert.ok(existsSync(join(foreign, 'keep.txt')));
 });
 
 test('the real entry point: exit codes reach the shell', () => {

@@ -1,0 +1,34 @@
+// Exports a trained run as a self-contained model folder (what models/ ships): config.json, the
+// tokenizer, the weights of one checkpoint without optimizer state, and the run's metrics, evaluations
+// and curves as its record. Such a folder is accepted wherever a run is (`--run models/asap-small`).
+// Not a checkpoint: it cannot be resumed.
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Transformer } from '../model/transformer.js';
+import { MODEL_FILE } from './native-model.js';
+import { readRunConfig, RUN_FILES } from './run-dir.js';
+
+/** What an export wrote. */
+export interface ExportResult {
+  readonly out: string;
+  readonly checkpoint: string;
+  readonly step: number;
+  readonly parameters: number;
+  readonly files: readonly string[];
+}
+
+/** Writes the model of `checkpointDir` (a folder holding model.safetensors) from `runDir` into `out`. */
+export function exportModel(runDir: string, checkpointDir: string, out: string): ExportResult {
+  readRunConfig(runDir); // refuses a folder that is not a run, with its own message
+  if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out}: exists and is not empty; choose a new folder`);
+  mkdirSync(out, { recursive: true });
+  const model = Transformer.load(join(checkpointDir, MODEL_FILE));
+  model.save(join(out, MODEL_FILE), { optimizer: false });
+  const files = [MODEL_FILE];
+  const record = readdirSync(runDir).filter((n) => n === RUN_FILES.config || n === RUN_FILES.tokenizer || n === RUN_FILES.metrics || /^eval-.*\.json$/.test(n) || n.endsWith('.svg'));
+  for (const name of record) {
+    copyFileSync(join(runDir, name), join(out, name));
+    files.push(name);
+  }
+  return { out, checkpoint: checkpointDir, step: model.step, parameters: model.numParameters, files };
+}

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { embedNotes } from '../../src/embed/extract.js';
+import { loadRunModel, resolveCheckpoint } from '../../src/embed/run-model.js';
+import { exportModel } from '../../src/train/export.js';
+import { readNotes, writeLabelledDataset, writeTinyRun } from '../embed/fixtures.js';
+
+test('an exported model folder embeds exactly like the run checkpoint it came from, and refuses a non-empty target', () => {
+  const root = mkdtempSync(join(tmpdir(), 'motif-export-'));
+  const data = join(root, 'data');
+  const ids = writeLabelledDataset(data);
+  const runDir = join(root, 'run');
+  writeTinyRun(data, ids, runDir);
+  writeFileSync(join(runDir, 'eval-test.json'), '{}\n');
+
+  const out = join(root, 'model');
+  const result = exportModel(runDir, resolveCheckpoint(runDir, 'epoch-2'), out);
+  assert.deepEqual(readdirSync(out).sort(), ['config.json', 'eval-test.json', 'model.safetensors', 'tokenizer.json']);
+  assert.deepEqual([...result.files].sort(), readdirSync(out).sort());
+  assert.ok(!existsSync(join(out, 'checkpoints')));
+
+  const fromRun = loadRunModel(runDir, 'epoch-2');
+  const fromExport = loadRunModel(out);
+  const notes = readNotes(join(data, ids[0]));
+  assert.deepEqual(embedNotes(fromExport.model, fromExport.tokenizer, notes), embedNotes(fromRun.model, fromRun.tokenizer, notes));
+
+  assert.throws(() => exportModel(runDir, resolveCheckpoint(runDir, 'epoch-2'), out), /exists and is not empty/);
+});
