@@ -15,14 +15,14 @@ interface Point {
 /** Which quantity a curve shows. */
 export type CurveKind = 'loss' | 'perplexity';
 
-/** Points of one curve: epoch records and in-epoch validation records, train and validation. */
+/** Points of one curve: epoch and in-epoch records, train and validation. */
 export function curvePoints(records: readonly MetricsRecord[], kind: CurveKind): Point[] {
   const points: Point[] = [];
   for (const r of records) {
     const train = kind === 'loss' ? r.trainLoss : r.trainPerplexity;
     const val = kind === 'loss' ? r.valLoss : r.valPerplexity;
-    // Train losses of step records average only a few steps: noisy, so only epoch means are drawn.
-    if (r.kind === 'epoch' && train !== undefined) points.push({ epoch: r.epoch, value: train, series: 'train' });
+    // A record's train loss is the mean over the steps since the previous record, so in-epoch records belong on the curve too.
+    if (train !== undefined) points.push({ epoch: r.epoch, value: train, series: 'train' });
     if (val !== undefined) points.push({ epoch: r.epoch, value: val, series: 'validation' });
   }
   return points.sort((a, b) => a.epoch - b.epoch);

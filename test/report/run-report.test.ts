@@ -35,9 +35,9 @@ test('the report draws every train and validation point and tabulates every epoc
   const loss = readFileSync(join(run, 'loss.svg'), 'utf8');
   const ppl = readFileSync(join(run, 'perplexity.svg'), 'utf8');
   const epochs = records.filter((r) => r.kind === 'epoch');
-  const trainPoints = epochs.filter((r) => r.trainLoss !== undefined).length;
+  const trainPoints = records.filter((r) => r.trainLoss !== undefined).length;
   const valPoints = records.filter((r) => r.valLoss !== undefined).length;
-  assert.equal(trainPoints, 4);
+  assert.ok(trainPoints > epochs.filter((r) => r.trainLoss !== undefined).length, 'step records add train points (interval means)');
   assert.ok(valPoints > 5, 'step records add validation points');
   assert.equal(symbolCount(loss), trainPoints + valPoints);
   assert.equal(symbolCount(ppl), curvePoints(records, 'perplexity').length);
