@@ -179,6 +179,20 @@ export function orderEvents(n: number, onTime: Float64Array, offTime: Float64Arr
   return out;
 }
 
+/**
+ * Writes the note tokens of event `code` (from orderEvents) at out[w]: `VELOCITY_b NOTE_ON_p` for an
+ * onset, `NOTE_OFF_p` for a release. Returns the next write position. Shared by every scheme's encoder.
+ */
+export function writeNoteEvent(out: Int32Array, w: number, code: number, notes: Notes, layout: VocabLayout, binOf: Uint8Array): number {
+  const i = code >> 1;
+  const noteOn = 2 + 2 * (notes.pitch[i] - layout.minPitch); // NOTE_ON_p; NOTE_OFF_p follows it
+  if (code & 1) {
+    out[w++] = layout.velocityBase + binOf[notes.velocity[i]];
+    out[w++] = noteOn;
+  } else out[w++] = noteOn + 1;
+  return w;
+}
+
 /** How a scheme's decoder reads time and orders events. */
 export interface DecodeRules {
   /** Seconds per unit of accumulated time-token value (exptime counts steps; logbin sums seconds). */

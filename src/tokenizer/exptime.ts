@@ -5,7 +5,7 @@
 // skipped (the reference raises), and a NOTE_ON before any VELOCITY decodes with velocity 67, not 0.
 import type { Notes } from '../midi/notes.js';
 import type { BaseTokenizer } from './scheme.js';
-import { buildVocab, decodeEvents, FloatSlot, IntSlot, orderEvents, scratchFloat64, scratchInt32, selectNotes, type VocabLayout } from './events.js';
+import { buildVocab, decodeEvents, FloatSlot, IntSlot, orderEvents, scratchFloat64, scratchInt32, selectNotes, writeNoteEvent, type VocabLayout } from './events.js';
 import { VelocityBins } from './velocity.js';
 
 /** Parameters of the exptime scheme; the defaults are the reference configuration. */
@@ -82,7 +82,8 @@ export class ExpTimeTokenizer implements BaseTokenizer {
   }
 
   encode(notes: Notes): Int32Array {
-    const { pitch, velocity, start, end, length: n } = selectNotes(notes, this.params.minPitch, this.params.maxPitch);
+    const kept = selectNotes(notes, this.params.minPitch, this.params.maxPitch);
+    const { pitch, start, end, length: n } = kept;
     const unit = this.unit;
     // Quantized times as the same float64 values the reference computes (they decide ties in its sort).
     const on = scratchFloat64(FloatSlot.onTime, n);
@@ -100,8 +101,6 @@ export class ExpTimeTokenizer implements BaseTokenizer {
     const out = scratchInt32(IntSlot.ids, 3 * n + 2 * n * Math.log2(2 * maxStep) + Math.ceil(last / unit / maxStep) + 16);
     let w = 0;
     const binOf = this.velocities.binOf;
-    const velocityBase = this.layout.velocityBase;
-    const noteBase = 2 - 2 * this.params.minPitch;
     let previous = 0;
     for (let e = 0; e < events.length; e++) {
       const code = events[e];
@@ -115,11 +114,7 @@ export class ExpTimeTokenizer implements BaseTokenizer {
         const r = steps - big * maxStep;
         for (let k = remainderStart[r]; k < remainderStart[r + 1]; k++) out[w++] = remainderIds[k];
       }
-      const noteOn = noteBase + 2 * pitch[i];
-      if (code & 1) {
-        out[w++] = velocityBase + binOf[velocity[i]];
-        out[w++] = noteOn;
-      } else out[w++] = noteOn + 1;
+      w = writeNoteEvent(out, w, code, kept, this.layout, binOf);
     }
     return out.slice(0, w);
   }

@@ -6,7 +6,7 @@
 import type { Notes } from '../midi/notes.js';
 import { allocNotes } from '../midi/notes.js';
 import type { BaseTokenizer } from './scheme.js';
-import { buildVocab, decodeEvents, FloatSlot, IntSlot, onsetOrder, orderEvents, scratchFloat64, scratchInt32, selectNotes, type VocabLayout } from './events.js';
+import { buildVocab, decodeEvents, FloatSlot, IntSlot, onsetOrder, orderEvents, scratchFloat64, scratchInt32, selectNotes, writeNoteEvent, type VocabLayout } from './events.js';
 import { VelocityBins } from './velocity.js';
 
 /** Parameters of the logbin scheme. */
@@ -120,7 +120,8 @@ export class LogBinTokenizer implements BaseTokenizer {
   }
 
   encode(notes: Notes): Int32Array {
-    const { pitch, velocity, start, end, length: n } = this.prepare(notes);
+    const kept = this.prepare(notes);
+    const { pitch, start, end, length: n } = kept;
     const events = orderEvents(n, start, end, pitch);
     const { edges, representative } = this;
     const top = this.params.bins - 1;
@@ -132,8 +133,6 @@ export class LogBinTokenizer implements BaseTokenizer {
     let w = 0;
     const timeBase = this.layout.timeBase - 1; // TIME_b has id timeBase − 1 + b
     const binOf = this.velocities.binOf;
-    const velocityBase = this.layout.velocityBase;
-    const noteBase = 2 - 2 * this.params.minPitch;
     let decoded = 0; // the time the decoder will have reached: sums of representatives, in the decoder's order
     for (let e = 0; e < events.length; e++) {
       const code = events[e];
@@ -148,11 +147,7 @@ export class LogBinTokenizer implements BaseTokenizer {
         out[w++] = timeBase + b;
         decoded += representative[b];
       }
-      const noteOn = noteBase + 2 * pitch[i];
-      if (code & 1) {
-        out[w++] = velocityBase + binOf[velocity[i]];
-        out[w++] = noteOn;
-      } else out[w++] = noteOn + 1;
+      w = writeNoteEvent(out, w, code, kept, this.layout, binOf);
     }
     return out.slice(0, w);
   }
