@@ -10,10 +10,8 @@
 
 #include "kernels/common.h"
 #include "kernels/kernels.h"
+#include "kernels/simd.h"
 
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-#include <immintrin.h>
-#endif
 
 namespace motif {
 namespace MOTIF_ISA {
@@ -22,61 +20,31 @@ namespace {
 constexpr int QB = 64;  // queries per tile
 constexpr int KB = 64;  // keys per tile (a multiple of every vector width)
 
-// The vector type of this ISA build.
-#if defined(__AVX512F__)
-struct Vec {
-  using T = __m512;
-  static constexpr int W = 16;
-  static T zero() { return _mm512_setzero_ps(); }
-  static T load(const float* p) { return _mm512_loadu_ps(p); }
-  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
-  static T set1(float x) { return _mm512_set1_ps(x); }
-  static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
-};
+// Register blocks: accumulators must fit the vector register file.
+#if defined(MOTIF_SIMD_AVX512)
 constexpr int kMaxRows = 6, kMaxVecs = 4;  // 24 accumulators of the 32 vector registers
-#elif defined(__AVX2__) && defined(__FMA__)
-struct Vec {
-  using T = __m256;
-  static constexpr int W = 8;
-  static T zero() { return _mm256_setzero_ps(); }
-  static T load(const float* p) { return _mm256_loadu_ps(p); }
-  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
-  static T set1(float x) { return _mm256_set1_ps(x); }
-  static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
-};
+#elif defined(MOTIF_SIMD_AVX2)
 constexpr int kMaxRows = 6, kMaxVecs = 2;  // 12 accumulators of the 16 vector registers
 #else
-// GCC/Clang vector extension: SSE2 on plain x86-64, NEON on ARM, scalar code elsewhere.
-typedef float v4 __attribute__((vector_size(16)));
-typedef float v4_unaligned __attribute__((vector_size(16), aligned(4)));
-struct Vec {
-  using T = v4;
-  static constexpr int W = 4;
-  static T zero() { return T{}; }
-  static T load(const float* p) { return *reinterpret_cast<const v4_unaligned*>(p); }
-  static void store(float* p, T v) { *reinterpret_cast<v4_unaligned*>(p) = v; }
-  static T set1(float x) { return T{} + x; }
-  static T fma(T a, T b, T c) { return a * b + c; }
-};
 constexpr int kMaxRows = 4, kMaxVecs = 2;  // 8 accumulators of the 16 SSE registers
 #endif
 
 // Register block of RR rows × NV vectors: out (+)= A · Bm over K, A read with strides (ars, aks).
 template <int RR, int NV>
 void micro(float* out, int ldo, const float* A, int ars, int aks, const float* Bm, int ldb, int K, bool accumulate) {
-  typename Vec::T c[RR][NV];
+  vec c[RR][NV];
   for (int r = 0; r < RR; r++)
-    for (int v = 0; v < NV; v++) c[r][v] = accumulate ? Vec::load(out + r * ldo + v * Vec::W) : Vec::zero();
+    for (int v = 0; v < NV; v++) c[r][v] = accumulate ? vloadu(out + r * ldo + v * W) : vzero();
   for (int k = 0; k < K; k++) {
-    typename Vec::T b[NV];
-    for (int v = 0; v < NV; v++) b[v] = Vec::load(Bm + (size_t)k * ldb + v * Vec::W);
+    vec b[NV];
+    for (int v = 0; v < NV; v++) b[v] = vloadu(Bm + (size_t)k * ldb + v * W);
     for (int r = 0; r < RR; r++) {
-      const typename Vec::T a = Vec::set1(A[r * ars + k * aks]);
-      for (int v = 0; v < NV; v++) c[r][v] = Vec::fma(a, b[v], c[r][v]);
+      const vec a = vset1(A[r * ars + k * aks]);
+      for (int v = 0; v < NV; v++) c[r][v] = vfma(a, b[v], c[r][v]);
     }
   }
   for (int r = 0; r < RR; r++)
-    for (int v = 0; v < NV; v++) Vec::store(out + r * ldo + v * Vec::W, c[r][v]);
+    for (int v = 0; v < NV; v++) vstoreu(out + r * ldo + v * W, c[r][v]);
 }
 
 using MicroFn = void (*)(float*, int, const float*, int, int, const float*, int, int, bool);
@@ -95,7 +63,7 @@ constexpr auto kMicro = micro_table(std::make_integer_sequence<int, kMaxRows>{})
 // out (R, N) (+)= A (R, K) · Bm (K, N), where A[r][k] = A[r·ars + k·aks] and out, Bm are row-major.
 void gemm_tile(float* out, int ldo, const float* A, int ars, int aks, const float* Bm, int ldb, int R, int K, int N,
                bool accumulate) {
-  if (N % Vec::W != 0) {  // head sizes narrower than a vector
+  if (N % W != 0) {  // head sizes narrower than a vector
     for (int r = 0; r < R; r++)
       for (int n = 0; n < N; n++) {
         float s = accumulate ? out[r * ldo + n] : 0.f;
@@ -104,11 +72,11 @@ void gemm_tile(float* out, int ldo, const float* A, int ars, int aks, const floa
       }
     return;
   }
-  const int nvec = N / Vec::W;
+  const int nvec = N / W;
   for (int r = 0; r < R; r += kMaxRows)
     for (int v = 0; v < nvec; v += kMaxVecs)
       kMicro[std::min(kMaxRows, R - r) - 1][std::min(kMaxVecs, nvec - v) - 1](
-          out + r * ldo + v * Vec::W, ldo, A + r * ars, ars, aks, Bm + v * Vec::W, ldb, K, accumulate);
+          out + r * ldo + v * W, ldo, A + r * ars, ars, aks, Bm + v * W, ldb, K, accumulate);
 }
 
 // Geometry of one (batch, head): where q, k, v, out rows live and the dropout index base.

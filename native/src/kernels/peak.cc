@@ -1,35 +1,13 @@
 // The peak-FLOPs probe: a register-only loop of independent FMA chains, enough of them to cover
 // FMA latency × FMA ports (Zen 5: 4 cycles × 2 ports → ≥ 8; 12 leaves slack), widest vectors of
 // the ISA. It measures arithmetic throughput only — no memory traffic — as the yardstick for MFU.
-#if defined(__AVX512F__) || defined(__AVX2__)
-#include <immintrin.h>
-#endif
-
 #include "kernels/kernels.h"
+#include "kernels/simd.h"
 
 namespace motif {
 namespace MOTIF_ISA {
 
 namespace {
-#if defined(__AVX512F__)
-using vec = __m512;
-constexpr int W = 16;
-inline vec vset1(float x) { return _mm512_set1_ps(x); }
-inline vec vfma(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
-inline float vfirst(vec v) { return _mm512_cvtss_f32(v); }
-#elif defined(__AVX2__)
-using vec = __m256;
-constexpr int W = 8;
-inline vec vset1(float x) { return _mm256_set1_ps(x); }
-inline vec vfma(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
-inline float vfirst(vec v) { return _mm256_cvtss_f32(v); }
-#else
-typedef float vec __attribute__((vector_size(16)));
-constexpr int W = 4;
-inline vec vset1(float x) { return vec{} + x; }
-inline vec vfma(vec a, vec b, vec c) { return a * b + c; }
-inline float vfirst(vec v) { return v[0]; }
-#endif
 constexpr int CHAINS = 12;
 }  // namespace
 

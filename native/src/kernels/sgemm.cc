@@ -7,11 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#if defined(__AVX512F__) || defined(__AVX2__)
-#include <immintrin.h>
-#endif
-
 #include "kernels/kernels.h"
+#include "kernels/simd.h"
 #include "threads.h"
 
 namespace motif {
@@ -22,37 +19,12 @@ namespace {
 // must fit the register file (32 zmm, 16 ymm, 16 xmm on x86-64 baseline). KC·NR (the B micro-panel)
 // and MC·KC (the A block) aim at L2; among 12×2, 14×2, 6×4 and 8×3 zmm and KC 192..1024, 8×3 with
 // KC 768 measured best on an AMD EPYC (Zen 4): a large KC also means fewer passes over C.
-#if defined(__AVX512F__)
-using vec = __m512;
-constexpr int W = 16, MR = 8, NV = 3, KC = 768, MC = 64, NC = 2016;
-inline vec vload(const float* p) { return _mm512_load_ps(p); }
-inline vec vloadu(const float* p) { return _mm512_loadu_ps(p); }
-inline void vstoreu(float* p, vec v) { _mm512_storeu_ps(p, v); }
-inline vec vset1(float x) { return _mm512_set1_ps(x); }
-inline vec vzero() { return _mm512_setzero_ps(); }
-inline vec vfma(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
-inline vec vadd(vec a, vec b) { return _mm512_add_ps(a, b); }
-#elif defined(__AVX2__)
-using vec = __m256;
-constexpr int W = 8, MR = 6, NV = 2, KC = 256, MC = 120, NC = 4096;
-inline vec vload(const float* p) { return _mm256_load_ps(p); }
-inline vec vloadu(const float* p) { return _mm256_loadu_ps(p); }
-inline void vstoreu(float* p, vec v) { _mm256_storeu_ps(p, v); }
-inline vec vset1(float x) { return _mm256_set1_ps(x); }
-inline vec vzero() { return _mm256_setzero_ps(); }
-inline vec vfma(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
-inline vec vadd(vec a, vec b) { return _mm256_add_ps(a, b); }
+#if defined(MOTIF_SIMD_AVX512)
+constexpr int MR = 8, NV = 3, KC = 768, MC = 64, NC = 2016;
+#elif defined(MOTIF_SIMD_AVX2)
+constexpr int MR = 6, NV = 2, KC = 256, MC = 120, NC = 4096;
 #else
-typedef float vec __attribute__((vector_size(16)));
-typedef float vec_unaligned __attribute__((vector_size(16), aligned(4)));
-constexpr int W = 4, MR = 4, NV = 2, KC = 256, MC = 128, NC = 2048;
-inline vec vload(const float* p) { return *reinterpret_cast<const vec*>(p); }
-inline vec vloadu(const float* p) { return *reinterpret_cast<const vec_unaligned*>(p); }
-inline void vstoreu(float* p, vec v) { *reinterpret_cast<vec_unaligned*>(p) = v; }
-inline vec vset1(float x) { return vec{} + x; }
-inline vec vzero() { return vec{}; }
-inline vec vfma(vec a, vec b, vec c) { return a * b + c; }
-inline vec vadd(vec a, vec b) { return a + b; }
+constexpr int MR = 4, NV = 2, KC = 256, MC = 128, NC = 2048;
 #endif
 constexpr int NR = W * NV;
 static_assert(MC % MR == 0 && NC % NR == 0, "blocks must hold whole micro-panels");
