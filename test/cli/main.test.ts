@@ -13,7 +13,7 @@ import { readMidi } from '../../src/midi/read.js';
 import { applySustain } from '../../src/midi/sustain.js';
 import { createScheme, tokenNames } from '../../src/tokenizer/schemes.js';
 import { BAD_FILES, writeMixedDataset } from '../data/fixtures/mixed-dataset.js';
-import { motif } from './run-motif.js';
+import { motif } from '../helpers/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'motif-cli-'));
 const data = join(root, 'data');

@@ -1,4 +1,4 @@
-// `motif embed`, `motif similar` and `motif evaluate` end to end through run(), on a small labelled
+// `motif embed`, `motif similar` and `motif evaluate` end to end through the in-process CLI runner, on a small labelled
 // dataset and a tiny run: stored vectors against embedding each file by hand, neighbours against cosine
 // distances computed here, and the evaluation against the metrics applied by hand to the same vectors.
 import assert from 'node:assert/strict';
@@ -9,8 +9,6 @@ import { test } from 'node:test';
 import { handcraftedVector } from '../../src/analysis/handcrafted.js';
 import { cosine, retrieval } from '../../src/analysis/metrics.js';
 import { fitStandardizer, standardize } from '../../src/analysis/standardize.js';
-import { run } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/output.js';
 import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
 import type { EvaluationReport } from '../../src/embed/evaluate.js';
@@ -21,16 +19,9 @@ import { writeMidi } from '../../src/midi/write.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { MODEL_FILE } from '../../src/train/native-model.js';
 import { randomNotes } from '../data/fixtures/mixed-dataset.js';
+import { motif } from '../helpers/cli.js';
 import { expectClose } from '../helpers/close.js';
 import { BAD_ID, readNotes, writeLabelledDataset, writeTinyRun } from './fixtures.js';
-
-async function motif(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), progress: false };
-  const code = await run(['node', 'motif', ...args], io);
-  return { code, out, err };
-}
 
 const root = mkdtempSync(join(tmpdir(), 'motif-embed-cli-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
