@@ -332,14 +332,17 @@ void Model::backward(const int32_t* tokens, float* dh, uint64_t step_seed) {
     float* free_bufs[5];
     for (int i = 0, j = 0; i < 6; i++) if (d[i] != dout) free_bufs[j++] = d[i];
     // Sublayer backward: from dres (gradient at res_out) accumulate into din (sublayer input) and dbase.
-    auto attention_bwd = [&](const float* dres, float* din, float* dbase, const float* in) {
+    // Shared start of both sublayers' backward: the residual passes dres to dbase; the sublayer's
+    // output dropout (drop site `site`) turns dres into the gradient at the output projection.
+    auto residual_bwd = [&](const float* dres, float* dbase, int site) -> const float* {
       accumulate(dbase, dres, NC);
-      const float* dproj = dres;
-      if (p > 0) {
-        zero(free_bufs[4], NC);
-        k.dropout_backward(free_bufs[4], dres, NC, p, dropout_seed(step_seed, l, kAttnOutDrop));
-        dproj = free_bufs[4];
-      }
+      if (p <= 0) return dres;
+      zero(free_bufs[4], NC);
+      k.dropout_backward(free_bufs[4], dres, NC, p, dropout_seed(step_seed, l, site));
+      return free_bufs[4];
+    };
+    auto attention_bwd = [&](const float* dres, float* din, float* dbase, const float* in) {
+      const float* dproj = residual_bwd(dres, dbase, kAttnOutDrop);
       float* datty = free_bufs[3];
       zero(datty, NC);
       k.linear_backward(datty, g_.out_w + (size_t)l * C * C, g_.out_b + (size_t)l * C, dproj, atty,
@@ -350,13 +353,7 @@ void Model::backward(const int32_t* tokens, float* dh, uint64_t step_seed) {
                         p_.in_w + (size_t)l * 3 * C * C, (int)N, C, 3 * C);
     };
     auto ffn_bwd = [&](const float* dres, float* din, float* dbase, const float* in) {
-      accumulate(dbase, dres, NC);
-      const float* dproj = dres;
-      if (p > 0) {
-        zero(free_bufs[4], NC);
-        k.dropout_backward(free_bufs[4], dres, NC, p, dropout_seed(step_seed, l, kFfnOutDrop));
-        dproj = free_bufs[4];
-      }
+      const float* dproj = residual_bwd(dres, dbase, kFfnOutDrop);
       // Recompute the (dropped) activation: the input of linear2.
       (cfg_.gelu ? k.gelu_forward : k.relu_forward)(a_.act, fch, N * F);
       if (p > 0) k.dropout_forward(a_.act, a_.act, N * F, p, dropout_seed(step_seed, l, kFfnActDrop));
