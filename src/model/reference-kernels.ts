@@ -270,16 +270,21 @@ export function attentionBackward(dout: Vec, qkv: Vec, B: number, T: number, C: 
 
 // ---- cross-entropy -----------------------------------------------------------------------------
 
+/** log Σ_v exp(logits[r, v]), shifted by the row maximum so that it cannot overflow. */
+function rowLogSumExp(logits: Vec, r: number, V: number): number {
+  let mx = -Infinity;
+  for (let v = 0; v < V; v++) mx = Math.max(mx, logits[r * V + v]);
+  let sum = 0;
+  for (let v = 0; v < V; v++) sum += Math.exp(logits[r * V + v] - mx);
+  return mx + Math.log(sum);
+}
+
 /** Per-row -log softmax(logits)[target] (0 for ignored rows) and their sum. */
 export function crossentropyForward(logits: Vec, targets: Vec, N: number, V: number, ignoreIndex: number) {
   const losses = new Float64Array(N);
   for (let r = 0; r < N; r++) {
     if (targets[r] === ignoreIndex) continue;
-    let mx = -Infinity;
-    for (let v = 0; v < V; v++) mx = Math.max(mx, logits[r * V + v]);
-    let sum = 0;
-    for (let v = 0; v < V; v++) sum += Math.exp(logits[r * V + v] - mx);
-    losses[r] = mx + Math.log(sum) - logits[r * V + targets[r]];
+    losses[r] = rowLogSumExp(logits, r, V) - logits[r * V + targets[r]];
   }
   return { losses, total: losses.reduce((a, b) => a + b, 0) };
 }
@@ -289,11 +294,8 @@ export function crossentropyBackward(logits: Vec, targets: Vec, N: number, V: nu
   const d = new Float64Array(N * V);
   for (let r = 0; r < N; r++) {
     if (targets[r] === ignoreIndex) continue;
-    let mx = -Infinity;
-    for (let v = 0; v < V; v++) mx = Math.max(mx, logits[r * V + v]);
-    let sum = 0;
-    for (let v = 0; v < V; v++) sum += Math.exp(logits[r * V + v] - mx);
-    for (let v = 0; v < V; v++) d[r * V + v] = (Math.exp(logits[r * V + v] - mx) / sum - (v === targets[r] ? 1 : 0)) * gradScale;
+    const lse = rowLogSumExp(logits, r, V);
+    for (let v = 0; v < V; v++) d[r * V + v] = (Math.exp(logits[r * V + v] - lse) - (v === targets[r] ? 1 : 0)) * gradScale;
   }
   return d;
 }
