@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { EvalResult } from '../report/run-report.js';
 import { evaluateRun, resumeRun, startRun, type RunOutcome } from '../train/run.js';
 import { exportModel } from '../train/export.js';
-import { resolveCheckpoint } from '../embed/run-model.js';
+import { resolveCheckpoint } from '../train/checkpoint-choice.js';
 import { parseSnapshotEpochs } from '../train/options.js';
 import { printJson, processIo, UsageError, type CliIo } from './output.js';
 
@@ -104,7 +104,7 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
     )
     .requiredOption('--run <dir>', 'run directory (motif train --out)')
     .option('--split <name>', 'split to evaluate', 'test')
-    .option('--checkpoint <which>', 'best, latest, or a checkpoint/snapshot folder', 'best')
+    .option('--checkpoint <which>', 'best, last, epoch-N (a snapshot) or a checkpoint folder', 'best')
     .option('--data <dir>', 'token shards (default: the ones the run trained on)')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { run: string; split: string; checkpoint: string; data?: string; json?: boolean }) => {

@@ -1,14 +1,14 @@
 // Training and evaluating runs end to end, as the CLI calls them: token shards + preset (+ JSON
 // config + flags) → run directory → trainer with the native Transformer and the one-cycle schedule →
 // report; resume; evaluation of a checkpoint on a split. The CLI only parses flags around these.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPreset, modelConfig, type ModelConfig, type TrainConfig } from '../model/config.js';
 import { native } from '../model/native.js';
 import { oneCycleLr } from '../model/one-cycle.js';
 import { writeRunReport, type EvalResult } from '../report/run-report.js';
 import { writeAtomic } from '../data/atomic.js';
-import { CheckpointStore } from './checkpoint.js';
+import { resolveCheckpoint, type CheckpointChoice } from './checkpoint-choice.js';
 import { openCorpus, type Corpus } from './corpus.js';
 import { bitsPerNote, evaluatePieces } from './evaluate.js';
 import type { MetricsRecord } from './metrics.js';
@@ -98,16 +98,11 @@ async function execute(runDir: string, config: RunConfig, corpus: Corpus, resume
   return { runDir, result, report: await writeRunReport(runDir) };
 }
 
-/** Which checkpoint to evaluate: the best by validation loss, the newest, or a folder (checkpoint or snapshot). */
-export type CheckpointChoice = 'best' | 'latest' | string;
-
 /** Evaluates a run's checkpoint on a split; writes eval-<split>.json and refreshes the report. */
 export async function evaluateRun(runDir: string, split: string, choice: CheckpointChoice = 'best', data?: string): Promise<EvalResult> {
   const config = readRunConfig(runDir);
   const corpus = openCorpus(data ?? config.data);
-  const store = new CheckpointStore(runDir);
-  const dir = choice === 'best' ? (store.best()?.path ?? store.latest()) : choice === 'latest' ? store.latest() : choice;
-  if (!dir || !existsSync(dir)) throw new Error(`${runDir}: no ${choice === 'best' || choice === 'latest' ? choice + ' checkpoint' : `checkpoint at ${choice}`}`);
+  const dir = resolveCheckpoint(runDir, choice);
   const model = loadTransformer(dir);
   const pieces = corpus.split(split);
   const loss = evaluatePieces(model, pieces.map((p) => p.ids), corpus.framing, config.train.seqLen, config.train.batchSize);

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embedNotes } from '../../src/embed/extract.js';
-import { loadRunModel, resolveCheckpoint } from '../../src/embed/run-model.js';
+import { loadRunModel } from '../../src/embed/run-model.js';
+import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
 import { exportModel } from '../../src/train/export.js';
 import { readNotes, writeLabelledDataset, writeTinyRun } from '../embed/fixtures.js';
 

@@ -77,6 +77,12 @@ test('motif train on tiny finishes, and motif eval scores the test split exactly
   assert.ok(Math.abs(r.perplexity - Math.exp(lossSum / targets)) < 1e-4 * r.perplexity);
   assert.ok(Math.abs(r.bitsPerNote - lossSum / Math.LN2 / notes) < 1e-5 * r.bitsPerNote);
   assert.ok(readFileSync(join(run, 'report.html'), 'utf8').includes('bits per note'));
+
+  // A snapshot evaluates like a checkpoint: epoch-0 on validation is the loss the run logged before its first step.
+  const before = JSON.parse((await motif('eval', '--run', run, '--split', 'validation', '--checkpoint', 'epoch-0', '--json')).out) as EvalResult;
+  assert.equal(before.step, 0);
+  assert.ok(Math.abs(before.loss - epochs[0].valLoss!) < 1e-5, `${before.loss} vs ${epochs[0].valLoss}`);
+  await assert.rejects(motif('eval', '--run', run, '--checkpoint', 'epoch-5'), /no snapshot of epoch 5/);
 });
 
 // Dropout on, so the resumed run must also restore the step that seeds the dropout masks.
