@@ -32,7 +32,7 @@ type TrainCommands = typeof import('./train-commands.js');
 /** Builds the program for one run (commander keeps parse state, so each run gets a fresh one). */
 function program(ctx: CliContext, train: TrainCommands | Error): Command {
   const cmd = new Command('motif')
-    .description('Learn embeddings of piano performances from MIDI: tokenize, train, embed, search, generate.')
+    .description('Learn embeddings of piano performances from MIDI: tokenize, train, evaluate, embed, map, search.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) })
     .showHelpAfterError('(run with --help for usage)')

@@ -1,5 +1,5 @@
 // Which saved model of a run a command means: every verb that reads a trained model (eval, export,
-// embed, similar, map, generate) takes the same `--checkpoint` words and resolves them here, so that
+// embed, similar, map) takes the same `--checkpoint` words and resolves them here, so that
 // they agree on what "best" is and on what they say when it is missing.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
