@@ -1,6 +1,6 @@
 // The whole transformer: gradients against central finite differences (every tensor, both layouts,
-// dropout on and off), dropout determinism by seed, overfitting a short sequence, logits at chosen
-// positions, embedding masking, config validation and presets.
+// dropout on and off), dropout determinism by seed, overfitting a short sequence, learning context
+// from fresh sequences, logits at chosen positions, embedding masking, config validation and presets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectClose } from '../helpers/close.js';
@@ -89,6 +89,35 @@ test('the tiny model overfits one short sequence', () => {
   const last = model.evalLoss(tokens, 1, T).loss;
   assert.ok(first > 3, `starts near log V (${first})`);
   assert.ok(last < 0.01, `loss after 300 steps is ${last}`);
+});
+
+// Memorising one sequence (above) can be done from positions alone, even with targets shifted wrongly.
+// Here every sequence is fresh: x[t+1] = perm(x[t-1]), so the token itself says nothing about the next
+// one (a context-free model stays at ln 32 = 3.47) and only attention to the token before gives it.
+// Only the first target is then unpredictable: the floor is ln 32 / 31 = 0.112 per target, and a model
+// that could see the future would go below it.
+test('the tiny model learns a dependency two tokens back, and cannot see the future', () => {
+  const model = Transformer.create(tiny, 1, { weightDecay: 0 });
+  const S = 32, B = 8, T = 32;
+  let s = 5;
+  const rnd = (n: number) => Math.floor(((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * n);
+  const perm = Array.from({ length: S }, (_, i) => i);
+  for (let i = S - 1; i > 0; i--) { const j = rnd(i + 1); [perm[i], perm[j]] = [perm[j], perm[i]]; }
+  const batch = () => {
+    const t = new Int32Array(B * T);
+    for (let o = 0; o < B * T; o += T) {
+      t[o] = 4 + rnd(S);
+      t[o + 1] = 4 + rnd(S);
+      for (let i = 2; i < T; i++) t[o + i] = 4 + perm[t[o + i - 2] - 4];
+    }
+    return t;
+  };
+  const held = batch();
+  for (let i = 0; i < 600; i++) model.trainStep(batch(), B, T, 3e-3);
+  const loss = model.evalLoss(held, B, T).loss;
+  const floor = Math.log(S) / (T - 1);
+  assert.ok(loss < 0.3, `held-out loss ${loss} after 600 steps; context-free ${Math.log(S)}, floor ${floor}`);
+  assert.ok(loss > 0.8 * floor, `held-out loss ${loss} is below the floor ${floor}: the model sees later tokens`);
 });
 
 test('logits at chosen rows equal the rows of the full logits; loss ignores padding', () => {
