@@ -79,8 +79,14 @@ export class Transformer {
     return new Transformer(c, seed, trainConfig(optim), model);
   }
 
-  /** Optimizer steps taken so far. */
+  /** Optimizer steps taken so far (0 for weights saved without the optimizer: AdamW restarts). */
   get step(): number { return this.model.getStep(); }
+
+  // Steps that trained the loaded weights, kept for provenance when the optimizer state was not saved.
+  private stepsBeforeLoad = 0;
+
+  /** Training steps behind these weights, also for weights exported without the optimizer. */
+  get trainedSteps(): number { return Math.max(this.step, this.stepsBeforeLoad); }
 
   /** Number of parameters (a tied head counted once). */
   get numParameters(): number { return this.model.numParameters(); }
@@ -145,7 +151,7 @@ export class Transformer {
     if (optimizer) { add(OPTIMIZER_PREFIXES.m, 2); add(OPTIMIZER_PREFIXES.v, 3); }
     writeSafetensors(path, out, {
       format: 'pt', 'motif.config': JSON.stringify(this.config), 'motif.optim': JSON.stringify(this.optim),
-      'motif.seed': String(this.seed), 'motif.step': String(optimizer ? this.step : 0),
+      'motif.seed': String(this.seed), 'motif.step': String(optimizer ? this.step : 0), 'motif.trained_steps': String(this.trainedSteps),
     });
   }
 
@@ -166,6 +172,7 @@ export class Transformer {
     const model = Transformer.create(cfg, Number(meta['motif.seed'] ?? 0), optim);
     model.setState(file.tensors, path);
     if (meta['motif.step']) model.model.setStep(Number(meta['motif.step']));
+    model.stepsBeforeLoad = Number(meta['motif.trained_steps'] ?? 0);
     return model;
   }
 

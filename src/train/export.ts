@@ -30,5 +30,5 @@ export function exportModel(runDir: string, checkpointDir: string, out: string):
     copyFileSync(join(runDir, name), join(out, name));
     files.push(name);
   }
-  return { out, checkpoint: checkpointDir, step: model.step, parameters: model.numParameters, files };
+  return { out, checkpoint: checkpointDir, step: model.trainedSteps, parameters: model.numParameters, files };
 }
