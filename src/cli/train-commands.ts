@@ -100,7 +100,8 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
     .summary('Test loss, perplexity and bits per note of a trained run.')
     .description(
       "Evaluate a run's best (or given) checkpoint on a split of its token shards: loss (nats per token), perplexity, and bits per note " +
-        '(total NLL in bits / notes, comparable across vocabularies).\n\nWrites eval-<split>.json into the run and refreshes report.html.',
+        '(total NLL in bits / notes, comparable across vocabularies); beside it, a unigram and a bigram fitted on the train split and scored on the ' +
+        'same tokens, the bar a model must clear to have learned more than which token follows which.\n\nWrites eval-<split>.json into the run and refreshes report.html.',
     )
     .requiredOption('--run <dir>', 'run directory (motif train --out)')
     .option('--split <name>', 'split to evaluate', 'test')
@@ -150,6 +151,9 @@ function printOutcome(io: CliIo, o: RunOutcome, json: boolean): void {
 function formatEval(r: EvalResult): string {
   return (
     `${r.split}: loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits/note ${r.bitsPerNote.toFixed(3)}\n` +
-    `  ${r.pieces} pieces, ${r.notes} notes, ${r.targets} tokens; checkpoint ${r.checkpoint} (step ${r.step})\n`
+    `  ${r.pieces} pieces, ${r.notes} notes, ${r.targets} tokens; checkpoint ${r.checkpoint} (step ${r.step})\n` +
+    (['unigram', 'bigram'] as const)
+      .map((k) => (r.baselines ? `  ${k} baseline (train-split counts): loss ${r.baselines[k].loss.toFixed(4)}  bits/note ${r.baselines[k].bitsPerNote.toFixed(3)}\n` : ''))
+      .join('')
   );
 }

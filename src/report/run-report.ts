@@ -22,6 +22,8 @@ export interface EvalResult {
   targets: number;
   notes: number;
   pieces: number;
+  /** Count baselines fitted on the train split, scored on the same targets (absent in older files). */
+  baselines?: Record<'unigram' | 'bigram', { loss: number; perplexity: number; bitsPerNote: number }>;
 }
 
 /** Metrics of one embedding method (learned, random_init, handcrafted) as `motif evaluate --json` gives them. */
@@ -140,7 +142,7 @@ code{word-break:break-all}figure.map{margin:1em 0}figure.map svg{max-width:100%;
 </style></head><body>
 <h1>motif training run</h1>
 <p><code>${esc(runDir)}</code> — ${epochs.length > 1 ? `${last.epoch} epoch${last.epoch === 1 ? '' : 's'}, ${last.step} steps, ${num(last.elapsed, 0)} s` : 'no finished epoch yet'}</p>
-${evals.length ? `<h2>Evaluation</h2>${table('evaluation', ['split', 'loss', 'perplexity', 'bits per note', 'checkpoint', 'pieces', 'notes', 'tokens'], evals.map((e) => [e.split, num(e.loss), num(e.perplexity, 2), num(e.bitsPerNote, 3), e.checkpoint, String(e.pieces), String(e.notes), String(e.targets)]))}<p>Perplexity depends on the vocabulary; bits per note (total NLL in bits over the notes) compares across vocabularies.</p>` : ''}
+${evals.length ? `<h2>Evaluation</h2>${table('evaluation', ['split', 'loss', 'perplexity', 'bits per note', 'checkpoint', 'pieces', 'notes', 'tokens'], evals.flatMap(evalRows))}<p>Perplexity depends on the vocabulary; bits per note (total NLL in bits over the notes) compares across vocabularies. The unigram and bigram rows are count models fitted on the train split and scored on the same tokens: a model below the bigram has learned more than which token follows which.</p>` : ''}
 <h2>Curves</h2><div class="curves">${svgs.join('\n')}</div>
 ${embeddingEvals.length ? `<h2>Embeddings</h2>${embeddingEvals.map((e) => embeddingEvalHtml(e, table)).join('\n')}<p>MRR: mean reciprocal rank of the same piece; composer accuracies are piece-disjoint (no neighbour or training example shares the piece).</p>` : ''}
 ${maps.length ? `<h2>Maps over training</h2>${maps.map((m) => `<figure class="map" id="map-${esc(m.name)}">${m.svg}<figcaption>${esc(m.name)}${m.html ? ` — <a href="${esc(m.html)}">interactive version</a>` : ''}</figcaption></figure>`).join('\n')}` : ''}
@@ -154,6 +156,14 @@ ${table(
 ${table('settings', [], settings.map(([k, v]) => [k, v]))}
 </body></html>
 `;
+}
+
+/** A split's evaluation row, then its baselines' rows. */
+function evalRows(e: EvalResult): string[][] {
+  const row = (name: string, r: { loss: number; perplexity: number; bitsPerNote: number }, checkpoint: string): string[] =>
+    [name, r.loss.toFixed(4), r.perplexity.toFixed(2), r.bitsPerNote.toFixed(3), checkpoint, String(e.pieces), String(e.notes), String(e.targets)];
+  const baselines = e.baselines ? (['unigram', 'bigram'] as const).map((k) => row(`${e.split} · ${k} baseline`, e.baselines![k], 'train-split counts')) : [];
+  return [row(e.split, e, e.checkpoint), ...baselines];
 }
 
 /** Escapes text for HTML. */

@@ -12,6 +12,7 @@ import { resolveCheckpoint, type CheckpointChoice } from './checkpoint-choice.js
 import { openCorpus, type Corpus } from './corpus.js';
 import { bitsPerNote, evaluatePieces } from './evaluate.js';
 import type { MetricsRecord } from './metrics.js';
+import { ngramBaselines, type BaselineLoss } from './ngram-baseline.js';
 import { loadTransformer, transformerSource } from './native-model.js';
 import { optimizerConfig, resolveTrainOptions } from './options.js';
 import { createRunDir, readRunConfig, type RunConfig } from './run-dir.js';
@@ -107,16 +108,19 @@ export async function evaluateRun(runDir: string, split: string, choice: Checkpo
   const pieces = corpus.split(split);
   const loss = evaluatePieces(model, pieces.map((p) => p.ids), corpus.framing, config.train.seqLen, config.train.batchSize);
   const notes = pieces.reduce((n, p) => n + p.piece.notes, 0);
+  const counts = ngramBaselines(corpus.split('train').map((p) => p.ids), pieces.map((p) => p.ids), corpus.framing, corpus.index.vocabSize);
+  const baseline = (b: BaselineLoss) => ({ loss: b.loss, perplexity: Math.exp(b.loss), bitsPerNote: bitsPerNote(b.lossSum, notes) });
   const result: EvalResult = {
     split,
     checkpoint: dir,
-    step: model.transformer.step,
+    step: model.transformer.trainedSteps,
     loss: loss.loss,
     perplexity: loss.perplexity,
     bitsPerNote: bitsPerNote(loss.lossSum, notes),
     targets: loss.targets,
     notes,
     pieces: pieces.length,
+    baselines: { unigram: baseline(counts.unigram), bigram: baseline(counts.bigram) },
   };
   writeAtomic(join(runDir, `eval-${split}.json`), Buffer.from(JSON.stringify(result, null, 2) + '\n'));
   await writeRunReport(runDir);

@@ -77,6 +77,9 @@ test('motif train on tiny finishes, and motif eval scores the test split exactly
   assert.ok(Math.abs(r.perplexity - Math.exp(lossSum / targets)) < 1e-4 * r.perplexity);
   assert.ok(Math.abs(r.bitsPerNote - lossSum / Math.LN2 / notes) < 1e-5 * r.bitsPerNote);
   assert.ok(readFileSync(join(run, 'report.html'), 'utf8').includes('bits per note'));
+  assert.ok(r.baselines && r.baselines.bigram.loss > 0 && r.baselines.unigram.loss > 0, 'eval carries the count baselines');
+  assert.ok(Math.abs(r.baselines.unigram.perplexity - Math.exp(r.baselines.unigram.loss)) < 1e-9 * r.baselines.unigram.perplexity);
+  assert.ok(readFileSync(join(run, 'report.html'), 'utf8').includes('test · bigram baseline'));
 
   // A snapshot evaluates like a checkpoint: epoch-0 on validation is the loss the run logged before its first step.
   const before = JSON.parse((await motif('eval', '--run', run, '--split', 'validation', '--checkpoint', 'epoch-0', '--json')).out) as EvalResult;
