@@ -57,7 +57,7 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
     .option('--dropout <p>', 'dropout probability (overrides the preset)', number)
     .option('--max-minutes <m>', 'time budget of this invocation; checkpoints and stops when spent', number)
     .option('--json', 'print the outcome as JSON')
-    .option('--no-progress', 'no progress bar');
+    .option('--no-progress', 'no progress bar, plain lines instead (as when stderr is not a terminal): epochs, evaluations, a step line with ETA each minute');
   for (const [flag, , parse, help] of TRAIN_FLAGS) trainCmd.option(flag, help, parse);
   trainCmd.action(async (opts: Record<string, unknown>) => {
     const train: Record<string, unknown> = {};
@@ -72,7 +72,7 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
-      const controls = { progress: opts.progress !== false && !opts.json, signal: ctl.signal, maxMinutes: opts.maxMinutes as number | undefined };
+      const controls = { progress: opts.json ? ('off' as const) : opts.progress === false ? ('lines' as const) : ('auto' as const), signal: ctl.signal, maxMinutes: opts.maxMinutes as number | undefined };
       let outcome: RunOutcome;
       if (opts.resume) {
         if (opts.data || opts.out || opts.config || opts.dropout !== undefined || Object.keys(train).length > 0) {

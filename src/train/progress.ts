@@ -1,5 +1,6 @@
 // Progress of a training run on stderr: a cli-progress bar with ETA over all steps, with epoch lines
-// logged above it, when stderr is a terminal; otherwise (logs, CI) one plain line per epoch.
+// logged above it, when stderr is a terminal; otherwise (logs, CI, --no-progress) plain lines: one per
+// epoch and evaluation, and a step line with ETA once a minute.
 // Purely cosmetic: nothing here feeds results.
 import cliProgress from 'cli-progress';
 
@@ -10,12 +11,16 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-/** A reporter for `totalSteps`, starting at `startStep`; `enabled` false gives a silent one. */
-export function progressReporter(totalSteps: number, startStep: number, epochs: number, enabled: boolean): ProgressReporter {
-  if (!enabled) return { step() {}, line() {}, stop() {} };
-  if (!process.stderr.isTTY) {
-    return { step() {}, line: (text) => void process.stderr.write(text + '\n'), stop() {} };
-  }
+/** How a run shows progress: a bar on a terminal (plain lines otherwise), plain lines always, or nothing. */
+export type ProgressMode = 'auto' | 'lines' | 'off';
+
+// In plain-line mode a step line at most this often: a sign of life in logs without flooding them.
+const STEP_LINE_MS = 60_000;
+
+/** A reporter for `totalSteps`, starting at `startStep`. */
+export function progressReporter(totalSteps: number, startStep: number, epochs: number, mode: ProgressMode): ProgressReporter {
+  if (mode === 'off') return { step() {}, line() {}, stop() {} };
+  if (mode === 'lines' || !process.stderr.isTTY) return lineReporter(totalSteps, startStep);
   // A MultiBar (of one bar) because only it can print lines above the bar without tearing it.
   const bars = new cliProgress.MultiBar(
     {
@@ -38,4 +43,25 @@ export function progressReporter(totalSteps: number, startStep: number, epochs: 
       bars.stop();
     },
   };
+}
+
+function lineReporter(totalSteps: number, startStep: number): ProgressReporter {
+  const start = Date.now();
+  let lastLine = start;
+  return {
+    step(step, v) {
+      const now = Date.now();
+      if (now - lastLine < STEP_LINE_MS) return;
+      lastLine = now;
+      const eta = ((now - start) / Math.max(1, step - startStep)) * (totalSteps - step);
+      process.stderr.write(`step ${step}/${totalSteps} | epoch ${v.epoch.toFixed(2)} | loss ${v.loss.toFixed(4)} | ${Math.round(v.tokensPerSec)} tok/s | ETA ${minutes(eta)}\n`);
+    },
+    line: (text) => void process.stderr.write(text + '\n'),
+    stop() {},
+  };
+}
+
+function minutes(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }

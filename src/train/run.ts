@@ -12,6 +12,7 @@ import { resolveCheckpoint, type CheckpointChoice } from './checkpoint-choice.js
 import { openCorpus, type Corpus } from './corpus.js';
 import { bitsPerNote, evaluatePieces } from './evaluate.js';
 import type { MetricsRecord } from './metrics.js';
+import type { ProgressMode } from './progress.js';
 import { ngramBaselines, type BaselineLoss } from './ngram-baseline.js';
 import { loadTransformer, transformerSource } from './native-model.js';
 import { optimizerConfig, resolveTrainOptions } from './options.js';
@@ -36,7 +37,7 @@ export interface NewRun {
 
 /** Controls of a running invocation (not stored in the run). */
 export interface RunControls {
-  progress?: boolean;
+  progress?: ProgressMode;
   signal?: AbortSignal;
   onRecord?: (r: MetricsRecord) => void;
   /** Stop with a checkpoint after this many steps in total (tests, benchmarks). */

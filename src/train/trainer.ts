@@ -10,7 +10,7 @@ import { CheckpointStore, commitDir, removeStale } from './checkpoint.js';
 import { evaluatePieces, type LossModel } from './evaluate.js';
 import { MetricsLog, type MetricsRecord } from './metrics.js';
 import type { TrainOptions } from './options.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, type ProgressMode } from './progress.js';
 import type { RngState } from './rng.js';
 import { RUN_FILES } from './run-dir.js';
 
@@ -52,7 +52,7 @@ export interface TrainerOptions<M extends TrainableModel = TrainableModel> {
   /** Stop (with a checkpoint) once this many steps are done in total: for tests and benchmarks. */
   stopAtStep?: number;
   /** Progress bar / epoch lines on stderr. */
-  progress?: boolean;
+  progress?: ProgressMode;
   /** Called with every metrics record, after it is written. */
   onRecord?: (record: MetricsRecord) => void;
 }
@@ -185,7 +185,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
           tokensPerSec: acc.tokens / Math.max(acc.seconds, 1e-9),
         };
 
-  const progress = progressReporter(totalSteps, s.step, o.epochs, t.progress ?? false);
+  const progress = progressReporter(totalSteps, s.step, o.epochs, t.progress ?? 'off');
   if (!latest) {
     const v = validate();
     write({ kind: 'epoch', step: 0, epoch: 0, ...v, elapsed: elapsed() });
