@@ -20,7 +20,7 @@ const STEP_LINE_MS = 60_000;
 /** A reporter for `totalSteps`, starting at `startStep`. */
 export function progressReporter(totalSteps: number, startStep: number, epochs: number, mode: ProgressMode): ProgressReporter {
   if (mode === 'off') return { step() {}, line() {}, stop() {} };
-  if (mode === 'lines' || !process.stderr.isTTY) return lineReporter(totalSteps, startStep);
+  if (mode === 'lines' || !process.stderr.isTTY) return lineReporter(totalSteps);
   // A MultiBar (of one bar) because only it can print lines above the bar without tearing it.
   const bars = new cliProgress.MultiBar(
     {
@@ -45,15 +45,17 @@ export function progressReporter(totalSteps: number, startStep: number, epochs: 
   };
 }
 
-function lineReporter(totalSteps: number, startStep: number): ProgressReporter {
-  const start = Date.now();
-  let lastLine = start;
+function lineReporter(totalSteps: number): ProgressReporter {
+  // The rate is timed from the first step reported, not from the start: an evaluation comes first.
+  let first: { step: number; time: number } | undefined;
+  let lastLine = Date.now();
   return {
     step(step, v) {
       const now = Date.now();
-      if (now - lastLine < STEP_LINE_MS) return;
+      first ??= { step, time: now };
+      if (now - lastLine < STEP_LINE_MS || step === first.step) return;
       lastLine = now;
-      const eta = ((now - start) / Math.max(1, step - startStep)) * (totalSteps - step);
+      const eta = ((now - first.time) / (step - first.step)) * (totalSteps - step);
       process.stderr.write(`step ${step}/${totalSteps} | epoch ${v.epoch.toFixed(2)} | loss ${v.loss.toFixed(4)} | ${Math.round(v.tokensPerSec)} tok/s | ETA ${minutes(eta)}\n`);
     },
     line: (text) => void process.stderr.write(text + '\n'),
