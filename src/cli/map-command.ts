@@ -6,7 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { COLOR_FIELDS, type ColorField } from '../report/map-data.js';
 import { writeMaps, type ColoredMapFiles, type MapOptions } from '../report/map.js';
 import { writeRunReport } from '../report/run-report.js';
-import { listSnapshots, pickSnapshots, RUN_MAPS_DIR, snapshotTitle } from '../report/map-snapshots.js';
+import { pickSnapshots, RUN_MAPS_DIR, snapshotTitle } from '../report/map-snapshots.js';
+import { listSnapshots } from '../train/checkpoint-choice.js';
 import { EXIT, printJson, processIo, reportFailures, startProgress, UsageError, type CliIo } from './output.js';
 import { datasetOptions, openDatasetFromCli, type DatasetCliOptions } from './shared.js';
 

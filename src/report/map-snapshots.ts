@@ -1,28 +1,10 @@
-// Which snapshots of a run a map over training shows: the run's snapshots/epoch-NNNN folders, by default
-// the first (epoch 0 = before training), the one nearest mid-way and the last. Not an embedder or loader.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { RUN_FILES } from '../train/run-dir.js';
+// Which snapshots of a run a map over training shows, among those listSnapshots (src/train/checkpoint-choice.ts)
+// finds: by default the first (epoch 0 = before training), the one nearest mid-way and the last.
+// Not an embedder or loader.
+import type { Snapshot } from '../train/checkpoint-choice.js';
 
 /** Folder inside a run where maps over training go; the run report shows the SVGs found there. */
 export const RUN_MAPS_DIR = 'maps';
-
-/** A snapshot folder of a run and its epoch. */
-export interface Snapshot {
-  epoch: number;
-  dir: string;
-}
-
-/** The run's snapshots, by epoch. */
-export function listSnapshots(runDir: string): Snapshot[] {
-  const root = join(runDir, RUN_FILES.snapshots);
-  if (!existsSync(root)) return [];
-  return readdirSync(root)
-    .map((name) => ({ name, m: /^epoch-(\d+)$/.exec(name) }))
-    .filter((e) => e.m !== null)
-    .map((e) => ({ epoch: Number(e.m![1]), dir: join(root, e.name) }))
-    .sort((a, b) => a.epoch - b.epoch);
-}
 
 /** The snapshots of `epochs`, or by default first, middle and last; throws naming what is missing. */
 export function pickSnapshots(all: readonly Snapshot[], epochs?: readonly number[], runDir = 'the run'): Snapshot[] {

@@ -8,7 +8,7 @@ import { embedSequences, frame, windowPlan } from '../embed/extract.js';
 import { prepareItems, type PreparedItem } from '../embed/prepare.js';
 import { loadRunModel, type RunModel } from '../embed/run-model.js';
 import type { LabelledRow } from './map-files.js';
-import type { Snapshot } from './map-snapshots.js';
+import type { Snapshot } from '../train/checkpoint-choice.js';
 
 /** The pieces that could be read (in dataset order), per snapshot their vectors in that order, and the files that could not. */
 export interface SnapshotEmbeddings {

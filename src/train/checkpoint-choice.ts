@@ -1,6 +1,7 @@
 // Which saved model of a run a command means: every verb that reads a trained model (eval, export,
 // embed, similar, map) takes the same `--checkpoint` words and resolves them here, so that
-// they agree on what "best" is and on what they say when it is missing.
+// they agree on what "best" is and on what they say when it is missing. The run's snapshots are
+// listed here too, for the same verbs and for maps over training.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CheckpointStore } from './checkpoint.js';
@@ -17,12 +18,11 @@ export type CheckpointChoice = 'best' | 'last' | 'latest' | `epoch-${number}` | 
  * `epoch-N` (the snapshot of epoch N), or a folder.
  */
 export function resolveCheckpoint(runDir: string, choice: CheckpointChoice = 'best'): string {
-  // Not `new CheckpointStore` on a folder without checkpoints: its constructor creates the folder.
-  const checkpoints = existsSync(join(runDir, 'checkpoints')) ? new CheckpointStore(runDir) : undefined;
+  const checkpoints = new CheckpointStore(runDir);
   const epoch = /^epoch-(\d+)$/.exec(choice);
   let dir: string | undefined;
-  if (choice === 'best') dir = checkpoints?.best()?.path ?? checkpoints?.latest() ?? newestSnapshot(runDir) ?? exportedWeights(runDir);
-  else if (choice === 'last' || choice === 'latest') dir = checkpoints?.latest();
+  if (choice === 'best') dir = checkpoints.best()?.path ?? checkpoints.latest() ?? listSnapshots(runDir).at(-1)?.dir ?? exportedWeights(runDir);
+  else if (choice === 'last' || choice === 'latest') dir = checkpoints.latest();
   else if (epoch) dir = join(runDir, RUN_FILES.snapshots, snapshotName(Number(epoch[1])));
   else dir = resolve(choice);
   if (!dir || !existsSync(join(dir, MODEL_FILE))) {
@@ -32,10 +32,21 @@ export function resolveCheckpoint(runDir: string, choice: CheckpointChoice = 'be
   return dir;
 }
 
-function newestSnapshot(runDir: string): string | undefined {
-  const dir = join(runDir, RUN_FILES.snapshots);
-  const epochs = existsSync(dir) ? readdirSync(dir).map((n) => /^epoch-(\d+)$/.exec(n)).filter((m) => m !== null).map((m) => Number(m[1])) : [];
-  return epochs.length ? join(dir, snapshotName(Math.max(...epochs))) : undefined;
+/** A snapshot folder of a run and its epoch. */
+export interface Snapshot {
+  epoch: number;
+  dir: string;
+}
+
+/** The run's snapshots (snapshots/epoch-NNNN, written by the trainer), by epoch. */
+export function listSnapshots(runDir: string): Snapshot[] {
+  const root = join(runDir, RUN_FILES.snapshots);
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((name) => ({ name, m: /^epoch-(\d+)$/.exec(name) }))
+    .filter((e) => e.m !== null)
+    .map((e) => ({ epoch: Number(e.m![1]), dir: join(root, e.name) }))
+    .sort((a, b) => a.epoch - b.epoch);
 }
 
 /** An exported model folder (src/train/export.ts) holds its weights at the top. */

@@ -42,9 +42,10 @@ export class CheckpointStore {
   /** Folder holding the step directories. */
   readonly dir: string;
 
+  // Opening creates nothing: readers (eval, embed, export) must not leave a folder behind; the first
+  // commit creates it (commitDir and writeAtomic make missing parents).
   constructor(runDir: string) {
     this.dir = join(runDir, 'checkpoints');
-    mkdirSync(this.dir, { recursive: true });
   }
 
   /** Removes leftovers of interrupted writes (temporary directories and files). */
@@ -54,6 +55,7 @@ export class CheckpointStore {
 
   /** Steps of the complete checkpoints, ascending. */
   steps(): number[] {
+    if (!existsSync(this.dir)) return [];
     return readdirSync(this.dir)
       .map((n) => STEP_DIR.exec(n))
       .filter((m): m is RegExpExecArray => m !== null)

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { alignTo } from '../../src/report/map-align.js';
 import { checkMapData, mapGroups, OTHER, UNKNOWN, type MapData, type MapItem } from '../../src/report/map-data.js';
 import { writeMapFiles } from '../../src/report/map-files.js';
-import { listSnapshots, pickSnapshots } from '../../src/report/map-snapshots.js';
+import { pickSnapshots } from '../../src/report/map-snapshots.js';
+import { listSnapshots } from '../../src/train/checkpoint-choice.js';
 
 const COMPOSERS = ['Bach', 'Chopin', 'Liszt', '', 'Beethoven', 'Chopin'];
 
