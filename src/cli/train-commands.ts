@@ -35,6 +35,9 @@ const TRAIN_FLAGS: Array<[string, string, (v: string) => unknown, string]> = [
   ['--checkpoint-interval <steps>', 'checkpointInterval', integer, 'checkpoint every N steps too (0: per epoch only)'],
   ['--keep <n>', 'keepCheckpoints', integer, 'checkpoints kept besides the best'],
   ['--snapshots <epochs>', 'snapshotEpochs', (v) => parseSnapshotEpochs(v), 'epochs to snapshot for embeddings, e.g. 0,10,30,last'],
+  ['--transpose <semitones>', 'augmentTranspose', integer, 'augment: transpose each train piece by up to ± this many semitones, redrawn each epoch (never off the keyboard)'],
+  ['--stretch <fraction>', 'augmentStretch', number, 'augment: stretch each train piece\'s tempo by up to ± this fraction (0.1 = ±10%)'],
+  ['--velocity-offset <n>', 'augmentVelocity', integer, 'augment: add up to ± n to every velocity of a train piece (clamped to 1..127)'],
 ];
 const camel = (flag: string): string => flag.slice(2).split(' ')[0].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 

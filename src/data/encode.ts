@@ -7,6 +7,7 @@ import { MAX_MIDI_BYTES, readMidi } from '../midi/read.js';
 import { applySustain, type SustainRule } from '../midi/sustain.js';
 import type { SchemeName } from '../tokenizer/scheme.js';
 import { createScheme } from '../tokenizer/schemes.js';
+import { augmentNotes, type Augmentation } from './augment.js';
 import type { DatasetItem } from './dataset.js';
 import { WorkerPool, defaultWorkers, workerScript } from './pool.js';
 import { parseTokenizer } from './tokenizer-file.js';
@@ -26,12 +27,21 @@ export type EncodedItem =
   | { readonly item: DatasetItem; readonly ok: true; readonly ids: Int32Array; readonly notes: number }
   | { readonly item: DatasetItem; readonly ok: false; readonly error: string };
 
-/** A function encoding one file (`name` is how errors name it). Build once per thread: tokenizers are costly to build. */
-export function makeFileEncoder(spec: EncoderSpec): (path: string, name: string) => { ids: Int32Array; notes: number } {
+/** One file to encode (`name` is how errors name it), augmented first when `augmentation` is given. */
+export interface EncodeTask {
+  readonly path: string;
+  readonly name: string;
+  readonly augmentation?: Augmentation;
+}
+
+/** A function encoding one file. Build once per thread: tokenizers are costly to build. */
+export function makeFileEncoder(spec: EncoderSpec): (task: EncodeTask) => { ids: Int32Array; notes: number } {
   const encoder = spec.tokenizerJson !== undefined ? parseTokenizer(spec.tokenizerJson, 'tokenizer.json') : createScheme(spec.scheme ?? 'exptime', spec.params ?? {});
-  return (path, name) => {
+  return ({ path, name, augmentation }) => {
     const perf = readMidi(readFileBytes(path, name), name);
-    const notes = spec.sustain === 'none' ? perf.notes : applySustain(perf, { rule: spec.sustain });
+    const played = spec.sustain === 'none' ? perf.notes : applySustain(perf, { rule: spec.sustain });
+    // After the pedal: a stretch then scales the sounding durations the pedal produced, as a slower performance would.
+    const notes = augmentation ? augmentNotes(played, augmentation) : played;
     return { ids: encoder.encode(notes), notes: notes.length };
   };
 }
@@ -54,6 +64,8 @@ export interface EncodeOptions {
   readonly workers?: number;
   /** Called after each file, in input order. */
   readonly onItem?: (done: number, result: EncodedItem) => void;
+  /** The augmentation of item i (training on the fly); none by default. */
+  readonly augmentation?: (i: number) => Augmentation | undefined;
 }
 
 /** Encodes every item, yielding results in input order. */
@@ -64,21 +76,22 @@ export async function* encodeItems(items: readonly DatasetItem[], spec: EncoderS
     options.onItem?.(++done, r);
     return r;
   };
+  const task = (item: DatasetItem, i: number): EncodeTask => ({ path: item.path, name: item.id, augmentation: options.augmentation?.(i) });
   if (workers === 0) {
     const encode = makeFileEncoder(spec);
-    for (const item of items) {
+    for (const [i, item] of items.entries()) {
       try {
-        yield emit({ item, ok: true, ...encode(item.path, item.id) });
+        yield emit({ item, ok: true, ...encode(task(item, i)) });
       } catch (err) {
         yield emit({ item, ok: false, error: errorText(item, err) });
       }
     }
     return;
   }
-  const pool = new WorkerPool<{ path: string; name: string }, { ids: Int32Array; notes: number }>(workerScript(import.meta.url, 'encode-worker'), spec, workers);
+  const pool = new WorkerPool<EncodeTask, { ids: Int32Array; notes: number }>(workerScript(import.meta.url, 'encode-worker'), spec, workers);
   try {
     // Queue everything now: the pool runs FIFO, so results arrive close to the order we await them in.
-    const results = items.map((item) => pool.run({ path: item.path, name: item.id }));
+    const results = items.map((item, i) => pool.run(task(item, i)));
     results.forEach((p) => p.catch(() => undefined)); // awaited below; this only silences "unhandled" while waiting in line
     for (let i = 0; i < items.length; i++) {
       const item = items[i];

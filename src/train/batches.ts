@@ -32,28 +32,32 @@ export function fillWindow(out: Int32Array, offset: number, ids: ArrayLike<numbe
  * RNG state can be saved and restored for an exact resume.
  */
 export class TrainWindows {
-  /** Framed tokens in the split. */
+  /** Framed tokens in the split as first given: the size of an epoch, whatever {@link usePieces} swaps in. */
   readonly tokens: number;
-  private readonly cumStarts: Float64Array; // cumStarts[p] = starts in pieces < p
+  private pieces: ReadonlyArray<ArrayLike<number>> = [];
+  private cumStarts = new Float64Array(1); // cumStarts[p] = starts in pieces < p
   private rng: Rng;
 
   constructor(
-    private readonly pieces: ReadonlyArray<ArrayLike<number>>,
+    pieces: ReadonlyArray<ArrayLike<number>>,
     private readonly framing: Framing,
     readonly width: number,
     seed: number,
   ) {
-    if (pieces.length === 0) throw new Error('batches: the train split has no pieces');
     if (!(width >= 2)) throw new Error(`batches: a window needs at least 2 tokens, got ${width}`);
-    this.cumStarts = new Float64Array(pieces.length + 1);
-    let tokens = 0;
-    pieces.forEach((ids, p) => {
-      const L = framedLength(ids);
-      tokens += L;
-      this.cumStarts[p + 1] = this.cumStarts[p] + Math.max(1, L - width + 1);
-    });
-    this.tokens = tokens;
+    this.usePieces(pieces);
+    this.tokens = pieces.reduce((n, ids) => n + framedLength(ids), 0);
     this.rng = new Rng(seed);
+  }
+
+  /** Draws from now on from `pieces` (an epoch's augmented copy of the split); the generator goes on unchanged. */
+  usePieces(pieces: ReadonlyArray<ArrayLike<number>>): void {
+    if (pieces.length === 0) throw new Error('batches: the train split has no pieces');
+    this.pieces = pieces;
+    this.cumStarts = new Float64Array(pieces.length + 1);
+    pieces.forEach((ids, p) => {
+      this.cumStarts[p + 1] = this.cumStarts[p] + Math.max(1, framedLength(ids) - this.width + 1);
+    });
   }
 
   /** Windows per epoch: the train tokens once. */

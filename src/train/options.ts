@@ -1,6 +1,7 @@
 // Options of a training run: the optimizer and schedule settings of src/model/config.ts (TrainConfig,
 // from the preset) plus how the run is driven (epochs, seed, intervals, budget, snapshots). Merges
 // preset ← JSON config ← command-line flags and validates. The model's shape is not here.
+import { checkAugmentRanges, type AugmentRanges } from '../data/augment.js';
 import { DEFAULT_TRAIN, trainConfig, type TrainConfig } from '../model/config.js';
 
 /** Epochs at which to save an embeddings-ready snapshot: numbers, or 'last' for the final epoch. */
@@ -24,6 +25,12 @@ export interface RunOptions {
   maxMinutes: number;
   /** Epochs to snapshot for embeddings (0 = before training). */
   snapshotEpochs: SnapshotEpoch[];
+  /** On-the-fly augmentation of the train split, redrawn each epoch: largest transposition in semitones (0: off). */
+  augmentTranspose: number;
+  /** Largest relative tempo stretch (0.1: ±10%; 0: off). */
+  augmentStretch: number;
+  /** Largest velocity offset (0: off). */
+  augmentVelocity: number;
 }
 
 /** Every knob of a training run. */
@@ -39,12 +46,15 @@ export const DEFAULT_RUN: Readonly<RunOptions> = Object.freeze({
   keepCheckpoints: 3,
   maxMinutes: 0,
   snapshotEpochs: [0, 'last'] as SnapshotEpoch[],
+  augmentTranspose: 0,
+  augmentStretch: 0,
+  augmentVelocity: 0,
 });
 
 type Check = (v: number) => boolean;
 const positiveInt: Check = (v) => Number.isInteger(v) && v > 0;
 const naturalInt: Check = (v) => Number.isInteger(v) && v >= 0;
-const RULES: Record<Exclude<keyof RunOptions, 'snapshotEpochs'>, [Check, string]> = {
+const RULES: Record<Exclude<keyof RunOptions, 'snapshotEpochs' | keyof AugmentOptions>, [Check, string]> = {
   epochs: [positiveInt, 'a positive integer'],
   seed: [(v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, 'an integer in [0, 2^32)'],
   threads: [naturalInt, 'an integer ≥ 0'],
@@ -71,7 +81,16 @@ export function resolveTrainOptions(...layers: Array<object | undefined>): Train
     if (typeof v !== 'number' || !ok(v)) throw new Error(`train options: ${k} must be ${what}, got ${JSON.stringify(v)}`);
   }
   run.snapshotEpochs = parseSnapshotEpochs(run.snapshotEpochs);
-  return { ...trainConfig(optim, 'train options'), ...(run as unknown as RunOptions) };
+  const options = { ...trainConfig(optim, 'train options'), ...(run as unknown as RunOptions) };
+  augmentRanges(options); // validates
+  return options;
+}
+
+type AugmentOptions = Pick<RunOptions, 'augmentTranspose' | 'augmentStretch' | 'augmentVelocity'>;
+
+/** The augmentation the options ask for. Runs recorded before augmentation existed have none. */
+export function augmentRanges(o: Partial<AugmentOptions>): AugmentRanges {
+  return checkAugmentRanges({ transpose: o.augmentTranspose ?? 0, stretch: o.augmentStretch ?? 0, velocity: o.augmentVelocity ?? 0 }, 'train options: augment');
 }
 
 /** The optimizer and schedule part of the options (what the model's trainStep needs). */

@@ -15,7 +15,10 @@ import type { MetricsRecord } from './metrics.js';
 import type { ProgressMode } from './progress.js';
 import { ngramBaselines, type BaselineLoss } from './ngram-baseline.js';
 import { loadTransformer, transformerSource } from './native-model.js';
-import { optimizerConfig, resolveTrainOptions } from './options.js';
+import { augmentRanges, optimizerConfig, resolveTrainOptions } from './options.js';
+import { augmentedEpochs } from './augment-epochs.js';
+import { augments } from '../data/augment.js';
+import type { SustainRule } from '../midi/sustain.js';
 import { createRunDir, readRunConfig, type RunConfig } from './run-dir.js';
 import { train, type LrSchedule, type TrainResult } from './trainer.js';
 
@@ -85,10 +88,19 @@ async function execute(runDir: string, config: RunConfig, corpus: Corpus, resume
   const options = { ...config.train, ...(c.maxMinutes !== undefined ? { maxMinutes: c.maxMinutes } : {}) };
   if (options.threads > 0) native.setThreads(options.threads);
   const ids = (split: string): Array<ArrayLike<number>> => corpus.split(split).map((p) => p.ids);
+  const ranges = augmentRanges(options);
+  const trainInEpoch = augments(ranges)
+    ? augmentedEpochs(
+        corpus.split('train').map((p) => p.piece),
+        { tokenizerJson: readFileSync(config.tokenizer.copy ? join(runDir, config.tokenizer.copy) : config.tokenizer.path, 'utf8'), sustain: (corpus.index.sustain ?? 'musical') as SustainRule | 'none' },
+        ranges,
+        options.seed,
+      )
+    : undefined;
   const result = await train({
     runDir,
     options,
-    data: { train: ids('train'), validation: ids('validation'), framing: corpus.framing },
+    data: { train: ids('train'), validation: ids('validation'), framing: corpus.framing, trainInEpoch },
     models: transformerSource(modelConfig(config.model), options.seed, optimizerConfig(options)),
     schedule: oneCycleSchedule(options),
     resume,

@@ -36,6 +36,11 @@ export interface TrainData {
   train: ReadonlyArray<ArrayLike<number>>;
   validation: ReadonlyArray<ArrayLike<number>>;
   framing: Framing;
+  /**
+   * The train pieces as trained on in epoch e (0-based), when they change per epoch (augmentation);
+   * a pure function of e, so a resumed run gets the same pieces. `train` still sets the epoch size.
+   */
+  trainInEpoch?: (epoch: number) => Promise<ReadonlyArray<ArrayLike<number>>>;
 }
 
 /** Everything a training run needs. The run directory must exist (see run-dir.ts). */
@@ -198,8 +203,13 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
   const batch = new Int32Array(o.batchSize * o.seqLen);
   let status: TrainResult['status'] = 'finished';
   let lastCheckpoint = store.latest() ?? '';
+  let piecesOfEpoch = -1; // the epoch whose pieces the windows draw from (-1: the plain train split)
   try {
     while (s.step < totalSteps) {
+      if (t.data.trainInEpoch && piecesOfEpoch !== s.epochsDone) {
+        windows.usePieces(await t.data.trainInEpoch(s.epochsDone));
+        piecesOfEpoch = s.epochsDone;
+      }
       windows.next(o.batchSize, batch);
       const lr = t.schedule(s.step, totalSteps);
       const t0 = performance.now();
