@@ -1,8 +1,7 @@
 // The `motif train` and `motif eval` verbs: flag parsing, Ctrl-C handling and printing around
 // src/train/run.ts. No training logic here.
 import { Command, InvalidArgumentError } from 'commander';
-import type { EvalResult } from '../report/run-report.js';
-import { evaluateRun, resumeRun, startRun, type RunOutcome } from '../train/run.js';
+import { evaluateRun, resumeRun, startRun, type EvalOutcome, type RunOutcome } from '../train/run.js';
 import { exportModel } from '../train/export.js';
 import { resolveCheckpoint } from '../train/checkpoint-choice.js';
 import { parseSnapshotEpochs } from '../train/options.js';
@@ -104,10 +103,13 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
     .description(
       "Evaluate a run's best (or given) checkpoint on a split of its token shards: loss (nats per token), perplexity, and bits per note " +
         '(total NLL in bits / notes, comparable across vocabularies); beside it, a unigram and a bigram fitted on the train split and scored on the ' +
-        'same tokens, the bar a model must clear to have learned more than which token follows which.\n\nWrites eval-<split>.json into the run and refreshes report.html.',
+        'same tokens, the bar a model must clear to have learned more than which token follows which. The bars are fitted on the ' +
+        "run's own training shards, also when --data names other shards (your own recordings); without those shards eval says so.\n\n" +
+        'Evaluating a training run on its own shards writes eval-<split>.json into it and refreshes report.html; an exported model ' +
+        'folder (models/...) is never written to, and neither is a run evaluated on other data.',
     )
-    .requiredOption('--run <dir>', 'run directory (motif train --out)')
-    .option('--split <name>', 'split to evaluate', 'test')
+    .requiredOption('--run <dir>', 'run directory (motif train --out) or exported model folder')
+    .option('--split <name>', 'split to evaluate: train, validation, test, or all (every piece, e.g. of a dataset without splits)', 'test')
     .option('--checkpoint <which>', 'best, last, epoch-N (a snapshot) or a checkpoint folder', 'best')
     .option('--data <dir>', 'token shards (default: the ones the run trained on)')
     .option('--json', 'print the result as JSON')
@@ -151,12 +153,14 @@ function printOutcome(io: CliIo, o: RunOutcome, json: boolean): void {
 }
 
 /** One line per figure, for people. */
-function formatEval(r: EvalResult): string {
+function formatEval(r: EvalOutcome): string {
   return (
     `${r.split}: loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits/note ${r.bitsPerNote.toFixed(3)}\n` +
     `  ${r.pieces} pieces, ${r.notes} notes, ${r.targets} tokens; checkpoint ${r.checkpoint} (step ${r.step})\n` +
     (['unigram', 'bigram'] as const)
-      .map((k) => (r.baselines ? `  ${k} baseline (train-split counts): loss ${r.baselines[k].loss.toFixed(4)}  bits/note ${r.baselines[k].bitsPerNote.toFixed(3)}\n` : ''))
-      .join('')
+      .map((k) => (r.baselines ? `  ${k} baseline (counts of the run's train split): loss ${r.baselines[k].loss.toFixed(4)}  bits/note ${r.baselines[k].bitsPerNote.toFixed(3)}\n` : ''))
+      .join('') +
+    (r.baselineNote ? `  ${r.baselineNote}\n` : '') +
+    (r.written ? `  recorded in ${r.written}\n` : '')
   );
 }

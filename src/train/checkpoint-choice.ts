@@ -49,6 +49,14 @@ export function listSnapshots(runDir: string): Snapshot[] {
     .sort((a, b) => a.epoch - b.epoch);
 }
 
+/**
+ * Whether `dir` is an exported model folder (src/train/export.ts: weights at the top, no checkpoints)
+ * rather than a training run. An export is read-only to motif: reading it never writes into it.
+ */
+export function isExportedModel(dir: string): boolean {
+  return existsSync(join(dir, MODEL_FILE)) && !existsSync(new CheckpointStore(dir).dir);
+}
+
 /** An exported model folder (src/train/export.ts) holds its weights at the top. */
 function exportedWeights(runDir: string): string | undefined {
   return existsSync(join(runDir, MODEL_FILE)) ? runDir : undefined;

@@ -13,7 +13,7 @@ export interface Corpus {
   readonly framing: Framing;
   /** Names of the splits present, in index order. */
   readonly splits: string[];
-  /** The pieces of a split with their ids (views into the shards). */
+  /** The pieces of a split with their ids (views into the shards); `all` is every piece, whatever its split. */
   split(name: string): Array<{ piece: ShardPiece; ids: Uint16Array | Int32Array }>;
 }
 
@@ -26,6 +26,9 @@ export function splitOf(piece: Pick<ShardPiece, 'id' | 'split'>): string {
   const bucket = h % 10;
   return bucket === 0 ? 'validation' : bucket === 1 ? 'test' : 'train';
 }
+
+/** The split name that means every piece of the shards (a dataset without splits, or all of one with them). */
+export const ALL_PIECES = NO_SPLIT;
 
 /** Opens token shards written by `motif tokenize`; refuses an incomplete (crashed) set. */
 export function openCorpus(dir: string): Corpus {
@@ -42,7 +45,7 @@ export function openCorpus(dir: string): Corpus {
     framing,
     splits,
     split(name) {
-      const pieces = index.pieces.filter((p) => splitOf(p) === name);
+      const pieces = name === ALL_PIECES ? index.pieces : index.pieces.filter((p) => splitOf(p) === name);
       if (pieces.length === 0) throw new Error(`${dir}: no pieces in split "${name}" (splits present: ${splits.join(', ') || 'none'})`);
       return pieces.map((piece) => ({ piece, ids: shards.tokens(piece) }));
     },

@@ -2,13 +2,13 @@
 // config + flags) → run directory → trainer with the native Transformer and the one-cycle schedule →
 // report; resume; evaluation of a checkpoint on a split. The CLI only parses flags around these.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadPreset, modelConfig, type ModelConfig, type TrainConfig } from '../model/config.js';
 import { native } from '../model/native.js';
 import { oneCycleLr } from '../model/one-cycle.js';
 import { writeRunReport, type EvalResult } from '../report/run-report.js';
 import { writeAtomic } from '../data/atomic.js';
-import { resolveCheckpoint, type CheckpointChoice } from './checkpoint-choice.js';
+import { isExportedModel, resolveCheckpoint, type CheckpointChoice } from './checkpoint-choice.js';
 import { openCorpus, type Corpus } from './corpus.js';
 import { bitsPerNote, evaluatePieces } from './evaluate.js';
 import type { MetricsRecord } from './metrics.js';
@@ -19,7 +19,7 @@ import { augmentRanges, optimizerConfig, resolveTrainOptions } from './options.j
 import { augmentedEpochs } from './augment-epochs.js';
 import { augments } from '../data/augment.js';
 import type { SustainRule } from '../midi/sustain.js';
-import { createRunDir, readRunConfig, type RunConfig } from './run-dir.js';
+import { createRunDir, readRunConfig, RUN_FILES, type RunConfig } from './run-dir.js';
 import { train, type LrSchedule, type TrainResult } from './trainer.js';
 
 /** How a new run is set up: later sources override earlier ones (preset ← config file ← flags). */
@@ -112,16 +112,35 @@ async function execute(runDir: string, config: RunConfig, corpus: Corpus, resume
   return { runDir, result, report: await writeRunReport(runDir) };
 }
 
-/** Evaluates a run's checkpoint on a split; writes eval-<split>.json and refreshes the report. */
-export async function evaluateRun(runDir: string, split: string, choice: CheckpointChoice = 'best', data?: string): Promise<EvalResult> {
+/** What `motif eval` measured, and where it was recorded (null: nowhere, see {@link evaluateRun}). */
+export interface EvalOutcome extends EvalResult {
+  written: string | null;
+  /** Why the n-gram bars are missing, when they are. */
+  baselineNote?: string;
+}
+
+/**
+ * Evaluates a run's checkpoint on a split (`all`: every piece) of its own shards or of `data`.
+ * The n-gram bars are fitted on the run's training shards, wherever the pieces evaluated come from
+ * (a user's recordings have no train split of their own); without those shards there are no bars,
+ * and the outcome says why. eval-<split>.json and the report are written only into a training run
+ * evaluated on its own shards: an exported model is read-only, and other data must not overwrite
+ * the run's record of its own.
+ */
+export async function evaluateRun(runDir: string, split: string, choice: CheckpointChoice = 'best', data?: string): Promise<EvalOutcome> {
   const config = readRunConfig(runDir);
-  const corpus = openCorpus(data ?? config.data);
+  const shards = data ?? config.data;
+  const corpus = openCorpus(shards);
+  if (corpus.index.tokenizer.sha256 !== config.tokenizer.sha256) {
+    throw new Error(`${shards}: these shards were made with another tokenizer than the model's (${runDir}); tokenize the data with ${join(runDir, RUN_FILES.tokenizer)}`);
+  }
   const dir = resolveCheckpoint(runDir, choice);
   const model = loadTransformer(dir);
   const pieces = corpus.split(split);
   const loss = evaluatePieces(model, pieces.map((p) => p.ids), corpus.framing, config.train.seqLen, config.train.batchSize);
   const notes = pieces.reduce((n, p) => n + p.piece.notes, 0);
-  const counts = ngramBaselines(corpus.split('train').map((p) => p.ids), pieces.map((p) => p.ids), corpus.framing, corpus.index.vocabSize);
+  const training = trainingPieces(config, corpus, shards);
+  const counts = 'pieces' in training ? ngramBaselines(training.pieces, pieces.map((p) => p.ids), corpus.framing, corpus.index.vocabSize) : undefined;
   const baseline = (b: BaselineLoss) => ({ loss: b.loss, perplexity: Math.exp(b.loss), bitsPerNote: bitsPerNote(b.lossSum, notes) });
   const result: EvalResult = {
     split,
@@ -133,11 +152,30 @@ export async function evaluateRun(runDir: string, split: string, choice: Checkpo
     targets: loss.targets,
     notes,
     pieces: pieces.length,
-    baselines: { unigram: baseline(counts.unigram), bigram: baseline(counts.bigram) },
+    ...(counts ? { baselines: { unigram: baseline(counts.unigram), bigram: baseline(counts.bigram) } } : {}),
   };
-  writeAtomic(join(runDir, `eval-${split}.json`), Buffer.from(JSON.stringify(result, null, 2) + '\n'));
-  await writeRunReport(runDir);
-  return result;
+  const own = resolve(shards) === resolve(config.data);
+  let written: string | null = null;
+  if (own && !isExportedModel(runDir)) {
+    written = join(runDir, `eval-${split}.json`);
+    writeAtomic(written, Buffer.from(JSON.stringify(result, null, 2) + '\n'));
+    await writeRunReport(runDir);
+  }
+  return { ...result, written, ...('note' in training ? { baselineNote: training.note } : {}) };
+}
+
+/** The train split the run was trained on, for the n-gram bars, or why it is not at hand. */
+function trainingPieces(config: RunConfig, evaluated: Corpus, shards: string): { pieces: Array<ArrayLike<number>> } | { note: string } {
+  let corpus = evaluated;
+  if (resolve(shards) !== resolve(config.data)) {
+    try {
+      corpus = openCorpus(config.data);
+    } catch {
+      return { note: `the run's training shards (${config.data}) are not at hand, so there are no n-gram bars to compare with` };
+    }
+    if (corpus.index.tokenizer.sha256 !== config.tokenizer.sha256) return { note: `${config.data} no longer holds the shards the run trained on: no n-gram bars` };
+  }
+  return { pieces: corpus.split('train').map((p) => p.ids) };
 }
 
 function readConfigFile(path: string): { model?: Record<string, unknown>; train?: Record<string, unknown> } {
