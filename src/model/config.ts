@@ -45,12 +45,22 @@ export interface TrainConfig {
   weightDecay: number;
   /** Global gradient-norm clip (≤ 0: off). */
   clipNorm: number;
-  /** λ of the L1 penalty λ·Σ|w| added to the loss (0: off). */
+  /** λ of the L1 penalty added to the loss (0: off); its form is `l1Form`. */
   l1: number;
+  /**
+   * `mean`: λ·mean|w| (λ per parameter on average, independent of model size); `sum`: λ·Σ|w|, the
+   * literal reading, whose gradient norm λ·√N (60.7 for the paper preset at λ 1e-2) swamps the loss
+   * after clipping and stops learning. Missing = `sum`, so runs recorded before the choice existed
+   * resume as they started; every preset states its form.
+   */
+  l1Form: L1Form;
   pctStart: number;
   divFactor: number;
   finalDivFactor: number;
 }
+
+/** How the L1 penalty scales with the number of parameters (see TrainConfig.l1Form). */
+export type L1Form = 'mean' | 'sum';
 
 /** A preset file: model + training configuration. */
 export interface Preset {
@@ -67,7 +77,7 @@ export const DEFAULT_MODEL: ModelConfig = {
 
 /** Defaults: the reference optimizer (AdamW 0.9/0.95, clip 1, one-cycle as PyTorch's OneCycleLR). */
 export const DEFAULT_TRAIN: TrainConfig = {
-  batchSize: 8, seqLen: 2048, lr: 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01, clipNorm: 1, l1: 0,
+  batchSize: 8, seqLen: 2048, lr: 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01, clipNorm: 1, l1: 0, l1Form: 'sum',
   pctStart: 0.3, divFactor: 25, finalDivFactor: 1e4,
 };
 
@@ -108,6 +118,7 @@ export function trainConfig(given: unknown = {}, where = 'train config'): TrainC
   check(c.lr > 0, where, 'lr must be positive');
   check(c.beta1 >= 0 && c.beta1 < 1 && c.beta2 >= 0 && c.beta2 < 1, where, 'betas must be in [0, 1)');
   check(c.eps > 0 && c.weightDecay >= 0 && c.l1 >= 0, where, 'eps must be positive; weightDecay and l1 non-negative');
+  check(c.l1Form === 'mean' || c.l1Form === 'sum', where, `l1Form must be 'mean' or 'sum', got '${c.l1Form}'`);
   check(c.pctStart > 0 && c.pctStart < 1 && c.divFactor > 0 && c.finalDivFactor > 0, where, 'pctStart must be in (0, 1), the div factors positive');
   return c;
 }

@@ -108,7 +108,9 @@ export class Transformer {
   /** The optimizer half of trainStep, on the gradients currently held. */
   optimizerStep(lr: number): { gradNorm: number; l1Penalty: number } {
     const o = this.optim;
-    return this.model.optimizerStep(lr, { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, clip: o.clipNorm, l1: o.l1 });
+    // The native core applies λ·Σ|w|; the mean form is the same penalty with λ spread over the parameters.
+    const l1 = o.l1Form === 'mean' ? o.l1 / this.numParameters : o.l1;
+    return this.model.optimizerStep(lr, { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, clip: o.clipNorm, l1 });
   }
 
   /** Mean next-token loss without dropout, and the number of targets it averages over. */

@@ -42,7 +42,7 @@ for (const [name, c] of Object.entries(summary.cases)) {
   const load = () => {
     const model = Transformer.create(c.config, 0, {
       lr: c.optim.lr, beta1: c.optim.beta1, beta2: c.optim.beta2, eps: c.optim.eps,
-      weightDecay: c.optim.weightDecay, clipNorm: c.optim.clip, l1: c.optim.l1,
+      weightDecay: c.optim.weightDecay, clipNorm: c.optim.clip, l1: c.optim.l1, l1Form: 'sum', // make_fixtures.py: λ·Σ|w|
     });
     const params = model.parameters();
     const weights = stored('weights.');

@@ -156,6 +156,23 @@ test('embeddings ignore masked positions (causal: later tokens cannot leak in)',
   assert.notDeepEqual(model.embed(b, mask.fill(1), 1, T), model.embed(a, mask, 1, T));
 });
 
+test('L1 mean form is λ·mean|w|: the sum form at λ/N, step for step', () => {
+  const tokens = randomTokens(2 * 10, tiny.vocabSize, 5);
+  const lambda = 0.5;
+  const mean = Transformer.create({ ...tiny, dropout: 0 }, 3, { l1: lambda, l1Form: 'mean', lr: 1e-2 });
+  const n = mean.numParameters;
+  const sum = Transformer.create({ ...tiny, dropout: 0 }, 3, { l1: lambda / n, l1Form: 'sum', lr: 1e-2 });
+  let absSum = 0;
+  for (const w of mean.parameters().values()) for (const v of w) absSum += Math.abs(v);
+  const a = mean.trainStep(tokens, 2, 10, 1e-2);
+  const b = sum.trainStep(tokens, 2, 10, 1e-2);
+  expectClose(a.l1Penalty, (lambda * absSum) / n, { rtol: 1e-5, label: 'penalty = λ·mean|w|' });
+  assert.equal(a.l1Penalty, b.l1Penalty);
+  for (const [k, w] of mean.parameters()) assert.deepEqual(w, sum.parameters().get(k), k);
+  const literal = Transformer.create({ ...tiny, dropout: 0 }, 3, { l1: lambda, l1Form: 'sum', lr: 1e-2 });
+  expectClose(literal.trainStep(tokens, 2, 10, 1e-2).l1Penalty, lambda * absSum, { rtol: 1e-5, label: 'sum form = λ·Σ|w|' });
+});
+
 test('config validation names the problem; presets load', () => {
   assert.throws(() => modelConfig({ dModel: 30, nHeads: 4 }), /dModel \(30\) must be divisible by nHeads \(4\)/);
   assert.throws(() => modelConfig({ layout: 'mid-ln' }), /layout must be/);
