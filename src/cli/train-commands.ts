@@ -24,6 +24,7 @@ const TRAIN_FLAGS: Array<[string, string, (v: string) => unknown, string]> = [
   ['--seq <n>', 'seqLen', integer, 'tokens per window (T), at most the model maxLen'],
   ['--lr <x>', 'lr', number, 'peak learning rate of the one-cycle schedule'],
   ['--epochs <n>', 'epochs', integer, 'passes over the train tokens'],
+  ['--steps <n>', 'steps', integer, 'optimizer steps in all, instead of --epochs (the schedule spans exactly these)'],
   ['--l1 <x>', 'l1', number, 'L1 penalty λ (0: off)'],
   ['--l1-form <form>', 'l1Form', String, "mean: λ·mean|w| (the presets'); sum: λ·Σ|w|, the literal form, which stops the paper preset learning at λ 1e-2"],
   ['--weight-decay <x>', 'weightDecay', number, 'AdamW weight decay'],

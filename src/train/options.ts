@@ -11,6 +11,8 @@ export type SnapshotEpoch = number | 'last';
 export interface RunOptions {
   /** Passes over the train tokens. */
   epochs: number;
+  /** Optimizer steps in all, overriding epochs when > 0 (the schedule spans exactly these steps). */
+  steps: number;
   /** Seed of initialisation, window sampling and dropout. */
   seed: number;
   /** Native threads (0: the core's default). */
@@ -39,6 +41,7 @@ export type TrainOptions = TrainConfig & RunOptions;
 /** Defaults of the run options (the optimizer's come from the preset). */
 export const DEFAULT_RUN: Readonly<RunOptions> = Object.freeze({
   epochs: 10,
+  steps: 0,
   seed: 1,
   threads: 0,
   evalInterval: 0,
@@ -56,6 +59,7 @@ const positiveInt: Check = (v) => Number.isInteger(v) && v > 0;
 const naturalInt: Check = (v) => Number.isInteger(v) && v >= 0;
 const RULES: Record<Exclude<keyof RunOptions, 'snapshotEpochs' | keyof AugmentOptions>, [Check, string]> = {
   epochs: [positiveInt, 'a positive integer'],
+  steps: [naturalInt, 'an integer ≥ 0'],
   seed: [(v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, 'an integer in [0, 2^32)'],
   threads: [naturalInt, 'an integer ≥ 0'],
   evalInterval: [naturalInt, 'an integer ≥ 0'],

@@ -109,10 +109,12 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
   const started = Date.now();
   const windows = new TrainWindows(t.data.train, t.data.framing, o.seqLen, o.seed);
   const stepsPerEpoch = windows.stepsPerEpoch(o.batchSize);
-  const totalSteps = o.epochs * stepsPerEpoch;
+  // A step budget (o.steps) sizes the schedule directly: equal-compute comparisons need it; epochs are then its display unit.
+  const totalSteps = o.steps > 0 ? o.steps : o.epochs * stepsPerEpoch;
+  const epochs = Math.ceil(totalSteps / stepsPerEpoch);
   const store = new CheckpointStore(t.runDir);
   const metrics = new MetricsLog(join(t.runDir, RUN_FILES.metrics));
-  const wantSnapshot = (epoch: number): boolean => o.snapshotEpochs.includes(epoch) || (epoch === o.epochs && o.snapshotEpochs.includes('last'));
+  const wantSnapshot = (epoch: number): boolean => o.snapshotEpochs.includes(epoch) || (epoch === epochs && o.snapshotEpochs.includes('last'));
 
   let model: M;
   let s: TrainerState;
@@ -155,7 +157,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
   const write = (r: MetricsRecord): void => {
     metrics.append(r);
     t.onRecord?.(r);
-    progress.line(recordLine(r, o.epochs));
+    progress.line(recordLine(r, epochs));
   };
   const checkpoint = (): string => {
     s.rng = windows.state;
@@ -190,7 +192,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
           tokensPerSec: acc.tokens / Math.max(acc.seconds, 1e-9),
         };
 
-  const progress = progressReporter(totalSteps, s.step, o.epochs, t.progress ?? 'off');
+  const progress = progressReporter(totalSteps, s.step, epochs, t.progress ?? 'off');
   if (!latest) {
     const v = validate();
     write({ kind: 'epoch', step: 0, epoch: 0, ...v, elapsed: elapsed() });
@@ -227,7 +229,9 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
       }
       progress.step(s.step, { epoch: s.epochsDone + s.stepInEpoch / stepsPerEpoch, loss: r.loss, tokensPerSec: (o.batchSize * o.seqLen) / seconds });
 
-      let save = o.checkpointInterval > 0 && s.step % o.checkpointInterval === 0;
+      // The last step always validates and checkpoints, also when a step budget ends it mid-epoch.
+      const last = s.step === totalSteps;
+      let save = last || (o.checkpointInterval > 0 && s.step % o.checkpointInterval === 0);
       let improved = false;
       if (s.stepInEpoch === stepsPerEpoch) {
         s.epochsDone++;
@@ -239,7 +243,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
         improved = noteValidation(v.valLoss);
         if (wantSnapshot(s.epochsDone)) snapshot(s.epochsDone, v.valLoss);
         save = true;
-      } else if (o.evalInterval > 0 && s.step % o.evalInterval === 0) {
+      } else if (last || (o.evalInterval > 0 && s.step % o.evalInterval === 0)) {
         const v = validate();
         write({ kind: 'step', step: s.step, epoch: s.epochsDone + s.stepInEpoch / stepsPerEpoch, ...summarize(s.sinceRecord), ...v, lr, elapsed: elapsed() });
         s.sinceRecord = emptyAcc();

@@ -194,3 +194,17 @@ test('a --config file overrides the preset and flags override the file', async (
   writeFileSync(file, JSON.stringify({ optimizer: {} }));
   await assert.rejects(startRun({ data: shards, preset: 'tiny', out: join(base, 'bad'), configFile: file }), /"model" and\/or "train" sections/);
 });
+
+test('--steps sizes the schedule to exactly that many steps and ends with a validation and a checkpoint mid-epoch', async () => {
+  const run = join(base, 'steps');
+  const { out } = await motif('train', '--data', shards, '--preset', 'tiny', '--out', run, '--steps', '7', '--json');
+  const outcome = JSON.parse(out) as { status: string; step: number; totalSteps: number; epochsDone: number };
+  assert.deepEqual([outcome.status, outcome.step, outcome.totalSteps], ['finished', 7, 7]);
+  const records = readMetrics(join(run, 'metrics.jsonl'));
+  const last = records.at(-1)!;
+  assert.equal(last.step, 7);
+  assert.ok(last.valLoss !== undefined && last.kind === 'step' && last.epoch % 1 !== 0, `a mid-epoch validation ends the run: ${JSON.stringify(last)}`);
+  // The one-cycle schedule spans the 7 steps: the last step runs at its final, smallest rate.
+  assert.ok(last.lr! < 0.003 / 25, `final lr ${last.lr}`);
+  assert.ok(new CheckpointStore(run).steps().includes(7));
+});
