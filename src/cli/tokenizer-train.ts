@@ -5,11 +5,13 @@ import { trainTokenizer } from '../data/train-tokenizer.js';
 import { writeTokenizer } from '../data/tokenizer-file.js';
 import type { SchemeName } from '../tokenizer/scheme.js';
 import type { CliContext } from './main.js';
-import { EXIT, printJson, reportFailures, round, startProgress, type Progress } from './output.js';
+import { EXIT, printJson, reportFailures, round, startProgress, UsageError, type Progress } from './output.js';
+import { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
+import { createScheme } from '../tokenizer/schemes.js';
 import { datasetOptions, openDatasetFromCli, positiveInt, schemeOption, sustainOf, sustainOptions, type DatasetCliOptions, type SustainFlags } from './shared.js';
 
 interface TrainCliOptions extends DatasetCliOptions, SustainFlags {
-  vocabSize: number;
+  vocabSize: number | 'base';
   scheme: SchemeName;
   out: string;
   workers?: number;
@@ -24,7 +26,7 @@ export function registerTokenizerTrain(program: Command, ctx: CliContext): void 
       .command('train')
       .description('Train a BPE tokenizer over a base scheme on a dataset and save it as a Hugging Face tokenizer.json.')
       .argument('<dataset>', 'a folder of MIDI files, an ASAP metadata.csv (or its folder), a MAESTRO v3 folder, or one MIDI file')
-      .option('--vocab-size <n>', 'vocabulary size, special tokens included', positiveInt, 30000)
+      .option('--vocab-size <n|base>', "vocabulary size, special tokens included; 'base' = the base scheme's tokens alone (no merges)", (v: string) => (v === 'base' ? v : positiveInt(v)), 30000)
       .addOption(schemeOption())
       .option('--out <file>', 'where to write tokenizer.json', 'tokenizer.json'),
   );
@@ -41,6 +43,11 @@ Example:
   motif tokenizer train ../shared/data/asap --vocab-size 30000 --out tokenizer.json`,
     )
     .action(async (dataset: string, opts: TrainCliOptions) => {
+      // Below the base alphabet no merge can happen: say so rather than hand back a bigger vocabulary than asked.
+      const least = MidiTokenizer.minVocabSize(createScheme(opts.scheme, {}));
+      if (opts.vocabSize !== 'base' && opts.vocabSize < least) {
+        throw new UsageError(`--vocab-size ${opts.vocabSize} is below the ${least} tokens of the '${opts.scheme}' scheme alone (specials included); give at least ${least}, or 'base' for no merges`);
+      }
       const ds = openDatasetFromCli(dataset, opts, 'train');
       const json = Boolean(opts.json);
       const reading = startProgress(ctx.io, json, ds.items.length, 'read');
@@ -49,7 +56,7 @@ Example:
       let result;
       try {
         result = await trainTokenizer(ds.items, {
-          vocabSize: opts.vocabSize,
+          vocabSize: opts.vocabSize === 'base' ? least : opts.vocabSize,
           scheme: opts.scheme,
           sustain: sustainOf(opts),
           workers: opts.workers,

@@ -87,6 +87,11 @@ export class MidiTokenizer {
     return new MidiTokenizer(base, model, Number.isFinite(maxTokenLength) ? maxTokenLength : null);
   }
 
+  /** The vocabulary of a BPE over `base` with no merges (specials and the base's musical tokens): the smallest one can train. */
+  static minVocabSize(base: BaseTokenizer): number {
+    return SPECIAL_TOKENS.length + musicalIds(base).length;
+  }
+
   /** Number of model ids, specials included. */
   get vocabSize(): number {
     return this.bpe.vocabSize;

@@ -50,6 +50,13 @@ test('usage errors exit 1 with a message', async () => {
   const noSplit = await motif('tokenizer', 'train', data, '--split', 'train');
   assert.equal(noSplit.code, 1);
   assert.match(noSplit.err, /no items in split 'train' \(this dataset has no splits\)/);
+  // A vocabulary below the base alphabet is refused (it used to come back larger than asked); 'base' asks for no merges.
+  const tooSmall = await motif('tokenizer', 'train', data, '--vocab-size', '5', '--out', join(root, 'small.json'));
+  assert.equal(tooSmall.code, 1);
+  assert.match(tooSmall.err, /--vocab-size 5 is below the 207 tokens of the 'exptime' scheme alone.*'base'/);
+  assert.ok(!existsSync(join(root, 'small.json')));
+  const base = JSON.parse((await motif('tokenizer', 'train', data, '--vocab-size', 'base', '--out', join(root, 'base.json'), '--json')).out);
+  assert.equal(base.vocabSize, 207);
 });
 
 test('inspect: a non-MIDI file is named, exit 1; the summary and tokens match the library', async () => {
