@@ -10,7 +10,7 @@
 //        [--out runs/recipe-study] [--only recipe,post-ln,...] [--figure docs/figures/recipe-study.svg] [--json]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadPreset } from '../dist/model/config.js';
@@ -133,7 +133,7 @@ for (const p of pilots) {
 rows.sort((a, b) => a.val_bits_per_note - b.val_bits_per_note);
 const hardware = cpuInfo();
 const table = [
-  `Recipe study: ${minutes} min of training per pilot on ${hardware.model ?? 'this machine'} (2 cores); trained on the train split of ${opts.data}, scored on its validation split in bits per note.`,
+  `Recipe study: ${minutes} min of training per pilot on ${hardware.model ?? 'this machine'} (2 cores); trained on the train split of ${relative(process.cwd(), resolve(opts.data)) || '.'}, scored on its validation split in bits per note.`,
   '',
   '| pilot | change from `small` | V | parameters | tokens/s | steps | val loss | val bits/note | bigram bits/note |',
   '|---|---|---|---|---|---|---|---|---|',
