@@ -2,7 +2,7 @@
 // fixed windows, metrics.jsonl records, checkpoints (periodic, per epoch, best by validation loss),
 // embeddings snapshots, and an exact resume (sampler state, step, accumulators and optimizer restored).
 // It knows models only through TrainableModel, so it does not load data, tokenizers or the native core.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { TrainWindows, type Framing } from './batches.js';
@@ -91,6 +91,8 @@ export interface TrainerState {
   sinceRecord: Acc;
   sinceEpoch: Acc;
   bestValLoss: number;
+  /** Step of the checkpoint with bestValLoss (absent in checkpoints written before it was recorded). */
+  bestStep?: number;
   metricsBytes: number;
   elapsed: number;
 }
@@ -167,8 +169,14 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
       model.save(dir, true);
       writeFileSync(join(dir, TRAINER_STATE), JSON.stringify(s) + '\n');
     });
+    // Pointer first, rotation after: a kill between the two leaves the best pointed at and kept. A kill
+    // between the commit and the pointer is mended on resume (the checkpoint's own state names its best).
+    pointBest();
     store.rotate(o.keepCheckpoints);
     return path;
+  };
+  const pointBest = (): void => {
+    if (s.bestStep !== undefined && store.best()?.step !== s.bestStep && existsSync(store.path(s.bestStep))) store.setBest(s.bestStep, s.bestValLoss);
   };
   const snapshot = (epoch: number, valLoss: number): void => {
     commitDir(join(t.runDir, RUN_FILES.snapshots, snapshotName(epoch)), (dir) => {
@@ -180,6 +188,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
   const noteValidation = (valLoss: number): boolean => {
     if (!(valLoss < s.bestValLoss)) return false;
     s.bestValLoss = valLoss;
+    s.bestStep = s.step;
     return true;
   };
   const summarize = (acc: Acc): Partial<MetricsRecord> =>
@@ -199,7 +208,8 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
     noteValidation(v.valLoss);
     if (wantSnapshot(0)) snapshot(0, v.valLoss);
     checkpoint();
-    store.setBest(0, s.bestValLoss);
+  } else {
+    pointBest();
   }
 
   const batch = new Int32Array(o.batchSize * o.seqLen);
@@ -249,10 +259,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
         s.sinceRecord = emptyAcc();
         improved = noteValidation(v.valLoss);
       }
-      if (save || improved) {
-        lastCheckpoint = checkpoint();
-        if (improved) store.setBest(s.step, s.bestValLoss);
-      }
+      if (save || improved) lastCheckpoint = checkpoint();
 
       await yieldToEventLoop(); // lets a SIGINT handler run between steps
       const stop: TrainResult['status'] | undefined = t.signal?.aborted

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveTrainOptions, type TrainOptions } from '../../src/train/options.js';
@@ -113,4 +113,28 @@ test('resuming a run killed before its first checkpoint starts it over', async (
   const r = await train({ runDir: killed, options: opts(), data, models: bigramSource(V, 0), schedule, resume: true });
   assert.equal(r.status, 'finished');
   assert.deepEqual(comparable(readMetrics(join(killed, 'metrics.jsonl'))), comparable(readMetrics(join(whole, 'metrics.jsonl'))));
+});
+
+test('a kill between a checkpoint and its best pointer: resume points at the true best and rotation never deletes it', async () => {
+  // Learning, then gradient ascent to make validation worse: the best is mid-run, so no
+  // later improvement would mend a stale pointer by itself.
+  const rising: LrSchedule = (step) => (step < 12 ? 0.5 : -0.5); // ascent after step 12
+  const o = opts({ evalInterval: 1, checkpointInterval: 0, keepCheckpoints: 1, snapshotEpochs: [] });
+  const whole = fresh();
+  const ref = await train({ runDir: whole, options: o, data, models: bigramSource(V, 0), schedule: rising });
+  const best = JSON.parse(readFileSync(join(whole, 'checkpoints', 'best.json'), 'utf8')) as { step: number; valLoss: number };
+  assert.ok(best.step > 1 && best.step < ref.totalSteps - 3, `the best is mid-run: step ${best.step} of ${ref.totalSteps}`);
+
+  const parts = fresh();
+  // Kept checkpoints do not change training; more are kept here so that an older one is there to be named.
+  await train({ runDir: parts, options: { ...o, keepCheckpoints: 3 }, data, models: bigramSource(V, 0), schedule: rising, stopAtStep: best.step });
+  // The state a kill right after committing step best.step leaves: the pointer still names the previous best.
+  const pointer = join(parts, 'checkpoints', 'best.json');
+  const previous = readdirSync(join(parts, 'checkpoints')).filter((n) => n.startsWith('step-')).map((n) => Number(n.slice(5))).find((s) => s < best.step);
+  assert.ok(previous !== undefined, 'an older checkpoint is still there to be wrongly named');
+  writeFileSync(pointer, JSON.stringify({ step: previous, checkpoint: `step-${String(previous).padStart(8, '0')}`, valLoss: 1 }) + '\n');
+  await train({ runDir: parts, options: o, data, models: bigramSource(V, 0), schedule: rising, resume: true });
+  const after = JSON.parse(readFileSync(pointer, 'utf8')) as { step: number; valLoss: number };
+  assert.deepEqual([after.step, after.valLoss], [best.step, best.valLoss]);
+  assert.ok(existsSync(join(parts, 'checkpoints', `step-${String(best.step).padStart(8, '0')}`)), 'the best checkpoint survived rotation');
 });
