@@ -5,7 +5,7 @@
 // no run-time download). bench/store.mjs, 100k random unit 256-d vectors, 2-core Zen 5 (shared, loaded):
 // exact scan 124 ms/query (build 3.7 s); IVF-HNSW-SQ index 15 ms/query, recall@10 0.99 (build 25-33 s);
 // usearch HNSW beside a table: 2.6 ms/query but recall@10 0.32 on such data, 141 s to build, graph in memory.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
@@ -187,14 +187,19 @@ export class StoreWriter {
   static async open(path: string, options: CreateStoreOptions = {}): Promise<StoreWriter> {
     const partial = `${path}.partial`;
     if (existsSync(path) && !options.overwrite) throw new Error(`${path}: already exists; choose another --out or pass --overwrite`);
+    // --overwrite replaces motif's own stores only: a dataset, a thesis or any other folder at --out is refused before anything is written.
+    if (options.overwrite) {
+      refuseForeign(path, INFO);
+      refuseForeign(partial, SOURCE, INFO); // INFO: killed between finishing and the rename
+    }
     const source = JSON.stringify(options.source ?? {});
-    const sourceFile = join(partial, 'source.json');
+    const sourceFile = join(partial, SOURCE);
     if (existsSync(partial) && !options.overwrite) {
       if (!options.resume) throw new Error(`${partial}: an unfinished store of an interrupted run; continue it with --resume, or start over with --overwrite`);
       if (existsSync(sourceFile) && readFileSync(sourceFile, 'utf8') !== source) {
         throw new Error(`${partial}: was started from another run, checkpoint or dataset; start over with --overwrite`);
       }
-    } else rmSync(partial, { recursive: true, force: true });
+    } else removeOwn(partial, SOURCE, INFO);
     mkdirSync(partial, { recursive: true });
     writeAtomic(sourceFile, Buffer.from(source));
     const db = await lancedb.connect(partial);
@@ -230,12 +235,33 @@ export class StoreWriter {
       format: 'motif-embeddings', version: 1, created: new Date().toISOString(), dim: this.dim, count: this.rows,
       index: partitions > 0 ? 'ivf_hnsw_sq' : 'exact', partitions, source: this.options.source ?? {},
     };
-    rmSync(join(this.partial, 'source.json'));
     writeAtomic(join(this.partial, INFO), Buffer.from(JSON.stringify(info, null, 2) + '\n'));
-    rmSync(this.path, { recursive: true, force: true });
+    rmSync(join(this.partial, SOURCE));
+    removeOwn(this.path, INFO);
     renameSync(this.partial, this.path);
     return EmbeddingStore.open(this.path);
   }
+}
+
+/** Name of the marker inside an unfinished store (what it is being made from). */
+const SOURCE = 'source.json';
+
+/**
+ * Refuses `path` unless it is absent, an empty folder, or a folder holding motif's `marker` file
+ * (store.json of a store, source.json of an unfinished one): motif deletes only what it made.
+ */
+function refuseForeign(path: string, ...markers: string[]): void {
+  if (!existsSync(path)) return;
+  if (!statSync(path).isDirectory()) throw new Error(`${path}: is a file, not an embedding store; --overwrite replaces only stores motif made, so nothing was deleted`);
+  if (readdirSync(path).length > 0 && !markers.some((m) => existsSync(join(path, m)))) {
+    throw new Error(`${path}: is not an embedding store motif made (no ${markers.join(' or ')} inside); --overwrite replaces only those, so nothing was deleted. Choose another --out`);
+  }
+}
+
+/** Removes a folder after {@link refuseForeign} has cleared it. */
+function removeOwn(path: string, ...markers: string[]): void {
+  refuseForeign(path, ...markers);
+  rmSync(path, { recursive: true, force: true });
 }
 
 function checkVectors(rows: readonly EmbeddingRow[], dim: number): void {

@@ -1,7 +1,7 @@
 // The LanceDB embedding store: rows round-trip, nearest() against a brute-force cosine ranking (with and
 // without a metadata filter), the ANN-indexed path's distances, and clear errors.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -82,4 +82,24 @@ test('clear errors: existing folder, empty rows, ragged vectors, not a store, wr
   assert.equal(existsSync(join(root, 'ragged')), false);
   await assert.rejects(openStore(root), /not an embedding store/);
   await assert.rejects(replaced.nearest(new Float32Array(5), 1), /5 dimensions, the store 4/);
+});
+
+test('--overwrite replaces only a store motif made: a folder of MIDI files or a file at --out is refused and kept', async () => {
+  const dataset = join(root, 'dataset');
+  mkdirSync(join(dataset, 'Bach'), { recursive: true });
+  writeFileSync(join(dataset, 'Bach', 'a.mid'), 'MThd...');
+  await assert.rejects(createStore(dataset, rows(3, 4, 3), { overwrite: true }), /dataset: is not an embedding store motif made .*nothing was deleted/);
+  assert.deepEqual(readdirSync(join(dataset, 'Bach')), ['a.mid']);
+  // An unfinished store's folder that is not motif's is refused the same way.
+  mkdirSync(`${dataset}2.partial`);
+  writeFileSync(join(`${dataset}2.partial`, 'thesis.tex'), '\\documentclass{article}');
+  await assert.rejects(createStore(`${dataset}2`, rows(3, 4, 3), { overwrite: true }), /dataset2\.partial: is not an embedding store/);
+  assert.ok(existsSync(join(`${dataset}2.partial`, 'thesis.tex')));
+  const file = join(root, 'notes.txt');
+  writeFileSync(file, 'mine');
+  await assert.rejects(createStore(file, rows(3, 4, 3), { overwrite: true }), /is a file, not an embedding store/);
+  assert.equal(readFileSync(file, 'utf8'), 'mine');
+  // An empty folder is fine to fill.
+  mkdirSync(join(root, 'empty'));
+  assert.equal(await (await createStore(join(root, 'empty'), rows(3, 4, 3), { overwrite: true })).count(), 3);
 });
