@@ -73,8 +73,9 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
       io.err('\nstopping after this step and saving a checkpoint (Ctrl-C again to quit at once)\n');
       ctl.abort();
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // SIGHUP too: a closed terminal or ssh session must not lose the run's progress since its last checkpoint.
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const sig of signals) process.on(sig, onSignal);
     try {
       const controls = { progress: opts.json ? ('off' as const) : opts.progress === false ? ('lines' as const) : ('auto' as const), signal: ctl.signal, maxMinutes: opts.maxMinutes as number | undefined };
       let outcome: RunOutcome;
@@ -94,8 +95,7 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
       printOutcome(io, outcome, Boolean(opts.json));
       if (outcome.result.status === 'interrupted') process.exitCode = 130;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const sig of signals) process.off(sig, onSignal);
     }
   });
 

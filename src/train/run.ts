@@ -76,6 +76,10 @@ export async function startRun(n: NewRun, c: RunControls = {}): Promise<RunOutco
 
 /** Continues the run in `runDir` from its newest checkpoint. */
 export async function resumeRun(runDir: string, c: RunControls = {}): Promise<RunOutcome> {
+  // An export carries a run's config but no checkpoints: "resuming" it would train from step 0 inside it.
+  if (isExportedModel(runDir)) {
+    throw new Error(`${runDir}: is an exported model (read-only), not a training run; resume the run it was exported from, or start a new run with --out`);
+  }
   const config = readRunConfig(runDir);
   const corpus = openCorpus(config.data);
   if (corpus.index.tokenizer.sha256 !== config.tokenizer.sha256) {

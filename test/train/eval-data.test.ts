@@ -1,6 +1,6 @@
 // `motif eval` beyond the run's own test split: every piece of a dataset without splits (`--split all`),
 // n-gram bars fitted on the run's training shards (and said to be missing when those are gone), shards
-// of another tokenizer refused, and an exported model folder never written to.
+// of another tokenizer refused, and an exported model folder never written to (nor resumed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -12,7 +12,7 @@ import { openCorpus } from '../../src/train/corpus.js';
 import { bitsPerNote } from '../../src/train/evaluate.js';
 import { exportModel } from '../../src/train/export.js';
 import { ngramBaselines } from '../../src/train/ngram-baseline.js';
-import { evaluateRun, startRun } from '../../src/train/run.js';
+import { evaluateRun, resumeRun, startRun } from '../../src/train/run.js';
 import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
 import { Rng } from '../../src/train/rng.js';
 import { writeTinyShards } from './tiny-shards.js';
@@ -81,6 +81,8 @@ test('evaluating an exported model folder leaves every file of it as it was', as
   const r = await evaluateRun(out, 'test');
   assert.ok(r.loss > 0 && r.baselines !== undefined);
   assert.equal(r.written, null);
+  // Nor is an export resumed (it would train from step 0 inside it and shadow its weights).
+  await assert.rejects(resumeRun(out), /is an exported model \(read-only\), not a training run/);
   assert.deepEqual(digest(), before);
   assert.ok(!existsSync(join(out, 'checkpoints')) && !existsSync(join(out, 'report.html')));
 });

@@ -162,6 +162,14 @@ test('SIGINT saves a checkpoint at the current step and exits cleanly', async ()
   assert.deepEqual(comparable(readMetrics(join(out, 'metrics.jsonl'))), await reference(last + 4, 'ref-int'));
 });
 
+test('SIGHUP (a closed terminal) checkpoints like SIGINT', async () => {
+  const out = join(base, 'sighup');
+  const { child, exit, stdout } = await childRun(out, 5);
+  child.kill('SIGHUP');
+  assert.equal(await exit, 130);
+  assert.match(stdout(), /interrupted; checkpoint saved/);
+});
+
 test('every train flag lands in the run config; --resume refuses new settings', async () => {
   const run = join(base, 'flags');
   await motif('train', '--data', shards, '--preset', 'tiny', '--out', run, '--epochs', '1', '--batch', '3', '--seq', '20', '--lr', '0.002', '--l1', '0.0001',
