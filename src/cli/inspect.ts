@@ -48,7 +48,6 @@ function inspect(ctx: CliContext, file: string, opts: InspectOptions): void {
     if (now && !down) pedalDown++;
     down = now;
   }
-  const pitches = Array.from(notes.pitch);
   const summary = {
     file,
     format: perf.format,
@@ -58,7 +57,8 @@ function inspect(ctx: CliContext, file: string, opts: InspectOptions): void {
     pedalEvents: perf.pedal.length,
     pedalPresses: pedalDown,
     sustain,
-    pitchRange: notes.length ? [Math.min(...pitches), Math.max(...pitches)] : null,
+    // Reduced, not spread into Math.min/max: a long performance has more notes than a call takes arguments.
+    pitchRange: notes.length ? [notes.pitch.reduce((a, b) => Math.min(a, b)), notes.pitch.reduce((a, b) => Math.max(a, b))] : null,
     scheme: scheme.name,
     baseTokens: baseIds.length,
     baseTokensPerNote: notes.length ? round(baseIds.length / notes.length, 3) : null,

@@ -88,8 +88,9 @@ export class ShardWriter {
       if (old.tokenizer.sha256 !== header.tokenizer.sha256 || old.dtype !== header.dtype) {
         throw new Error(`${dir}: cannot resume, its shards were made with another tokenizer (${old.tokenizer.path}); choose another folder or run without --resume to replace them`);
       }
-      this.shards.push(...old.shards);
-      this.pieces.push(...old.pieces);
+      // Loops, not push(...): an index of a large corpus has more pieces than a call takes arguments.
+      for (const sh of old.shards) this.shards.push(sh);
+      for (const p of old.pieces) this.pieces.push(p);
       for (const s of old.shards) this.shardCount.set(s.split, (this.shardCount.get(s.split) ?? 0) + 1);
     } else {
       for (const s of old.shards) rmSync(join(dir, s.file), { force: true });
@@ -155,7 +156,7 @@ export class ShardWriter {
     const bytes = new Uint8Array(buf.ids.buffer, buf.ids.byteOffset, buf.used * buf.ids.BYTES_PER_ELEMENT);
     writeAtomic(join(this.dir, file), bytes);
     this.shards.push({ file, split, tokens: buf.used });
-    this.pieces.push(...buf.pieces);
+    for (const p of buf.pieces) this.pieces.push(p);
     this.shardCount.set(split, (this.shardCount.get(split) ?? 0) + 1);
     this.writeIndex(false);
   }

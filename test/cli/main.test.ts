@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDataset } from '../../src/data/dataset.js';
 import { readTokenizer } from '../../src/data/tokenizer-file.js';
+import { notesFrom } from '../../src/midi/notes.js';
 import { readMidi } from '../../src/midi/read.js';
 import { applySustain } from '../../src/midi/sustain.js';
+import { writeMidi } from '../../src/midi/write.js';
 import { createScheme, tokenNames } from '../../src/tokenizer/schemes.js';
 import { BAD_FILES, writeMixedDataset } from '../data/fixtures/mixed-dataset.js';
 import { motif } from '../helpers/cli.js';
@@ -191,4 +193,15 @@ test('the real entry point: exit codes reach the shell', () => {
   const help = spawnSync(process.execPath, ['--import', 'tsx', main, 'inspect', '--help'], { encoding: 'utf8' });
   assert.equal(help.status, 0);
   assert.match(help.stdout, /Usage: motif inspect/);
+});
+
+test('inspect handles a performance with more notes than a call takes arguments', async () => {
+  const big = join(root, 'big.mid');
+  const n = 300_000;
+  writeFileSync(big, writeMidi(notesFrom(Array.from({ length: n }, (_, i) => ({ pitch: 30 + (i % 50), velocity: 64, start: i * 0.01, end: i * 0.01 + 0.05 })))));
+  const r = await motif('inspect', big, '--json');
+  assert.equal(r.code, 0, r.err);
+  const summary = JSON.parse(r.out) as { notes: number; pitchRange: number[] };
+  assert.equal(summary.notes, n);
+  assert.deepEqual(summary.pitchRange, [30, 79]);
 });
