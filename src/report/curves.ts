@@ -22,8 +22,9 @@ export function curvePoints(records: readonly MetricsRecord[], kind: CurveKind):
     const train = kind === 'loss' ? r.trainLoss : r.trainPerplexity;
     const val = kind === 'loss' ? r.valLoss : r.valPerplexity;
     // A record's train loss is the mean over the steps since the previous record, so in-epoch records belong on the curve too.
-    if (train !== undefined) points.push({ epoch: r.epoch, value: train, series: 'train' });
-    if (val !== undefined) points.push({ epoch: r.epoch, value: val, series: 'validation' });
+    // Non-finite values (a diverged run; JSON stores them as null) have no place on a plot.
+    if (Number.isFinite(train)) points.push({ epoch: r.epoch, value: train!, series: 'train' });
+    if (Number.isFinite(val)) points.push({ epoch: r.epoch, value: val!, series: 'validation' });
   }
   return points.sort((a, b) => a.epoch - b.epoch);
 }

@@ -101,8 +101,8 @@ export function parseEmbeddingEval(name: string, value: unknown): EmbeddingEval 
 function embeddingEvalHtml(e: EmbeddingEval, table: (id: string, head: string[], rows: string[][]) => string): string {
   const present = new Set(Object.values(e.methods).flatMap((m) => Object.keys(m)));
   const columns = [...EMBEDDING_COLUMNS.filter((c) => present.has(c)), ...[...present].filter((c) => !EMBEDDING_COLUMNS.includes(c)).sort()];
-  const rows = Object.entries(e.methods).map(([method, m]) => [method, ...columns.map((c) => (m[c] === undefined ? '' : Number.isInteger(m[c]) ? String(m[c]) : m[c].toFixed(3)))]);
-  const shared = Object.entries(e.shared).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`);
+  const rows = Object.entries(e.methods).map(([method, m]) => [method, ...columns.map((c) => num(m[c], 3))]);
+  const shared = Object.entries(e.shared).map(([k, v]) => `${k} ${num(v, 3)}`);
   const label = /^embedding-eval-(.+)$/.exec(e.name)?.[1];
   return `${label ? `<h3>${esc(label)}</h3>` : ''}${table(e.name, ['method', ...columns], rows)}${shared.length ? `<p>${esc(shared.join(' · '))}</p>` : ''}`;
 }
@@ -117,7 +117,6 @@ export interface ReportExtras {
 export function reportHtml(runDir: string, config: RunConfig, records: readonly MetricsRecord[], evals: readonly EvalResult[], svgs: readonly string[], extras: ReportExtras = {}): string {
   const { maps = [], embeddingEvals = [] } = extras;
   const epochs = records.filter((r) => r.kind === 'epoch');
-  const num = (v: number | undefined, digits = 4): string => (v === undefined ? '' : Number.isInteger(v) ? String(v) : v.toFixed(digits));
   const settings: Array<[string, string]> = [
     ['data', config.data],
     ['preset', config.preset],
@@ -150,7 +149,7 @@ ${maps.length ? `<h2>Maps over training</h2>${maps.map((m) => `<figure class="ma
 ${table(
   'epochs',
   ['epoch', 'step', 'train loss', 'train ppl', 'val loss', 'val ppl', 'lr', 'grad norm', 'tokens/s', 'elapsed s'],
-  epochs.map((r) => [String(r.epoch), String(r.step), num(r.trainLoss), num(r.trainPerplexity, 2), num(r.valLoss), num(r.valPerplexity, 2), r.lr === undefined ? '' : r.lr.toExponential(2), num(r.gradNorm, 3), num(r.tokensPerSec, 0), num(r.elapsed, 1)]),
+  epochs.map((r) => [String(r.epoch), String(r.step), num(r.trainLoss), num(r.trainPerplexity, 2), num(r.valLoss), num(r.valPerplexity, 2), r.lr === undefined || r.lr === null ? '' : r.lr.toExponential(2), num(r.gradNorm, 3), num(r.tokensPerSec, 0), num(r.elapsed, 1)]),
 )}
 <h2>Settings</h2>
 ${table('settings', [], settings.map(([k, v]) => [k, v]))}
@@ -158,10 +157,20 @@ ${table('settings', [], settings.map(([k, v]) => [k, v]))}
 `;
 }
 
+/**
+ * A number for a table cell: '' when absent, '∞' when not finite — JSON writes Infinity and NaN as
+ * null, so a diverged run's records hold null where its perplexity overflowed.
+ */
+function num(v: number | null | undefined, digits = 4): string {
+  if (v === undefined) return '';
+  if (v === null || !Number.isFinite(v)) return '∞';
+  return Number.isInteger(v) ? String(v) : v.toFixed(digits);
+}
+
 /** A split's evaluation row, then its baselines' rows. */
 function evalRows(e: EvalResult): string[][] {
   const row = (name: string, r: { loss: number; perplexity: number; bitsPerNote: number }, checkpoint: string): string[] =>
-    [name, r.loss.toFixed(4), r.perplexity.toFixed(2), r.bitsPerNote.toFixed(3), checkpoint, String(e.pieces), String(e.notes), String(e.targets)];
+    [name, num(r.loss, 4), num(r.perplexity, 2), num(r.bitsPerNote, 3), checkpoint, String(e.pieces), String(e.notes), String(e.targets)];
   const baselines = e.baselines ? (['unigram', 'bigram'] as const).map((k) => row(`${e.split} · ${k} baseline`, e.baselines![k], 'train-split counts')) : [];
   return [row(e.split, e, e.checkpoint), ...baselines];
 }

@@ -50,3 +50,21 @@ test('the report draws every train and validation point and tabulates every epoc
   assert.equal((perEpoch.match(/<tr>/g) ?? []).length, epochs.length + 1);
   assert.ok(perEpoch.includes(epochs[epochs.length - 1].valLoss!.toFixed(4)));
 });
+
+test('a diverged run (perplexity overflowed to null in JSON) still gets its report and evaluation table', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'motif-report-'));
+  writeFileSync(join(base, 'tok.json'), '{"fake":true}');
+  const run = join(base, 'run');
+  const options = resolveTrainOptions({ batchSize: 2, seqLen: 6, epochs: 1, snapshotEpochs: [] });
+  createRunDir(run, { data: join(base, 'shards'), preset: 'fake', model: { V: 8 }, train: options, tokenizer: { path: join(base, 'tok.json'), sha256: createHash('sha256').update('{"fake":true}').digest('hex') } });
+  // What such a run writes: Infinity becomes null through JSON.stringify.
+  writeFileSync(join(run, 'metrics.jsonl'), [
+    { kind: 'epoch', step: 0, epoch: 0, valLoss: 2.1, valPerplexity: Math.exp(2.1), elapsed: 1 },
+    { kind: 'epoch', step: 9, epoch: 1, trainLoss: 800, trainPerplexity: Infinity, valLoss: 900, valPerplexity: Infinity, lr: 1000, elapsed: 2 },
+  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(join(run, 'eval-test.json'), JSON.stringify({ split: 'test', checkpoint: 'c', step: 9, loss: 900, perplexity: Infinity, bitsPerNote: 5000, targets: 10, notes: 3, pieces: 1 }));
+  const html = readFileSync(await writeRunReport(run), 'utf8');
+  assert.ok(html.includes('<td>∞</td>'), 'the overflowed perplexity shows as ∞');
+  assert.ok(html.includes('<td>900</td>'));
+  assert.equal(symbolCount(readFileSync(join(run, 'perplexity.svg'), 'utf8')), 1, 'only the finite perplexity is plotted');
+});
