@@ -6,7 +6,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Transformer } from '../model/transformer.js';
 import { MODEL_FILE } from './native-model.js';
-import { readRunConfig, RUN_FILES } from './run-dir.js';
+import { writeAtomic } from '../data/atomic.js';
+import { portableRunConfig, readRunConfig, RUN_FILES } from './run-dir.js';
 
 /** What an export wrote. */
 export interface ExportResult {
@@ -25,10 +26,12 @@ export function exportModel(runDir: string, checkpointDir: string, out: string):
   const model = Transformer.load(join(checkpointDir, MODEL_FILE));
   model.save(join(out, MODEL_FILE), { optimizer: false });
   const files = [MODEL_FILE];
-  const record = readdirSync(runDir).filter((n) => n === RUN_FILES.config || n === RUN_FILES.tokenizer || n === RUN_FILES.metrics || /^eval-.*\.json$/.test(n) || n.endsWith('.svg'));
+  const record = readdirSync(runDir).filter((n) => n === RUN_FILES.tokenizer || n === RUN_FILES.metrics || /^eval-.*\.json$/.test(n) || n.endsWith('.svg'));
   for (const name of record) {
     copyFileSync(join(runDir, name), join(out, name));
     files.push(name);
   }
+  writeAtomic(join(out, RUN_FILES.config), Buffer.from(JSON.stringify(portableRunConfig(readRunConfig(runDir), out), null, 2) + '\n'));
+  files.push(RUN_FILES.config);
   return { out, checkpoint: checkpointDir, step: model.trainedSteps, parameters: model.numParameters, files };
 }

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeAtomic } from '../data/atomic.js';
 import type { TrainOptions } from './options.js';
@@ -74,7 +74,13 @@ export function readRunConfig(dir: string): RunConfig {
   if (!existsSync(path)) throw new Error(`${dir}: not a motif run (no ${RUN_FILES.config})`);
   const config = JSON.parse(readFileSync(path, 'utf8')) as RunConfig;
   if (config.format !== 'motif-run') throw new Error(`${path}: not a motif run config`);
-  return config;
+  // Exported folders store their paths relative to themselves (see exportModel), so they move with the folder.
+  return { ...config, data: resolve(dir, config.data), tokenizer: { ...config.tokenizer, path: resolve(dir, config.tokenizer.path) } };
+}
+
+/** The config as an exported folder at `out` stores it: its paths relative to `out`, so no machine path is kept. */
+export function portableRunConfig(config: RunConfig, out: string): RunConfig {
+  return { ...config, data: relative(resolve(out), config.data), tokenizer: { ...config.tokenizer, path: relative(resolve(out), config.tokenizer.path) } };
 }
 
 /** The git commit of motif's own checkout (not the user's working directory), or null when git or a checkout is absent. */

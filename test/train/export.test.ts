@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { embedNotes } from '../../src/embed/extract.js';
 import { loadRunModel } from '../../src/embed/run-model.js';
 import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
 import { exportModel } from '../../src/train/export.js';
+import { readRunConfig } from '../../src/train/run-dir.js';
 import { readNotes, writeLabelledDataset, writeTinyRun } from '../embed/fixtures.js';
 
 test('an exported model folder embeds exactly like the run checkpoint it came from, and refuses a non-empty target', () => {
@@ -29,4 +30,12 @@ test('an exported model folder embeds exactly like the run checkpoint it came fr
   assert.deepEqual(embedNotes(fromExport.model, fromExport.tokenizer, notes), embedNotes(fromRun.model, fromRun.tokenizer, notes));
 
   assert.throws(() => exportModel(runDir, resolveCheckpoint(runDir, 'epoch-2'), out), /exists and is not empty/);
+
+  // No machine path in the export: its config names data and tokenizer relative to itself, and still resolves
+  // to the run's own when read, also after the folder pair moves.
+  const raw = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { data: string; tokenizer: { path: string } };
+  assert.ok(!isAbsolute(raw.data) && !isAbsolute(raw.tokenizer.path), JSON.stringify(raw));
+  assert.ok(!readFileSync(join(out, 'config.json'), 'utf8').includes(root));
+  assert.equal(readRunConfig(out).data, readRunConfig(runDir).data);
+  assert.equal(readRunConfig(out).tokenizer.path, readRunConfig(runDir).tokenizer.path);
 });
