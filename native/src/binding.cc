@@ -5,6 +5,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   motif::RegisterCore(env, exports);
   motif::RegisterKernels(env, exports);
   motif::RegisterModel(env, exports);
+  motif::RegisterDecoder(env, exports);
   return exports;
 }
 

@@ -4,13 +4,20 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace motif {
 
+class Model;
+
 void RegisterCore(Napi::Env env, Napi::Object exports);     // binding_core.cc: ISA, threads, sgemm, peak
 void RegisterKernels(Napi::Env env, Napi::Object exports);  // binding_kernels.cc: every kernel, for tests
 void RegisterModel(Napi::Env env, Napi::Object exports);    // binding_model.cc: the transformer
+void RegisterDecoder(Napi::Env env, Napi::Object exports);  // binding_decoder.cc: the KV-cached decoder
+
+/** The native model behind a JS `Model` object (binding_model.cc); a TypeError naming `what` otherwise. */
+std::shared_ptr<Model> model_of(const Napi::Value& value, const char* what);
 
 /** The typed array at info[i] as T*, throwing a TypeError naming `what` if it is not one of at least `min` elements. */
 template <typename T, napi_typedarray_type K>

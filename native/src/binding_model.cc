@@ -27,6 +27,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
         InstanceMethod("setStep", &ModelWrap::SetStep),
     });
   }
+  const std::shared_ptr<Model>& model() const { return model_; }
 
   // new Model(config, seed): config = {V, maxT, C, L, NH, F, dropout, preLN, gelu, tiedHead, headBias, padId}
   explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
@@ -175,6 +176,18 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   }
 };
 
-void RegisterModel(Napi::Env env, Napi::Object exports) { exports.Set("Model", ModelWrap::Define(env)); }
+// The class object, kept per environment (main thread, each worker) to recognise Model instances in model_of().
+void RegisterModel(Napi::Env env, Napi::Object exports) {
+  Napi::Function cls = ModelWrap::Define(env);
+  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(cls)));
+  exports.Set("Model", cls);
+}
+
+std::shared_ptr<Model> model_of(const Napi::Value& value, const char* what) {
+  auto* cls = value.Env().GetInstanceData<Napi::FunctionReference>();
+  if (!cls || !value.IsObject() || !value.As<Napi::Object>().InstanceOf(cls->Value()))
+    throw Napi::TypeError::New(value.Env(), std::string(what) + ": expected a native Model");
+  return ModelWrap::Unwrap(value.As<Napi::Object>())->model();
+}
 
 }  // namespace motif

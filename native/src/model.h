@@ -136,6 +136,8 @@ class Model {
   /** Real parameter count (no padding, tied head counted once). */
   size_t num_parameters() const;
   float* block() { return block_; }
+  /** The parameter tensors (read by the incremental decoder, decoder.h). */
+  const Params& weights() const { return p_; }
   float* params() { return block_; }
   float* grads() { return block_ + n_padded_; }
   float* moment1() { return block_ + 2 * n_padded_; }

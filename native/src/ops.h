@@ -67,6 +67,13 @@ struct Ops {
   void (*attention_backward)(float* dqkv, const float* dout, const float* qkv, const float* out, const float* lse,
                              int B, int T, int C, int NH, float dropout_p, uint64_t seed);
 
+  // Incremental decoding (no backward): n new queries per stream over a KV cache. q (S, n, ·) with
+  // row stride ldq (the q part of a qkv buffer); kcache, vcache (S, cap, C), positions 0 .. P+n-1
+  // filled (the new keys included); query t sits at position P + t and sees keys 0 .. P + t.
+  // out (S, n, C), heads concatenated as in attention_forward.
+  void (*attention_cached_forward)(float* out, const float* q, int ldq, const float* kcache, const float* vcache,
+                                   int S, int n, int P, int cap, int C, int NH);
+
   // Fused softmax + cross-entropy over rows of logits (N, V), in place: on return `logits` holds
   // d(loss)/d(logits) · grad_scale, where loss = Σ over rows with targets[r] != ignore_index of
   // -log softmax(logits[r])[targets[r]]. Ignored rows get zero gradient. losses (N) receives each

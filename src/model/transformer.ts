@@ -4,6 +4,7 @@
 import { native } from './native.js';
 import { modelConfig, trainConfig, type ModelConfig, type TrainConfig } from './config.js';
 import { readSafetensors, writeSafetensors, type StoredTensor } from './safetensors.js';
+import { IncrementalDecoder } from './incremental-decoder.js';
 
 /** Name, shape and place of one parameter tensor in the native layout. */
 export interface TensorInfo {
@@ -126,6 +127,11 @@ export class Transformer {
   /** Logits (R, V) at flat positions rows[i] = b·T + t of tokens (B, T). */
   logits(tokens: Int32Array, B: number, T: number, rows: Int32Array): Float32Array {
     return this.model.logits(tokens, B, T, rows);
+  }
+
+  /** A KV-cached decoder over these weights for `streams` samples of up to `capacity` positions (default maxLen). */
+  decoder(streams = 1, capacity = this.config.maxLen): IncrementalDecoder {
+    return new IncrementalDecoder(this.model, streams, capacity, this.config.vocabSize);
   }
 
   /** Current global gradient norm. */

@@ -34,8 +34,9 @@ for (const { isa, threads } of configs) {
       native.setThreads(initialThreads);
     });
 
+    // N ≤ 8 takes the few-rows path (decoding), larger N the sgemm path; IC 67 has a vector tail.
     it('linear: y = x·Wᵀ + b, with and without bias', () => {
-      for (const [N, IC, OC] of [[1, 1, 1], [7, 5, 3], [33, 17, 129], [129, 64, 33], [size(200), size(100), size(100)]]) {
+      for (const [N, IC, OC] of [[1, 1, 1], [7, 5, 3], [1, 67, 40], [8, 256, 33], [33, 17, 129], [129, 64, 33], [size(200), size(100), size(100)]]) {
         const x = uniform(N * IC), W = uniform(OC * IC), b = uniform(OC);
         for (const bias of [b, null]) {
           const y = new Float32Array(N * OC).fill(NaN);

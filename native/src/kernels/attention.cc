@@ -2,7 +2,7 @@
 // FlashAttention-2: tiles of QB queries × KB keys with an online softmax, so memory is O(T) per head
 // and the (T, T) score matrix never exists. The backward recomputes the probabilities from q, k and
 // the saved lse, with D = rowsum(dO ∘ O). Dropout on the probabilities uses common.h's hash at index
-// ((b·NH + h)·T + i)·T + j, exactly like dropout_forward. Not cross-attention, not a KV cache.
+// ((b·NH + h)·T + i)·T + j, exactly like dropout_forward. Not cross-attention; the KV-cache step is attention_cached.cc.
 #include <array>
 #include <cmath>
 #include <utility>

@@ -36,6 +36,8 @@ void attention_forward(float* out, float* lse, const float* qkv, int B, int T, i
                        uint64_t seed);
 void attention_backward(float* dqkv, const float* dout, const float* qkv, const float* out, const float* lse, int B,
                         int T, int C, int NH, float dropout_p, uint64_t seed);
+void attention_cached_forward(float* out, const float* q, int ldq, const float* kcache, const float* vcache, int S,
+                              int n, int P, int cap, int C, int NH);
 double crossentropy_forward_backward(float* logits, float* losses, const int32_t* targets, int N, int V,
                                      int ignore_index, float grad_scale);
 double crossentropy_forward(float* losses, const float* logits, const int32_t* targets, int N, int V,

@@ -26,6 +26,7 @@ const Ops MOTIF_CAT(ops_, MOTIF_ISA) = {
     I::dropout_backward,
     I::attention_forward,
     I::attention_backward,
+    I::attention_cached_forward,
     I::crossentropy_forward_backward,
     I::crossentropy_forward,
     I::meanpool_forward,

@@ -54,5 +54,14 @@ inline vec vadd(vec a, vec b) { return a + b; }
 inline float vfirst(vec v) { return v[0]; }
 #endif
 
+/** Sum of the W lanes of v (dot products of the few-row kernels). */
+inline float vsum(vec v) {
+  alignas(64) float lanes[W];
+  vstoreu(lanes, v);
+  float s = 0.f;
+  for (int l = 0; l < W; l++) s += lanes[l];
+  return s;
+}
+
 }  // namespace MOTIF_ISA
 }  // namespace motif
