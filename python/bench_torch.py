@@ -1,10 +1,11 @@
-"""PyTorch side of bench/train-step.mjs: the same model (python/motif_model.py, nn.TransformerEncoder
+"""PyTorch side of bench/train-step.mjs and bench/generate.mjs: the same model (python/motif_model.py, nn.TransformerEncoder
 as in the reference work) timed on the same threads, one configuration per process so that the
 peak memory (max RSS) belongs to that configuration. Prints one JSON object as its last line.
 It is not a benchmark on its own: bench/train-step.mjs runs it and computes MFU and ratios.
 
   /usr/bin/python3 python/bench_torch.py --mode train|forward --config '{model json}' --batch 8 --seq 512
   /usr/bin/python3 python/bench_torch.py --mode sgemm --shapes '[[M, N, K], ...]'
+  /usr/bin/python3 python/bench_torch.py --mode decode --config '{model json}' --batch 1 --seq 128 --new 64
   /usr/bin/python3 python/bench_torch.py --mode info
 """
 import argparse
@@ -86,6 +87,22 @@ def bench_model(args):
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def bench_decode(args):
+    """Generation by plain recompute: each new token runs the whole prefix through the module (no KV
+    cache; the head only on the last position), from a --seq prefix for --new tokens per stream."""
+    cfg = json.loads(args.config)
+    torch.manual_seed(0)
+    model = MotifModel(cfg).eval()
+    tokens = torch.randint(1, cfg["vocabSize"], (args.batch, args.seq + args.new))
+    with torch.no_grad():
+        model.head(model.hidden(tokens[:, :args.seq])[:, -1])  # warm-up
+        t0 = time.perf_counter()
+        for p in range(args.seq, args.seq + args.new):
+            model.head(model.hidden(tokens[:, :p + 1])[:, -1])
+        seconds = time.perf_counter() - t0
+    return {"tokens_per_second": args.batch * args.new / seconds, "prefix": args.seq, "new": args.new}
+
+
 def bench_sgemm(args):
     out = []
     for m, n, k in json.loads(args.shapes):
@@ -98,13 +115,14 @@ def bench_sgemm(args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--mode", choices=["train", "forward", "sgemm", "info"], required=True)
+    p.add_argument("--mode", choices=["train", "forward", "sgemm", "info", "decode"], required=True)
     p.add_argument("--config")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--seq", type=int, default=512)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--new", type=int, default=64)
     p.add_argument("--shapes")
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
@@ -114,6 +132,8 @@ def main():
         result.update(blas_info())
     elif args.mode == "sgemm":
         result.update(bench_sgemm(args))
+    elif args.mode == "decode":
+        result.update(bench_decode(args))
     else:
         result.update(bench_model(args))
     print(json.dumps(result))

@@ -3,6 +3,9 @@
 //   MIDI       read/write Standard MIDI Files as typed notes; the sustain pedal; errors that name the file
 //   Tokenizer  base schemes (exptime = reference-compatible, logbin), BPE, Hugging Face tokenizer.json
 //   Data       datasets (folder, ASAP, MAESTRO), encoding on every core, tokenizer training, token shards + index
+//   Generation generate(model, tokenizer, options) and its pieces: logits processors, sampler, stopping
+//              criteria, the event follower that masks and repairs (none of these loads the native core;
+//              the model they are given does)
 // Model, training, embeddings and analysis are added here as they land; internal modules stay unexported.
 
 // MIDI
@@ -33,3 +36,13 @@ export type { ShardFailure, ShardHeader, ShardIndex, ShardPiece, Shards, TokenDt
 export { ShardWriter, dtypeFor, openShards } from './data/shards.js';
 export type { TokenizerFile } from './data/tokenizer-file.js';
 export { parseTokenizer, readTokenizer, writeTokenizer } from './data/tokenizer-file.js';
+
+// Generation
+export type { GenerateOptions, GeneratedSample, Generation } from './generate/generate.js';
+export { cropPrompt, generate } from './generate/generate.js';
+export type { LogitsProcessor } from './generate/logits-processors.js';
+export { applyProcessors, minP, softmax, temperature, topK, topP } from './generate/logits-processors.js';
+export { Sampler } from './generate/sampler.js';
+export type { StoppingCriterion, StreamProgress } from './generate/stopping.js';
+export { atEos, maxNotes, maxSeconds, maxTokens, shouldStop } from './generate/stopping.js';
+export { EventState } from './generate/event-state.js';

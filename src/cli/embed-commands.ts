@@ -1,30 +1,14 @@
 // The `motif embed`, `motif similar` and `motif evaluate` verbs: flags, progress and printing around
 // src/embed/. The model, LanceDB and the native core load only when one of these verbs runs.
 import { existsSync, statSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { isMidiPath } from '../data/dataset.js';
 import type { EvaluationReport, MethodScores } from '../embed/evaluate.js';
 import type { Neighbour } from '../embed/store.js';
 import { EXIT, printJson, processIo, reportFailures, round, startProgress, UsageError, type CliIo, type Progress } from './output.js';
-import { datasetOptions, openDatasetFromCli, positiveInt, type DatasetCliOptions } from './shared.js';
+import { CHECKPOINT_HELP, datasetOptions, numberParser, openDatasetFromCli, positiveInt, positiveSeconds, seedValue, type DatasetCliOptions } from './shared.js';
 
-const share = (v: string): number => {
-  const x = Number(v);
-  if (v.trim() === '' || !(x >= 0 && x < 1)) throw new InvalidArgumentError('expected a number in [0, 1)');
-  return x;
-};
-const seconds = (v: string): number => {
-  const x = Number(v);
-  if (v.trim() === '' || !(x > 0)) throw new InvalidArgumentError('expected a positive number of seconds');
-  return x;
-};
-const seedOf = (v: string): number => {
-  const x = Number(v);
-  if (!Number.isInteger(x) || x < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return x;
-};
-
-const CHECKPOINT_HELP = 'best (lowest validation loss), last, epoch-N (a snapshot), or a checkpoint folder';
+const share = numberParser((x) => x >= 0 && x < 1, 'a number in [0, 1)');
 
 /** One progress bar per stage of a long job. */
 function stagedProgress(io: CliIo, json: boolean): { onStage: (stage: string, total: number) => void; tick: (n: number) => void; stop: () => void } {
@@ -211,8 +195,8 @@ export function registerEmbedCommands(program: Command, io: CliIo = processIo, e
     .option('--checkpoint <which>', `${CHECKPOINT_HELP} (default: the store's)`)
     .option('--split <name>', 'split evaluated (default: test)')
     .option('--train-split <name>', 'split the probe is fitted on', 'train')
-    .option('--seconds <s>', 'excerpt length', seconds, 15)
-    .option('--seed <n>', 'seed of the excerpt positions', seedOf, 0)
+    .option('--seconds <s>', 'excerpt length', positiveSeconds, 15)
+    .option('--seed <n>', 'seed of the excerpt positions', seedValue, 0)
     .option('--k <n>', 'neighbours of the composer k-NN', positiveInt, 5)
     .option('--workers <n>', 'threads reading and tokenizing files (default: one per core)', positiveInt)
     .option('--json', 'print the evaluation as JSON')

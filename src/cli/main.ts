@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDecode } from './decode.js';
 import { registerDemo } from './demo.js';
 import { registerEmbedCommands } from './embed-commands.js';
+import { registerGenerate } from './generate.js';
 import { registerInspect } from './inspect.js';
 import { registerMapCommand } from './map-command.js';
 import { EXIT, processIo, UsageError, type CliIo } from './output.js';
@@ -57,6 +58,7 @@ function program(ctx: CliContext, train: TrainCommands | Error): Command {
     }
   } else train.registerTrainCommands(cmd, ctx.io);
   registerEmbedCommands(cmd, ctx.io, ctx.exit);
+  registerGenerate(cmd, ctx);
   return cmd;
 }
 

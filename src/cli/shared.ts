@@ -66,6 +66,23 @@ export function sustainOf(opts: SustainFlags): SustainRule | 'none' {
   return opts.sustain === false ? 'none' : opts.sustain;
 }
 
+/** A commander parser of a numeric option that accepts the numbers `ok` accepts; `expected` names them in the error. */
+export function numberParser(ok: (x: number) => boolean, expected: string): (value: string) => number {
+  return (value) => {
+    const x = Number(value);
+    if (value.trim() === '' || !ok(x)) throw new InvalidArgumentError(`expected ${expected}, got '${value}'`);
+    return x;
+  };
+}
+
+/** A positive number of seconds. */
+export const positiveSeconds = numberParser((x) => x > 0 && Number.isFinite(x), 'a positive number of seconds');
+/** A seed: a non-negative integer. */
+export const seedValue = numberParser((x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
+
+/** Help text of --checkpoint wherever a run's model is loaded. */
+export const CHECKPOINT_HELP = 'best (lowest validation loss), last, epoch-N (a snapshot), or a checkpoint folder';
+
 /** Commander parser of a positive integer option. */
 export function positiveInt(value: string): number {
   const n = Number(value);

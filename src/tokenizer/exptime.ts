@@ -5,7 +5,7 @@
 // skipped (the reference raises), and a NOTE_ON before any VELOCITY decodes with velocity 67, not 0.
 import type { Notes } from '../midi/notes.js';
 import type { BaseTokenizer } from './scheme.js';
-import { buildVocab, decodeEvents, FloatSlot, IntSlot, orderEvents, scratchFloat64, scratchInt32, selectNotes, writeNoteEvent, type VocabLayout } from './events.js';
+import { buildVocab, decodeEvents, FloatSlot, IntSlot, orderEvents, scratchFloat64, scratchInt32, selectNotes, writeNoteEvent, type DecodeRules, type VocabLayout } from './events.js';
 import { VelocityBins } from './velocity.js';
 
 /** Parameters of the exptime scheme; the defaults are the reference configuration. */
@@ -46,7 +46,8 @@ export class ExpTimeTokenizer implements BaseTokenizer {
   readonly padId = 0;
   readonly vocab: readonly string[];
   readonly params: Readonly<ExpTimeParams>;
-  private readonly layout: VocabLayout;
+  readonly layout: VocabLayout;
+  readonly rules: DecodeRules;
   private readonly velocities: VelocityBins;
   private readonly unit: number;
   /** The largest step (64 by default) and its id. */
@@ -67,6 +68,7 @@ export class ExpTimeTokenizer implements BaseTokenizer {
     for (let dt = p.timeUnit, step = 1; dt < p.maxTimeStep; dt *= 2, step *= 2) steps.push(step);
     this.layout = buildVocab(p.minPitch, p.maxPitch, p.velocityBins, steps.map((s) => ({ name: `${s}T`, value: s })), p.placeholders);
     this.vocab = this.layout.vocab;
+    this.rules = { scale: this.unit, minDuration: 1, reorderTies: true };
     this.maxStep = steps[steps.length - 1];
     this.maxStepId = this.layout.timeBase + steps.length - 1;
     if (this.maxStep > 1 << 16) throw new Error(`exptime: maxTimeStep / timeUnit must stay below 65536, got ${p.maxTimeStep / p.timeUnit}`);
@@ -121,7 +123,7 @@ export class ExpTimeTokenizer implements BaseTokenizer {
 
   /** The reference's untokenize(); times come out as exact step counts · unit (it sums floats instead). */
   decode(ids: ArrayLike<number>): Notes {
-    return decodeEvents(ids, this.layout, this.velocities, { scale: this.unit, minDuration: 1, reorderTies: true });
+    return decodeEvents(ids, this.layout, this.velocities, this.rules);
   }
 
   /** Notes outside the pitch range. */

@@ -6,7 +6,7 @@
 import type { Notes } from '../midi/notes.js';
 import { allocNotes } from '../midi/notes.js';
 import type { BaseTokenizer } from './scheme.js';
-import { buildVocab, decodeEvents, FloatSlot, IntSlot, onsetOrder, orderEvents, scratchFloat64, scratchInt32, selectNotes, writeNoteEvent, type VocabLayout } from './events.js';
+import { buildVocab, decodeEvents, FloatSlot, IntSlot, onsetOrder, orderEvents, scratchFloat64, scratchInt32, selectNotes, writeNoteEvent, type DecodeRules, type VocabLayout } from './events.js';
 import { VelocityBins } from './velocity.js';
 
 /** Parameters of the logbin scheme. */
@@ -49,7 +49,8 @@ export class LogBinTokenizer implements BaseTokenizer {
   readonly edges: Float64Array;
   /** The gap each bin decodes to: the middle of the bin (0 for bin 0, which has no token). */
   readonly representative: Float64Array;
-  private readonly layout: VocabLayout;
+  readonly layout: VocabLayout;
+  readonly rules: DecodeRules;
   private readonly velocities: VelocityBins;
 
   constructor(params: Partial<LogBinParams> = {}) {
@@ -63,6 +64,7 @@ export class LogBinTokenizer implements BaseTokenizer {
     const time = Array.from({ length: p.bins - 1 }, (_, i) => ({ name: `TIME_${i + 1}`, value: this.representative[i + 1] }));
     this.layout = buildVocab(p.minPitch, p.maxPitch, p.velocityBins, time, p.placeholders);
     this.vocab = this.layout.vocab;
+    this.rules = { scale: 1, minDuration: this.edges[1], reorderTies: false };
   }
 
   /** The bin of a gap in seconds: floor(alpha · log(1 + dt/eps)), checked against the edge table. */
@@ -154,7 +156,7 @@ export class LogBinTokenizer implements BaseTokenizer {
 
   /** Ids → notes, events applied in token order; a note whose on and off decode to the same time ends e_1 (the first edge) later. */
   decode(ids: ArrayLike<number>): Notes {
-    return decodeEvents(ids, this.layout, this.velocities, { scale: 1, minDuration: this.edges[1], reorderTies: false });
+    return decodeEvents(ids, this.layout, this.velocities, this.rules);
   }
 
   /** Notes out of the pitch range plus notes cut to zero length by a same-pitch onset at the same time. */

@@ -1,6 +1,7 @@
 // The small interface every base (note-level) tokenization scheme implements.
 // BPE sits on top of a scheme and only ever sees its integer ids; it lives in bpe*.ts.
 import type { Notes } from '../midi/notes.js';
+import type { DecodeRules, VocabLayout } from './events.js';
 
 /** Names of the base schemes motif ships. */
 export type SchemeName = 'exptime' | 'logbin';
@@ -14,6 +15,10 @@ export interface BaseTokenizer {
   readonly padId: number;
   /** Parameters that, given to the scheme's constructor, rebuild this exact tokenizer (stored in tokenizer.json). */
   readonly params: Readonly<Record<string, number | string | boolean>>;
+  /** What each id means (note on/off of a pitch, velocity bin, time value) — for code that follows a token stream. */
+  readonly layout: VocabLayout;
+  /** How decode() reads the ids (seconds per time value, ties, minimum duration). */
+  readonly rules: DecodeRules;
   /** Notes (sustain already applied) → ids. No bos/eos: framing belongs to the dataset. */
   encode(notes: Notes): Int32Array;
   /** Ids → notes (sorted by start, then pitch). Unknown or special ids are skipped. */
