@@ -51,9 +51,9 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .option('--seconds <s>', `stop after s seconds of music past the prompt (default ${DEFAULT_SECONDS} unless --notes or --tokens is given)`, positiveSeconds)
     .option('--notes <n>', 'stop after n new notes', positiveInt)
     .option('--tokens <n>', 'stop after n new tokens', positiveInt)
-    .option('--temperature <t>', 'softmax temperature; 0 is greedy', numberParser((x) => x >= 0 && Number.isFinite(x), 'a number ≥ 0'), 1)
+    .option('--temperature <t>', 'softmax temperature; 0 is greedy (default 0.9 with top-p 0.95: chosen on the ASAP validation split by bench/generate-sanity.mjs)', numberParser((x) => x >= 0 && Number.isFinite(x), 'a number ≥ 0'), 0.9)
     .option('--top-k <k>', 'sample among the k most likely tokens (0: all)', numberParser((x) => Number.isInteger(x) && x >= 0, 'a non-negative integer'), 0)
-    .option('--top-p <p>', 'sample among the most likely tokens up to cumulative probability p', numberParser((x) => x > 0 && x <= 1, 'a number in (0, 1]'), 1)
+    .option('--top-p <p>', 'sample among the most likely tokens up to cumulative probability p (1: all)', numberParser((x) => x > 0 && x <= 1, 'a number in (0, 1]'), 0.95)
     .option('--min-p <p>', 'drop tokens less likely than p times the most likely', numberParser((x) => x >= 0 && x <= 1, 'a number in [0, 1]'), 0)
     .option('--seed <n>', 'seed of the sampler: the same seed gives the same file', seedValue, 0)
     .option('--samples <k>', 'continuations of the same prompt, decoded as one batch', positiveInt, 1)
@@ -67,7 +67,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
       `
 Examples:
   motif generate --model models/asap-small --prompt piece.mid --prompt-seconds 10 --seconds 20 --out continued.mid
-  motif generate --model models/asap-small --samples 4 --top-p 0.95 --seed 7 --out improvisations/
+  motif generate --model models/asap-small --samples 4 --temperature 1 --top-p 1 --seed 7 --out improvisations/
   motif generate --model runs/small --checkpoint last --prompt piece.mid --temperature 0.9 --out next.mid --json`,
     )
     .action(async (opts: GenerateCliOptions) => {
