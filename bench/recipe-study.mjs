@@ -8,7 +8,6 @@
 // loss. Test split untouched. Everything runs through the motif CLI, as a user would.
 // Usage: npm run build && node bench/recipe-study.mjs [--data ../shared/data/asap] [--minutes 6]
 //        [--out runs/recipe-study] [--only recipe,post-ln,...] [--figure docs/figures/recipe-study.svg] [--json]
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { loadPreset } from '../dist/model/config.js';
 import { Transformer } from '../dist/model/transformer.js';
 import { renderSvg } from '../dist/report/curves.js';
 import { cpuInfo } from './lib/hardware.mjs';
+import { evalLastValidation, motif } from './lib/motif-cli.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -66,12 +66,6 @@ const pilots = PILOTS.filter((p) => !only || only.has(p.name));
 if (only && pilots.length !== only.size) throw new Error(`unknown pilot in --only (known: ${PILOTS.map((p) => p.name).join(', ')})`);
 mkdirSync(opts.out, { recursive: true });
 
-function motif(...args) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'motif.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`motif ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
-  return r.stdout;
-}
-
 
 /** Tokenizer and shards of one [scheme, vocab] pair, made once and kept in --out. */
 function shardsFor([scheme, vocab]) {
@@ -99,13 +93,21 @@ function tokensPerSecond(model, train) {
 }
 
 const preset = loadPreset('small');
-const rows = [];
-for (const p of pilots) {
+const setups = pilots.map((p) => {
   const shards = shardsFor(p.tok);
   const index = JSON.parse(readFileSync(join(shards, 'index.json'), 'utf8'));
-  const model = { ...preset.model, ...p.model, vocabSize: index.vocabSize };
-  const train = { ...preset.train, ...p.train };
-  const tps = tokensPerSecond(model, train);
+  return { p, shards, index, model: { ...preset.model, ...p.model, vocabSize: index.vocabSize }, train: { ...preset.train, ...p.train } };
+});
+// Every pilot's speed is timed first, back to back, and kept: the step budgets then do not depend on
+// what else the machine does while the (long) study runs, and a resumed study keeps its budgets.
+const speedsFile = join(opts.out, 'speeds.json');
+const speeds = existsSync(speedsFile) ? JSON.parse(readFileSync(speedsFile, 'utf8')) : {};
+for (const { p, model, train } of setups) speeds[p.name] ??= tokensPerSecond(model, train);
+writeFileSync(speedsFile, JSON.stringify(speeds, null, 2) + '\n');
+
+const rows = [];
+for (const { p, shards, index, model, train } of setups) {
+  const tps = speeds[p.name];
   const steps = Math.max(10, Math.round((minutes * 60 * tps) / (train.batchSize * train.seqLen)));
   const run = join(opts.out, p.name);
   const config = join(opts.out, `${p.name}.json`);
@@ -117,11 +119,7 @@ for (const p of pilots) {
       motif('train', '--resume', run, '--no-progress', '--json'); // an earlier invocation was stopped: finish it
     }
   }
-  const records = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const last = records.at(-1);
-  const ev = JSON.parse(motif('eval', '--run', run, '--split', 'validation', '--checkpoint', 'last', '--json'));
-  // The check: eval of the last checkpoint reproduces the run's own last validation.
-  if (Math.abs(ev.loss - last.valLoss) > 1e-5) throw new Error(`${p.name}: eval ${ev.loss} differs from the run's last validation ${last.valLoss}`);
+  const { ev, last } = evalLastValidation(run);
   rows.push({
     name: p.name, what: p.what, scheme: p.tok[0], vocab: index.vocabSize, parameters: Transformer.create(model, 0).numParameters,
     steps: ev.step, tokens: ev.step * train.batchSize * train.seqLen, measured_tokens_per_s: Math.round(tps), wall_minutes: last.elapsed / 60,
