@@ -9,10 +9,13 @@ export interface Labelled {
   readonly groups: readonly string[];
 }
 
-/** Retrieval scores; `queries` counts the queries that had at least one item of their group in the gallery. */
+/**
+ * Retrieval scores; `queries` counts the queries that had at least one item of their group in the gallery.
+ * Over zero queries MRR and recall are undefined, so null (not 0, which would read as "never found").
+ */
 export interface RetrievalScores {
-  mrr: number;
-  recallAt: Record<number, number>;
+  mrr: number | null;
+  recallAt: Record<number, number | null>;
   queries: number;
   skipped: number; // queries with no same-group item left in the gallery
 }
@@ -81,9 +84,9 @@ export function retrieval(queries: Labelled, gallery: Labelled, ks: readonly num
       if (rank <= k) hits[n]++;
     });
   }
-  const recallAt: Record<number, number> = {};
-  ks.forEach((k, n) => (recallAt[k] = counted ? hits[n] / counted : 0));
-  return { mrr: counted ? rr / counted : 0, recallAt, queries: counted, skipped };
+  const recallAt: Record<number, number | null> = {};
+  ks.forEach((k, n) => (recallAt[k] = counted ? hits[n] / counted : null));
+  return { mrr: counted ? rr / counted : null, recallAt, queries: counted, skipped };
 }
 
 /**

@@ -1,10 +1,10 @@
 // The `motif embed`, `motif similar` and `motif evaluate` verbs: flags, progress and printing around
 // src/embed/. The model, LanceDB and the native core load only when one of these verbs runs.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { Command } from 'commander';
 import { isMidiPath } from '../data/dataset.js';
 import type { EvaluationReport, MethodScores } from '../embed/evaluate.js';
-import type { Neighbour } from '../embed/store.js';
+import type { EmbeddingRow, Neighbour } from '../embed/store.js';
 import { EXIT, printJson, processIo, reportFailures, round, startProgress, UsageError, type CliIo, type Progress } from './output.js';
 import { CHECKPOINT_HELP, datasetOptions, numberParser, openDatasetFromCli, positiveInt, positiveSeconds, seedValue, type DatasetCliOptions } from './shared.js';
 
@@ -161,17 +161,25 @@ export function registerEmbedCommands(program: Command, io: CliIo = processIo, e
       const { openStore } = await import('../embed/store.js');
       const store = await openStore(opts.store).catch((err: Error) => Promise.reject(new UsageError(err.message)));
       let vector: Float32Array;
-      let exclude: string | undefined;
+      // The query itself is not its own neighbour, whether named by id or by a file the store holds.
+      let isQuery: (row: EmbeddingRow) => boolean;
       const row = await store.get(query);
       if (row) {
         vector = row.vector;
-        exclude = row.id;
+        isQuery = (r) => r.id === row.id;
       } else if (existsSync(query) && isMidiPath(query)) {
         vector = await embedFile(query, runOf(store, opts.run, opts.checkpoint));
+        const file = realpathSync(query);
+        isQuery = (r) => existsSync(r.file) && realpathSync(r.file) === file;
       } else {
         throw new UsageError(`${query}: neither a MIDI file nor a piece id in ${opts.store}`);
       }
-      const hits = (await store.nearest(vector, opts.k + (exclude ? 1 : 0), opts.split ? { split: opts.split } : {})).filter((h) => h.row.id !== exclude).slice(0, opts.k);
+      const found = await store.nearest(vector, opts.k + 1, opts.split ? { split: opts.split } : {});
+      if (found.length === 0 && opts.split !== undefined) {
+        const splits = [...new Set((await store.all()).map((r) => r.split ?? '(none)'))].sort();
+        throw new UsageError(`no piece of ${opts.store} is in split '${opts.split}' (its splits: ${splits.join(', ')})`);
+      }
+      const hits = found.filter((h) => !isQuery(h.row)).slice(0, opts.k);
       if (opts.json) printJson(io, { query, neighbours: hits.map(neighbourJson) });
       else io.out(formatNeighbours(query, hits));
     });
@@ -272,6 +280,7 @@ function formatEvaluation(r: EvaluationReport): string {
   return (
     `split ${r.split}: ${c.performances} performances of ${c.pieces} pieces, ${c.composers} composers; probe fitted on ${c.train_performances}; ` +
     `${c.excerpt_queries} excerpt queries (${r.excerpt_seconds} s, seed ${r.seed})\n${head}\n${rows.join('\n')}\n` +
-    `majority-class rate ${r.majority_acc === null ? '—' : r.majority_acc.toFixed(3)}; checkpoint ${r.checkpoint}\n`
+    `majority-class rate ${r.majority_acc === null ? '—' : r.majority_acc.toFixed(3)}; checkpoint ${r.checkpoint}\n` +
+    (c.excerpt_queries === 0 ? `— retrieval: no piece of split ${r.split} has two performances, so there is nothing to find\n` : '')
   );
 }

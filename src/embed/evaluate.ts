@@ -14,10 +14,13 @@ import type { EmbeddingStore } from './store.js';
 
 /** Scores of one method; keys as `motif evaluate --json` prints them. Null where there was nothing to measure. */
 export interface MethodScores {
-  /** A random excerpt of each performance ranked against the full vectors of all other performances: same piece. */
-  excerpt_mrr: number;
-  excerpt_recall_at_1: number;
-  excerpt_recall_at_5: number;
+  /**
+   * A random excerpt of each performance ranked against the full vectors of all other performances: same piece.
+   * Null when no piece of the split has two performances (nothing to find).
+   */
+  excerpt_mrr: number | null;
+  excerpt_recall_at_1: number | null;
+  excerpt_recall_at_5: number | null;
   /** k-NN (cosine) composer vote among performances of other pieces only. */
   composer_knn_acc: number | null;
   composer_knn_macro_f1: number | null;
@@ -25,8 +28,8 @@ export interface MethodScores {
   composer_probe_acc: number | null;
   /** Macro-F1 of the probe. */
   composer_macro_f1: number | null;
-  /** Full performance → another performance of the same piece (leaky; a sanity check). */
-  full_mrr: number;
+  /** Full performance → another performance of the same piece (leaky; a sanity check). Null as excerpt_mrr. */
+  full_mrr: number | null;
 }
 
 /** The whole evaluation. */

@@ -110,6 +110,15 @@ test('embed → similar → evaluate', async (t) => {
     const bad = await motif('similar', 'no/such/piece.mid', '--store', store1);
     assert.equal(bad.code, 1);
     assert.match(bad.err, /neither a MIDI file nor a piece id/);
+
+    // A stored file given by its path: it is not its own nearest neighbour (k slots stay for others).
+    const byPath = await motif('similar', join(data, query.id), '--store', store1, '--k', '4', '--json');
+    assert.equal(byPath.code, 0, byPath.err);
+    assert.deepEqual((JSON.parse(byPath.out) as typeof got).neighbours.map((n) => n.id), expected.map((n) => n.id));
+
+    const bogus = await motif('similar', query.id, '--store', store1, '--split', 'bogus');
+    assert.equal(bogus.code, 1);
+    assert.match(bogus.err, /no piece .* is in split 'bogus' \(its splits: test, train\)/);
   });
 
   await t.test('motif evaluate: the three methods, checked against the metrics applied by hand', async () => {
