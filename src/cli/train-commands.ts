@@ -77,7 +77,7 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
     const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
     for (const sig of signals) process.on(sig, onSignal);
     try {
-      const controls = { progress: opts.json ? ('off' as const) : opts.progress === false ? ('lines' as const) : ('auto' as const), signal: ctl.signal, maxMinutes: opts.maxMinutes as number | undefined };
+      const controls = { progress: opts.json ? ('off' as const) : opts.progress === false ? ('lines' as const) : ('auto' as const), signal: ctl.signal, maxMinutes: opts.maxMinutes as number | undefined, onWarning: (m: string) => io.err(`warning: ${m}\n`) };
       let outcome: RunOutcome;
       if (opts.resume) {
         if (opts.data || opts.out || opts.config || opts.dropout !== undefined || Object.keys(train).length > 0) {

@@ -74,6 +74,17 @@ export class CheckpointStore {
     return steps.length ? this.path(steps[steps.length - 1]) : undefined;
   }
 
+  /**
+   * Renames the checkpoint of `step` out of the list (to `step-N.damaged`), kept for inspection: commitDir
+   * keeps an existing folder, so a damaged one left in place would be kept again when the run reaches it.
+   */
+  setAside(step: number): string {
+    const to = `${this.path(step)}.damaged`;
+    rmSync(to, { recursive: true, force: true });
+    renameSync(this.path(step), to);
+    return to;
+  }
+
   /** Writes the checkpoint of `step` through {@link commitDir}. */
   commit(step: number, write: (tmpDir: string) => void): string {
     return commitDir(this.path(step), write);

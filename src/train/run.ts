@@ -43,6 +43,7 @@ export interface RunControls {
   progress?: ProgressMode;
   signal?: AbortSignal;
   onRecord?: (r: MetricsRecord) => void;
+  onWarning?: (message: string) => void;
   /** Stop with a checkpoint after this many steps in total (tests, benchmarks). */
   stopAtStep?: number;
   /** Time budget of this invocation, overriding the run's. */
@@ -112,6 +113,7 @@ async function execute(runDir: string, config: RunConfig, corpus: Corpus, resume
     stopAtStep: c.stopAtStep,
     progress: c.progress,
     onRecord: c.onRecord,
+    onWarning: c.onWarning,
   });
   return { runDir, result, report: await writeRunReport(runDir) };
 }

@@ -60,6 +60,8 @@ export interface TrainerOptions<M extends TrainableModel = TrainableModel> {
   progress?: ProgressMode;
   /** Called with every metrics record, after it is written. */
   onRecord?: (record: MetricsRecord) => void;
+  /** Told what the run did that the user should know of (a damaged checkpoint set aside). */
+  onWarning?: (message: string) => void;
 }
 
 /** How a run ended. */
@@ -126,11 +128,10 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
     removeStale(join(t.runDir, RUN_FILES.snapshots));
   }
   // A run killed before its first checkpoint (step 0) simply starts over.
-  const latest = t.resume ? store.latest() : undefined;
+  const latest = t.resume ? loadNewest(store, t.models, t.onWarning) : undefined;
   if (latest) {
-    s = JSON.parse(readFileSync(join(latest, TRAINER_STATE), 'utf8')) as TrainerState;
+    ({ state: s, model } = latest);
     s.bestValLoss ??= Infinity; // JSON has no Infinity: stored as null before any validation
-    model = t.models.load(latest);
     windows.state = s.rng;
     metrics.truncate(s.metricsBytes);
     elapsedBase = s.elapsed;
@@ -279,6 +280,23 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
     progress.stop();
   }
   return { status, step: s.step, totalSteps, epochsDone: s.epochsDone, bestValLoss: s.bestValLoss, checkpoint: lastCheckpoint };
+}
+
+/**
+ * The newest checkpoint that loads. One that does not (a disk error, a hand edit, a copy cut short) is
+ * set aside with a warning and the one before is tried: resuming from it repeats the lost steps exactly.
+ */
+function loadNewest<M extends TrainableModel>(store: CheckpointStore, models: ModelSource<M>, warn?: (message: string) => void): { state: TrainerState; model: M } | undefined {
+  for (const step of store.steps().reverse()) {
+    const dir = store.path(step);
+    try {
+      return { state: JSON.parse(readFileSync(join(dir, TRAINER_STATE), 'utf8')) as TrainerState, model: models.load(dir) };
+    } catch (err) {
+      const aside = store.setAside(step);
+      warn?.(`${dir}: damaged (${(err as Error).message.split('\n')[0]}); moved to ${aside}, resuming from the checkpoint before it`);
+    }
+  }
+  return undefined;
 }
 
 /** A record as one line for people. */

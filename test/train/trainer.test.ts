@@ -84,6 +84,25 @@ test('resuming from an older checkpoint (kill -9 after it) repeats the lost step
   assert.deepEqual(comparable(readMetrics(join(parts, 'metrics.jsonl'))), comparable(readMetrics(join(whole, 'metrics.jsonl'))));
 });
 
+test('a damaged newest checkpoint is set aside with a warning and the run resumes from the one before, identically', async () => {
+  const whole = fresh();
+  await train({ runDir: whole, options: opts(), data, models: bigramSource(V, 0), schedule });
+  const parts = fresh();
+  const first = await train({ runDir: parts, options: opts(), data, models: bigramSource(V, 0), schedule, stopAtStep: 11 });
+  writeFileSync(join(first.checkpoint, 'trainer.json'), '{"step": 1'); // cut short
+  const warnings: string[] = [];
+  const source = bigramSource(V, 0);
+  const r = await train({ runDir: parts, options: opts(), data, models: source, schedule, resume: true, onWarning: (m) => warnings.push(m) });
+  assert.equal(r.status, 'finished');
+  assert.equal(warnings.length, 1);
+  assert.ok(warnings[0].startsWith(first.checkpoint) && warnings[0].includes('damaged'), warnings[0]);
+  assert.ok(existsSync(`${first.checkpoint}.damaged`), 'kept for inspection');
+  assert.equal(source.loads.length, 1);
+  assert.notEqual(source.loads[0], first.checkpoint);
+  assert.deepEqual(comparable(readMetrics(join(parts, 'metrics.jsonl'))), comparable(readMetrics(join(whole, 'metrics.jsonl'))));
+  assert.deepEqual(readFileSync(join(parts, 'checkpoints', 'best.json'), 'utf8'), readFileSync(join(whole, 'checkpoints', 'best.json'), 'utf8'));
+});
+
 test('an aborted signal (Ctrl-C) checkpoints after the current step and returns', async () => {
   const run = fresh();
   const ctl = new AbortController();
