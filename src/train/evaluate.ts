@@ -1,5 +1,6 @@
 // Loss of a model over a whole split: the fixed windows of batches.ts, summed exactly once per target
 // token, turned into mean loss, perplexity and bits per note. No gradients, no sampling.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { evalBatches, type Framing } from './batches.js';
 
 /** What evaluation needs of a model: summed next-token loss (nats) and target count of a (B, T) batch; pad targets ignored. */
@@ -19,11 +20,16 @@ export interface SplitLoss {
   perplexity: number;
 }
 
-/** Evaluates `pieces` (unframed ids) in fixed windows of `width` tokens, `batch` windows at a time. */
-export function evaluatePieces(model: LossModel, pieces: ReadonlyArray<ArrayLike<number>>, framing: Framing, width: number, batch: number): SplitLoss {
+/**
+ * Evaluates `pieces` (unframed ids) in fixed windows of `width` tokens, `batch` windows at a time. Yields to
+ * the event loop between batches: a validation can take minutes, and Ctrl-C (a second one quits at once)
+ * must be heard during it.
+ */
+export async function evaluatePieces(model: LossModel, pieces: ReadonlyArray<ArrayLike<number>>, framing: Framing, width: number, batch: number): Promise<SplitLoss> {
   let lossSum = 0;
   let targets = 0;
   for (const { tokens } of evalBatches(pieces, framing, width, batch)) {
+    await yieldToEventLoop();
     const r = model.evalLoss(tokens, batch, width);
     lossSum += r.lossSum;
     targets += r.count;

@@ -143,7 +143,7 @@ export async function evaluateRun(runDir: string, split: string, choice: Checkpo
   const dir = resolveCheckpoint(runDir, choice);
   const model = loadTransformer(dir);
   const pieces = corpus.split(split);
-  const loss = evaluatePieces(model, pieces.map((p) => p.ids), corpus.framing, config.train.seqLen, config.train.batchSize);
+  const loss = await evaluatePieces(model, pieces.map((p) => p.ids), corpus.framing, config.train.seqLen, config.train.batchSize);
   const notes = pieces.reduce((n, p) => n + p.piece.notes, 0);
   const training = trainingPieces(config, corpus, shards);
   const counts = 'pieces' in training ? ngramBaselines(training.pieces, pieces.map((p) => p.ids), corpus.framing, corpus.index.vocabSize) : undefined;

@@ -153,8 +153,8 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
   }
   const elapsed = (): number => elapsedBase + (Date.now() - started) / 1000;
 
-  const validate = (): { valLoss: number; valPerplexity: number } => {
-    const v = evaluatePieces(model, t.data.validation, t.data.framing, o.seqLen, o.batchSize);
+  const validate = async (): Promise<{ valLoss: number; valPerplexity: number }> => {
+    const v = await evaluatePieces(model, t.data.validation, t.data.framing, o.seqLen, o.batchSize);
     return { valLoss: v.loss, valPerplexity: v.perplexity };
   };
   const write = (r: MetricsRecord): void => {
@@ -204,7 +204,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
 
   const progress = progressReporter(totalSteps, s.step, epochs, t.progress ?? 'off');
   if (!latest) {
-    const v = validate();
+    const v = await validate();
     write({ kind: 'epoch', step: 0, epoch: 0, ...v, elapsed: elapsed() });
     noteValidation(v.valLoss);
     if (wantSnapshot(0)) snapshot(0, v.valLoss);
@@ -247,7 +247,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
       if (s.stepInEpoch === stepsPerEpoch) {
         s.epochsDone++;
         s.stepInEpoch = 0;
-        const v = validate();
+        const v = await validate();
         write({ kind: 'epoch', step: s.step, epoch: s.epochsDone, ...summarize(s.sinceEpoch), ...v, lr, elapsed: elapsed() });
         s.sinceEpoch = emptyAcc();
         s.sinceRecord = emptyAcc();
@@ -255,7 +255,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
         if (wantSnapshot(s.epochsDone)) snapshot(s.epochsDone, v.valLoss);
         save = true;
       } else if (last || (o.evalInterval > 0 && s.step % o.evalInterval === 0)) {
-        const v = validate();
+        const v = await validate();
         write({ kind: 'step', step: s.step, epoch: s.epochsDone + s.stepInEpoch / stepsPerEpoch, ...summarize(s.sinceRecord), ...v, lr, elapsed: elapsed() });
         s.sinceRecord = emptyAcc();
         improved = noteValidation(v.valLoss);

@@ -124,6 +124,29 @@ test('an aborted signal (Ctrl-C) checkpoints after the current step and returns'
   assert.equal((JSON.parse(readFileSync(join(r.checkpoint, 'trainer.json'), 'utf8')) as { step: number }).step, 4);
 });
 
+test('the event loop runs during a validation, so a Ctrl-C (and a second one, which quits) is heard in it', async () => {
+  const source = bigramSource(V, 0);
+  let evalCalls = 0;
+  let ticked = false;
+  let heardDuringValidation = false;
+  const models = {
+    ...source,
+    create: () => {
+      const m = source.create();
+      const evalLoss = m.evalLoss.bind(m);
+      m.evalLoss = (...a) => {
+        if (++evalCalls === 1) setImmediate(() => (ticked = true));
+        else if (evalCalls === 3) heardDuringValidation = ticked;
+        return evalLoss(...a);
+      };
+      return m;
+    },
+  };
+  await train({ runDir: fresh(), options: opts({ epochs: 1 }), data, models, schedule });
+  assert.ok(evalCalls >= 3, `validation took ${evalCalls} batches`);
+  assert.ok(heardDuringValidation, 'a callback queued at the first validation batch ran before the third');
+});
+
 test('resuming a run killed before its first checkpoint starts it over', async () => {
   const whole = fresh();
   await train({ runDir: whole, options: opts(), data, models: bigramSource(V, 0), schedule });
