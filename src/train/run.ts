@@ -19,6 +19,7 @@ import { augmentRanges, optimizerConfig, resolveTrainOptions } from './options.j
 import { augmentedEpochs } from './augment-epochs.js';
 import { augments } from '../data/augment.js';
 import type { SustainRule } from '../midi/sustain.js';
+import { lockDir } from '../data/dir-lock.js';
 import { createRunDir, readRunConfig, RUN_FILES, type RunConfig } from './run-dir.js';
 import { train, type LrSchedule, type TrainResult } from './trainer.js';
 
@@ -89,7 +90,17 @@ export async function resumeRun(runDir: string, c: RunControls = {}): Promise<Ru
   return execute(runDir, config, corpus, true, c);
 }
 
+/** Trains `runDir` holding its lock: a second process on the same run is refused, not interleaved. */
 async function execute(runDir: string, config: RunConfig, corpus: Corpus, resume: boolean, c: RunControls): Promise<RunOutcome> {
+  const unlock = lockDir(runDir);
+  try {
+    return await trainLocked(runDir, config, corpus, resume, c);
+  } finally {
+    unlock();
+  }
+}
+
+async function trainLocked(runDir: string, config: RunConfig, corpus: Corpus, resume: boolean, c: RunControls): Promise<RunOutcome> {
   const options = { ...config.train, ...(c.maxMinutes !== undefined ? { maxMinutes: c.maxMinutes } : {}) };
   if (options.threads > 0) native.setThreads(options.threads);
   const ids = (split: string): Array<ArrayLike<number>> => corpus.split(split).map((p) => p.ids);

@@ -16,6 +16,7 @@ import { CheckpointStore } from '../../src/train/checkpoint.js';
 import { openCorpus } from '../../src/train/corpus.js';
 import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
 import { MODEL_FILE } from '../../src/train/native-model.js';
+import { lockDir } from '../../src/data/dir-lock.js';
 import { resumeRun, startRun } from '../../src/train/run.js';
 import { snapshotName } from '../../src/train/trainer.js';
 import { writeTinyShards } from './tiny-shards.js';
@@ -101,6 +102,18 @@ test('an interrupted-and-resumed tiny run has the loss curve of the uninterrupte
   const expected = comparable(readMetrics(join(base, 'whole', 'metrics.jsonl')));
   assert.ok(expected.length > 6);
   assert.deepEqual(comparable(readMetrics(join(base, 'parts', 'metrics.jsonl'))), expected);
+});
+
+test('a run being trained is locked: a second resume of it is refused and leaves it untouched', async () => {
+  const run = join(base, 'locked');
+  await startRun({ ...exactArgs, out: run }, { stopAtStep: 3 });
+  const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8');
+  const release = lockDir(run); // stands for another process training it
+  await assert.rejects(resumeRun(run), (err: Error) => err.message.startsWith(`${run}: in use by process ${process.pid}`));
+  assert.equal(readFileSync(join(run, 'metrics.jsonl'), 'utf8'), metrics);
+  release();
+  assert.equal((await resumeRun(run, { stopAtStep: 5 })).result.step, 5);
+  assert.equal(existsSync(join(run, '.lock')), false, 'released after the run');
 });
 
 /** Starts `motif train` in a child; resolves once a checkpoint past step `minStep` exists. */
