@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import { writeAtomic } from '../data/atomic.js';
+import { readJsonFile } from '../data/json-file.js';
 
 /** One piece in the store. Text fields are null where the source does not say. */
 export interface EmbeddingRow {
@@ -91,7 +92,7 @@ export class EmbeddingStore {
   static async open(path: string): Promise<EmbeddingStore> {
     const infoPath = join(path, INFO);
     if (!existsSync(infoPath)) throw new Error(`${path}: not an embedding store (no ${INFO}); make one with motif embed`);
-    const info = JSON.parse(readFileSync(infoPath, 'utf8')) as StoreInfo;
+    const info = readJsonFile<StoreInfo>(infoPath);
     if (info.format !== 'motif-embeddings') throw new Error(`${infoPath}: not a motif embedding store`);
     const db = await lancedb.connect(path);
     return new EmbeddingStore(path, info, await db.openTable(TABLE));

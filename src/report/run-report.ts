@@ -10,6 +10,7 @@ import { readMetrics, type MetricsRecord } from '../train/metrics.js';
 import { readRunConfig, RUN_FILES, type RunConfig } from '../train/run-dir.js';
 import { curveSpec, renderSvg } from './curves.js';
 import { RUN_MAPS_DIR } from './map-snapshots.js';
+import { readJsonFile } from '../data/json-file.js';
 
 /** Results of `motif eval` on one split, as stored in eval-<split>.json. */
 export interface EvalResult {
@@ -59,7 +60,7 @@ export async function writeRunReport(runDir: string): Promise<string> {
     readdirSync(runDir)
       .filter((n) => pattern.test(n))
       .sort()
-      .map((n) => [n, JSON.parse(readFileSync(join(runDir, n), 'utf8')) as unknown]);
+      .map((n) => [n, readJsonFile<unknown>(join(runDir, n))]);
   const evals = json(/^eval-.+\.json$/).map(([, v]) => v as EvalResult);
   const embeddingEvals = json(EMBEDDING_EVAL_FILE).map(([n, v]) => parseEmbeddingEval(n, v));
   const mapsDir = join(runDir, RUN_MAPS_DIR);

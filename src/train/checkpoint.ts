@@ -3,9 +3,10 @@
 // complete checkpoint intact and at most a `.tmp-*` directory that the next open removes. `best.json`
 // names the checkpoint with the lowest validation loss and is itself replaced atomically.
 // What goes into a checkpoint (model, optimizer, trainer state) is the caller's: this file only commits.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { writeAtomic } from '../data/atomic.js';
+import { readJsonFile } from '../data/json-file.js';
 
 const STEP_DIR = /^step-(\d{8,})$/;
 
@@ -99,7 +100,7 @@ export class CheckpointStore {
   best(): { step: number; valLoss: number; path: string } | undefined {
     const file = join(this.dir, 'best.json');
     if (!existsSync(file)) return undefined;
-    const { step, valLoss } = JSON.parse(readFileSync(file, 'utf8')) as { step: number; valLoss: number };
+    const { step, valLoss } = readJsonFile<{ step: number; valLoss: number }>(file);
     const path = this.path(step);
     return existsSync(path) ? { step, valLoss, path } : undefined;
   }

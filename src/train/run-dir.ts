@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeAtomic } from '../data/atomic.js';
 import type { TrainOptions } from './options.js';
+import { readJsonFile } from '../data/json-file.js';
 
 /** Contents of a run's config.json. */
 export interface RunConfig {
@@ -72,7 +73,7 @@ export function findTokenizer(data: string, ref: { path: string; sha256: string 
 export function readRunConfig(dir: string): RunConfig {
   const path = join(dir, RUN_FILES.config);
   if (!existsSync(path)) throw new Error(`${dir}: not a motif run (no ${RUN_FILES.config})`);
-  const config = JSON.parse(readFileSync(path, 'utf8')) as RunConfig;
+  const config = readJsonFile<RunConfig>(path);
   if (config.format !== 'motif-run') throw new Error(`${path}: not a motif run config`);
   // Exported folders store their paths relative to themselves (see exportModel), so they move with the folder.
   return { ...config, data: resolve(dir, config.data), tokenizer: { ...config.tokenizer, path: resolve(dir, config.tokenizer.path) } };

@@ -2,7 +2,7 @@
 // fixed windows, metrics.jsonl records, checkpoints (periodic, per epoch, best by validation loss),
 // embeddings snapshots, and an exact resume (sampler state, step, accumulators and optimizer restored).
 // It knows models only through TrainableModel, so it does not load data, tokenizers or the native core.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { TrainWindows, type Framing } from './batches.js';
@@ -13,6 +13,7 @@ import type { TrainOptions } from './options.js';
 import { progressReporter, type ProgressMode } from './progress.js';
 import type { RngState } from './rng.js';
 import { RUN_FILES } from './run-dir.js';
+import { readJsonFile } from '../data/json-file.js';
 
 /** What the trainer needs of a model. */
 export interface TrainableModel extends LossModel {
@@ -290,7 +291,7 @@ function loadNewest<M extends TrainableModel>(store: CheckpointStore, models: Mo
   for (const step of store.steps().reverse()) {
     const dir = store.path(step);
     try {
-      return { state: JSON.parse(readFileSync(join(dir, TRAINER_STATE), 'utf8')) as TrainerState, model: models.load(dir) };
+      return { state: readJsonFile<TrainerState>(join(dir, TRAINER_STATE)), model: models.load(dir) };
     } catch (err) {
       const aside = store.setAside(step);
       warn?.(`${dir}: damaged (${(err as Error).message.split('\n')[0]}); moved to ${aside}, resuming from the checkpoint before it`);
