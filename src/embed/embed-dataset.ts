@@ -54,6 +54,15 @@ export async function embedDataset(run: RunModel, items: readonly DatasetItem[],
     run: run.runDir, checkpoint: run.checkpoint, step: run.model.step, window: run.window, overlap: options.overlap ?? 0.5, sustain: run.sustain, ...options.source,
   };
   const writer = await StoreWriter.open(options.out, { overwrite: options.overwrite, resume: options.resume, source });
+  try {
+    return await fill(writer, run, items, options);
+  } catch (err) {
+    writer.abandon(); // committed batches stay for --resume
+    throw err;
+  }
+}
+
+async function fill(writer: StoreWriter, run: RunModel, items: readonly DatasetItem[], options: EmbedDatasetOptions): Promise<EmbedDatasetResult> {
   const todo = items.filter((item) => !writer.done.has(item.id));
   const prepared = await prepareItems(todo, { tokenizerJson: run.tokenizerJson, sustain: run.sustain }, {
     workers: options.workers,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import { writeAtomic } from '../data/atomic.js';
+import { lockDir } from '../data/dir-lock.js';
 import { readJsonFile } from '../data/json-file.js';
 
 /** One piece in the store. Text fields are null where the source does not say. */
@@ -182,6 +183,7 @@ export class StoreWriter {
     private readonly options: CreateStoreOptions,
     /** Ids already written by an earlier, interrupted run (resume). */
     readonly done: ReadonlySet<string>,
+    private readonly unlock: () => void,
   ) {}
 
   /** Starts (or with `resume`, continues) the store at `path`. */
@@ -193,6 +195,9 @@ export class StoreWriter {
       refuseForeign(path, INFO);
       refuseForeign(partial, SOURCE, INFO); // INFO: killed between finishing and the rename
     }
+    // One writer per store: another process still writing the unfinished store refuses this one (before
+    // anything is removed); a lock left by a killed writer is taken over.
+    if (existsSync(partial)) lockDir(partial)();
     const source = JSON.stringify(options.source ?? {});
     const sourceFile = join(partial, SOURCE);
     if (existsSync(partial) && !options.overwrite) {
@@ -202,12 +207,13 @@ export class StoreWriter {
       }
     } else removeOwn(partial, SOURCE, INFO);
     mkdirSync(partial, { recursive: true });
+    const unlock = lockDir(partial);
     writeAtomic(sourceFile, Buffer.from(source));
     const db = await lancedb.connect(partial);
-    if (!(await db.tableNames()).includes(TABLE)) return new StoreWriter(path, partial, db, options, new Set());
+    if (!(await db.tableNames()).includes(TABLE)) return new StoreWriter(path, partial, db, options, new Set(), unlock);
     const table = await db.openTable(TABLE);
     const kept = (await table.query().select(['id', 'vector']).toArray()) as Array<{ id: string; vector: { length: number } }>;
-    const writer = new StoreWriter(path, partial, db, options, new Set(kept.map((r) => r.id)));
+    const writer = new StoreWriter(path, partial, db, options, new Set(kept.map((r) => r.id)), unlock);
     writer.table = table;
     writer.rows = kept.length;
     writer.dim = kept[0]?.vector.length ?? 0;
@@ -225,6 +231,13 @@ export class StoreWriter {
     this.rows += rows.length;
   }
 
+  /** Stops writing without finishing: what was added stays committed in the unfinished store, for resume. */
+  abandon(): void {
+    this.table?.close();
+    this.db.close();
+    this.unlock();
+  }
+
   /** Indexes (when large enough), writes store.json and moves the store into place. */
   async finish(): Promise<EmbeddingStore> {
     if (!this.table || this.rows === 0) throw new Error(`${this.path}: no embeddings to store`);
@@ -239,6 +252,7 @@ export class StoreWriter {
     writeAtomic(join(this.partial, INFO), Buffer.from(JSON.stringify(info, null, 2) + '\n'));
     rmSync(join(this.partial, SOURCE));
     removeOwn(this.path, INFO);
+    this.unlock(); // the lock file must not move into the finished store
     renameSync(this.partial, this.path);
     return EmbeddingStore.open(this.path);
   }

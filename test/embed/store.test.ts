@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cosine } from '../../src/analysis/metrics.js';
-import { createStore, openStore, type EmbeddingRow } from '../../src/embed/store.js';
+import { createStore, openStore, StoreWriter, type EmbeddingRow } from '../../src/embed/store.js';
 import { Rng } from '../../src/train/rng.js';
 import { expectClose } from '../helpers/close.js';
 
@@ -102,4 +102,16 @@ test('--overwrite replaces only a store motif made: a folder of MIDI files or a 
   // An empty folder is fine to fill.
   mkdirSync(join(root, 'empty'));
   assert.equal(await (await createStore(join(root, 'empty'), rows(3, 4, 3), { overwrite: true })).count(), 3);
+});
+
+test('one writer per store: a second writer of an unfinished store is refused; the finished store holds no lock', async () => {
+  const path = join(root, 'locked');
+  const writer = await StoreWriter.open(path, { source: { run: 'r' } });
+  await writer.add(rows(4, 8, 5));
+  await assert.rejects(StoreWriter.open(path, { source: { run: 'r' }, resume: true }), (err: Error) => err.message.startsWith(`${path}.partial: in use by process ${process.pid}`));
+  await assert.rejects(StoreWriter.open(path, { overwrite: true }), /in use by process/);
+  assert.ok(existsSync(`${path}.partial`), 'the refused overwrite removed nothing');
+  await writer.finish();
+  assert.equal(existsSync(join(path, '.lock')), false);
+  assert.equal((await (await openStore(path)).all()).length, 4);
 });
