@@ -1,13 +1,14 @@
 // Training and evaluating runs end to end, as the CLI calls them: token shards + preset (+ JSON
 // config + flags) → run directory → trainer with the native Transformer and the one-cycle schedule →
 // report; resume; evaluation of a checkpoint on a split. The CLI only parses flags around these.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadPreset, modelConfig, type ModelConfig, type TrainConfig } from '../model/config.js';
 import { native } from '../model/native.js';
 import { oneCycleLr } from '../model/one-cycle.js';
 import { writeRunReport, type EvalResult } from '../report/run-report.js';
 import { writeAtomic } from '../data/atomic.js';
+import { CheckpointStore } from './checkpoint.js';
 import { isExportedModel, resolveCheckpoint, type CheckpointChoice } from './checkpoint-choice.js';
 import { openCorpus, type Corpus } from './corpus.js';
 import { bitsPerNote, evaluatePieces } from './evaluate.js';
@@ -72,8 +73,19 @@ export async function startRun(n: NewRun, c: RunControls = {}): Promise<RunOutco
   const model = modelConfig({ ...preset.model, ...file.model, ...n.model, vocabSize: corpus.index.vocabSize, padId: corpus.framing.padId }, 'model config');
   const options = resolveTrainOptions(preset.train, file.train, n.train);
   if (options.seqLen > model.maxLen) throw new Error(`seqLen ${options.seqLen} exceeds the model's maxLen ${model.maxLen}; lower --seq or raise maxLen`);
+  const existed = existsSync(n.out); // createRunDir accepts only an absent or empty folder
   const config = createRunDir(n.out, { data: n.data, preset: preset.name, model: { ...model }, train: options, tokenizer: corpus.index.tokenizer });
-  return execute(n.out, config, corpus, false, c);
+  try {
+    return await execute(n.out, config, corpus, false, c);
+  } catch (err) {
+    // A start that failed before its first checkpoint has nothing worth keeping, and its folder would
+    // refuse the same command again: remove what this call made (not a folder that holds checkpoints).
+    if (new CheckpointStore(n.out).steps().length === 0) {
+      if (existed) for (const name of readdirSync(n.out)) rmSync(join(n.out, name), { recursive: true, force: true });
+      else rmSync(n.out, { recursive: true, force: true });
+    }
+    throw err;
+  }
 }
 
 /** Continues the run in `runDir` from its newest checkpoint. */

@@ -104,6 +104,19 @@ test('an interrupted-and-resumed tiny run has the loss curve of the uninterrupte
   assert.deepEqual(comparable(readMetrics(join(base, 'parts', 'metrics.jsonl'))), expected);
 });
 
+test('a start that fails before its first checkpoint leaves no half-made run: the same command can be retried', async () => {
+  const run = join(base, 'failed-start');
+  const boom = (): void => {
+    throw new Error('disk full (simulated)');
+  };
+  await assert.rejects(startRun({ ...exactArgs, out: run }, { onRecord: boom }), /disk full/);
+  assert.equal(existsSync(run), false);
+  assert.equal((await startRun({ ...exactArgs, out: run }, { stopAtStep: 2 })).result.step, 2);
+  // Once a checkpoint exists, a failure keeps the run (it can be resumed).
+  await assert.rejects(resumeRun(run, { onRecord: boom }), /disk full/);
+  assert.ok(existsSync(join(run, 'config.json')));
+});
+
 test('a run being trained is locked: a second resume of it is refused and leaves it untouched', async () => {
   const run = join(base, 'locked');
   await startRun({ ...exactArgs, out: run }, { stopAtStep: 3 });
