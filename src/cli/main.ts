@@ -45,8 +45,8 @@ function program(ctx: CliContext, train: TrainCommands | Error): Command {
   registerDecode(cmd, ctx);
   registerMapCommand(cmd, ctx.io, ctx.exit);
   if (train instanceof Error) {
-    // Without the native core, the MIDI and tokenizer verbs still work; train/eval say why they cannot.
-    for (const name of ['train', 'eval']) {
+    // Without the native core, the MIDI and tokenizer verbs still work; train/eval/export say why they cannot.
+    for (const name of TRAIN_VERBS) {
       cmd
         .command(name)
         .description('(unavailable: the native compute core did not load)')
@@ -61,6 +61,9 @@ function program(ctx: CliContext, train: TrainCommands | Error): Command {
   registerGenerate(cmd, ctx);
   return cmd;
 }
+
+/** The verbs of train-commands.ts, named here because that module is what fails to load without the addon (a test keeps the two in step). */
+export const TRAIN_VERBS = ['train', 'eval', 'export'] as const;
 
 /** Runs `motif` with node-style argv (`[node, script, ...args]`); returns the exit code. */
 export async function run(argv: readonly string[], io: CliIo = processIo): Promise<number> {

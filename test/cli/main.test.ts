@@ -16,6 +16,9 @@ import { writeMidi } from '../../src/midi/write.js';
 import { createScheme, tokenNames } from '../../src/tokenizer/schemes.js';
 import { BAD_FILES, writeMixedDataset } from '../data/fixtures/mixed-dataset.js';
 import { motif } from '../helpers/cli.js';
+import { Command } from 'commander';
+import { TRAIN_VERBS } from '../../src/cli/main.js';
+import { registerTrainCommands } from '../../src/cli/train-commands.js';
 
 const root = mkdtempSync(join(tmpdir(), 'motif-cli-'));
 const data = join(root, 'data');
@@ -204,4 +207,10 @@ test('inspect handles a performance with more notes than a call takes arguments'
   const summary = JSON.parse(r.out) as { notes: number; pitchRange: number[] };
   assert.equal(summary.notes, n);
   assert.deepEqual(summary.pitchRange, [30, 79]);
+});
+
+test('the verbs offered when the native core is missing are exactly the verbs train-commands registers', () => {
+  const program = new Command();
+  registerTrainCommands(program, { out: () => {}, err: () => {}, progress: false });
+  assert.deepEqual(program.commands.map((c) => c.name()).sort(), [...TRAIN_VERBS].sort());
 });
