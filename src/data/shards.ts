@@ -2,9 +2,9 @@
 // Each shard and the index are written to a temp file then renamed, after every full shard, so a crash keeps finished work.
 // Pieces are stored unframed (no bos/eos: the trainer frames them). Not a loader for training batches; that lives in src/train/.
 // The .bin files are plain arrays: np.memmap(path, dtype='<u2' or '<i4') maps them directly.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from './atomic.js';
+import { ensureDir, writeAtomic } from './atomic.js';
 import type { DatasetItem, DatasetLayout } from './dataset.js';
 
 /** On-disk id type: uint16 whenever every id fits (vocabulary ≤ 65,536), else int32. */
@@ -79,7 +79,7 @@ export class ShardWriter {
     private readonly header: ShardHeader,
     private readonly options: { shardTokens?: number; resume?: boolean } = {},
   ) {
-    mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
     // Temp files of a run that crashed mid-write are never part of the index: remove them.
     for (const f of readdirSync(dir)) if (/\.(bin|json)\.tmp-\d+$/.test(f)) rmSync(join(dir, f), { force: true });
     const old = readIndexIfAny(dir);

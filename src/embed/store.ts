@@ -5,11 +5,11 @@
 // no run-time download). bench/store.mjs, 100k random unit 256-d vectors, 2-core Zen 5 (shared, loaded):
 // exact scan 124 ms/query (build 3.7 s); IVF-HNSW-SQ index 15 ms/query, recall@10 0.99 (build 25-33 s);
 // usearch HNSW beside a table: 2.6 ms/query but recall@10 0.32 on such data, 141 s to build, graph in memory.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
-import { writeAtomic } from '../data/atomic.js';
+import { ensureDir, writeAtomic } from '../data/atomic.js';
 import { lockDir } from '../data/dir-lock.js';
 import { readJsonFile } from '../data/json-file.js';
 
@@ -206,7 +206,7 @@ export class StoreWriter {
         throw new Error(`${partial}: was started from another run, checkpoint or dataset; start over with --overwrite`);
       }
     } else removeOwn(partial, SOURCE, INFO);
-    mkdirSync(partial, { recursive: true });
+    ensureDir(partial);
     const unlock = lockDir(partial);
     writeAtomic(sourceFile, Buffer.from(source));
     const db = await lancedb.connect(partial);

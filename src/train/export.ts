@@ -2,11 +2,11 @@
 // tokenizer, the weights of one checkpoint without optimizer state, and the run's metrics, evaluations
 // and curves as its record. Such a folder is accepted wherever a run is (`--run models/asap-small`).
 // Not a checkpoint: it cannot be resumed.
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Transformer } from '../model/transformer.js';
 import { MODEL_FILE } from './native-model.js';
-import { writeAtomic } from '../data/atomic.js';
+import { ensureDir, writeAtomic } from '../data/atomic.js';
 import { portableRunConfig, readRunConfig, RUN_FILES } from './run-dir.js';
 
 /** What an export wrote. */
@@ -22,7 +22,7 @@ export interface ExportResult {
 export function exportModel(runDir: string, checkpointDir: string, out: string): ExportResult {
   readRunConfig(runDir); // refuses a folder that is not a run, with its own message
   if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out}: exists and is not empty; choose a new folder`);
-  mkdirSync(out, { recursive: true });
+  ensureDir(out);
   const model = Transformer.load(join(checkpointDir, MODEL_FILE));
   model.save(join(out, MODEL_FILE), { optimizer: false });
   const files = [MODEL_FILE];

@@ -3,10 +3,10 @@
 // and reads the directory's fixed parts; the trainer fills in the rest.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeAtomic } from '../data/atomic.js';
+import { ensureDir, writeAtomic } from '../data/atomic.js';
 import type { TrainOptions } from './options.js';
 import { readJsonFile } from '../data/json-file.js';
 
@@ -41,7 +41,7 @@ export const RUN_FILES = {
 export function createRunDir(dir: string, config: Omit<RunConfig, 'format' | 'version' | 'created' | 'git' | 'tokenizer'> & { tokenizer: { path: string; sha256: string } }): RunConfig {
   if (existsSync(join(dir, RUN_FILES.config))) throw new Error(`${dir}: already holds a run; continue it with --resume ${dir}, or choose another --out`);
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`${dir}: exists and is not empty; choose a new --out folder`);
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const tokenizerSrc = findTokenizer(config.data, config.tokenizer);
   let copy: string | null = null;
   if (tokenizerSrc) {

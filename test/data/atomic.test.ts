@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeAtomic } from '../../src/data/atomic.js';
+import { ensureDir, writeAtomic } from '../../src/data/atomic.js';
 
 test('writeAtomic creates missing parent folders and leaves no temp file', () => {
   const root = mkdtempSync(join(tmpdir(), 'motif-atomic-'));
@@ -11,4 +11,15 @@ test('writeAtomic creates missing parent folders and leaves no temp file', () =>
   writeAtomic(path, new TextEncoder().encode('{}'));
   assert.equal(readFileSync(path, 'utf8'), '{}');
   assert.deepEqual(readdirSync(join(root, 'a', 'b')), ['tokenizer.json']);
+});
+
+test('an output path that cannot be written is named with the reason, and no temp file is left', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'motif-atomic-out-'));
+  mkdirSync(join(dir, 'folder'));
+  writeFileSync(join(dir, 'file'), '');
+  assert.throws(() => writeAtomic(join(dir, 'folder'), Buffer.from('x')), new RegExp(`^Error: ${join(dir, 'folder')}: is a folder`));
+  assert.throws(() => writeAtomic(join(dir, 'file', 'x.json'), Buffer.from('x')), new RegExp(`^Error: ${join(dir, 'file')}: cannot create this folder \\(a file is in the way`));
+  assert.throws(() => ensureDir(join(dir, 'file')), /a file is in the way/);
+  assert.deepEqual(readdirSync(dir).sort(), ['file', 'folder']);
+  assert.deepEqual(readdirSync(join(dir, 'folder')), []);
 });
