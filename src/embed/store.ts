@@ -95,8 +95,7 @@ export class EmbeddingStore {
     if (!existsSync(infoPath)) throw new Error(`${path}: not an embedding store (no ${INFO}); make one with motif embed`);
     const info = readJsonFile<StoreInfo>(infoPath);
     if (info.format !== 'motif-embeddings') throw new Error(`${infoPath}: not a motif embedding store`);
-    const db = await lancedb.connect(path);
-    return new EmbeddingStore(path, info, await db.openTable(TABLE));
+    return damagedAs(path, async () => new EmbeddingStore(path, info, await (await lancedb.connect(path)).openTable(TABLE)));
   }
 
   /** The k rows nearest to `vector` by cosine distance, nearest first, optionally only rows matching `filter`. */
@@ -111,25 +110,38 @@ export class EmbeddingStore {
       .map(([col, v]) => `${col} = '${String(v).replace(/'/g, "''")}'`)
       .join(' AND ');
     if (where) q = q.where(where);
-    const rows = (await q.toArray()) as Array<Record<string, unknown>>;
+    const rows = (await damagedAs(this.path, () => q.toArray())) as Array<Record<string, unknown>>;
     return rows.map((r) => ({ row: toRow(r), distance: r._distance as number }));
   }
 
   /** The row with this id, if any. */
   async get(id: string): Promise<EmbeddingRow | undefined> {
-    const rows = (await this.table.query().where(`id = '${id.replace(/'/g, "''")}'`).limit(1).toArray()) as Array<Record<string, unknown>>;
+    const rows = (await damagedAs(this.path, () => this.table.query().where(`id = '${id.replace(/'/g, "''")}'`).limit(1).toArray())) as Array<Record<string, unknown>>;
     return rows.length ? toRow(rows[0]) : undefined;
   }
 
   /** Every row, in insertion order (reads the whole table into memory). */
   async all(): Promise<EmbeddingRow[]> {
-    const rows = (await this.table.query().toArray()) as Array<Record<string, unknown>>;
+    const rows = (await damagedAs(this.path, () => this.table.query().toArray())) as Array<Record<string, unknown>>;
     return rows.map(toRow);
   }
 
   /** Number of rows. */
   count(): Promise<number> {
-    return this.table.countRows();
+    return damagedAs(this.path, () => this.table.countRows());
+  }
+}
+
+/**
+ * Runs a LanceDB read of the store at `path`; its failure becomes a message naming the store and the way
+ * out, with the library's own words kept but its build paths (rustc, cargo sources) cut.
+ */
+async function damagedAs<T>(path: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    const detail = (err as Error).message.split('\n')[0].replace(/,?\s*\/\S*(?:rustc|\.cargo|\.rs)\S*/g, '').slice(0, 200);
+    throw new Error(`${path}: the embedding table is damaged or unreadable (${detail}); make the store again with motif embed --overwrite`, { cause: err });
   }
 }
 

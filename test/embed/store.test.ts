@@ -115,3 +115,16 @@ test('one writer per store: a second writer of an unfinished store is refused; t
   assert.equal(existsSync(join(path, '.lock')), false);
   assert.equal((await (await openStore(path)).all()).length, 4);
 });
+
+test('a damaged store table is reported with the store folder and the way out, without the library build paths', async () => {
+  const path = join(root, 'damaged');
+  await createStore(path, rows(5, 4, 9));
+  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  const data = walk(path).filter((f) => f.endsWith('.lance') && f.includes(`${join('embeddings.lance', 'data')}`));
+  assert.ok(data.length > 0, 'the table has data files');
+  for (const f of data) writeFileSync(f, 'garbage');
+  await assert.rejects(
+    async () => (await openStore(path)).all(),
+    (err: Error) => err.message.startsWith(`${path}: the embedding table is damaged`) && err.message.includes('--overwrite') && !/rustc|\.cargo|\.rs:/.test(err.message),
+  );
+});
