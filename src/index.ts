@@ -1,4 +1,5 @@
-// motif's public library entry. The CLI (src/cli/) is a thin layer over exactly these exports.
+// motif's public library entry: what a program embedding motif imports (`import { ... } from 'motif'`).
+// The CLI (src/cli/) imports the modules directly, so this file is the stable surface, not the CLI's path.
 // API groups, in pipeline order:
 //   MIDI       read/write Standard MIDI Files as typed notes; the sustain pedal; errors that name the file
 //   Tokenizer  base schemes (exptime = reference-compatible, logbin), BPE, Hugging Face tokenizer.json
