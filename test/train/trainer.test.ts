@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { resolveTrainOptions, type TrainOptions } from '../../src/train/options.js';
 import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
 import { snapshotName, train, type LrSchedule, type TrainData } from '../../src/train/trainer.js';
+import { CheckpointStore } from '../../src/train/checkpoint.js';
 import { Rng } from '../../src/train/rng.js';
 import { bigramSource } from './fake-model.js';
 
@@ -145,6 +146,60 @@ test('the event loop runs during a validation, so a Ctrl-C (and a second one, wh
   await train({ runDir: fresh(), options: opts({ epochs: 1 }), data, models, schedule });
   assert.ok(evalCalls >= 3, `validation took ${evalCalls} batches`);
   assert.ok(heardDuringValidation, 'a callback queued at the first validation batch ran before the third');
+});
+
+test('fault injection: a kill between any two writes of a checkpoint, resumed, gives the uninterrupted run', async () => {
+  const whole = fresh();
+  await train({ runDir: whole, options: opts(), data, models: bigramSource(V, 0), schedule });
+  const steps = (dir: string): string[] => readdirSync(join(dir, 'checkpoints')).filter((n) => n.startsWith('step-') && !n.endsWith('.damaged'));
+  const killed = new Error('killed (injected)');
+  // Where the kill lands: inside the commit (before the model, between model and trainer state), after the
+  // commit's rename (before the best pointer), and after the pointer (before rotation).
+  const faults = ['before-model', 'between-model-and-state', 'after-commit', 'after-pointer'] as const;
+  for (const fault of faults) {
+    for (const nth of [2, 4]) {
+      const run = fresh();
+      let checkpoints = 0;
+      const source = bigramSource(V, 0);
+      const models = {
+        ...source,
+        create: () => {
+          const m = source.create();
+          const save = m.save.bind(m);
+          m.save = (dir, withOptimizer) => {
+            if (!withOptimizer) return save(dir, withOptimizer); // snapshots are not checkpoints
+            checkpoints++;
+            if (checkpoints === nth && fault === 'before-model') throw killed;
+            save(dir, withOptimizer);
+            if (checkpoints === nth && fault === 'between-model-and-state') throw killed;
+          };
+          return m;
+        },
+      };
+      const { commit, rotate } = CheckpointStore.prototype;
+      CheckpointStore.prototype.commit = function (this: CheckpointStore, ...a: Parameters<typeof commit>) {
+        const path = commit.apply(this, a);
+        if (checkpoints === nth && fault === 'after-commit') throw killed;
+        return path;
+      };
+      CheckpointStore.prototype.rotate = function (this: CheckpointStore, ...a: Parameters<typeof rotate>) {
+        if (checkpoints === nth && fault === 'after-pointer') throw killed;
+        rotate.apply(this, a);
+      };
+      try {
+        await assert.rejects(train({ runDir: run, options: opts(), data, models, schedule }), killed);
+      } finally {
+        Object.assign(CheckpointStore.prototype, { commit, rotate });
+      }
+      const r = await train({ runDir: run, options: opts(), data, models: bigramSource(V, 0), schedule, resume: true });
+      const label = `${fault} at checkpoint ${nth}`;
+      assert.equal(r.status, 'finished', label);
+      assert.deepEqual(comparable(readMetrics(join(run, 'metrics.jsonl'))), comparable(readMetrics(join(whole, 'metrics.jsonl'))), label);
+      assert.equal(readFileSync(join(run, 'checkpoints', 'best.json'), 'utf8'), readFileSync(join(whole, 'checkpoints', 'best.json'), 'utf8'), label);
+      assert.deepEqual(steps(run), steps(whole), label);
+      assert.deepEqual(readdirSync(join(run, 'checkpoints')).filter((n) => n.includes('.tmp-')), [], `${label}: no temp left`);
+    }
+  }
 });
 
 test('resuming a run killed before its first checkpoint starts it over', async () => {
