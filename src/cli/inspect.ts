@@ -34,6 +34,13 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .action((file: string, opts: InspectOptions) => inspect(ctx, file, opts));
 }
 
+/** A warning for pitches outside the piano's keyboard (21..108), if any. */
+function offKeyboard(pitch: ArrayLike<number>): string[] {
+  let outside = 0;
+  for (let i = 0; i < pitch.length; i++) if (pitch[i] < 21 || pitch[i] > 108) outside++;
+  return outside ? [`${outside} notes outside the piano's range 21..108`] : [];
+}
+
 function inspect(ctx: CliContext, file: string, opts: InspectOptions): void {
   const perf = readMidi(readInputFile(file), file);
   const sustain = sustainOf(opts);
@@ -63,6 +70,8 @@ function inspect(ctx: CliContext, file: string, opts: InspectOptions): void {
     baseTokens: baseIds.length,
     baseTokensPerNote: notes.length ? round(baseIds.length / notes.length, 3) : null,
     ...(bpeIds ? { bpeTokens: bpeIds.length, compression: bpeIds.length ? round(baseIds.length / bpeIds.length, 3) : null } : {}),
+    // What the reader repaired or ignored, and notes a piano does not have: a user should see both.
+    warnings: [...(perf.warnings ?? []), ...offKeyboard(notes.pitch)],
   };
   const names = opts.tokens ? tokenNames(scheme, baseIds) : undefined;
   const ids = opts.ids ? Array.from(bpeIds ?? baseIds) : undefined;
@@ -83,5 +92,6 @@ function inspect(ctx: CliContext, file: string, opts: InspectOptions): void {
     `  ${scheme.name} tokens ${baseIds.length}${summary.baseTokensPerNote !== null ? ` (${summary.baseTokensPerNote} per note)` : ''}`,
   ];
   if (bpeIds) lines.push(`  BPE tokens   ${bpeIds.length} (${summary.compression}× fewer than base, vocabulary ${bpe!.vocabSize})`);
+  for (const w of summary.warnings) lines.push(`  warning      ${w}`);
   ctx.io.out(`${lines.join('\n')}\n`);
 }

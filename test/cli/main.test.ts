@@ -89,6 +89,24 @@ test('inspect: a non-MIDI file is named, exit 1; the summary and tokens match th
   assert.equal(raw.baseTokens, createScheme('exptime').encode(perf.notes).length);
   const text = await motif('inspect', good);
   assert.match(text.out, new RegExp(`notes +${notes.length}`));
+  assert.deepEqual(raw.warnings, []);
+});
+
+test('inspect shows what the reader repaired and notes off the keyboard', async () => {
+  // One track: pitch 10 (below the piano) on and off, then pitch 60 on with no note-off.
+  const events = [0x00, 0x90, 10, 64, 0x60, 0x80, 10, 0, 0x00, 0x90, 60, 64, 0x60, 0xff, 0x2f, 0x00];
+  const bytes = Uint8Array.from([
+    ...Buffer.from('MThd'), 0, 0, 0, 6, 0, 0, 0, 1, 0x01, 0xe0,
+    ...Buffer.from('MTrk'), 0, 0, 0, events.length, ...events,
+  ]);
+  const file = join(root, 'warnings.mid');
+  writeFileSync(file, bytes);
+  const j = await motif('inspect', file, '--json', '--no-sustain');
+  assert.equal(j.code, 0, j.err);
+  const warnings = JSON.parse(j.out).warnings as string[];
+  assert.ok(warnings.some((w) => /1 notes without a note-off/.test(w)), warnings.join('; '));
+  assert.ok(warnings.includes("1 notes outside the piano's range 21..108"), warnings.join('; '));
+  assert.match((await motif('inspect', file, '--no-sustain')).out, /warning +.*without a note-off/);
 });
 
 test('tokenizer train → tokenize → decode, with bad files reported by name and exit code 2', async () => {
