@@ -1,7 +1,7 @@
 // The motif CLI as a user runs it (bin/motif.js of this checkout), for benchmarks that train and
 // evaluate through it rather than through the library, so they measure what a user gets.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +25,10 @@ export function runMetrics(run) {
  */
 export function evalLastValidation(run) {
   const last = runMetrics(run).at(-1);
-  const ev = JSON.parse(motif('eval', '--run', run, '--split', 'validation', '--checkpoint', 'last', '--json'));
+  // eval writes its result into the run: reuse it when it scored this last step (a re-run study).
+  const saved = join(run, 'eval-validation.json');
+  const kept = existsSync(saved) ? JSON.parse(readFileSync(saved, 'utf8')) : undefined;
+  const ev = kept?.step === last.step ? kept : JSON.parse(motif('eval', '--run', run, '--split', 'validation', '--checkpoint', 'last', '--json'));
   if (Math.abs(ev.loss - last.valLoss) > 1e-5) throw new Error(`${run}: eval ${ev.loss} differs from the run's last validation ${last.valLoss}`);
   return { ev, last };
 }
