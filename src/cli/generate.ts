@@ -1,6 +1,6 @@
 // `motif generate`: continues a MIDI prompt (or starts from nothing) with a trained model and writes
 // MIDI. A thin verb over src/generate/generate.ts; the model and the native core load only when it runs.
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Command } from 'commander';
 import { writeAtomic } from '../data/atomic.js';
@@ -9,6 +9,7 @@ import type { GeneratedSample } from '../generate/generate.js';
 import type { CliContext } from './main.js';
 import { printJson, round, startProgress, UsageError } from './output.js';
 import { CHECKPOINT_HELP, numberParser, positiveInt, positiveSeconds, readInputFile, seedValue } from './shared.js';
+import { ensureDir } from '../data/atomic.js';
 
 interface GenerateCliOptions {
   model: string;
@@ -158,9 +159,9 @@ function outputPaths(out: string, samples: number): string[] {
   }
   if (!isDir && ext !== '') throw new UsageError(`--out ${out}: expected a .mid file or a folder`);
   try {
-    mkdirSync(out, { recursive: true });
+    ensureDir(out);
   } catch (err) {
-    throw new UsageError(`--out ${out}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UsageError(`--out ${(err as Error).message}`);
   }
   return Array.from({ length: samples }, (_, i) => join(out, `sample-${i + 1}.mid`));
 }
