@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveTrainOptions, type TrainOptions } from '../../src/train/options.js';
 import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
-import { snapshotName, train, type LrSchedule, type TrainData } from '../../src/train/trainer.js';
+import { snapshotName, train, type LrSchedule, type ModelSource, type TrainData } from '../../src/train/trainer.js';
 import { CheckpointStore } from '../../src/train/checkpoint.js';
 import { Rng } from '../../src/train/rng.js';
-import { bigramSource } from './fake-model.js';
+import { bigramSource, type BigramModel } from './fake-model.js';
 
 const V = 12;
 // Pieces from a fixed Markov-ish pattern plus noise, so a bigram model can learn something.
@@ -25,6 +25,11 @@ const schedule: LrSchedule = (step, total) => 0.5 * (1 - step / total) + 0.05;
 const opts = (o: Partial<TrainOptions> = {}): TrainOptions =>
   resolveTrainOptions({ batchSize: 4, seqLen: 9, epochs: 3, evalInterval: 5, checkpointInterval: 7, keepCheckpoints: 2, snapshotEpochs: [0, 2, 'last'] }, o);
 const fresh = (): string => mkdtempSync(join(tmpdir(), 'motif-train-'));
+/** A bigram source whose every created model first goes through `patch` (to count calls or inject faults). */
+const patchedSource = (patch: (m: BigramModel) => void): ModelSource<BigramModel> => {
+  const source = bigramSource(V, 0);
+  return { ...source, create: () => { const m = source.create(); patch(m); return m; } };
+};
 // Fields that are measured, not computed, and so differ between runs.
 const comparable = (records: MetricsRecord[]): unknown[] => records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);
 
@@ -108,16 +113,10 @@ test('an aborted signal (Ctrl-C) checkpoints after the current step and returns'
   const run = fresh();
   const ctl = new AbortController();
   let steps = 0;
-  const source = bigramSource(V, 0);
-  const models = {
-    ...source,
-    create: () => {
-      const m = source.create();
-      const step = m.trainStep.bind(m);
-      m.trainStep = (...a) => (++steps === 4 && ctl.abort(), step(...a));
-      return m;
-    },
-  };
+  const models = patchedSource((m) => {
+    const step = m.trainStep.bind(m);
+    m.trainStep = (...a) => (++steps === 4 && ctl.abort(), step(...a));
+  });
   const r = await train({ runDir: run, options: opts({ checkpointInterval: 0, evalInterval: 0 }), data, models, schedule, signal: ctl.signal });
   assert.equal(r.status, 'interrupted');
   assert.equal(r.step, 4);
@@ -126,23 +125,17 @@ test('an aborted signal (Ctrl-C) checkpoints after the current step and returns'
 });
 
 test('the event loop runs during a validation, so a Ctrl-C (and a second one, which quits) is heard in it', async () => {
-  const source = bigramSource(V, 0);
   let evalCalls = 0;
   let ticked = false;
   let heardDuringValidation = false;
-  const models = {
-    ...source,
-    create: () => {
-      const m = source.create();
-      const evalLoss = m.evalLoss.bind(m);
-      m.evalLoss = (...a) => {
-        if (++evalCalls === 1) setImmediate(() => (ticked = true));
-        else if (evalCalls === 3) heardDuringValidation = ticked;
-        return evalLoss(...a);
-      };
-      return m;
-    },
-  };
+  const models = patchedSource((m) => {
+    const evalLoss = m.evalLoss.bind(m);
+    m.evalLoss = (...a) => {
+      if (++evalCalls === 1) setImmediate(() => (ticked = true));
+      else if (evalCalls === 3) heardDuringValidation = ticked;
+      return evalLoss(...a);
+    };
+  });
   await train({ runDir: fresh(), options: opts({ epochs: 1 }), data, models, schedule });
   assert.ok(evalCalls >= 3, `validation took ${evalCalls} batches`);
   assert.ok(heardDuringValidation, 'a callback queued at the first validation batch ran before the third');
@@ -160,22 +153,16 @@ test('fault injection: a kill between any two writes of a checkpoint, resumed, g
     for (const nth of [2, 4]) {
       const run = fresh();
       let checkpoints = 0;
-      const source = bigramSource(V, 0);
-      const models = {
-        ...source,
-        create: () => {
-          const m = source.create();
-          const save = m.save.bind(m);
-          m.save = (dir, withOptimizer) => {
-            if (!withOptimizer) return save(dir, withOptimizer); // snapshots are not checkpoints
-            checkpoints++;
-            if (checkpoints === nth && fault === 'before-model') throw killed;
-            save(dir, withOptimizer);
-            if (checkpoints === nth && fault === 'between-model-and-state') throw killed;
-          };
-          return m;
-        },
-      };
+      const models = patchedSource((m) => {
+        const save = m.save.bind(m);
+        m.save = (dir, withOptimizer) => {
+          if (!withOptimizer) return save(dir, withOptimizer); // snapshots are not checkpoints
+          checkpoints++;
+          if (checkpoints === nth && fault === 'before-model') throw killed;
+          save(dir, withOptimizer);
+          if (checkpoints === nth && fault === 'between-model-and-state') throw killed;
+        };
+      });
       const { commit, rotate } = CheckpointStore.prototype;
       CheckpointStore.prototype.commit = function (this: CheckpointStore, ...a: Parameters<typeof commit>) {
         const path = commit.apply(this, a);
