@@ -12,4 +12,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The explorer page runs in the browser, with d3 and Tone.js loaded as scripts before it.
+    files: ['web/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly', document: 'readonly', fetch: 'readonly', Blob: 'readonly', ResizeObserver: 'readonly', requestAnimationFrame: 'readonly',
+        cancelAnimationFrame: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', d3: 'readonly', Tone: 'readonly',
+      },
+    },
+  },
 );

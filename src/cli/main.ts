@@ -9,6 +9,7 @@ import { registerEmbedCommands } from './embed-commands.js';
 import { registerGenerate } from './generate.js';
 import { registerInspect } from './inspect.js';
 import { registerMapCommand } from './map-command.js';
+import { registerServe } from './serve.js';
 import { EXIT, processIo, UsageError, type CliIo } from './output.js';
 import { registerTokenize } from './tokenize.js';
 import { registerTokenizerTrain } from './tokenizer-train.js';
@@ -59,6 +60,7 @@ function program(ctx: CliContext, train: TrainCommands | Error): Command {
   } else train.registerTrainCommands(cmd, ctx.io);
   registerEmbedCommands(cmd, ctx.io, ctx.exit);
   registerGenerate(cmd, ctx);
+  registerServe(cmd, ctx);
   return cmd;
 }
 
