@@ -86,7 +86,10 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       if (json) printJson(ctx.io, { out, report, maps: withModel ? join(out, 'maps') : null, steps });
       else {
         ctx.io.out(`\nDone. Training report: ${report}\n`);
-        if (withModel) ctx.io.out(`Maps of the shipped model's embeddings: ${join(out, 'maps', 'map-composer.html')} (and .svg, -form)\n`);
+        if (withModel) {
+          ctx.io.out(`Maps of the shipped model's embeddings: ${join(out, 'maps', 'map-composer.html')} (and .svg, -form)\n`);
+          ctx.io.out(`Explore them in the browser (map, listen, upload, continue): motif serve --store ${store}   then open http://127.0.0.1:4873/\n`);
+        }
       }
       ctx.exit(Math.max(...steps.map((s) => s.code)));
     });
