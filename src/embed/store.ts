@@ -6,7 +6,7 @@
 // exact scan 124 ms/query (build 3.7 s); IVF-HNSW-SQ index 15 ms/query, recall@10 0.99 (build 25-33 s);
 // usearch HNSW beside a table: 2.6 ms/query but recall@10 0.32 on such data, 141 s to build, graph in memory.
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import { ensureDir, writeAtomic } from '../data/atomic.js';
@@ -23,7 +23,7 @@ export interface EmbeddingRow {
   /** The musical work, shared by all its performances. */
   piece: string | null;
   performer: string | null;
-  /** Absolute path of the MIDI file when embedded. */
+  /** Path of the MIDI file when embedded (stored relative to the store folder, read back resolved). */
   file: string;
   split: string | null;
   /** Key name, e.g. "C# minor". */
@@ -49,7 +49,7 @@ export interface StoreInfo {
   index: 'exact' | 'ivf_hnsw_sq';
   /** IVF partitions of the index (0 without one). */
   partitions: number;
-  /** Free-form provenance: run, checkpoint, dataset, window... */
+  /** Free-form provenance: run, checkpoint, dataset, window... (the paths stored relative to the store folder, read back resolved). */
   source: Record<string, unknown>;
 }
 
@@ -95,7 +95,8 @@ export class EmbeddingStore {
     if (!existsSync(infoPath)) throw new Error(`${path}: not an embedding store (no ${INFO}); make one with motif embed`);
     const info = readJsonFile<StoreInfo>(infoPath);
     if (info.format !== 'motif-embeddings') throw new Error(`${infoPath}: not a motif embedding store`);
-    return damagedAs(path, async () => new EmbeddingStore(path, info, await (await lancedb.connect(path)).openTable(TABLE)));
+    const resolved = { ...info, source: mapPaths(info.source, (p) => resolve(path, p)) };
+    return damagedAs(path, async () => new EmbeddingStore(path, resolved, await (await lancedb.connect(path)).openTable(TABLE)));
   }
 
   /** The k rows nearest to `vector` by cosine distance, nearest first, optionally only rows matching `filter`. */
@@ -111,19 +112,19 @@ export class EmbeddingStore {
       .join(' AND ');
     if (where) q = q.where(where);
     const rows = (await damagedAs(this.path, () => q.toArray())) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({ row: toRow(r), distance: r._distance as number }));
+    return rows.map((r) => ({ row: toRow(r, this.path), distance: r._distance as number }));
   }
 
   /** The row with this id, if any. */
   async get(id: string): Promise<EmbeddingRow | undefined> {
     const rows = (await damagedAs(this.path, () => this.table.query().where(`id = '${id.replace(/'/g, "''")}'`).limit(1).toArray())) as Array<Record<string, unknown>>;
-    return rows.length ? toRow(rows[0]) : undefined;
+    return rows.length ? toRow(rows[0], this.path) : undefined;
   }
 
   /** Every row, in insertion order (reads the whole table into memory). */
   async all(): Promise<EmbeddingRow[]> {
     const rows = (await damagedAs(this.path, () => this.table.query().toArray())) as Array<Record<string, unknown>>;
-    return rows.map(toRow);
+    return rows.map((r) => toRow(r, this.path));
   }
 
   /** Number of rows. */
@@ -145,7 +146,24 @@ async function damagedAs<T>(path: string, read: () => Promise<T>): Promise<T> {
   }
 }
 
-function toRow(r: Record<string, unknown>): EmbeddingRow {
+/**
+ * Paths in a store's records are relative to the store folder, so a store moves with its data and holds no
+ * machine path; they are resolved when read (an absolute path, as older stores hold, resolves to itself).
+ */
+const SOURCE_PATHS = ['run', 'checkpoint', 'dataset'] as const;
+
+function mapPaths(source: Record<string, unknown>, f: (path: string) => string): Record<string, unknown> {
+  const out = { ...source };
+  for (const key of SOURCE_PATHS) if (typeof out[key] === 'string') out[key] = f(out[key]);
+  return out;
+}
+
+/** `path` relative to the folder `base` (the store's final folder). */
+function relativeTo(base: string, path: string): string {
+  return relative(resolve(base), resolve(path)) || '.';
+}
+
+function toRow(r: Record<string, unknown>, base: string): EmbeddingRow {
   const v = r.vector as { toArray(): Float32Array } | number[];
   return {
     id: r.id as string,
@@ -154,7 +172,7 @@ function toRow(r: Record<string, unknown>): EmbeddingRow {
     title: (r.title as string | null) ?? null,
     piece: (r.piece as string | null) ?? null,
     performer: (r.performer as string | null) ?? null,
-    file: r.file as string,
+    file: resolve(base, r.file as string),
     split: (r.split as string | null) ?? null,
     key: (r.key as string | null) ?? null,
     keySource: (r.keySource as string | null) ?? null,
@@ -210,7 +228,7 @@ export class StoreWriter {
     // One writer per store: another process still writing the unfinished store refuses this one (before
     // anything is removed); a lock left by a killed writer is taken over.
     if (existsSync(partial)) lockDir(partial)();
-    const source = JSON.stringify(options.source ?? {});
+    const source = JSON.stringify(mapPaths(options.source ?? {}, (p) => relativeTo(path, p)));
     const sourceFile = join(partial, SOURCE);
     if (existsSync(partial) && !options.overwrite) {
       if (!options.resume) throw new Error(`${partial}: an unfinished store of an interrupted run; continue it with --resume, or start over with --overwrite`);
@@ -237,7 +255,7 @@ export class StoreWriter {
     if (rows.length === 0) return;
     if (this.dim === 0) this.dim = rows[0].vector.length;
     checkVectors(rows, this.dim);
-    const data = rows.map((r) => ({ ...r, vector: Array.from(r.vector) }));
+    const data = rows.map((r) => ({ ...r, file: relativeTo(this.path, r.file), vector: Array.from(r.vector) }));
     if (this.table) await this.table.add(data);
     else this.table = await this.db.createTable(TABLE, data, { schema: schema(this.dim) });
     this.rows += rows.length;
@@ -259,7 +277,7 @@ export class StoreWriter {
     this.db.close();
     const info: StoreInfo = {
       format: 'motif-embeddings', version: 1, created: new Date().toISOString(), dim: this.dim, count: this.rows,
-      index: partitions > 0 ? 'ivf_hnsw_sq' : 'exact', partitions, source: this.options.source ?? {},
+      index: partitions > 0 ? 'ivf_hnsw_sq' : 'exact', partitions, source: mapPaths(this.options.source ?? {}, (p) => relativeTo(this.path, p)),
     };
     writeAtomic(join(this.partial, INFO), Buffer.from(JSON.stringify(info, null, 2) + '\n'));
     rmSync(join(this.partial, SOURCE));

@@ -1,9 +1,9 @@
 // The LanceDB embedding store: rows round-trip, nearest() against a brute-force cosine ranking (with and
 // without a metadata filter), the ANN-indexed path's distances, and clear errors.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { cosine } from '../../src/analysis/metrics.js';
 import { createStore, openStore, StoreWriter, type EmbeddingRow } from '../../src/embed/store.js';
@@ -26,6 +26,19 @@ function bruteForce(all: readonly EmbeddingRow[], q: Float32Array, k: number): A
   return all.map((r) => ({ id: r.id, distance: 1 - cosine(q, r.vector) })).sort((a, b) => a.distance - b.distance).slice(0, k);
 }
 
+test('a store records its paths relative to itself: it moves with its data and holds no machine path', async () => {
+  const home = join(root, 'home');
+  const data = rows(4, 6, 3).map((r, i) => ({ ...r, file: join(home, 'data', `p${i}.mid`) }));
+  await createStore(join(home, 'store'), data, { source: { run: join(home, 'run'), checkpoint: join(home, 'run', 'snapshots', 'epoch-0001'), dataset: join(home, 'data'), window: 8 } });
+  assert.doesNotMatch(readFileSync(join(home, 'store', 'store.json'), 'utf8'), new RegExp(root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no absolute path in store.json');
+  const moved = join(root, 'moved');
+  renameSync(home, moved);
+  const store = await openStore(join(moved, 'store'));
+  assert.deepEqual(store.info.source, { run: join(moved, 'run'), checkpoint: join(moved, 'run', 'snapshots', 'epoch-0001'), dataset: join(moved, 'data'), window: 8 });
+  assert.deepEqual((await store.all()).map((r) => r.file), data.map((_, i) => join(moved, 'data', `p${i}.mid`)));
+  assert.equal((await store.nearest(data[1].vector, 1))[0].row.file, join(moved, 'data', 'p1.mid'));
+});
+
 test('rows round-trip and nearest() matches a brute-force cosine ranking, filters included', async () => {
   const data = rows(60, 12, 1);
   const path = join(root, 'exact');
@@ -33,7 +46,7 @@ test('rows round-trip and nearest() matches a brute-force cosine ranking, filter
   assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('.tmp')), [], 'no temporary folder left');
   const store = await openStore(path);
   assert.equal(store.info.index, 'exact');
-  assert.deepEqual(store.info.source, { run: 'r' });
+  assert.deepEqual(store.info.source, { run: resolve('r') }, 'paths come back resolved');
   assert.equal(await store.count(), 60);
   const back = await store.all();
   assert.deepEqual(back.map((r) => ({ ...r, vector: [...r.vector] })), data.map((r) => ({ ...r, vector: [...r.vector] })));
