@@ -195,7 +195,8 @@ export function registerEmbedCommands(program: Command, io: CliIo = processIo, e
         '  composer_knn_acc: k-NN (cosine) whose neighbours never include performances of the same piece.\n' +
         '  composer_probe_acc, composer_macro_f1: logistic regression fitted on --train-split, tested on the split.\n' +
         '  full_mrr: whole performance → same piece (leaky: shared notes make this easy; a sanity check).\n' +
-        'majority_acc is the share of the most frequent composer in the split.',
+        '  form_knn_acc, mode_knn_acc: piece-disjoint k-NN of the form named by the title, and of the mode (major/minor) of the key.\n' +
+        'majority_acc (form_majority_acc, mode_majority_acc) is the share of the most frequent composer (form, mode) in the split: the bar each k-NN must clear.',
     )
     .requiredOption('--store <dir>', 'embedding store (motif embed --out)')
     .requiredOption('--data <dataset>', 'the labelled dataset the store was made from (or another one)')
@@ -269,7 +270,11 @@ const COLUMNS: Array<[keyof MethodScores, string]> = [
   ['composer_probe_acc', 'composer probe acc'],
   ['composer_macro_f1', 'composer probe F1'],
   ['full_mrr', 'full MRR'],
+  ['form_knn_acc', 'form kNN acc'],
+  ['mode_knn_acc', 'mode kNN acc'],
 ];
+
+const rate = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
 
 function formatEvaluation(r: EvaluationReport): string {
   const methods = ['learned', 'random_init', 'handcrafted'] as const;
@@ -280,7 +285,7 @@ function formatEvaluation(r: EvaluationReport): string {
   return (
     `split ${r.split}: ${c.performances} performances of ${c.pieces} pieces, ${c.composers} composers; probe fitted on ${c.train_performances}; ` +
     `${c.excerpt_queries} excerpt queries (${r.excerpt_seconds} s, seed ${r.seed})\n${head}\n${rows.join('\n')}\n` +
-    `majority-class rate ${r.majority_acc === null ? '—' : r.majority_acc.toFixed(3)}; checkpoint ${r.checkpoint}\n` +
+    `majority rates: composer ${rate(r.majority_acc)}, form ${rate(r.form_majority_acc)}, mode ${rate(r.mode_majority_acc)}; checkpoint ${r.checkpoint}\n` +
     (c.excerpt_queries === 0 ? `— retrieval: no piece of split ${r.split} has two performances, so there is nothing to find\n` : '')
   );
 }

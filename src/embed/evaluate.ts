@@ -2,6 +2,7 @@
 // (the store's vectors; excerpts embedded by the same checkpoint), the run's architecture at its random
 // initialisation (same seed), and the hand-crafted baseline vector. The metrics themselves are
 // src/analysis/metrics.ts and probe.ts; this file only chooses the items, vectors and labels they get.
+import { formFromTitle } from '../analysis/form.js';
 import { accuracy, knnPredict, macroF1, majorityAccuracy, retrieval, type Labelled } from '../analysis/metrics.js';
 import { predictProbe, trainProbe } from '../analysis/probe.js';
 import { fitStandardizer, standardize } from '../analysis/standardize.js';
@@ -30,6 +31,10 @@ export interface MethodScores {
   composer_macro_f1: number | null;
   /** Full performance → another performance of the same piece (leaky; a sanity check). Null as excerpt_mrr. */
   full_mrr: number | null;
+  /** k-NN vote, piece-disjoint as for composers, of the form named by the title (performances whose title names one). */
+  form_knn_acc: number | null;
+  /** k-NN vote, piece-disjoint, of the mode (major or minor) of the key (from the title, else estimated from the notes). */
+  mode_knn_acc: number | null;
 }
 
 /** The whole evaluation. */
@@ -46,6 +51,9 @@ export interface EvaluationReport {
   majority_acc: number | null;
   /** Accuracy of always answering the train split's most frequent composer. */
   majority_acc_train_prior: number | null;
+  /** Share of the most frequent form, and mode, among the performances that have one: the bars of form_knn_acc and mode_knn_acc. */
+  form_majority_acc: number | null;
+  mode_majority_acc: number | null;
   counts: {
     performances: number;
     pieces: number;
@@ -130,18 +138,29 @@ export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, i
   const nEval = evalOk.length;
   const ids = evalOk.map((p) => p.item.id);
   const groups = evalOk.map((p) => p.item.piece ?? p.item.id);
-  const labelled = evalOk.map((p, i) => [i, p.item.composer] as const).filter((x): x is readonly [number, string] => x[1] !== undefined);
+  /** The evaluated performances that have a label, as [row, label] pairs. */
+  const labelledBy = (label: (p: Ok) => string | undefined) => evalOk.map((p, i) => [i, label(p)] as const).filter((x): x is readonly [number, string] => x[1] !== undefined);
+  const labelled = labelledBy((p) => p.item.composer);
   const composers = labelled.map(([, c]) => c);
+  const forms = labelledBy((p) => {
+    const form = formFromTitle(p.item.title, p.item.piece);
+    return form === 'other' ? undefined : form;
+  });
+  const modes = labelledBy((p) => p.piece.key?.split(' ')[1]);
   const trainComposers = trainOk.map((p) => p.item.composer!);
 
   const score = (fullVecs: ReadonlyArray<ArrayLike<number>>, excerptVecs: ReadonlyArray<ArrayLike<number>>): MethodScores => {
     const gallery: Labelled = { vectors: fullVecs.slice(0, nEval), ids, groups };
     const ex = retrieval({ vectors: excerptVecs, ids, groups }, gallery, [1, 5]);
     const whole = retrieval(gallery, gallery, [1]);
-    let knn: string[] | undefined;
-    if (labelled.length > 0) {
-      knn = knnPredict({ vectors: labelled.map(([i]) => fullVecs[i]), groups: labelled.map(([i]) => groups[i]) }, composers, k);
-    }
+    // k-NN whose neighbours are never performances of the same piece (shared notes would make it easy).
+    const knn = (items: ReadonlyArray<readonly [number, string]>): string[] | undefined =>
+      items.length > 0 ? knnPredict({ vectors: items.map(([i]) => fullVecs[i]), groups: items.map(([i]) => groups[i]) }, items.map(([, l]) => l), k) : undefined;
+    const knnAcc = (items: ReadonlyArray<readonly [number, string]>): number | null => {
+      const predicted = knn(items);
+      return predicted ? accuracy(predicted, items.map(([, l]) => l)) : null;
+    };
+    const composerKnn = knn(labelled);
     let probe: string[] | undefined;
     if (trainOk.length > 0 && labelled.length > 0 && new Set(trainComposers).size > 1) {
       const fitted = trainProbe(fullVecs.slice(nEval), trainComposers);
@@ -149,9 +168,9 @@ export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, i
     }
     return {
       excerpt_mrr: ex.mrr, excerpt_recall_at_1: ex.recallAt[1], excerpt_recall_at_5: ex.recallAt[5],
-      composer_knn_acc: knn ? accuracy(knn, composers) : null, composer_knn_macro_f1: knn ? macroF1(knn, composers) : null,
+      composer_knn_acc: composerKnn ? accuracy(composerKnn, composers) : null, composer_knn_macro_f1: composerKnn ? macroF1(composerKnn, composers) : null,
       composer_probe_acc: probe ? accuracy(probe, composers) : null, composer_macro_f1: probe ? macroF1(probe, composers) : null,
-      full_mrr: whole.mrr,
+      full_mrr: whole.mrr, form_knn_acc: knnAcc(forms), mode_knn_acc: knnAcc(modes),
     };
   };
   const groupSize = new Map<string, number>();
@@ -162,6 +181,8 @@ export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, i
     learned: score(learnedFull, learnedExcerpts), random_init: score(initFull, initExcerpts), handcrafted: score(hcFull, hcExcerpts),
     majority_acc: composers.length ? majorityAccuracy(composers) : null,
     majority_acc_train_prior: composers.length && trainComposers.length ? majorityAccuracy(composers, trainComposers) : null,
+    form_majority_acc: forms.length ? majorityAccuracy(forms.map(([, f]) => f)) : null,
+    mode_majority_acc: modes.length ? majorityAccuracy(modes.map(([, m]) => m)) : null,
     counts: {
       performances: nEval, pieces: new Set(groups).size, composers: new Set(composers).size, train_performances: trainOk.length,
       excerpt_queries: answerable, excerpt_skipped: nEval - answerable, full_queries: answerable, embedded_now: missing.length, failures: failures.length,

@@ -50,7 +50,7 @@ export interface RunMap {
 }
 
 /** Embedding metric columns in the order; any others follow. */
-const EMBEDDING_COLUMNS = ['excerpt_mrr', 'excerpt_recall_at_1', 'excerpt_recall_at_5', 'composer_knn_acc', 'composer_probe_acc', 'composer_macro_f1', 'full_mrr'];
+const EMBEDDING_COLUMNS = ['excerpt_mrr', 'excerpt_recall_at_1', 'excerpt_recall_at_5', 'composer_knn_acc', 'composer_probe_acc', 'composer_macro_f1', 'form_knn_acc', 'mode_knn_acc', 'full_mrr'];
 
 /** Writes loss.svg, perplexity.svg and report.html into the run directory; returns the report's path. */
 export async function writeRunReport(runDir: string): Promise<string> {

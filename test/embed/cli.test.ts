@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { handcraftedVector } from '../../src/analysis/handcrafted.js';
-import { cosine, retrieval } from '../../src/analysis/metrics.js';
+import { accuracy, cosine, knnPredict, majorityAccuracy, retrieval } from '../../src/analysis/metrics.js';
 import { fitStandardizer, standardize } from '../../src/analysis/standardize.js';
 import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
@@ -33,7 +33,7 @@ const snapshot = (epoch: number): Transformer => Transformer.load(join(runDir, '
 /** A file embedded on its own, as the run reads it (its training window 48). */
 const byHand = (model: Transformer, path: string): Float32Array => embedSequences(model, [frame(tokenizer.encode(readNotes(path)), tokenizer)], { window: 48 })[0];
 
-const METRIC_KEYS = ['excerpt_mrr', 'excerpt_recall_at_1', 'composer_knn_acc', 'composer_probe_acc', 'composer_macro_f1', 'full_mrr'];
+const METRIC_KEYS = ['excerpt_mrr', 'excerpt_recall_at_1', 'composer_knn_acc', 'composer_probe_acc', 'composer_macro_f1', 'full_mrr', 'form_knn_acc', 'mode_knn_acc'];
 
 test('embed → similar → evaluate', async (t) => {
   const store1 = join(root, 'store1');
@@ -143,6 +143,15 @@ test('embed → similar → evaluate', async (t) => {
     const stored = new Map((await (await openStore(store1)).all()).map((row) => [row.id, row.vector]));
     const learned = retrieval({ vectors: testIds.map((id) => stored.get(id)!), ids: testIds, groups }, { vectors: testIds.map((id) => stored.get(id)!), ids: testIds, groups });
     assert.equal(e.learned.full_mrr, learned.mrr);
+    // Form and mode k-NN, piece-disjoint: the three test pieces are a fugue, a nocturne and a sonata, so no
+    // neighbour of another piece has the right form (a vote that counted the twin performance would).
+    assert.equal(e.form_majority_acc, 1 / 3);
+    for (const m of ['learned', 'random_init', 'handcrafted'] as const) assert.equal(e[m].form_knn_acc, 0, m);
+    const rowsById = new Map((await (await openStore(store1)).all()).map((row) => [row.id, row]));
+    const modes = testIds.map((id) => rowsById.get(id)!.key!.split(' ')[1]);
+    const modeKnn = knnPredict({ vectors: testIds.map((id) => stored.get(id)!), groups }, modes, 5);
+    assert.equal(e.learned.mode_knn_acc, accuracy(modeKnn, modes));
+    assert.equal(e.mode_majority_acc, majorityAccuracy(modes));
     for (const m of ['learned', 'handcrafted'] as const) for (const key of METRIC_KEYS) assert.ok((e[m][key as 'full_mrr'] ?? 0) >= 0 && (e[m][key as 'full_mrr'] ?? 0) <= 1);
 
     // Another checkpoint: a store of epoch 2 is no longer the random init.
