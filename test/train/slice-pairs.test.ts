@@ -1,0 +1,56 @@
+// Contrastive batches: each row is one contiguous run of its own performance's framed tokens (never across
+// performances), both rows of a pair come from the same performance, the pairs from distinct works while
+// there are enough, lengths stay in range, the mask marks exactly the slice, and the sampler is deterministic
+// and resumable.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { framedLength } from '../../src/train/batches.js';
+import { SlicePairs, type SlicePiece } from '../../src/train/slice-pairs.js';
+
+const framing = { padId: 0, bosId: 1, eosId: 2 };
+// Piece p holds ids 1000·(p+1) + k, so a token tells which piece and position it came from.
+const pieces: SlicePiece[] = Array.from({ length: 9 }, (_, p) => ({
+  ids: Int32Array.from({ length: 20 + 13 * p }, (_, k) => 1000 * (p + 1) + k),
+  work: `work-${p % 4}`, // four works, several performances each
+}));
+const framed = (p: number) => [1, ...Array.from(pieces[p].ids), 2];
+
+test('slices stay inside their own performance; pairs share a performance; works differ while they can', () => {
+  const sampler = new SlicePairs(pieces, framing, 8, 24, 7);
+  for (let step = 0; step < 50; step++) {
+    const B = 4;
+    const batch = sampler.next(B);
+    assert.equal(new Set(Array.from(batch.pieces, (p) => pieces[p].work)).size, B, 'one performance per work');
+    for (let row = 0; row < 2 * B; row++) {
+      const p = batch.pieces[row % B];
+      const tokens = Array.from(batch.tokens.subarray(row * batch.T, (row + 1) * batch.T));
+      const mask = Array.from(batch.mask.subarray(row * batch.T, (row + 1) * batch.T));
+      const length = mask.filter(Boolean).length;
+      assert.deepEqual(mask, [...Array(length).fill(1), ...Array(batch.T - length).fill(0)], 'mask: the slice, then padding');
+      assert.ok(length >= Math.min(8, framedLength(pieces[p].ids)) && length <= 24, `length ${length}`);
+      const slice = tokens.slice(0, length);
+      const whole = framed(p);
+      const start = whole.indexOf(slice[0]);
+      assert.deepEqual(slice, whole.slice(start, start + length), `row ${row} is a run of performance ${p}`);
+      assert.ok(tokens.slice(length).every((t) => t === 0), 'padding after the slice');
+    }
+  }
+});
+
+test('more pairs than works: distinct performances, some sharing a work', () => {
+  const batch = new SlicePairs(pieces, framing, 4, 6, 1).next(7);
+  assert.equal(new Set(batch.pieces).size, 7);
+});
+
+test('deterministic by seed, resumable from its state', () => {
+  const a = new SlicePairs(pieces, framing, 8, 24, 5), b = new SlicePairs(pieces, framing, 8, 24, 5);
+  a.next(3);
+  const saved = a.state;
+  const next = a.next(3);
+  b.state = saved;
+  assert.deepEqual(b.next(3), next);
+  assert.notDeepEqual(new SlicePairs(pieces, framing, 8, 24, 6).next(3).tokens, new SlicePairs(pieces, framing, 8, 24, 5).next(3).tokens);
+  assert.throws(() => new SlicePairs(pieces.slice(0, 1), framing, 8, 24, 1), /at least 2 performances/);
+  assert.throws(() => new SlicePairs(pieces, framing, 8, 4, 1), /2 ≤ min ≤ max/);
+  assert.throws(() => a.next(10), /2\.\.9 pairs/);
+});
