@@ -17,6 +17,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
         InstanceMethod("evalLoss", &ModelWrap::EvalLoss),
         InstanceMethod("embed", &ModelWrap::Embed),
         InstanceMethod("logits", &ModelWrap::Logits),
+        InstanceMethod("pooledForward", &ModelWrap::PooledForward),
+        InstanceMethod("pooledBackward", &ModelWrap::PooledBackward),
         InstanceMethod("tensors", &ModelWrap::Tensors),
         InstanceMethod("buffer", &ModelWrap::Buffer),
         InstanceMethod("paddedSize", &ModelWrap::PaddedSize),
@@ -123,6 +125,22 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     Napi::Float32Array out = Napi::Float32Array::New(info.Env(), (size_t)b.B * model_->config().C);
     guarded(info.Env(), [&] { model_->embed(out.Data(), b.tokens, mask, b.B, b.T); return 0; });
     return out;
+  }
+
+  // pooledForward(tokens, B, T, mask) → Float32Array (B·C): embed in training mode, kept for pooledBackward.
+  Napi::Value PooledForward(const Napi::CallbackInfo& info) {
+    Batch b = batch(info);
+    const uint8_t* mask = u8(info, 3, "mask", (size_t)b.B * b.T);
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), (size_t)b.B * model_->config().C);
+    guarded(info.Env(), [&] { model_->pooled_forward(out.Data(), b.tokens, mask, b.B, b.T); return 0; });
+    return out;
+  }
+
+  // pooledBackward(dout: Float32Array (B·C)): gradients of the last pooledForward's vectors into the grad block.
+  Napi::Value PooledBackward(const Napi::CallbackInfo& info) {
+    const float* dout = f32(info, 0, "dout", (size_t)model_->pooled_rows() * model_->config().C);
+    guarded(info.Env(), [&] { model_->pooled_backward(dout); return 0; });
+    return info.Env().Undefined();
   }
 
   // logits(tokens, B, T, rows: Int32Array) → Float32Array (R·V)

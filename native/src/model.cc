@@ -453,6 +453,25 @@ void Model::embed(float* out, const int32_t* tokens, const uint8_t* mask, int B,
   ops().meanpool_forward(out, h, mask, B, T, cfg_.C);
 }
 
+void Model::pooled_forward(float* out, const int32_t* tokens, const uint8_t* mask, int B, int T) {
+  pooled_seed_ = mix64(seed_ * 0x2545f4914f6cdd1dULL + (uint64_t)step_);
+  const float* h = forward(tokens, B, T, true, pooled_seed_);
+  ops().meanpool_forward(out, h, mask, B, T, cfg_.C);
+  pooled_tokens_.assign(tokens, tokens + (size_t)B * T);
+  pooled_mask_.assign(mask, mask + (size_t)B * T);
+}
+
+void Model::pooled_backward(const float* dout) {
+  if (pooled_tokens_.empty()) throw ModelError("pooled_backward needs a pooled_forward first");
+  zero_grad();
+  // As in forward_backward: the last gradient buffer is free until the top layer has consumed dh.
+  float* dh = a_.dbuf[5];
+  zero(dh, (size_t)B_ * T_ * cfg_.C);
+  ops().meanpool_backward(dh, dout, pooled_mask_.data(), B_, T_, cfg_.C);
+  backward(pooled_tokens_.data(), dh, pooled_seed_);
+  pooled_tokens_.clear();
+}
+
 void Model::logits(float* out, const int32_t* tokens, int B, int T, const int32_t* rows, int R) {
   const float* h = forward(tokens, B, T, false, 0);
   const int C = cfg_.C;

@@ -157,6 +157,13 @@ class Model {
   void embed(float* out, const int32_t* tokens, const uint8_t* mask, int B, int T);
   /** out (R, V): logits at flat rows b·T + t (no dropout). */
   void logits(float* out, const int32_t* tokens, int B, int T, const int32_t* rows, int R);
+  /** The contrastive objective's pair of calls (the loss on the pooled vectors is computed by the caller):
+   *  pooled_forward is embed in training mode (dropout on, activations kept, tokens and mask copied);
+   *  pooled_backward zeroes grads and backpropagates dout (B, C), the gradient at those pooled vectors. */
+  void pooled_forward(float* out, const int32_t* tokens, const uint8_t* mask, int B, int T);
+  void pooled_backward(const float* dout);
+  /** B of the pending pooled_forward (0 when none): the rows pooled_backward's dout must hold. */
+  int pooled_rows() const { return pooled_tokens_.empty() ? 0 : B_; }
   /** sqrt(Σ g²) of the current grads. */
   double grad_norm();
   void zero_grad();
@@ -174,6 +181,10 @@ class Model {
   int64_t act_rows_ = 0;  // N the activations were allocated for
   int act_layers_ = 0;    // layer slots allocated: L for training, 1 when only evaluation ran so far
   int B_ = 0, T_ = 0;
+  // What pooled_forward kept for pooled_backward (empty when no pooled forward is pending).
+  std::vector<int32_t> pooled_tokens_;
+  std::vector<uint8_t> pooled_mask_;
+  uint64_t pooled_seed_ = 0;
 
   void layout(Params& p, float* base) const;
   void init_params();

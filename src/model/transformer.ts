@@ -34,6 +34,8 @@ interface NativeModel {
   optimizerStep(lr: number, o: OptimizerOptions): { gradNorm: number; l1Penalty: number };
   evalLoss(tokens: Int32Array, B: number, T: number): { loss: number; count: number };
   embed(tokens: Int32Array, B: number, T: number, mask: Uint8Array): Float32Array;
+  pooledForward(tokens: Int32Array, B: number, T: number, mask: Uint8Array): Float32Array;
+  pooledBackward(dout: Float32Array): void;
   logits(tokens: Int32Array, B: number, T: number, rows: Int32Array): Float32Array;
   tensors(): TensorInfo[];
   buffer(): ArrayBuffer;
@@ -122,6 +124,19 @@ export class Transformer {
   /** Song embeddings (B, C): the last hidden state mean-pooled over positions where mask is non-zero. */
   embed(tokens: Int32Array, mask: Uint8Array, B: number, T: number): Float32Array {
     return this.model.embed(tokens, B, T, mask);
+  }
+
+  /**
+   * The contrastive objective's forward: embed() in training mode (dropout on, activations kept). The
+   * caller computes its loss on these vectors and passes their gradient to {@link pooledBackward}.
+   */
+  pooledForward(tokens: Int32Array, mask: Uint8Array, B: number, T: number): Float32Array {
+    return this.model.pooledForward(tokens, B, T, mask);
+  }
+
+  /** Zeroes the gradients and backpropagates `dout` (B, C), the gradient at the last pooledForward's vectors. */
+  pooledBackward(dout: Float32Array): void {
+    this.model.pooledBackward(dout);
   }
 
   /** Logits (R, V) at flat positions rows[i] = b·T + t of tokens (B, T). */

@@ -17,16 +17,28 @@ function randomTokens(n: number, V: number, seed: number): Int32Array {
   });
 }
 
-// Central differences of the model's own loss along a random ±1 direction over 8 sampled entries of
+/** A scalar objective of the model that leaves its gradients in the model; returns the loss. */
+type Objective = (model: Transformer, tokens: Int32Array, B: number, T: number) => number;
+const nextToken: Objective = (model, tokens, B, T) => model.forwardBackward(tokens, B, T);
+/** The contrastive path: a fixed weighting of the pooled vectors (pad positions masked) as the loss. */
+const pooledObjective: Objective = (model, tokens, B, T) => {
+  const mask = Uint8Array.from(tokens, (t) => (t === tiny.padId ? 0 : 1));
+  const pooled = model.pooledForward(tokens, mask, B, T);
+  const w = Float32Array.from(pooled, (_, i) => Math.sin(1 + i));
+  model.pooledBackward(w);
+  return pooled.reduce((s, p, i) => s + p * w[i], 0);
+};
+
+// Central differences of the objective along a random ±1 direction over 8 sampled entries of
 // each tensor, against the same directional derivative of the analytic gradient. forwardBackward
-// reuses its dropout masks while the step count stays put, so with dropout the loss is still a
-// fixed function of the parameters.
-function gradCheck(config: Partial<ModelConfig>, label: string): void {
+// (and pooledForward) reuse their dropout masks while the step count stays put, so with dropout the
+// loss is still a fixed function of the parameters.
+function gradCheck(config: Partial<ModelConfig>, label: string, objective = nextToken): void {
   const model = Transformer.create({ ...tiny, ...config }, 7);
   const B = 2, T = 12;
   const tokens = randomTokens(B * T, model.config.vocabSize, 11);
   tokens.fill(tiny.padId, B * T - 3);  // the second sequence ends in padding
-  model.forwardBackward(tokens, B, T);
+  objective(model, tokens, B, T);
   const grads = new Map([...model.gradients()].map(([k, g]) => [k, Float64Array.from(g)]));
   let rng = 12345;
   const next = () => (rng = (Math.imul(rng, 48271) + 1) >>> 0) / 2 ** 32;
@@ -38,7 +50,7 @@ function gradCheck(config: Partial<ModelConfig>, label: string): void {
     const orig = idx.map((i) => w[i]);
     const lossAt = (step: number) => {
       idx.forEach((i, j) => { w[i] = orig[j] + step * dir[j]; });
-      const loss = model.forwardBackward(tokens, B, T);
+      const loss = objective(model, tokens, B, T);
       idx.forEach((i, j) => { w[i] = orig[j]; });
       return loss;
     };
@@ -59,6 +71,19 @@ test('gradients match finite differences at odd sizes (C 30, 3 heads, F 50, V 37
   gradCheck({ vocabSize: 37, dModel: 30, nHeads: 3, dFF: 50, nLayers: 3, activation: 'gelu' }, 'odd sizes'));
 test('gradients match finite differences with dropout', () =>
   gradCheck({ dropout: 0.2, layout: 'pre-ln', activation: 'gelu' }, 'dropout'));
+test('gradients of the pooled vectors (the contrastive path) match finite differences: pre-LN and post-LN, with dropout', () => {
+  gradCheck({ layout: 'pre-ln', activation: 'gelu', dropout: 0.2 }, 'pooled pre-ln', pooledObjective);
+  gradCheck({ layout: 'post-ln', activation: 'gelu' }, 'pooled post-ln', pooledObjective);
+});
+test('pooledForward in evaluation terms equals embed without dropout; pooledBackward needs a forward first', () => {
+  const model = Transformer.create({ ...tiny, dropout: 0 }, 3);
+  const B = 2, T = 10;
+  const tokens = randomTokens(B * T, model.config.vocabSize, 5);
+  const mask = Uint8Array.from({ length: B * T }, (_, i) => (i % T < 7 ? 1 : 0));
+  expectClose(model.pooledForward(tokens, mask, B, T), model.embed(tokens, mask, B, T), { rtol: 1e-6, label: 'pooled' });
+  model.pooledBackward(new Float32Array(B * model.config.dModel));
+  assert.throws(() => model.pooledBackward(new Float32Array(B * model.config.dModel)), /needs a pooled_forward first/);
+});
 
 test('dropout is deterministic by seed and off in evaluation', () => {
   const cfg = { ...tiny, dropout: 0.2 };
