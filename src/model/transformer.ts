@@ -49,7 +49,8 @@ interface NativeModel {
 
 type NativeModelClass = new (config: Record<string, number | boolean>, seed: number) => NativeModel;
 
-const OPTIMIZER_PREFIXES = { m: 'optimizer.exp_avg.', v: 'optimizer.exp_avg_sq.' } as const;
+/** Name prefixes of the AdamW moments in checkpoint files (PyTorch's optimizer state names). */
+export const OPTIMIZER_PREFIXES = { m: 'optimizer.exp_avg.', v: 'optimizer.exp_avg_sq.' } as const;
 
 /** A decoder-only transformer with its AdamW state, trained and run by the native core. */
 export class Transformer {
@@ -108,12 +109,12 @@ export class Transformer {
     return this.model.forwardBackward(tokens, B, T);
   }
 
-  /** The optimizer half of trainStep, on the gradients currently held. */
-  optimizerStep(lr: number): { gradNorm: number; l1Penalty: number } {
+  /** The optimizer half of trainStep, on the gradients currently held; `clip` overrides the configured clip norm (≤ 0: off). */
+  optimizerStep(lr: number, clip = this.optim.clipNorm): { gradNorm: number; l1Penalty: number } {
     const o = this.optim;
     // The native core applies λ·Σ|w|; the mean form is the same penalty with λ spread over the parameters.
     const l1 = o.l1Form === 'mean' ? o.l1 / this.numParameters : o.l1;
-    return this.model.optimizerStep(lr, { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, clip: o.clipNorm, l1 });
+    return this.model.optimizerStep(lr, { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, clip, l1 });
   }
 
   /** Mean next-token loss without dropout, and the number of targets it averages over. */

@@ -24,19 +24,19 @@ test('gradients equal central finite differences', () => {
   const cache = head.forward(pooled, N);
   head.zeroGrad();
   const dp = head.backward(cache, weights, N);
-  const h = 1e-6;
-  const numeric = (x: Float64Array, f: () => number) => Float64Array.from(x, (v, i) => {
+  // Central differences over the step actually stored (the weights are float32: w ± h rounds), h = 1e-3.
+  const numeric = (x: Float32Array | Float64Array, f: () => number, h = 1e-3) => Float64Array.from(x, (v, i) => {
     x[i] = v + h;
-    const up = f();
+    const [up, hi] = [f(), x[i]];
     x[i] = v - h;
-    const down = f();
+    const [down, lo] = [f(), x[i]];
     x[i] = v;
-    return (up - down) / (2 * h);
+    return (up - down) / (hi - lo);
   });
-  expectClose(head.gradWeight, numeric(head.weight, () => loss(head, pooled)), { rtol: 1e-6, atol: 1e-9, label: 'dW' });
-  expectClose(head.gradBias, numeric(head.bias, () => loss(head, pooled)), { rtol: 1e-6, atol: 1e-9, label: 'db' });
+  expectClose(head.gradWeight, numeric(head.weight, () => loss(head, pooled)), { rtol: 1e-4, atol: 1e-6, label: 'dW' });
+  expectClose(head.gradBias, numeric(head.bias, () => loss(head, pooled)), { rtol: 1e-4, atol: 1e-6, label: 'db' });
   const p = Float64Array.from(pooled);
-  expectClose(dp, numeric(p, () => loss(head, p)), { rtol: 1e-6, atol: 1e-9, label: 'dpooled' });
+  expectClose(dp, numeric(p, () => loss(head, p)), { rtol: 1e-4, atol: 1e-6, label: 'dpooled' });
 });
 
 test('one AdamW step is the PyTorch update: w(1 − lr·wd) − lr·m̂ / (√v̂ + eps), bias-corrected, gradients scaled by the clip', () => {
@@ -45,8 +45,27 @@ test('one AdamW step is the PyTorch update: w(1 − lr·wd) − lr·m̂ / (√v�
   head.gradBias[0] = -4;
   const o = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
   head.adamw(0.01, o, 0.5);
-  // Step 1: m̂ = g, v̂ = g², so the step is lr·sign(g) (up to eps) after the decay.
-  expectClose(head.weight[0], 0.5 * (1 - 0.01 * 0.1) - 0.01 * 1 / (1 + 1e-8), { rtol: 1e-12, label: 'weight' });
-  expectClose(head.bias[0], -0.25 * (1 - 0.01 * 0.1) + 0.01 * 2 / (2 + 1e-8), { rtol: 1e-12, label: 'bias' });
+  // Step 1: m̂ = g, v̂ = g², so the step is lr·sign(g) (up to eps) after the decay (stored in float32).
+  expectClose(head.weight[0], 0.5 * (1 - 0.01 * 0.1) - 0.01 * 1 / (1 + 1e-8), { rtol: 1e-7, label: 'weight' });
+  expectClose(head.bias[0], -0.25 * (1 - 0.01 * 0.1) + 0.01 * 2 / (2 + 1e-8), { rtol: 1e-7, label: 'bias' });
   assert.throws(() => new EmbeddingHead(2, 2, [1, 2, 3]), /weight has 3 values, expected 2 × 2/);
+});
+
+test('a saved head restores exactly, moments and step included: the next step is the same', () => {
+  const o = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
+  const a = EmbeddingHead.create(C, D, () => rng.nextFloat());
+  const stepOnce = (h: EmbeddingHead) => {
+    h.zeroGrad();
+    h.backward(h.forward(pooled, N), weights, N);
+    h.adamw(1e-2, o);
+  };
+  stepOnce(a);
+  const b = EmbeddingHead.fromTensors(a.tensors(true), 'test');
+  stepOnce(a);
+  stepOnce(b);
+  assert.deepEqual(b.weight, a.weight);
+  assert.deepEqual(b.bias, a.bias);
+  const weightsOnly = EmbeddingHead.fromTensors(a.tensors(false), 'test');
+  assert.deepEqual(weightsOnly.weight, a.weight);
+  assert.throws(() => EmbeddingHead.fromTensors(new Map(), 'x.safetensors'), /x\.safetensors: no embedding head/);
 });
