@@ -2,6 +2,8 @@
 // Struct of arrays (one typed array per field) because a corpus holds millions of notes.
 // This file holds types and tiny helpers only; reading, writing and the pedal live beside it.
 
+import type { Dropped } from './instruments.js';
+
 /** Notes as parallel arrays; `start`/`end` in seconds. Kept sorted by start, then pitch. */
 export interface Notes {
   readonly length: number;
@@ -20,11 +22,12 @@ export interface PedalEvent {
 /** What motif keeps of a MIDI file: notes (pedal not yet applied), pedal events and timing facts. */
 export interface Performance {
   readonly notes: Notes;
-  readonly pedal: PedalEvent[]; // sorted by time, all channels merged
+  readonly pedal: PedalEvent[]; // sorted by time, all kept channels merged
   readonly duration: number; // seconds, end of the last event
   readonly format: 0 | 1 | 2;
   readonly division: number; // ticks per quarter note, or -(SMPTE ticks per second) when SMPTE
   readonly warnings?: readonly string[]; // recoverable oddities met while reading, each naming the file
+  readonly dropped?: Dropped; // notes and pedal events the instrument policy left out (absent where no policy was applied)
 }
 
 /** Allocates `n` notes, zeroed. */

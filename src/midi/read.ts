@@ -1,10 +1,12 @@
 // Standard MIDI File reader: bytes → Performance (notes in seconds, CC64 pedal events, warnings).
 // Written by hand because @tonejs/midi builds an object per event and pairs notes in O(n²) per
 // track; this one reads straight into typed arrays (bench/midi-read.mjs measures both).
-// It does not apply the pedal (sustain.ts) and keeps nothing but notes, pedal and timing: no
-// program changes, no other controllers, no text. Piano only: all channels and tracks are merged.
+// It keeps the notes and pedal of the instruments a policy keeps (instruments.ts), merged over
+// channels and tracks into one piano, and timing; it does not apply the pedal (sustain.ts) and
+// keeps no other controllers and no text.
 
 import { MidiError } from './errors.js';
+import { DEFAULT_INSTRUMENTS, DRUM_CHANNEL, NOTHING_DROPPED, isPianoNote, type DroppedNotes, type InstrumentPolicy, type IgnoredPedal } from './instruments.js';
 import { allocNotes, type Notes, type PedalEvent, type Performance } from './notes.js';
 
 /** Largest file accepted (256 MiB); a long piano performance is well under 1 MiB. */
@@ -16,12 +18,21 @@ const DEFAULT_TEMPO = 500_000; // µs per quarter note (120 bpm) until the first
 const MAX_TICK = 2 ** 48; // beyond this, tick arithmetic in doubles stops being exact
 const OPEN = -1; // endTick of a note still waiting for its note-off
 const DROPPED = -2; // endTick of a zero-length note (see pairing below)
+const LEFT_OUT = -3; // endTick of a note the instrument policy does not keep
+const LOWEST_KEY = 21; // A0 and C8: the piano's keyboard
+const HIGHEST_KEY = 108;
 const MTHD = 0x4d546864;
 const MTRK = 0x4d54726b;
 
+/** Options of {@link readMidi}. */
+export interface ReadMidiOptions {
+  /** Which notes and pedal events to keep (default {@link DEFAULT_INSTRUMENTS}: the pianos). */
+  readonly instruments?: InstrumentPolicy;
+}
+
 /** Reads a Standard MIDI File (format 0, 1 or 2); throws MidiError naming `name` and the problem. */
-export function readMidi(bytes: Uint8Array, name: string): Performance {
-  return new SmfReader(bytes, name).read();
+export function readMidi(bytes: Uint8Array, name: string, options: ReadMidiOptions = {}): Performance {
+  return new SmfReader(bytes, name, options.instruments ?? DEFAULT_INSTRUMENTS).read();
 }
 
 // Growable typed arrays, kept across calls (one set per thread: each worker has its own module
@@ -34,6 +45,7 @@ let endSec = new Float64Array(0);
 let pitchOf = new Uint8Array(0);
 let velocityOf = new Uint8Array(0);
 let trackOf = new Uint16Array(0);
+let channelOf = new Uint8Array(0);
 let nextOpen = new Int32Array(0); // links the open notes of one (channel, pitch) key
 let order = new Uint32Array(0);
 let merged = new Uint32Array(0);
@@ -42,6 +54,7 @@ let pedalCap = 0;
 let pedalTick = new Float64Array(0);
 let pedalValue = new Uint8Array(0);
 let pedalTrack = new Uint16Array(0);
+let pedalChannel = new Uint8Array(0);
 
 function widen<T extends Float64Array | Uint8Array | Uint16Array | Int32Array | Uint32Array>(old: T, bigger: T): T {
   bigger.set(old);
@@ -57,6 +70,7 @@ function growNotes(need: number): void {
   pitchOf = widen(pitchOf, new Uint8Array(cap));
   velocityOf = widen(velocityOf, new Uint8Array(cap));
   trackOf = widen(trackOf, new Uint16Array(cap));
+  channelOf = widen(channelOf, new Uint8Array(cap));
   nextOpen = widen(nextOpen, new Int32Array(cap));
   order = new Uint32Array(cap);
   merged = new Uint32Array(cap);
@@ -67,6 +81,7 @@ function growPedal(need: number): void {
   pedalTick = widen(pedalTick, new Float64Array(pedalCap));
   pedalValue = widen(pedalValue, new Uint8Array(pedalCap));
   pedalTrack = widen(pedalTrack, new Uint16Array(pedalCap));
+  pedalChannel = widen(pedalChannel, new Uint8Array(pedalCap));
 }
 
 /** A tempo map: piecewise-linear ticks → seconds. */
@@ -124,11 +139,13 @@ class SmfReader {
   private readonly warnings: string[] = [];
   private readonly lastTick: number[] = []; // per track: tick of its last event
   private readonly tempos: Array<{ tick: number; usPerQuarter: number; track: number }> = [];
+  private readonly programs: Array<{ tick: number; track: number; channel: number; program: number }> = [];
   private pedals = 0; // pedal events so far
 
   constructor(
     private readonly b: Uint8Array,
     private readonly name: string,
+    private readonly policy: InstrumentPolicy,
   ) {}
 
   read(): Performance {
@@ -205,13 +222,20 @@ class SmfReader {
     });
     if (this.zeroLength > 0) this.warn(`${this.zeroLength} zero-length notes dropped`);
 
+    const piano = this.policy === 'all' ? undefined : this.leaveOutNonPiano(format);
+    const notes = this.collectNotes(maps);
+    let offKeyboard = 0;
+    for (let i = 0; i < notes.length; i++) if (notes.pitch[i] < LOWEST_KEY || notes.pitch[i] > HIGHEST_KEY) offKeyboard++;
+    if (offKeyboard > 0) this.warn(`${offKeyboard} notes outside the piano's range ${LOWEST_KEY}..${HIGHEST_KEY}`);
+    const { pedal, ignored } = this.collectPedal(maps, piano?.playing);
     return {
-      notes: this.collectNotes(maps),
-      pedal: this.collectPedal(maps),
+      notes,
+      pedal,
       duration,
       format: format as 0 | 1 | 2,
       division: divisionOut,
       warnings: this.warnings,
+      dropped: piano ? { notes: piano.dropped, pedal: ignored } : NOTHING_DROPPED,
     };
   }
 
@@ -264,10 +288,12 @@ class SmfReader {
           this.fail(`garbage in track ${track} at byte ${at}: data byte 0x${hex(b[at])} after status 0x${hex(st)}`);
         }
         pos += size;
-        const key = ((st & 0x0f) << 7) | d1;
+        const channel = st & 0x0f;
+        const key = (channel << 7) | d1;
         if (kind === 0x90 && d2 > 0) this.noteOn(key, tick, d1, d2);
         else if (kind === 0x80 || kind === 0x90) this.noteOff(key, tick);
-        else if (kind === 0xb0 && d1 === 64) this.pedal(tick, d2);
+        else if (kind === 0xb0 && d1 === 64) this.pedal(tick, d2, channel);
+        else if (kind === 0xc0) this.programs.push({ tick, track, channel, program: d1 });
       } else if (st === 0xff || st === 0xf0 || st === 0xf7) {
         if (pos >= end) this.truncated(end);
         const type = st === 0xff ? b[pos++] : -1;
@@ -307,6 +333,7 @@ class SmfReader {
     pitchOf[n] = pitch;
     velocityOf[n] = velocity;
     trackOf[n] = this.track;
+    channelOf[n] = key >> 7;
     nextOpen[n] = openHead[key];
     openHead[key] = n;
   }
@@ -346,12 +373,13 @@ class SmfReader {
     if (unclosed > 0) this.warn(`${unclosed} notes without a note-off in track ${this.track}, closed at the end of the track`);
   }
 
-  private pedal(tick: number, value: number): void {
+  private pedal(tick: number, value: number, channel: number): void {
     const n = this.pedals++;
     if (n >= pedalCap) growPedal(n + 1);
     pedalTick[n] = tick;
     pedalValue[n] = value;
     pedalTrack[n] = this.track;
+    pedalChannel[n] = channel;
   }
 
   private tempo(tick: number, at: number, size: number): void {
@@ -414,19 +442,69 @@ class SmfReader {
     return notes;
   }
 
-  /** CC64 events of all tracks and channels, in seconds, sorted by time (ties keep file order). */
-  private collectPedal(maps: TempoMap[]): PedalEvent[] {
-    const pedal: PedalEvent[] = new Array(this.pedals);
+  /**
+   * Leaves out the notes the 'piano' policy does not keep: those on the drum channel, and those whose
+   * channel's program at their start is not a piano. Programs are set per channel for the whole file
+   * (a conductor track may set them for every channel), per track too in format 2, whose tracks are
+   * separate sequences; a change applies from its tick on. Returns what was left out, and which
+   * channels play piano (kept a note): only their pedal sustains the piano.
+   */
+  private leaveOutNonPiano(format: number): { dropped: DroppedNotes[]; playing: Uint8Array } {
+    const voice = (track: number, channel: number): number => (format === 2 ? track * 16 + channel : channel);
+    const changes = new Map<number, { tick: number[]; program: number[] }>();
+    // Sorted by tick, then track (a stable sort keeps file order within one): a later change at the same tick wins.
+    for (const c of this.programs.slice().sort((x, y) => x.tick - y.tick || x.track - y.track)) {
+      const v = voice(c.track, c.channel);
+      const list = changes.get(v) ?? { tick: [], program: [] };
+      list.tick.push(c.tick);
+      list.program.push(c.program);
+      changes.set(v, list);
+    }
+    const left = new Map<number, number>(); // channel * 256 + program (255 on the drum channel) → notes
+    const playing = new Uint8Array(16);
+    for (let n = 0; n < this.notes; n++) {
+      if (endTick[n] < 0) continue;
+      const channel = channelOf[n];
+      const program = channel === DRUM_CHANNEL ? 255 : programAt(changes.get(voice(trackOf[n], channel)), startTick[n]);
+      if (isPianoNote(channel, program)) {
+        playing[channel] = 1;
+      } else {
+        endTick[n] = LEFT_OUT;
+        const key = channel * 256 + program;
+        left.set(key, (left.get(key) ?? 0) + 1);
+      }
+    }
+    const dropped = [...left.keys()].sort((x, y) => x - y).map((key) => {
+      const program = key & 255;
+      return { channel: (key >> 8) + 1, program: program === 255 ? null : program + 1, notes: left.get(key)! };
+    });
+    return { dropped, playing };
+  }
+
+  /**
+   * CC64 events in seconds, sorted by time (ties keep file order): of all tracks and channels, or,
+   * given the channels that play piano, of those only. A piano has one pedal lifting every damper,
+   * so a press on any of its channels (a file may give each hand a channel) sustains all its notes;
+   * one on the drums, another instrument or an empty channel sustains nothing and is counted in `ignored`.
+   */
+  private collectPedal(maps: TempoMap[], playing?: Uint8Array): { pedal: PedalEvent[]; ignored: IgnoredPedal[] } {
+    const pedal: PedalEvent[] = [];
+    const ignored = new Uint32Array(16);
     let sorted = true;
     let last = 0;
     for (let i = 0; i < this.pedals; i++) {
+      if (playing && !playing[pedalChannel[i]]) {
+        ignored[pedalChannel[i]]++;
+        continue;
+      }
       const time = maps[maps.length === 1 ? 0 : pedalTrack[i]].seconds(pedalTick[i]);
-      pedal[i] = { time, value: pedalValue[i] };
+      pedal.push({ time, value: pedalValue[i] });
       if (time < last) sorted = false;
       last = time;
     }
     if (!sorted) pedal.sort((x, y) => x.time - y.time);
-    return pedal;
+    const channels = Array.from(ignored.keys()).filter((c) => ignored[c] > 0);
+    return { pedal, ignored: channels.map((c) => ({ channel: c + 1, events: ignored[c] })) };
   }
 
   private vlq(end: number): number {
@@ -476,6 +554,19 @@ function mergeRuns(src: Uint32Array, dst: Uint32Array, mid: number, end: number)
   while (i < mid && j < end) dst[k++] = notePrecedes(src[j], src[i]) ? src[j++] : src[i++];
   while (i < mid) dst[k++] = src[i++];
   while (j < end) dst[k++] = src[j++];
+}
+
+/** The program in force at `tick` given a voice's changes (sorted by tick); GM's program 0 before any. */
+function programAt(changes: { tick: number[]; program: number[] } | undefined, tick: number): number {
+  if (!changes) return 0;
+  let lo = 0;
+  let hi = changes.tick.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (changes.tick[mid] <= tick) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return hi < 0 ? 0 : changes.program[hi];
 }
 
 function countList(head: number): number {

@@ -61,7 +61,7 @@ test('a sample of ASAP files: same notes and pedal as @tonejs/midi', { skip }, (
   let zeroLength = 0;
   for (const file of sample) {
     const bytes = readFileSync(file);
-    const perf = readMidi(bytes, file);
+    const perf = readMidi(bytes, file, { instruments: 'all' }); // tonejs reads every channel
     const midi = new Midi(bytes);
     const all = midi.tracks.flatMap((tr) => tr.notes.map((n) => ({ pitch: n.midi, velocity: Math.round(n.velocity * 127), start: n.time, end: n.time + n.duration })));
     // The one principled difference: tonejs keeps zero-length notes (note-on and note-off at one tick),
@@ -90,4 +90,20 @@ test('a sample of ASAP files survives writeMidi → readMidi on the 480 ppq, 120
     assert.equal(back.pedal.length, perf.pedal.length, `${file}: pedal count`);
     back.pedal.forEach((p, i) => assert.ok(Math.abs(p.time - perf.pedal[i].time) <= secondsPerTick / 2 + 1e-9 && p.value === perf.pedal[i].value, `${file}: pedal ${i}`));
   }
+});
+
+test("ASAP is piano only: 'piano' leaves out no note and sustains every note as 'all' does", { skip }, (t) => {
+  // The default policy must not change the tokens of the reference data; only pedal copies on note-less channels go.
+  let ignored = 0;
+  for (const file of midiFiles(ASAP)) {
+    const bytes = readFileSync(file);
+    const piano = readMidi(bytes, file);
+    const all = readMidi(bytes, file, { instruments: 'all' });
+    assert.deepEqual(piano.dropped?.notes, [], `${file}: notes left out`);
+    for (const d of piano.dropped?.pedal ?? []) ignored += d.events;
+    for (const rule of ['musical', 'reference'] as const) {
+      assertSameNotes(notesToArray(applySustain(piano, { rule })), notesToArray(applySustain(all, { rule })), 0, `${file} (${rule})`);
+    }
+  }
+  t.diagnostic(`${ignored} pedal events on channels without notes ignored`);
 });

@@ -134,12 +134,12 @@ test('notes come out sorted by start, then pitch, across tracks and chords', () 
   assert.deepEqual(got, [48, 50, 60, 72, 55, 40]);
 });
 
-test('CC64 events of all tracks and channels are collected, in time order', () => {
+test("'all' instruments: CC64 events of all tracks and channels are collected, in time order", () => {
   const bytes = smf(1, 100,
     track(ev(10, 0xb0, 64, 127), ev(20, 0xb0, 7, 100), ev(20, 0xb0, 64, 0)),
     track(ev(20, 0xb3, 64, 70), ev(30, 64, 10)), // running status on channel 3
   );
-  const perf = readMidi(bytes, 'pedal.mid');
+  const perf = readMidi(bytes, 'pedal.mid', { instruments: 'all' });
   assert.deepEqual(perf.pedal.map((p) => [p.time, p.value]), [[10, 127], [20, 70], [50, 0], [50, 10]].map(([t, v]) => [seconds(t, 100), v]));
 });
 
