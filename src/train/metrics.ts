@@ -14,6 +14,8 @@ export interface MetricsRecord {
   trainPerplexity?: number;
   valLoss?: number;
   valPerplexity?: number;
+  /** Contrastive runs: share of validation slices whose nearest slice is their pair. */
+  valTop1?: number;
   /** Learning rate of the last step. */
   lr?: number;
   /** Mean gradient norm (before clipping) since the previous record of the same kind. */

@@ -1,13 +1,14 @@
-// The training loop: random windows → model.trainStep at the scheduled learning rate, validation on
-// fixed windows, metrics.jsonl records, checkpoints (periodic, per epoch, best by validation loss),
-// embeddings snapshots, and an exact resume (sampler state, step, accumulators and optimizer restored).
-// It knows models only through TrainableModel, so it does not load data, tokenizers or the native core.
+// The training loop: the objective's batches → one step at the scheduled learning rate, the objective's
+// validation, metrics.jsonl records, checkpoints (periodic, per epoch, best by validation loss), embeddings
+// snapshots, and an exact resume (sampler state, step, accumulators and optimizer restored). The objective
+// is next-token prediction on random windows (language-model.ts's default) or any other (contrastive);
+// models are known only through the objective and SavableModel, so this file loads no data or native core.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { TrainWindows, type Framing } from './batches.js';
 import { CheckpointStore, commitDir, removeStale } from './checkpoint.js';
-import { evaluatePieces, type LossModel } from './evaluate.js';
+import { languageModelObjective } from './language-model.js';
+import type { ModelSource, Objective, SavableModel, TrainableModel, TrainData } from './objective.js';
 import { MetricsLog, type MetricsRecord } from './metrics.js';
 import type { TrainOptions } from './options.js';
 import { progressReporter, type ProgressMode } from './progress.js';
@@ -15,40 +16,18 @@ import type { RngState } from './rng.js';
 import { RUN_FILES } from './run-dir.js';
 import { readJsonFile } from '../data/json-file.js';
 
-/** What the trainer needs of a model. */
-export interface TrainableModel extends LossModel {
-  /** Forward, backward, clip and one optimizer step on a (B, T) batch; loss is the mean over non-pad targets. */
-  trainStep(tokens: Int32Array, B: number, T: number, lr: number): { loss: number; gradNorm: number };
-  /** Writes the model into the folder `dir` (with optimizer moments and step counter when `withOptimizer`). */
-  save(dir: string, withOptimizer: boolean): void;
-}
-
-/** How the trainer obtains a model: a fresh one, or one restored from a checkpoint folder. */
-export interface ModelSource<M extends TrainableModel = TrainableModel> {
-  create(): M;
-  load(dir: string): M;
-}
+export type { ModelSource, Objective, SavableModel, TrainableModel, TrainData } from './objective.js';
 
 /** Learning rate of step `step` (0-based) of `totalSteps`. */
 export type LrSchedule = (step: number, totalSteps: number) => number;
 
-/** Pieces as unframed ids, and the special ids to frame them. */
-export interface TrainData {
-  train: ReadonlyArray<ArrayLike<number>>;
-  validation: ReadonlyArray<ArrayLike<number>>;
-  framing: Framing;
-  /**
-   * The train pieces as trained on in epoch e (0-based), when they change per epoch (augmentation);
-   * a pure function of e, so a resumed run gets the same pieces. `train` still sets the epoch size.
-   */
-  trainInEpoch?: (epoch: number) => Promise<ReadonlyArray<ArrayLike<number>>>;
-}
-
 /** Everything a training run needs. The run directory must exist (see run-dir.ts). */
-export interface TrainerOptions<M extends TrainableModel = TrainableModel> {
+export interface TrainerOptions<M extends SavableModel = TrainableModel> {
   runDir: string;
   options: TrainOptions;
-  data: TrainData;
+  /** What the run optimises; given `data` instead, next-token prediction on it (for a TrainableModel). */
+  objective?: Objective<M>;
+  data?: TrainData;
   models: ModelSource<M>;
   schedule: LrSchedule;
   /** Continue from the newest checkpoint in runDir (or start over when it has none yet). */
@@ -109,11 +88,13 @@ export function snapshotName(epoch: number): string {
 }
 
 /** Trains (or resumes) a run; resolves when it finishes, is interrupted, or spends its time budget. */
-export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Promise<TrainResult> {
+export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promise<TrainResult> {
   const o = t.options;
   const started = Date.now();
-  const windows = new TrainWindows(t.data.train, t.data.framing, o.seqLen, o.seed);
-  const stepsPerEpoch = windows.stepsPerEpoch(o.batchSize);
+  if (!t.objective && !t.data) throw new Error('train: give an objective, or the data of next-token training');
+  // Without an objective the models are language models (TrainableModel): the default objective trains those.
+  const objective = t.objective ?? (languageModelObjective(t.data!, o) as unknown as Objective<M>);
+  const stepsPerEpoch = objective.stepsPerEpoch;
   // A step budget (o.steps) sizes the schedule directly: equal-compute comparisons need it; epochs are then its display unit.
   const totalSteps = o.steps > 0 ? o.steps : o.epochs * stepsPerEpoch;
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
@@ -133,7 +114,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
   if (latest) {
     ({ state: s, model } = latest);
     s.bestValLoss ??= Infinity; // JSON has no Infinity: stored as null before any validation
-    windows.state = s.rng;
+    objective.rng = s.rng;
     metrics.truncate(s.metricsBytes);
     elapsedBase = s.elapsed;
   } else {
@@ -143,7 +124,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
       step: 0,
       epochsDone: 0,
       stepInEpoch: 0,
-      rng: windows.state,
+      rng: objective.rng,
       sinceRecord: emptyAcc(),
       sinceEpoch: emptyAcc(),
       bestValLoss: Infinity,
@@ -154,17 +135,14 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
   }
   const elapsed = (): number => elapsedBase + (Date.now() - started) / 1000;
 
-  const validate = async (): Promise<{ valLoss: number; valPerplexity: number }> => {
-    const v = await evaluatePieces(model, t.data.validation, t.data.framing, o.seqLen, o.batchSize);
-    return { valLoss: v.loss, valPerplexity: v.perplexity };
-  };
+  const validate = () => objective.validate(model);
   const write = (r: MetricsRecord): void => {
     metrics.append(r);
     t.onRecord?.(r);
     progress.line(recordLine(r, epochs));
   };
   const checkpoint = (): string => {
-    s.rng = windows.state;
+    s.rng = objective.rng;
     s.metricsBytes = metrics.bytes();
     s.elapsed = elapsed();
     const path = store.commit(s.step, (dir) => {
@@ -198,7 +176,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
       ? {}
       : {
           trainLoss: acc.loss / acc.steps,
-          trainPerplexity: Math.exp(acc.loss / acc.steps),
+          ...(objective.perplexity ? { trainPerplexity: Math.exp(acc.loss / acc.steps) } : {}),
           gradNorm: acc.gradNorm / acc.steps,
           tokensPerSec: acc.tokens / Math.max(acc.seconds, 1e-9),
         };
@@ -214,20 +192,13 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
     pointBest();
   }
 
-  const batch = new Int32Array(o.batchSize * o.seqLen);
   let status: TrainResult['status'] = 'finished';
   let lastCheckpoint = store.latest() ?? '';
-  let piecesOfEpoch = -1; // the epoch whose pieces the windows draw from (-1: the plain train split)
   try {
     while (s.step < totalSteps) {
-      if (t.data.trainInEpoch && piecesOfEpoch !== s.epochsDone) {
-        windows.usePieces(await t.data.trainInEpoch(s.epochsDone));
-        piecesOfEpoch = s.epochsDone;
-      }
-      windows.next(o.batchSize, batch);
       const lr = t.schedule(s.step, totalSteps);
       const t0 = performance.now();
-      const r = model.trainStep(batch, o.batchSize, o.seqLen, lr);
+      const r = await objective.step(model, lr, s.epochsDone);
       const seconds = (performance.now() - t0) / 1000;
       if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss ${r.loss} at step ${s.step + 1} (lr ${lr}); try a lower --lr`);
       s.step++;
@@ -236,10 +207,10 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
         acc.loss += r.loss;
         acc.gradNorm += r.gradNorm;
         acc.steps++;
-        acc.tokens += o.batchSize * o.seqLen;
+        acc.tokens += r.tokens;
         acc.seconds += seconds;
       }
-      progress.step(s.step, { epoch: s.epochsDone + s.stepInEpoch / stepsPerEpoch, loss: r.loss, tokensPerSec: (o.batchSize * o.seqLen) / seconds });
+      progress.step(s.step, { epoch: s.epochsDone + s.stepInEpoch / stepsPerEpoch, loss: r.loss, tokensPerSec: r.tokens / seconds });
 
       // The last step always validates and checkpoints, also when a step budget ends it mid-epoch.
       const last = s.step === totalSteps;
@@ -287,7 +258,7 @@ export async function train<M extends TrainableModel>(t: TrainerOptions<M>): Pro
  * The newest checkpoint that loads. One that does not (a disk error, a hand edit, a copy cut short) is
  * set aside with a warning and the one before is tried: resuming from it repeats the lost steps exactly.
  */
-function loadNewest<M extends TrainableModel>(store: CheckpointStore, models: ModelSource<M>, warn?: (message: string) => void): { state: TrainerState; model: M } | undefined {
+function loadNewest<M extends SavableModel>(store: CheckpointStore, models: ModelSource<M>, warn?: (message: string) => void): { state: TrainerState; model: M } | undefined {
   for (const step of store.steps().reverse()) {
     const dir = store.path(step);
     try {
@@ -305,7 +276,7 @@ function recordLine(r: MetricsRecord, epochs: number): string {
   const f = (label: string, v: number | undefined, digits: number): string => (v === undefined ? '' : `  ${label} ${v.toFixed(digits)}`);
   const where = r.kind === 'epoch' ? `epoch ${r.epoch}/${epochs}` : `step ${r.step} (epoch ${r.epoch.toFixed(2)})`;
   return (
-    where + f('train loss', r.trainLoss, 4) + f('val loss', r.valLoss, 4) + f('val ppl', r.valPerplexity, 2) +
+    where + f('train loss', r.trainLoss, 4) + f('val loss', r.valLoss, 4) + f('val ppl', r.valPerplexity, 2) + f('val top-1', r.valTop1, 3) +
     (r.lr === undefined ? '' : `  lr ${r.lr.toExponential(2)}`) + f('tok/s', r.tokensPerSec, 0)
   );
 }

@@ -1,0 +1,47 @@
+// Contrastive training as an objective: batches of slice pairs of the train performances (slice-pairs.ts),
+// one ContrastiveModel step each, and validation on fixed slice pairs of the validation performances
+// (InfoNCE loss, which picks the best checkpoint, and top-1). An epoch shows every train performance once
+// as a pair on average. The trainer's other objective beside next-token prediction (language-model.ts).
+import type { Framing } from './batches.js';
+import { contrastiveValidation, type ContrastiveModel } from './contrastive-model.js';
+import type { Objective } from './objective.js';
+import { SlicePairs, type SlicePiece } from './slice-pairs.js';
+
+/** How slices are cut and batched. */
+export interface SliceSettings {
+  /** Pairs per batch (in-batch negatives: 2·pairs − 2 per view). */
+  pairs: number;
+  /** Slice lengths in tokens, drawn uniformly (a whole piece when shorter). */
+  minTokens: number;
+  maxTokens: number;
+  seed: number;
+  /** Batches of fixed validation pairs. */
+  validationBatches: number;
+}
+
+/** The objective of a contrastive run over the train and validation performances. */
+export function contrastiveObjective(train: readonly SlicePiece[], validation: readonly SlicePiece[], framing: Framing, s: SliceSettings): Objective<ContrastiveModel> {
+  const pairs = Math.min(s.pairs, train.length);
+  const sampler = new SlicePairs(train, framing, s.minTokens, s.maxTokens, s.seed);
+  // A seed of its own (not the run's) so the validation pairs stay the same whatever the run's seed.
+  const validate = contrastiveValidation(validation, framing, s.minTokens, s.maxTokens, pairs, s.validationBatches, 0x5eed);
+  return {
+    stepsPerEpoch: Math.max(1, Math.ceil(train.length / pairs)),
+    get rng() {
+      return sampler.state;
+    },
+    set rng(state) {
+      sampler.state = state;
+    },
+    perplexity: false,
+    async step(model, lr) {
+      const batch = sampler.next(pairs);
+      const r = model.trainStep(batch, lr);
+      return { loss: r.loss, gradNorm: r.gradNorm, tokens: 2 * batch.B * batch.T };
+    },
+    async validate(model) {
+      const v = validate(model);
+      return { valLoss: v.loss, valTop1: v.top1 };
+    },
+  };
+}
