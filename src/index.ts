@@ -1,7 +1,7 @@
 // motif's public library entry: what a program embedding motif imports (`import { ... } from 'motif'`).
 // The CLI (src/cli/) imports the modules directly, so this file is the stable surface, not the CLI's path.
 // API groups, in pipeline order:
-//   MIDI       read/write Standard MIDI Files as typed notes; the sustain pedal; errors that name the file
+//   MIDI       read/write Standard MIDI Files as typed notes; which instruments are kept; the sustain pedal; errors that name the file
 //   Tokenizer  base schemes (exptime = reference-compatible, logbin), BPE, Hugging Face tokenizer.json
 //   Data       datasets (folder, ASAP, MAESTRO), encoding on every core, tokenizer training, token shards + index
 //   Generation generate(model, tokenizer, options) and its pieces: logits processors, sampler, stopping
@@ -13,7 +13,10 @@
 export type { Notes, PedalEvent, Performance } from './midi/notes.js';
 export { allocNotes, notesFrom, notesToArray } from './midi/notes.js';
 export { MidiError } from './midi/errors.js';
+export type { ReadMidiOptions } from './midi/read.js';
 export { readMidi } from './midi/read.js';
+export type { Dropped, DroppedNotes, IgnoredPedal, InstrumentPolicy } from './midi/instruments.js';
+export { DEFAULT_INSTRUMENTS, INSTRUMENT_POLICIES, describeDropped } from './midi/instruments.js';
 export type { SustainRule } from './midi/sustain.js';
 export { applySustain } from './midi/sustain.js';
 export type { WriteMidiOptions } from './midi/write.js';
@@ -27,7 +30,8 @@ export { MidiTokenizer, SPECIAL_TOKENS } from './tokenizer/midi-tokenizer.js';
 // Data
 export type { Dataset, DatasetItem, DatasetLayout, OpenDatasetOptions } from './data/dataset.js';
 export { isMidiPath, openDataset, selectSplit } from './data/dataset.js';
-export type { EncodedItem, EncodeOptions, EncoderSpec } from './data/encode.js';
+export type { EncodedFile, EncodedItem, EncodeOptions, EncoderSpec } from './data/encode.js';
+export type { FileReading, ReadingReport } from './data/reading-report.js';
 export { encodeItems, makeFileEncoder } from './data/encode.js';
 export type { TrainTokenizerOptions, TrainTokenizerResult } from './data/train-tokenizer.js';
 export { trainTokenizer } from './data/train-tokenizer.js';

@@ -242,7 +242,7 @@ async function embedFile(path: string, which: { run: string; checkpoint: string 
   const run = loadRunModel(which.run, which.checkpoint);
   let ids: Int32Array;
   try {
-    ids = makePreparer({ tokenizerJson: run.tokenizerJson, sustain: run.sustain })({ path, name: path }).ids;
+    ids = makePreparer({ tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments })({ path, name: path }).ids;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -88,7 +88,7 @@ Examples:
       if (opts.prompt) {
         const bytes = readInputFile(opts.prompt);
         try {
-          const perf = readMidi(bytes, opts.prompt);
+          const perf = readMidi(bytes, opts.prompt, { instruments: run.instruments });
           prompt = run.sustain === 'none' ? perf.notes : applySustain(perf, { rule: run.sustain });
         } catch (err) {
           throw new UsageError((err as Error).message);

@@ -1,6 +1,7 @@
 // `motif inspect <file.mid>`: what motif reads from one MIDI file, and its tokens.
 // A thin verb: reading, the pedal and tokenizing are the library's; this only summarizes and prints.
 import type { Command } from 'commander';
+import { describeDropped, NOTHING_DROPPED } from '../midi/instruments.js';
 import { readMidi } from '../midi/read.js';
 import { applySustain } from '../midi/sustain.js';
 import { readTokenizer } from '../data/tokenizer-file.js';
@@ -8,9 +9,9 @@ import type { SchemeName } from '../tokenizer/scheme.js';
 import { createScheme, tokenNames } from '../tokenizer/schemes.js';
 import type { CliContext } from './main.js';
 import { printJson, round } from './output.js';
-import { readInputFile, schemeOption, sustainOf, sustainOptions, type SustainFlags } from './shared.js';
+import { readInputFile, readingOptions, schemeOption, sustainOf, type ReadingFlags } from './shared.js';
 
-interface InspectOptions extends SustainFlags {
+interface InspectOptions extends ReadingFlags {
   tokens?: boolean;
   ids?: boolean;
   scheme: SchemeName;
@@ -27,22 +28,15 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .option('--tokens', 'print the base token names, separated by spaces (scheme from --scheme)')
     .option('--ids', 'print the token ids, separated by spaces (BPE ids with --tokenizer, else base ids); `motif decode` reads them back')
     .addOption(schemeOption());
-  sustainOptions(cmd)
+  readingOptions(cmd)
     .option('--tokenizer <file>', 'also count BPE tokens of this tokenizer.json (its base scheme replaces --scheme)')
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExample:\n  motif inspect performance.mid --tokens --scheme logbin\n')
     .action((file: string, opts: InspectOptions) => inspect(ctx, file, opts));
 }
 
-/** A warning for pitches outside the piano's keyboard (21..108), if any. */
-function offKeyboard(pitch: ArrayLike<number>): string[] {
-  let outside = 0;
-  for (let i = 0; i < pitch.length; i++) if (pitch[i] < 21 || pitch[i] > 108) outside++;
-  return outside ? [`${outside} notes outside the piano's range 21..108`] : [];
-}
-
 function inspect(ctx: CliContext, file: string, opts: InspectOptions): void {
-  const perf = readMidi(readInputFile(file), file);
+  const perf = readMidi(readInputFile(file), file, { instruments: opts.instruments });
   const sustain = sustainOf(opts);
   const notes = sustain === 'none' ? perf.notes : applySustain(perf, { rule: sustain });
   const bpe = opts.tokenizer ? readTokenizer(opts.tokenizer).tokenizer : undefined;
@@ -64,6 +58,8 @@ function inspect(ctx: CliContext, file: string, opts: InspectOptions): void {
     pedalEvents: perf.pedal.length,
     pedalPresses: pedalDown,
     sustain,
+    instruments: opts.instruments,
+    dropped: perf.dropped ?? NOTHING_DROPPED,
     // Reduced, not spread into Math.min/max: a long performance has more notes than a call takes arguments.
     pitchRange: notes.length ? [notes.pitch.reduce((a, b) => Math.min(a, b)), notes.pitch.reduce((a, b) => Math.max(a, b))] : null,
     scheme: scheme.name,
@@ -71,7 +67,7 @@ function inspect(ctx: CliContext, file: string, opts: InspectOptions): void {
     baseTokensPerNote: notes.length ? round(baseIds.length / notes.length, 3) : null,
     ...(bpeIds ? { bpeTokens: bpeIds.length, compression: bpeIds.length ? round(baseIds.length / bpeIds.length, 3) : null } : {}),
     // What the reader repaired or ignored, and notes a piano does not have: a user should see both.
-    warnings: [...(perf.warnings ?? []), ...offKeyboard(notes.pitch)],
+    warnings: perf.warnings ?? [],
   };
   const names = opts.tokens ? tokenNames(scheme, baseIds) : undefined;
   const ids = opts.ids ? Array.from(bpeIds ?? baseIds) : undefined;
@@ -92,6 +88,9 @@ function inspect(ctx: CliContext, file: string, opts: InspectOptions): void {
     `  ${scheme.name} tokens ${baseIds.length}${summary.baseTokensPerNote !== null ? ` (${summary.baseTokensPerNote} per note)` : ''}`,
   ];
   if (bpeIds) lines.push(`  BPE tokens   ${bpeIds.length} (${summary.compression}× fewer than base, vocabulary ${bpe!.vocabSize})`);
+  const leftOut = describeDropped(summary.dropped);
+  lines.push(`  instruments  ${opts.instruments}${leftOut.length ? '' : ', nothing left out'}`);
+  for (const d of leftOut) lines.push(`  left out     ${d}`);
   for (const w of summary.warnings) lines.push(`  warning      ${w}`);
   ctx.io.out(`${lines.join('\n')}\n`);
 }

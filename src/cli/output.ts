@@ -1,6 +1,8 @@
 // What every CLI verb shares: where output goes, the exit codes, progress bars on stderr, and JSON output.
 // Not a formatting library: verbs print their own short text; this only decides where and whether.
 import cliProgress from 'cli-progress';
+import type { ReadingReport } from '../data/reading-report.js';
+import { describeDropped } from '../midi/instruments.js';
 
 /** Exit codes of `motif`: 0 done; 1 usage error or unusable input (nothing done); 2 done, but some input files were bad and skipped. */
 export const EXIT = { ok: 0, usage: 1, partial: 2 } as const;
@@ -52,6 +54,28 @@ export function reportFailures(io: CliIo, failures: ReadonlyArray<{ id: string; 
   if (failures.length === 0) return;
   io.err(`warning: ${failures.length} of ${total} files could not be read and were skipped:\n`);
   for (const f of failures) io.err(`  ${f.error.startsWith(f.id) ? f.error : `${f.id}: ${f.error}`}\n`);
+}
+
+/** Files listed by name in a text report of a dataset's reading; --json lists them all. */
+const READING_LINES = 10;
+
+/** Reports on stderr what reading a dataset left out and what the reader repaired, with the files concerned (the first few). */
+export function reportReading(io: CliIo, reading: ReadingReport): void {
+  const list = (lines: string[]): void => {
+    for (const line of lines.slice(0, READING_LINES)) io.err(`  ${line}\n`);
+    if (lines.length > READING_LINES) io.err(`  ... and ${lines.length - READING_LINES} more (--json lists them all)\n`);
+  };
+  const dropping = reading.files.filter((f) => f.dropped.notes.length + f.dropped.pedal.length > 0);
+  if (dropping.length > 0) {
+    const what = [reading.droppedNotes ? `${reading.droppedNotes} notes` : '', reading.ignoredPedalEvents ? `${reading.ignoredPedalEvents} pedal events` : ''].filter(Boolean).join(' and ');
+    io.err(`note: --instruments ${reading.instruments} left out ${what} of ${dropping.length} files (--instruments all keeps them):\n`);
+    list(dropping.map((f) => `${f.id}: ${describeDropped(f.dropped).join('; ')}`));
+  }
+  const warned = reading.files.filter((f) => f.warnings.length > 0);
+  if (warned.length > 0) {
+    io.err(`warning: the MIDI reader repaired or ignored something in ${warned.length} files (${reading.warnings} warnings):\n`);
+    list(warned.flatMap((f) => f.warnings));
+  }
 }
 
 /** `x` rounded to `digits` decimals, for summaries. */

@@ -1,8 +1,9 @@
-// Options and argument checks that several verbs share (dataset selection, scheme, pedal, numbers, input files).
+// Options and argument checks that several verbs share (dataset selection, scheme, how MIDI is read, numbers, input files).
 // Each helper turns a library error into a UsageError naming what the user typed; nothing here does work.
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { openDataset, selectSplit, type Dataset, type DatasetItem } from '../data/dataset.js';
+import { DEFAULT_INSTRUMENTS, INSTRUMENT_POLICIES, type InstrumentPolicy } from '../midi/instruments.js';
 import type { SustainRule } from '../midi/sustain.js';
 import { SCHEME_NAMES } from '../tokenizer/schemes.js';
 import { UsageError } from './output.js';
@@ -49,20 +50,26 @@ const SUSTAIN_RULES: readonly SustainRule[] = ['musical', 'reference'];
 /** The pedal rule used when none is chosen. */
 export const DEFAULT_SUSTAIN: SustainRule = SUSTAIN_RULES[0];
 
-/** The pedal flags as commander parses them: a rule name, or false for --no-sustain. */
-export interface SustainFlags {
+/** How MIDI is read, as commander parses the flags: the instrument policy, and a pedal rule or false for --no-sustain. */
+export interface ReadingFlags {
+  instruments: InstrumentPolicy;
   sustain: SustainRule | false;
 }
 
-/** Adds --sustain <rule> and --no-sustain. */
-export function sustainOptions(cmd: Command): Command {
+/** Adds --instruments <policy>, --sustain <rule> and --no-sustain: the flags of every verb that reads MIDI its own way. */
+export function readingOptions(cmd: Command): Command {
   return cmd
+    .addOption(
+      new Option('--instruments <policy>', "which notes to read: 'piano' keeps General MIDI pianos (programs 1-8) off the drum channel 10, and the pedal of their channels; 'all' keeps every note and every channel's pedal")
+        .choices(INSTRUMENT_POLICIES)
+        .default(DEFAULT_INSTRUMENTS),
+    )
     .addOption(new Option('--sustain <rule>', 'how the sustain pedal (CC64) lengthens notes').choices(SUSTAIN_RULES).default(DEFAULT_SUSTAIN))
     .option('--no-sustain', 'keep notes as played, ignoring the pedal');
 }
 
 /** The pedal rule to apply, or `none`. */
-export function sustainOf(opts: SustainFlags): SustainRule | 'none' {
+export function sustainOf(opts: ReadingFlags): SustainRule | 'none' {
   return opts.sustain === false ? 'none' : opts.sustain;
 }
 

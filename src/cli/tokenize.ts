@@ -3,10 +3,10 @@
 import type { Command } from 'commander';
 import { tokenizeDataset } from '../data/tokenize.js';
 import type { CliContext } from './main.js';
-import { EXIT, printJson, reportFailures, round, startProgress } from './output.js';
-import { datasetOptions, openDatasetFromCli, positiveInt, sustainOf, sustainOptions, type DatasetCliOptions, type SustainFlags } from './shared.js';
+import { EXIT, printJson, reportFailures, reportReading, round, startProgress } from './output.js';
+import { datasetOptions, openDatasetFromCli, positiveInt, readingOptions, sustainOf, type DatasetCliOptions, type ReadingFlags } from './shared.js';
 
-interface TokenizeCliOptions extends DatasetCliOptions, SustainFlags {
+interface TokenizeCliOptions extends DatasetCliOptions, ReadingFlags {
   tokenizer: string;
   out: string;
   shardTokens?: number;
@@ -25,7 +25,7 @@ export function registerTokenize(program: Command, ctx: CliContext): void {
       .requiredOption('--tokenizer <file>', 'tokenizer.json (from `motif tokenizer train`)')
       .requiredOption('--out <dir>', 'output folder for shards and index.json'),
   );
-  sustainOptions(cmd)
+  readingOptions(cmd)
     .option('--shard-tokens <n>', 'tokens per shard file', positiveInt)
     .option('--resume', 'keep the pieces an unfinished earlier run with the same tokenizer wrote into --out')
     .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
@@ -34,7 +34,9 @@ export function registerTokenize(program: Command, ctx: CliContext): void {
       'after',
       `
 Pieces are stored without bos/eos; index.json maps each piece to its shard, offset and length (in tokens), with its
-metadata, note count, the tokenizer's path and SHA-256. Shards and index are written atomically as they fill, so an
+metadata, note count, the tokenizer's path and SHA-256, and how the MIDI was read (--instruments, --sustain), so
+that a model trained on the shards reads new files the same way. Notes and pedal events --instruments left out and
+what the MIDI reader repaired are summed up at the end, with the files concerned. Shards and index are written atomically as they fill, so an
 interrupted run keeps its finished shards (continue it with --resume). Files that cannot be read are skipped,
 listed at the end and in index.json "failures", and the exit code is 2.`,
     )
@@ -49,6 +51,7 @@ listed at the end and in index.json "failures", and the exit code is 2.`,
           out: opts.out,
           items: ds.items,
           sustain: sustainOf(opts),
+          instruments: opts.instruments,
           workers: opts.workers,
           shardTokens: opts.shardTokens,
           resume: opts.resume,
@@ -72,6 +75,7 @@ listed at the end and in index.json "failures", and the exit code is 2.`,
         vocabSize: index.vocabSize,
         seconds: round(seconds),
         failures: index.failures,
+        reading: result.reading,
       };
       if (opts.json) printJson(ctx.io, summary);
       else {
@@ -80,6 +84,7 @@ listed at the end and in index.json "failures", and the exit code is 2.`,
             `${result.notes} notes → ${result.tokens} tokens in ${seconds.toFixed(1)} s\n` +
             `wrote ${index.shards.length} shard(s) (${index.dtype}) and index.json to ${opts.out}\n`,
         );
+        reportReading(ctx.io, result.reading);
         reportFailures(ctx.io, index.failures, result.files);
       }
       if (index.failures.length > 0) ctx.exit(EXIT.partial);

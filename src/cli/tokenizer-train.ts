@@ -5,12 +5,12 @@ import { trainTokenizer } from '../data/train-tokenizer.js';
 import { writeTokenizer } from '../data/tokenizer-file.js';
 import type { SchemeName } from '../tokenizer/scheme.js';
 import type { CliContext } from './main.js';
-import { EXIT, printJson, reportFailures, round, startProgress, UsageError, type Progress } from './output.js';
+import { EXIT, printJson, reportFailures, reportReading, round, startProgress, UsageError, type Progress } from './output.js';
 import { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
 import { createScheme } from '../tokenizer/schemes.js';
-import { datasetOptions, openDatasetFromCli, positiveInt, schemeOption, sustainOf, sustainOptions, type DatasetCliOptions, type SustainFlags } from './shared.js';
+import { datasetOptions, openDatasetFromCli, positiveInt, schemeOption, readingOptions, sustainOf, type DatasetCliOptions, type ReadingFlags } from './shared.js';
 
-interface TrainCliOptions extends DatasetCliOptions, SustainFlags {
+interface TrainCliOptions extends DatasetCliOptions, ReadingFlags {
   vocabSize: number | 'base';
   scheme: SchemeName;
   out: string;
@@ -30,7 +30,7 @@ export function registerTokenizerTrain(program: Command, ctx: CliContext): void 
       .addOption(schemeOption())
       .option('--out <file>', 'where to write tokenizer.json', 'tokenizer.json'),
   );
-  sustainOptions(cmd)
+  readingOptions(cmd)
     .option('--workers <n>', 'worker threads for reading files (default: one per core)', positiveInt)
     .option('--json', 'print one JSON summary')
     .addHelpText(
@@ -59,6 +59,7 @@ Example:
           vocabSize: opts.vocabSize === 'base' ? least : opts.vocabSize,
           scheme: opts.scheme,
           sustain: sustainOf(opts),
+          instruments: opts.instruments,
           workers: opts.workers,
           onItem: () => reading.tick(),
           onMerge: (done, total) => {
@@ -87,6 +88,7 @@ Example:
         encodeSeconds: round(result.encodeSeconds),
         trainSeconds: round(result.trainSeconds),
         failures: result.failures,
+        reading: result.reading,
       };
       if (json) printJson(ctx.io, summary);
       else {
@@ -95,6 +97,7 @@ Example:
             `(${result.notes} notes, ${result.baseTokens} base tokens) in ${(result.encodeSeconds + result.trainSeconds).toFixed(1)} s\n` +
             `wrote ${opts.out}\n`,
         );
+        reportReading(ctx.io, result.reading);
         reportFailures(ctx.io, result.failures, result.files);
       }
       if (result.failures.length > 0) ctx.exit(EXIT.partial);

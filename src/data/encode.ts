@@ -1,8 +1,10 @@
 // One file → ids (read MIDI, apply the pedal, tokenize), and the same over a whole list of files on every core.
+// Each file's result also says what the reader left out and warned about, for the dataset's summary.
 // Results come back in input order whatever the order workers finish in, so shard layouts are reproducible.
 // A file that fails is a result carrying its error message, never an exception that stops the list.
 import { readFileSync, statSync } from 'node:fs';
 import { MidiError } from '../midi/errors.js';
+import { NOTHING_DROPPED, type InstrumentPolicy } from '../midi/instruments.js';
 import { MAX_MIDI_BYTES, readMidi } from '../midi/read.js';
 import { applySustain, type SustainRule } from '../midi/sustain.js';
 import type { SchemeName } from '../tokenizer/scheme.js';
@@ -10,6 +12,7 @@ import { createScheme } from '../tokenizer/schemes.js';
 import { augmentNotes, type Augmentation } from './augment.js';
 import type { DatasetItem } from './dataset.js';
 import { WorkerPool, defaultWorkers, workerScript } from './pool.js';
+import type { FileReading } from './reading-report.js';
 import { parseTokenizer } from './tokenizer-file.js';
 
 /** How files become ids: BPE ids of a tokenizer.json, or base ids of a scheme. Plain data, so it can be sent to workers. */
@@ -18,14 +21,20 @@ export interface EncoderSpec {
   readonly tokenizerJson?: string;
   readonly scheme?: SchemeName;
   readonly params?: Readonly<Record<string, number | string | boolean>>;
+  /** Which notes and pedal events are read. */
+  readonly instruments: InstrumentPolicy;
   /** Pedal rule, or `none` to keep notes as played. */
   readonly sustain: SustainRule | 'none';
 }
 
-/** What one file gave: its ids and note count, or why it could not be read. */
-export type EncodedItem =
-  | { readonly item: DatasetItem; readonly ok: true; readonly ids: Int32Array; readonly notes: number }
-  | { readonly item: DatasetItem; readonly ok: false; readonly error: string };
+/** One file encoded: its ids, its note count, and what reading it left out and warned about. */
+export interface EncodedFile extends FileReading {
+  readonly ids: Int32Array;
+  readonly notes: number;
+}
+
+/** What one file gave, or why it could not be read. */
+export type EncodedItem = ({ readonly item: DatasetItem; readonly ok: true } & EncodedFile) | { readonly item: DatasetItem; readonly ok: false; readonly error: string };
 
 /** One file to encode (`name` is how errors name it), augmented first when `augmentation` is given. */
 export interface EncodeTask {
@@ -35,14 +44,14 @@ export interface EncodeTask {
 }
 
 /** A function encoding one file. Build once per thread: tokenizers are costly to build. */
-export function makeFileEncoder(spec: EncoderSpec): (task: EncodeTask) => { ids: Int32Array; notes: number } {
+export function makeFileEncoder(spec: EncoderSpec): (task: EncodeTask) => EncodedFile {
   const encoder = spec.tokenizerJson !== undefined ? parseTokenizer(spec.tokenizerJson, 'tokenizer.json') : createScheme(spec.scheme ?? 'exptime', spec.params ?? {});
   return ({ path, name, augmentation }) => {
-    const perf = readMidi(readFileBytes(path, name), name);
+    const perf = readMidi(readFileBytes(path, name), name, { instruments: spec.instruments });
     const played = spec.sustain === 'none' ? perf.notes : applySustain(perf, { rule: spec.sustain });
     // After the pedal: a stretch then scales the sounding durations the pedal produced, as a slower performance would.
     const notes = augmentation ? augmentNotes(played, augmentation) : played;
-    return { ids: encoder.encode(notes), notes: notes.length };
+    return { ids: encoder.encode(notes), notes: notes.length, dropped: perf.dropped ?? NOTHING_DROPPED, warnings: perf.warnings ?? [] };
   };
 }
 
@@ -88,7 +97,7 @@ export async function* encodeItems(items: readonly DatasetItem[], spec: EncoderS
     }
     return;
   }
-  const pool = new WorkerPool<EncodeTask, { ids: Int32Array; notes: number }>(workerScript(import.meta.url, 'encode-worker'), spec, workers);
+  const pool = new WorkerPool<EncodeTask, EncodedFile>(workerScript(import.meta.url, 'encode-worker'), spec, workers);
   try {
     // Queue everything now: the pool runs FIFO, so results arrive close to the order we await them in.
     const results = items.map((item, i) => pool.run(task(item, i)));

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir, writeAtomic } from './atomic.js';
 import type { DatasetItem, DatasetLayout } from './dataset.js';
+import { recordedInstruments, type InstrumentPolicy } from '../midi/instruments.js';
 
 /** On-disk id type: uint16 whenever every id fits (vocabulary ≤ 65,536), else int32. */
 export type TokenDtype = 'uint16' | 'int32';
@@ -42,6 +43,8 @@ export interface ShardHeader {
   readonly specialIds?: Readonly<Record<string, number>>;
   /** Pedal rule applied before tokenizing (`none` = notes as played). */
   readonly sustain?: string;
+  /** Which notes were read (src/midi/instruments.ts); absent in shards made before there was a choice, which kept every note. */
+  readonly instruments?: InstrumentPolicy;
   readonly dataset: { readonly root: string; readonly layout: DatasetLayout };
 }
 
@@ -87,6 +90,10 @@ export class ShardWriter {
     if (options.resume) {
       if (old.tokenizer.sha256 !== header.tokenizer.sha256 || old.dtype !== header.dtype) {
         throw new Error(`${dir}: cannot resume, its shards were made with another tokenizer (${old.tokenizer.path}); choose another folder or run without --resume to replace them`);
+      }
+      // Pieces read two ways in one shard set would teach a model two readings of the same files.
+      if (readingOf(old) !== readingOf(header)) {
+        throw new Error(`${dir}: cannot resume, its shards were read with ${readingOf(old)}, this run reads with ${readingOf(header)}; give the same options, choose another folder, or run without --resume to replace them`);
       }
       // Loops, not push(...): an index of a large corpus has more pieces than a call takes arguments.
       for (const sh of old.shards) this.shards.push(sh);
@@ -250,6 +257,12 @@ function readIndexIfAny(dir: string): ShardIndex | undefined {
   }
   if (index.format !== 'motif-shards') throw new Error(`${p}: not a motif shard index`);
   return index;
+}
+
+/** How a shard set's MIDI was read, in the flags that choose it (a header without a pedal rule is from before the choice: 'musical'). */
+function readingOf(header: ShardHeader): string {
+  const sustain = header.sustain ?? 'musical';
+  return `--instruments ${recordedInstruments(header.instruments)} ${sustain === 'none' ? '--no-sustain' : `--sustain ${sustain}`}`;
 }
 
 function pick(item: DatasetItem): Partial<ShardPiece> {

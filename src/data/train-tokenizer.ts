@@ -1,10 +1,12 @@
 // Training a tokenizer on a dataset: base-encode every file on all cores, then train the BPE on those ids.
 // The BPE algorithm is src/tokenizer/'s; this only feeds it a corpus and reports bad files. No printing here.
+import { DEFAULT_INSTRUMENTS, type InstrumentPolicy } from '../midi/instruments.js';
 import type { SchemeName } from '../tokenizer/scheme.js';
 import { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
 import { createScheme } from '../tokenizer/schemes.js';
 import type { DatasetItem } from './dataset.js';
 import { encodeItems, type EncodedItem, type EncoderSpec } from './encode.js';
+import { ReadingLog, type ReadingReport } from './reading-report.js';
 
 /** Options of {@link trainTokenizer}. */
 export interface TrainTokenizerOptions {
@@ -12,6 +14,8 @@ export interface TrainTokenizerOptions {
   readonly scheme: SchemeName;
   readonly params?: Readonly<Record<string, number | string | boolean>>;
   readonly sustain: EncoderSpec['sustain'];
+  /** Which notes are read (default {@link DEFAULT_INSTRUMENTS}). */
+  readonly instruments?: InstrumentPolicy;
   readonly workers?: number;
   /** Called after each file is base-encoded. */
   readonly onItem?: (done: number, result: EncodedItem) => void;
@@ -26,6 +30,8 @@ export interface TrainTokenizerResult {
   readonly notes: number;
   readonly baseTokens: number;
   readonly failures: ReadonlyArray<{ id: string; path: string; error: string }>;
+  /** What reading the files left out and warned about. */
+  readonly reading: ReadingReport;
   readonly encodeSeconds: number;
   readonly trainSeconds: number;
 }
@@ -38,10 +44,12 @@ export async function trainTokenizer(items: readonly DatasetItem[], options: Tra
   const failures: Array<{ id: string; path: string; error: string }> = [];
   let notes = 0;
   let baseTokens = 0;
-  const spec: EncoderSpec = { scheme: options.scheme, params: base.params, sustain: options.sustain };
+  const spec: EncoderSpec = { scheme: options.scheme, params: base.params, sustain: options.sustain, instruments: options.instruments ?? DEFAULT_INSTRUMENTS };
+  const reading = new ReadingLog(spec.instruments);
   for await (const r of encodeItems(items, spec, { workers: options.workers, onItem: options.onItem })) {
     if (r.ok) {
       pieces.push(r.ids);
+      reading.add(r.item.id, r);
       notes += r.notes;
       baseTokens += r.ids.length;
     } else failures.push({ id: r.item.id, path: r.item.path, error: r.error });
@@ -55,6 +63,7 @@ export async function trainTokenizer(items: readonly DatasetItem[], options: Tra
     notes,
     baseTokens,
     failures,
+    reading: reading.report(),
     encodeSeconds: (t1 - t0) / 1000,
     trainSeconds: (performance.now() - t1) / 1000,
   };

@@ -51,7 +51,7 @@ export function rowMetadata(item: DatasetItem): Omit<EmbeddingRow, 'vector' | 'k
 /** Embeds `items` with `run`'s model into a new store at `options.out`, committing every `chunk` pieces. */
 export async function embedDataset(run: RunModel, items: readonly DatasetItem[], options: EmbedDatasetOptions): Promise<EmbedDatasetResult> {
   const source = {
-    run: run.runDir, checkpoint: run.checkpoint, step: run.model.step, window: run.window, overlap: options.overlap ?? 0.5, sustain: run.sustain, ...options.source,
+    run: run.runDir, checkpoint: run.checkpoint, step: run.model.step, window: run.window, overlap: options.overlap ?? 0.5, sustain: run.sustain, instruments: run.instruments, ...options.source,
   };
   const writer = await StoreWriter.open(options.out, { overwrite: options.overwrite, resume: options.resume, source });
   try {
@@ -64,7 +64,7 @@ export async function embedDataset(run: RunModel, items: readonly DatasetItem[],
 
 async function fill(writer: StoreWriter, run: RunModel, items: readonly DatasetItem[], options: EmbedDatasetOptions): Promise<EmbedDatasetResult> {
   const todo = items.filter((item) => !writer.done.has(item.id));
-  const prepared = await prepareItems(todo, { tokenizerJson: run.tokenizerJson, sustain: run.sustain }, {
+  const prepared = await prepareItems(todo, { tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments }, {
     workers: options.workers,
     onItem: (done) => options.onPrepared?.(done, todo.length),
   });

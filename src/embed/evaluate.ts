@@ -103,7 +103,7 @@ export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, i
 
   options.onStage?.('reading', evalItems.length + trainItems.length);
   const prepared = await prepareItems([...evalItems, ...trainItems], {
-    tokenizerJson: run.tokenizerJson, sustain: run.sustain, handcrafted: true, excerpt: { seconds: excerptSeconds, seed },
+    tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments, handcrafted: true, excerpt: { seconds: excerptSeconds, seed },
   }, { workers: options.workers, onItem: () => options.tick?.(1) });
   const failures = prepared.filter((p): p is Extract<PreparedItem, { ok: false }> => !p.ok).map((p) => ({ id: p.item.id, error: p.error }));
   const evalOk = prepared.slice(0, evalItems.length).filter((p): p is Ok => p.ok);

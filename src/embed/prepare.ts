@@ -9,6 +9,7 @@ import type { DatasetItem } from '../data/dataset.js';
 import { WorkerPool, defaultWorkers, workerScript } from '../data/pool.js';
 import { parseTokenizer } from '../data/tokenizer-file.js';
 import { allocNotes, type Notes } from '../midi/notes.js';
+import type { InstrumentPolicy } from '../midi/instruments.js';
 import { readMidi } from '../midi/read.js';
 import { applySustain, type SustainRule } from '../midi/sustain.js';
 import { Rng } from '../train/rng.js';
@@ -16,6 +17,7 @@ import { Rng } from '../train/rng.js';
 /** How files are prepared; plain data, sent to the workers. */
 export interface PrepareSpec {
   readonly tokenizerJson: string;
+  readonly instruments: InstrumentPolicy;
   readonly sustain: SustainRule | 'none';
   /** Also compute the hand-crafted baseline vector. */
   readonly handcrafted?: boolean;
@@ -90,7 +92,7 @@ export function makePreparer(spec: PrepareSpec): (task: PrepareTask) => Prepared
     } catch (err) {
       throw new Error(`${name}: cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
     }
-    const perf = readMidi(bytes, name);
+    const perf = readMidi(bytes, name, { instruments: spec.instruments });
     const notes = spec.sustain === 'none' ? perf.notes : applySustain(perf, { rule: spec.sustain });
     if (notes.length === 0) throw new Error(`${name}: no notes`);
     const key = labelKey(notes, title);

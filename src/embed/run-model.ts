@@ -1,8 +1,9 @@
 // A trained run as the embedding verbs need it: the model of one checkpoint or snapshot, the run's
-// tokenizer, the pedal rule its shards were made with, and the window and batch it trained with.
+// tokenizer, how its shards read MIDI (instruments, pedal rule), and the window and batch it trained with.
 // Not training, and not the run-directory layout itself (src/train/run-dir.ts, checkpoint.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { recordedInstruments, type InstrumentPolicy } from '../midi/instruments.js';
 import type { SustainRule } from '../midi/sustain.js';
 import { Transformer } from '../model/transformer.js';
 import type { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
@@ -23,6 +24,8 @@ export interface RunModel {
   readonly tokenizerJson: string;
   /** Pedal rule the run's shards were made with. */
   readonly sustain: SustainRule | 'none';
+  /** Which notes the run's shards were read with. */
+  readonly instruments: InstrumentPolicy;
   /** Window length: the sequence length the model trained on. */
   readonly window: number;
   /** Windows per native call: the training batch size. */
@@ -38,7 +41,7 @@ export function loadRunModel(runDir: string, choice: CheckpointChoice = 'best'):
   const file = readTokenizer(tokPath);
   const model = Transformer.load(join(checkpoint, MODEL_FILE));
   return {
-    runDir: resolve(runDir), config, checkpoint, model, tokenizer: file.tokenizer, tokenizerJson: file.text, sustain: shardSustain(config.data),
+    runDir: resolve(runDir), config, checkpoint, model, tokenizer: file.tokenizer, tokenizerJson: file.text, ...shardReading(config.data),
     window: Math.min(config.train.seqLen ?? model.config.maxLen, model.config.maxLen), batch: config.train.batchSize ?? 8,
   };
 }
@@ -48,12 +51,18 @@ export function randomInitModel(run: RunModel): Transformer {
   return Transformer.create(run.model.config, run.config.train.seed ?? 0);
 }
 
-/** The pedal rule recorded in the shards' index.json; 'musical' (motif's default) when it cannot be read. */
-function shardSustain(data: string): SustainRule | 'none' {
+/**
+ * How the shards' index.json says MIDI was read: the pedal rule ('musical', motif's default, when it
+ * cannot be read) and the instruments (an index without them, or none at hand, is from before the
+ * choice: see recordedInstruments).
+ */
+function shardReading(data: string): { sustain: SustainRule | 'none'; instruments: InstrumentPolicy } {
+  let index: { sustain?: string; instruments?: string } = {};
   try {
-    const index = JSON.parse(readFileSync(join(data, 'index.json'), 'utf8')) as { sustain?: string };
-    return index.sustain === 'reference' || index.sustain === 'none' ? index.sustain : 'musical';
+    index = JSON.parse(readFileSync(join(data, 'index.json'), 'utf8')) as typeof index;
   } catch {
-    return 'musical';
+    // No index at hand (an exported model away from its shards): the defaults below.
   }
+  const sustain = index.sustain === 'reference' || index.sustain === 'none' ? index.sustain : 'musical';
+  return { sustain, instruments: recordedInstruments(index.instruments) };
 }

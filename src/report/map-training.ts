@@ -22,11 +22,11 @@ export type StageProgress = (label: string, total: number) => { tick(n?: number)
 
 /** Reads, labels and tokenizes `items` once, then embeds them with each snapshot in turn. */
 export async function embedSnapshots(runDir: string, snapshots: readonly Snapshot[], items: readonly DatasetItem[], progress: StageProgress, workers?: number): Promise<SnapshotEmbeddings> {
-  // Snapshots of one run share its tokenizer and pedal rule; the first one supplies them.
+  // Snapshots of one run share its tokenizer and how it reads MIDI; the first one supplies them.
   let first: RunModel | undefined = loadRunModel(runDir, snapshots[0].dir);
-  const { tokenizer, tokenizerJson, sustain } = first;
+  const { tokenizer, tokenizerJson, sustain, instruments } = first;
   const reading = progress('reading', items.length);
-  const prepared = await prepareItems(items, { tokenizerJson, sustain }, { workers, onItem: () => reading.tick() });
+  const prepared = await prepareItems(items, { tokenizerJson, sustain, instruments }, { workers, onItem: () => reading.tick() });
   reading.stop();
   const good = prepared.filter((p): p is Extract<PreparedItem, { ok: true }> => p.ok);
   const failures = prepared.filter((p): p is Extract<PreparedItem, { ok: false }> => !p.ok).map((p) => ({ id: p.item.id, error: p.error }));

@@ -15,6 +15,8 @@ import { applySustain } from '../../src/midi/sustain.js';
 import { writeMidi } from '../../src/midi/write.js';
 import { createScheme, tokenNames } from '../../src/tokenizer/schemes.js';
 import { BAD_FILES, writeMixedDataset } from '../data/fixtures/mixed-dataset.js';
+import { BAND_DRUMS, BAND_PIANO, BAND_VIOLIN, bandFile } from '../midi/band.js';
+import { ev, smf, track } from '../midi/smf.js';
 import { motif } from '../helpers/cli.js';
 import { Command } from 'commander';
 import { TRAIN_VERBS } from '../../src/cli/main.js';
@@ -105,8 +107,32 @@ test('inspect shows what the reader repaired and notes off the keyboard', async 
   assert.equal(j.code, 0, j.err);
   const warnings = JSON.parse(j.out).warnings as string[];
   assert.ok(warnings.some((w) => /1 notes without a note-off/.test(w)), warnings.join('; '));
-  assert.ok(warnings.includes("1 notes outside the piano's range 21..108"), warnings.join('; '));
+  assert.ok(warnings.includes(`${file}: 1 notes outside the piano's range 21..108`), warnings.join('; '));
   assert.match((await motif('inspect', file, '--no-sustain')).out, /warning +.*without a note-off/);
+});
+
+test('inspect says which instruments it left out; --instruments all keeps them', async () => {
+  const file = join(root, 'band.mid');
+  writeFileSync(file, bandFile());
+  const piano = JSON.parse((await motif('inspect', file, '--json')).out);
+  assert.equal(piano.instruments, 'piano');
+  assert.equal(piano.notes, BAND_PIANO.length);
+  assert.equal(piano.pedalEvents, 0);
+  assert.deepEqual(piano.dropped, readMidi(bandFile(), file).dropped);
+  const text = (await motif('inspect', file)).out;
+  assert.match(text, /instruments +piano\n/);
+  assert.match(text, /left out +4 notes on channel 10 \(drums\)/);
+  assert.match(text, /left out +3 notes of program 41 \(strings\) on channel 2/);
+  assert.match(text, /left out +2 pedal events on channel 2, which has no piano notes/);
+
+  const all = JSON.parse((await motif('inspect', file, '--json', '--instruments', 'all')).out);
+  assert.equal(all.notes, BAND_PIANO.length + BAND_DRUMS.length + BAND_VIOLIN.length);
+  assert.equal(all.pedalEvents, 2);
+  assert.deepEqual(all.dropped, { notes: [], pedal: [] });
+  assert.match((await motif('inspect', file, '--instruments', 'all')).out, /instruments +all, nothing left out/);
+  const bad = await motif('inspect', file, '--instruments', 'strings');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /--instruments.*piano, all/);
 });
 
 test('tokenizer train → tokenize → decode, with bad files reported by name and exit code 2', async () => {
@@ -125,7 +151,7 @@ test('tokenizer train → tokenize → decode, with bad files reported by name a
   for (const id of Object.keys(BAD_FILES)) assert.ok(tk.err.includes(`  ${id}: `), `${id} reported in:\n${tk.err}`);
   assert.match(tk.out, /tokenized 3 of 7 files/);
   const again = JSON.parse((await motif('tokenize', data, '--tokenizer', tok, '--out', out, '--json')).out);
-  assert.deepEqual(Object.keys(again).sort(), ['dtype', 'failed', 'failures', 'files', 'notes', 'out', 'pieces', 'resumed', 'seconds', 'shards', 'tokens', 'vocabSize']);
+  assert.deepEqual(Object.keys(again).sort(), ['dtype', 'failed', 'failures', 'files', 'notes', 'out', 'pieces', 'reading', 'resumed', 'seconds', 'shards', 'tokens', 'vocabSize']);
   assert.equal(again.pieces, 3);
   const resumed = JSON.parse((await motif('tokenize', data, '--tokenizer', tok, '--out', out, '--json', '--resume')).out);
   assert.deepEqual([resumed.resumed, resumed.files, resumed.pieces, resumed.failed], [3, 4, 3, 4], 'finished pieces kept, bad files retried');
@@ -159,6 +185,40 @@ test('tokenizer train → tokenize → decode, with bad files reported by name a
   const badIds = await motif('decode', junk, '--tokenizer', tok, '--out', join(root, 'x.mid'));
   assert.equal(badIds.code, 1);
   assert.match(badIds.err, /junk\.txt: 'three' \(token 3\) is not a token id/);
+});
+
+test('tokenize and tokenizer train report what --instruments left out and what the reader repaired, naming the files', async () => {
+  const dir = join(root, 'band-data');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'band.mid'), bandFile());
+  writeFileSync(join(dir, 'piano.mid'), readFileSync(good));
+  // Twelve files with a note never released: more than the text lists, all of them in --json.
+  for (let i = 0; i < 12; i++) writeFileSync(join(dir, `open${String(i).padStart(2, '0')}.mid`), smf(0, 100, track(ev(0, 0x90, 60 + i, 50), ev(100, 0xb0, 1, 0))));
+  const tok = join(root, 'band-tok.json');
+  const trained = await motif('tokenizer', 'train', dir, '--vocab-size', '250', '--out', tok);
+  assert.equal(trained.code, 0, trained.err);
+  assert.match(trained.err, /note: --instruments piano left out 7 notes and 2 pedal events of 1 files \(--instruments all keeps them\):\n {2}band\.mid: 3 notes of program 41 \(strings\) on channel 2; 4 notes on channel 10 \(drums\); 2 pedal events on channel 2, which has no piano notes\n/);
+  assert.match(trained.err, /warning: the MIDI reader repaired or ignored something in 12 files \(12 warnings\):\n {2}open00\.mid: 1 notes without a note-off/);
+  assert.match(trained.err, /open09\.mid: 1 notes without a note-off.*\n {2}\.\.\. and 2 more \(--json lists them all\)\n/);
+  assert.ok(!trained.err.includes('open10.mid'), 'the text lists the first ten');
+
+  const json = JSON.parse((await motif('tokenize', dir, '--tokenizer', tok, '--out', join(root, 'band-shards'), '--json')).out);
+  assert.equal(json.reading.instruments, 'piano');
+  assert.equal(json.reading.droppedNotes, BAND_DRUMS.length + BAND_VIOLIN.length);
+  assert.equal(json.reading.ignoredPedalEvents, 2);
+  assert.equal(json.reading.warnings, 12);
+  assert.deepEqual(json.reading.files.map((f: { id: string }) => f.id), ['band.mid', ...Array.from({ length: 12 }, (_, i) => `open${String(i).padStart(2, '0')}.mid`)]);
+  assert.deepEqual(json.reading.files[0].dropped, readMidi(bandFile(), 'band.mid').dropped);
+  assert.equal(JSON.parse(readFileSync(join(root, 'band-shards', 'index.json'), 'utf8')).instruments, 'piano');
+
+  const all = await motif('tokenize', dir, '--tokenizer', tok, '--out', join(root, 'band-shards-all'), '--instruments', 'all', '--json');
+  const allJson = JSON.parse(all.out);
+  assert.equal(allJson.reading.droppedNotes, 0);
+  assert.equal(allJson.notes, json.notes + BAND_DRUMS.length + BAND_VIOLIN.length);
+  assert.equal(JSON.parse(readFileSync(join(root, 'band-shards-all', 'index.json'), 'utf8')).instruments, 'all');
+  const text = await motif('tokenize', dir, '--tokenizer', tok, '--out', join(root, 'band-shards-all'), '--instruments', 'all');
+  assert.ok(!text.err.includes('left out'), text.err);
+  assert.match(text.err, /warning: the MIDI reader repaired or ignored something in 12 files/);
 });
 
 test('tokenizer train uses the train split by default when there is one', async () => {

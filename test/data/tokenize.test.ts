@@ -13,6 +13,8 @@ import { trainTokenizer } from '../../src/data/train-tokenizer.js';
 import { MAX_MIDI_BYTES, readMidi } from '../../src/midi/read.js';
 import { applySustain, type SustainRule } from '../../src/midi/sustain.js';
 import { BAD_FILES, writeMixedDataset } from './fixtures/mixed-dataset.js';
+import { BAND_DRUMS, BAND_PIANO, BAND_VIOLIN, bandFile } from '../midi/band.js';
+import { ev, smf, track } from '../midi/smf.js';
 
 const sustain: SustainRule = 'musical';
 
@@ -85,4 +87,55 @@ test('a missing listed file and a huge file are failures naming them, not crashe
     ['gone.mid: cannot read file (ENOENT)', `huge.mid: file too large (${MAX_MIDI_BYTES + 1} bytes; the limit is 256 MiB)`],
   );
   assert.equal(trained.tokenizer.base.name, 'logbin');
+});
+
+test('instruments: what each policy reads is tokenized, recorded in index.json and reported per file; resume refuses another reading', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'motif-tok-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const data = join(root, 'data');
+  writeMixedDataset(data, 1);
+  writeFileSync(join(data, 'band.mid'), bandFile());
+  // Two notes without a note-off: a reader warning, to be reported with the file's name.
+  writeFileSync(join(data, 'open.mid'), smf(0, 100, track(ev(0, 0x90, 60, 50), ev(0, 0x90, 64, 50), ev(100, 0xb0, 1, 0))));
+  const dataset = openDataset(data);
+  const items = dataset.items.filter((i) => !i.id.startsWith('bad/'));
+  const trained = await trainTokenizer(items, { vocabSize: 260, scheme: 'exptime', sustain, workers: 2 });
+  const tokenizerPath = join(root, 'tokenizer.json');
+  writeTokenizer(trained.tokenizer, tokenizerPath);
+  const { tokenizer } = readTokenizer(tokenizerPath);
+  const band = readFileSync(join(data, 'band.mid'));
+  const bandDropped = readMidi(band, 'band.mid').dropped!;
+
+  // The default reads the piano only, in the workers as in this thread, and says what it left out.
+  assert.equal(trained.reading.instruments, 'piano');
+  assert.deepEqual(trained.reading.files.map((f) => f.id), ['band.mid', 'open.mid']);
+  assert.equal(trained.reading.droppedNotes, BAND_DRUMS.length + BAND_VIOLIN.length);
+  assert.equal(trained.reading.ignoredPedalEvents, 2);
+  assert.deepEqual(trained.reading.files[0], { id: 'band.mid', dropped: bandDropped, warnings: [] });
+  assert.deepEqual(trained.reading.files[1], { id: 'open.mid', dropped: { notes: [], pedal: [] }, warnings: ['open.mid: 2 notes without a note-off in track 0, closed at the end of the track'] });
+  assert.equal(trained.reading.warnings, 1);
+
+  for (const instruments of ['piano', 'all'] as const) {
+    const out = join(root, instruments);
+    const result = await tokenizeDataset(dataset, { tokenizer: tokenizerPath, out, items, sustain, instruments, workers: 2 });
+    assert.equal(result.index.instruments, instruments);
+    assert.equal(JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')).instruments, instruments);
+    const notes = applySustain(readMidi(band, 'band.mid', { instruments }), { rule: sustain });
+    assert.deepEqual(Array.from(openShards(out).tokens('band.mid')), Array.from(tokenizer.encode(notes)), `${instruments}: band.mid`);
+    assert.equal(notes.length, instruments === 'piano' ? BAND_PIANO.length : BAND_PIANO.length + BAND_DRUMS.length + BAND_VIOLIN.length);
+    assert.equal(result.reading.droppedNotes, instruments === 'piano' ? BAND_DRUMS.length + BAND_VIOLIN.length : 0);
+    assert.equal(result.reading.files.length, instruments === 'piano' ? 2 : 1, 'the warning is reported whatever the policy');
+  }
+
+  // Resuming with another reading would mix two readings in one shard set.
+  await assert.rejects(
+    tokenizeDataset(dataset, { tokenizer: tokenizerPath, out: join(root, 'piano'), items, sustain, instruments: 'all', resume: true, workers: 0 }),
+    /cannot resume, its shards were read with --instruments piano --sustain musical, this run reads with --instruments all --sustain musical/,
+  );
+  // Shards from before the choice have no field: they were read with 'all', and resume as such.
+  const old = join(root, 'all', 'index.json');
+  const { instruments: _, ...unrecorded } = JSON.parse(readFileSync(old, 'utf8'));
+  writeFileSync(old, JSON.stringify(unrecorded));
+  const resumed = await tokenizeDataset(dataset, { tokenizer: tokenizerPath, out: join(root, 'all'), items, sustain, instruments: 'all', resume: true, workers: 0 });
+  assert.equal(resumed.skipped, items.length);
 });

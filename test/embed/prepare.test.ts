@@ -40,7 +40,7 @@ test('workers prepare exactly what the main thread does; bad files are named, in
   const tokenizer = MidiTokenizer.train(createScheme('exptime', {}), good.map((id) => readNotes(join(root, id))), { vocabSize: 300 });
   const tokPath = join(root, 'tokenizer.json');
   writeTokenizer(tokenizer, tokPath);
-  const spec: PrepareSpec = { tokenizerJson: readFileSync(tokPath, 'utf8'), sustain: 'musical', handcrafted: true, excerpt: { seconds: 5, seed: 3 } };
+  const spec: PrepareSpec = { tokenizerJson: readFileSync(tokPath, 'utf8'), sustain: 'musical', instruments: 'piano', handcrafted: true, excerpt: { seconds: 5, seed: 3 } };
   const items = openDataset(root).items;
   const inThread = await prepareItems(items, spec, { workers: 0 });
   const pooled = await prepareItems(items, spec, { workers: 2 });
