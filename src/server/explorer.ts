@@ -15,6 +15,7 @@ import { openStore, type EmbeddingRow, type EmbeddingStore, type Neighbour } fro
 import { loadRunModel, type RunModel } from '../embed/run-model.js';
 import { embedNotes } from '../embed/extract.js';
 import { cropPrompt, generate } from '../generate/generate.js';
+import { recordedInstruments } from '../midi/instruments.js';
 import type { SustainRule } from '../midi/sustain.js';
 import { writeMidi } from '../midi/write.js';
 import { explorerMap, placeAmong } from './explorer-map.js';
@@ -93,7 +94,9 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
   const map = explorerMap(options.store, store.info, rows, options.method, options.seed);
   if (map.cached !== 'read') note(`map of ${rows.length} pieces computed in ${((performance.now() - t0) / 1000).toFixed(1)} s${map.warning ? `; ${map.warning}` : ''}`);
   const src = store.info.source;
+  // Files are read as the store's model read its shards (recorded in the store; older stores: see recordedInstruments).
   const sustain: SustainRule | 'none' = src.sustain === 'reference' || src.sustain === 'none' ? src.sustain : 'musical';
+  const reading = { sustain, instruments: recordedInstruments(src.instruments) };
   // Uploads are embedded by the store's own model and checkpoint: other weights would place them in another space.
   const embedder = tryLoad(typeof src.run === 'string' ? src.run : undefined, typeof src.checkpoint === 'string' ? src.checkpoint : 'best', 'embedding uploads', note);
   if (embedder && embedder.model.config.dModel !== store.info.dim) throw new Error(`${options.store}: its vectors have ${store.info.dim} dimensions but its run's model ${embedder.model.config.dModel}`);
@@ -110,7 +113,8 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
     return [f, { names: g.names, colors: g.colors, of: Array.from(g.of) }];
   }));
 
-  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false });
+  // Unknown query parameters are refused rather than dropped (fastify's default), so a typo is not silently ignored.
+  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, ajv: { customOptions: { removeAdditional: false } } });
   // MIDI arrives as raw bytes whatever the Content-Type says: the reader, not the header, decides what it is.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err: FastifyError, _req, reply) => {
@@ -151,7 +155,7 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
   });
   app.get<{ Params: { id: string } }>('/api/pieces/:id/notes', (req) => {
     const row = pieceOf(req.params.id);
-    return notesJson(uploadNotes(fileOf(row), row.id, sustain));
+    return notesJson(uploadNotes(fileOf(row), row.id, reading));
   });
   app.get<{ Params: { id: string }; Querystring: { k: number } }>('/api/pieces/:id/similar', { schema: { querystring: kQuery } }, async (req) => {
     const row = pieceOf(req.params.id);
@@ -160,12 +164,12 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
   });
   app.post<{ Querystring: { k: number } }>('/api/similar', { schema: { querystring: kQuery } }, async (req) => {
     const run = need(embedder, 'embedding uploads');
-    const notes = uploadNotes(req.body, 'the uploaded file', sustain);
+    const notes = uploadNotes(req.body, 'the uploaded file', reading);
     const vector = embedNotes(run.model, run.tokenizer, notes, { window: run.window, batch: run.batch });
     const found = await nearestWithPoints(store, vector, req.query.k, map.points);
     return { neighbours: found.map((f) => neighbourJson(f)), position: placeAmong(found), notes: notes.length };
   });
-  app.post('/api/notes', (req) => notesJson(uploadNotes(req.body, 'the uploaded file', sustain)));
+  app.post('/api/notes', (req) => notesJson(uploadNotes(req.body, 'the uploaded file', reading)));
   const generateQuery = {
     type: 'object',
     properties: {
@@ -182,7 +186,7 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
   app.post<{ Querystring: GenerateQuery }>('/api/generate', { schema: { querystring: generateQuery } }, (req, reply) => {
     const run = need(generator, 'continuations');
     const q = req.query;
-    const prompt = cropPrompt(uploadNotes(req.body, 'the prompt', run.sustain), q.prompt_seconds);
+    const prompt = cropPrompt(uploadNotes(req.body, 'the prompt', run), q.prompt_seconds);
     if (prompt.length === 0) throw new HttpError(400, `the prompt has no notes in its first ${q.prompt_seconds} s`);
     const result = generate(run.model, run.tokenizer, { prompt, maxSeconds: q.seconds, temperature: q.temperature, topP: q.top_p, seed: q.seed });
     const sample = result.samples[0];

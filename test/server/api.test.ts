@@ -12,6 +12,7 @@ import { readMidi } from '../../src/midi/read.js';
 import { EXPLORER_MAP_FILE, explorerMap, placeAmong } from '../../src/server/explorer-map.js';
 import { MAX_BODY_BYTES } from '../../src/server/explorer.js';
 import { readNotes } from '../embed/fixtures.js';
+import { bandFile } from '../midi/band.js';
 import { makeStore, serveExplorer, type ServedExplorer } from './fixtures.js';
 
 let made: Awaited<ReturnType<typeof makeStore>>;
@@ -84,6 +85,13 @@ test('an uploaded file: embedded by the store\'s run, its nearest pieces, placed
   assert.ok(Math.abs(r.position[0] - want[0]) < 1e-9 && Math.abs(r.position[1] - want[1]) < 1e-9);
   const notes = await json<{ notes: unknown[] }>(await post('/api/notes', fileOf(id)));
   assert.equal(notes.notes.length, r.notes);
+});
+
+test('uploads are read as the store\'s model read its shards (this tiny run\'s: every instrument)', async () => {
+  const band = bandFile();
+  const notes = await json<{ notes: unknown[] }>(await post('/api/notes', band));
+  assert.equal(notes.notes.length, readMidi(band, 'band', { instruments: 'all' }).notes.length);
+  assert.ok(notes.notes.length > readMidi(band, 'band', { instruments: 'piano' }).notes.length, 'the drums and violin are kept');
 });
 
 test('a continuation comes back as MIDI: the prompt as read, then new notes', async () => {
