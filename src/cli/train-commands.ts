@@ -6,6 +6,7 @@ import { exportModel } from '../train/export.js';
 import { resolveCheckpoint } from '../train/checkpoint-choice.js';
 import { parseSnapshotEpochs } from '../train/options.js';
 import { printJson, processIo, UsageError, type CliIo } from './output.js';
+import type { TorchOptions } from '../train/torch-engine.js';
 
 const number = (v: string): number => {
   const n = Number(v);
@@ -51,7 +52,9 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
       'Train the transformer on the train split of token shards (motif tokenize), validating on the validation split. ' +
         'Settings come from the preset, then --config, then flags.\n\n' +
         'The run directory gets config.json, metrics.jsonl, checkpoints/ (last K plus best), snapshots/, loss and perplexity curves (SVG) and report.html.\n\n' +
-        'Ctrl-C saves a checkpoint and stops; continue with --resume <run dir>.',
+        'Ctrl-C saves a checkpoint and stops; continue with --resume <run dir>.\n\n' +
+        'With --engine torch, PyTorch trains the same model into the same run directory (python/train_torch.py; with --nproc n, ' +
+        'n processes under torchrun, DistributedDataParallel): for GPUs. Either engine resumes a run the other started.',
     )
     .option('--data <dir>', 'token shards folder (from motif tokenize)')
     .option('--preset <name|file>', 'model and optimizer preset: tiny, small, paper or a .json file', 'small')
@@ -60,6 +63,11 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
     .option('--resume <dir>', 'continue this run exactly from its newest checkpoint')
     .option('--dropout <p>', 'dropout probability (overrides the preset)', number)
     .option('--max-minutes <m>', 'time budget of this invocation; checkpoints and stops when spent', number)
+    .option('--max-steps <n>', 'stop this invocation with a checkpoint once the run has done n steps in all (the schedule still spans --steps/--epochs; --resume continues)', integer)
+    .option('--engine <name>', 'native (the compute core, CPU) or torch (PyTorch DistributedDataParallel through torchrun: GPUs, several processes); both read and write the same run directory', 'native')
+    .option('--nproc <n>', 'torch engine: processes on this machine (one per GPU); each trains batch / n windows of every step', integer)
+    .option('--device <name>', 'torch engine: cpu or cuda (default: cuda where PyTorch sees one)')
+    .option('--precision <p>', 'torch engine: bf16 (autocast) or fp32 training steps (default: bf16 on cuda, fp32 on cpu)')
     .option('--json', 'print the outcome as JSON')
     .option('--no-progress', 'no progress bar, plain lines instead (as when stderr is not a terminal): epochs, evaluations, a step line with ETA each minute');
   for (const [flag, , parse, help] of TRAIN_FLAGS) trainCmd.option(flag, help, parse);
@@ -77,11 +85,18 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
     const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
     for (const sig of signals) process.on(sig, onSignal);
     try {
-      const controls = { progress: opts.json ? ('off' as const) : opts.progress === false ? ('lines' as const) : ('auto' as const), signal: ctl.signal, maxMinutes: opts.maxMinutes as number | undefined, onWarning: (m: string) => io.err(`warning: ${m}\n`) };
+      const controls = {
+        progress: opts.json ? ('off' as const) : opts.progress === false ? ('lines' as const) : ('auto' as const),
+        signal: ctl.signal,
+        maxMinutes: opts.maxMinutes as number | undefined,
+        stopAtStep: opts.maxSteps as number | undefined,
+        onWarning: (m: string) => io.err(`warning: ${m}\n`),
+        torch: torchOptions(opts),
+      };
       let outcome: RunOutcome;
       if (opts.resume) {
         if (opts.data || opts.out || opts.config || opts.dropout !== undefined || Object.keys(train).length > 0) {
-          throw new UsageError('--resume continues a run with its own settings; only --max-minutes may be given with it');
+          throw new UsageError('--resume continues a run with its own settings; only --max-minutes, --max-steps and the engine flags may be given with it');
         }
         outcome = await resumeRun(opts.resume as string, controls);
       } else {
@@ -92,7 +107,9 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
           controls,
         );
       }
-      printOutcome(io, outcome, Boolean(opts.json));
+      // A run continues on the engine it was stopped on unless the user says otherwise.
+      const engine = controls.torch ? ` --engine torch --nproc ${controls.torch.nproc}` : '';
+      printOutcome(io, outcome, Boolean(opts.json), engine);
       if (outcome.result.status === 'interrupted') process.exitCode = 130;
     } finally {
       for (const sig of signals) process.off(sig, onSignal);
@@ -140,7 +157,21 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
     });
 }
 
-function printOutcome(io: CliIo, o: RunOutcome, json: boolean): void {
+/** The torch engine's settings from the flags, or undefined for the native engine (which takes none of them). */
+function torchOptions(opts: Record<string, unknown>): TorchOptions | undefined {
+  const given = (['nproc', 'device', 'precision'] as const).filter((k) => opts[k] !== undefined);
+  if (opts.engine === 'native') {
+    if (given.length) throw new UsageError(`--${given[0]} is a setting of the torch engine; add --engine torch`);
+    return undefined;
+  }
+  if (opts.engine !== 'torch') throw new UsageError(`--engine must be native or torch, got ${String(opts.engine)}`);
+  const { device, precision } = opts;
+  if (device !== undefined && device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got ${String(device)}`);
+  if (precision !== undefined && precision !== 'bf16' && precision !== 'fp32') throw new UsageError(`--precision must be bf16 or fp32, got ${String(precision)}`);
+  return { nproc: (opts.nproc as number | undefined) ?? 1, device, precision };
+}
+
+function printOutcome(io: CliIo, o: RunOutcome, json: boolean, engineFlags: string): void {
   const r = o.result;
   if (json) return printJson(io, { runDir: o.runDir, report: o.report, ...r });
   const what = {
@@ -150,7 +181,7 @@ function printOutcome(io: CliIo, o: RunOutcome, json: boolean): void {
     stopped: 'stopped; checkpoint saved',
   }[r.status];
   io.out(`${what}: step ${r.step}/${r.totalSteps}, ${r.epochsDone} epochs, best validation loss ${r.bestValLoss.toFixed(4)}\n`);
-  if (r.status !== 'finished') io.out(`continue with: motif train --resume ${o.runDir}\n`);
+  if (r.status !== 'finished') io.out(`continue with: motif train --resume ${o.runDir}${engineFlags}\n`);
   io.out(`report: ${o.report}\n`);
 }
 

@@ -24,6 +24,7 @@ import type { SustainRule } from '../midi/sustain.js';
 import { lockDir } from '../data/dir-lock.js';
 import { createRunDir, readRunConfig, RUN_FILES, type RunConfig } from './run-dir.js';
 import { train, type LrSchedule, type TrainResult } from './trainer.js';
+import { trainWithTorch, type TorchOptions } from './torch-engine.js';
 
 /** How a new run is set up: later sources override earlier ones (preset ← config file ← flags). */
 export interface NewRun {
@@ -51,6 +52,8 @@ export interface RunControls {
   stopAtStep?: number;
   /** Time budget of this invocation, overriding the run's. */
   maxMinutes?: number;
+  /** Train with PyTorch (python/train_torch.py) instead of the native core; the run directory is the same. */
+  torch?: TorchOptions;
 }
 
 /** What a training invocation produced. */
@@ -105,6 +108,11 @@ export async function resumeRun(runDir: string, c: RunControls = {}): Promise<Ru
 
 /** Trains `runDir` holding its lock: a second process on the same run is refused, not interleaved. */
 async function execute(runDir: string, config: RunConfig, corpus: Corpus, resume: boolean, c: RunControls): Promise<RunOutcome> {
+  if (c.torch) {
+    // The Python processes take the run's lock themselves: they are the ones writing it.
+    const result = await trainWithTorch({ ...c.torch, runDir, maxSteps: c.stopAtStep, maxMinutes: c.maxMinutes, signal: c.signal, showOutput: c.progress !== 'off' });
+    return { runDir, result, report: await writeRunReport(runDir) };
+  }
   const unlock = lockDir(runDir);
   try {
     return await trainLocked(runDir, config, corpus, resume, c);

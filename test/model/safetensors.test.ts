@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectClose } from '../helpers/close.js';
+import { PYTHON, torchSkip } from '../helpers/torch.js';
 import { readSafetensors, writeSafetensors, type StoredTensor } from '../../src/model/safetensors.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { loadPreset } from '../../src/model/config.js';
@@ -69,11 +70,7 @@ test('a checkpoint resumes exactly: same parameters after more steps, dropout in
   assert.ok(![...readSafetensors(path).tensors.keys()].some((k) => k.startsWith('optimizer.')));
 });
 
-const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
-const noTorch = torch.status === 0 ? false : 'python3-torch is not installed (/usr/bin/python3 cannot import torch)';
-if (noTorch) console.log(`# skipping PyTorch interchange tests: ${noTorch}`);
-
-test('weights move both ways with PyTorch (python/motif_model.py)', { skip: noTorch }, () => {
+test('weights move both ways with PyTorch (python/motif_model.py)', { skip: torchSkip }, () => {
   for (const layout of [{ layout: 'post-ln' as const }, { layout: 'pre-ln' as const, activation: 'gelu' as const, tiedHead: true, headBias: false }]) {
     const cfg = { ...tiny, ...layout };
     const motif = Transformer.create(cfg, 9);
@@ -99,7 +96,7 @@ with torch.no_grad():
     fresh.load_tensors(load_safetensors(${JSON.stringify(fromTorch)})[0])
     save_safetensors(${JSON.stringify(out + '.fresh')}, {"logits": fresh.eval()(tokens)})
 `;
-    const r = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' });
+    const r = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const rows = Int32Array.from({ length: B * T }, (_, i) => i);
     const torchLogits = readSafetensors(out).tensors.get('logits')!.data;
