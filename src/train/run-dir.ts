@@ -1,6 +1,7 @@
 // The run directory: config.json (model, training options, data, tokenizer reference, git revision),
 // a copy of the tokenizer, metrics.jsonl, checkpoints/, snapshots/ and the report. This file creates
-// and reads the directory's fixed parts; the trainer fills in the rest.
+// and reads the directory's fixed parts; the trainer fills in the rest. docs/run-directory.md describes the
+// whole folder, for the PyTorch engine (python/motif_run.py mirrors this file) and other tools.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
