@@ -201,7 +201,8 @@ def read_run_config(run_dir):
 
 
 def lock_dir(run_dir):
-    """Takes <run>/.lock as src/data/dir-lock.ts does (exclusive create; a lock of a dead process on this host is taken over)."""
+    """Takes <run>/.lock as src/data/dir-lock.ts does (exclusive create; a lock of a dead process on this host is
+    taken over) until this process exits."""
     path = os.path.join(run_dir, LOCK_FILE)
     for attempt in range(2):
         try:
@@ -229,7 +230,6 @@ def lock_dir(run_dir):
         except (ValueError, OSError):
             pass
     atexit.register(release)
-    return release
 
 
 def _alive(pid):

@@ -142,7 +142,7 @@ def parse_args(argv):
 
 
 def prepare(args):
-    """Rank 0: creates the run when --out holds none, and takes its lock. Returns the lock's release."""
+    """Rank 0: creates the run when --out holds none, and takes its lock."""
     exists = os.path.exists(os.path.join(args.out, CONFIG))
     if exists and not args.resume:
         raise ValueError(f"{args.out}: already holds a run; continue it with --resume, or choose another --out")
@@ -150,7 +150,7 @@ def prepare(args):
         if not args.data:
             raise ValueError("a new run needs --data <shards> (and --preset)")
         create_run_dir(args.out, args.data, args.preset, args.config, Corpus(args.data))
-    return lock_dir(args.out)
+    lock_dir(args.out)
 
 
 def main(argv=None):

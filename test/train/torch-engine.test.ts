@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { motif } from '../helpers/cli.js';
 import { expectClose } from '../helpers/close.js';
 import { PYTHON, torchSkip } from '../helpers/torch.js';
+import { lockDir } from '../../src/data/dir-lock.js';
 import { loadPreset } from '../../src/model/config.js';
 import { readSafetensors } from '../../src/model/safetensors.js';
 import { TrainWindows } from '../../src/train/batches.js';
@@ -68,6 +69,16 @@ test('from the same weights and batches, three PyTorch steps equal three native 
     const keep = name.endsWith('in_proj_bias') ? (_: number, i: number) => i < C || i >= 2 * C : () => true;
     const [got, want] = [after.get(name)!.data.filter(keep), t.data.filter(keep)];
     expectClose(got, want, { rtol: 1e-4, atol: 1e-4 * maxAbs(want), label: name });
+  }
+
+  // One writer at a time, across languages: the Python trainer honours the lock motif takes.
+  const unlock = lockDir(torch);
+  try {
+    const busy = await motif('train', '--engine', 'torch', '--resume', torch, '--json');
+    assert.equal(busy.code, 1);
+    assert.match(busy.err, new RegExp(`in use by process ${process.pid}`));
+  } finally {
+    unlock();
   }
 });
 
