@@ -1,6 +1,6 @@
 // The PyTorch engine (python/train_torch.py, through `motif train --engine torch` and through torchrun) held
 // to the native trainer: three steps from the same weights on the same batches give the same losses and
-// parameters; two gloo processes split every batch of the native window stream, resume exactly, and leave a
+// parameters, and native continues them as its own; two gloo processes split every batch of the native window stream, resume exactly, and leave a
 // run that `motif eval` scores as PyTorch logged. Skips visibly without Debian's python3-torch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ import { CheckpointStore } from '../../src/train/checkpoint.js';
 import { openCorpus } from '../../src/train/corpus.js';
 import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
 import { MODEL_FILE } from '../../src/train/native-model.js';
-import { startRun } from '../../src/train/run.js';
+import { resumeRun, startRun } from '../../src/train/run.js';
 import { TORCH_TRAINER, torchrunArgs } from '../../src/train/torch-engine.js';
 import type { TrainResult } from '../../src/train/trainer.js';
 import { writeTinyShards } from './tiny-shards.js';
@@ -37,7 +37,31 @@ const trainerState = (checkpoint: string): { rng: number[]; step: number } => JS
 const tensors = (checkpoint: string) => readSafetensors(join(checkpoint, MODEL_FILE)).tensors;
 const maxAbs = (x: ArrayLike<number>): number => Array.from(x).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
-test('from the same weights and batches, three PyTorch steps equal three native steps (fp32, 1e-4)', { skip: torchSkip }, async () => {
+/** Runs `a` and `b` logged the same records, sampler state, parameters and AdamW moments up to `step` (fp32, 1e-4). */
+function expectSameSteps(a: string, b: string, step: number): void {
+  const [ours, theirs] = [metrics(a), metrics(b)];
+  const steps = Array.from({ length: step + 1 }, (_, i) => i);
+  assert.deepEqual(ours.map((m) => m.step), steps);
+  assert.deepEqual(theirs.map((m) => m.step), steps);
+  for (const key of ['trainLoss', 'gradNorm', 'lr', 'valLoss'] as const) {
+    expectClose(ours.slice(1).map((m) => m[key]!), theirs.slice(1).map((m) => m[key]!), { rtol: 1e-4, atol: 0, label: key });
+  }
+  const [x, y] = [new CheckpointStore(a).path(step), new CheckpointStore(b).path(step)];
+  assert.deepEqual(trainerState(x).rng, trainerState(y).rng, 'the sampler drew the same windows');
+  const [after, expected] = [tensors(x), tensors(y)];
+  const C = loadPreset('tiny').model.dModel;
+  assert.deepEqual([...after.keys()].sort(), [...expected.keys()].sort());
+  for (const [name, t] of expected) {
+    // The key bias (rows C..2C of in_proj_bias) shifts every score of a query's row alike, so softmax cancels
+    // it and its true gradient is 0; AdamW normalises each engine's own rounding noise there into lr-sized
+    // steps of random sign. Everything else, parameters and AdamW moments, must agree.
+    const keep = name.endsWith('in_proj_bias') ? (_: number, i: number) => i < C || i >= 2 * C : () => true;
+    const [got, want] = [after.get(name)!.data.filter(keep), t.data.filter(keep)];
+    expectClose(got, want, { rtol: 1e-4, atol: 1e-4 * maxAbs(want), label: `step ${step} ${name}` });
+  }
+}
+
+test('from the same weights and batches, three PyTorch steps equal three native steps (fp32, 1e-4), and native resumes them', { skip: torchSkip }, async () => {
   // Weight decay, the mean-form L1 and a clip that acts on every step: each optimizer path in play.
   const config = writeConfig('same-steps.json', { train: { steps: 6, evalInterval: 1, keepCheckpoints: 10, threads: 1, weightDecay: 0.1, l1: 0.5, l1Form: 'mean', clipNorm: 0.5 } });
   const native = join(base, 'native');
@@ -51,25 +75,12 @@ test('from the same weights and batches, three PyTorch steps equal three native 
   assert.equal(r.code, 0, r.err);
   assert.equal((JSON.parse(r.out) as TrainResult).status, 'stopped');
 
-  const [ours, theirs] = [metrics(torch), metrics(native)];
-  assert.deepEqual(ours.map((m) => m.step), [0, 1, 2, 3]);
-  assert.deepEqual(theirs.map((m) => m.step), [0, 1, 2, 3]);
-  for (const key of ['trainLoss', 'gradNorm', 'lr', 'valLoss'] as const) {
-    expectClose(ours.slice(1).map((m) => m[key]!), theirs.slice(1).map((m) => m[key]!), { rtol: 1e-4, atol: 0, label: key });
-  }
-  const [a, b] = [new CheckpointStore(torch).path(3), new CheckpointStore(native).path(3)];
-  assert.deepEqual(trainerState(a).rng, trainerState(b).rng, 'the sampler drew the same windows');
-  const [after, expected] = [tensors(a), tensors(b)];
-  const C = loadPreset('tiny').model.dModel;
-  assert.deepEqual([...after.keys()].sort(), [...expected.keys()].sort());
-  for (const [name, t] of expected) {
-    // The key bias (rows C..2C of in_proj_bias) shifts every score of a query's row alike, so softmax cancels
-    // it and its true gradient is 0; AdamW normalises each engine's own rounding noise there into lr-sized
-    // steps of random sign. Everything else, parameters and AdamW moments, must agree.
-    const keep = name.endsWith('in_proj_bias') ? (_: number, i: number) => i < C || i >= 2 * C : () => true;
-    const [got, want] = [after.get(name)!.data.filter(keep), t.data.filter(keep)];
-    expectClose(got, want, { rtol: 1e-4, atol: 1e-4 * maxAbs(want), label: name });
-  }
+  expectSameSteps(torch, native, 3);
+
+  // And back: the native engine resumes the run PyTorch left at step 3, and steps 4 to 6 follow the all-native run's.
+  await resumeRun(native);
+  await resumeRun(torch);
+  expectSameSteps(torch, native, 6);
 
   // One writer at a time, across languages: the Python trainer honours the lock motif takes.
   const unlock = lockDir(torch);
