@@ -34,7 +34,7 @@ export interface TrainerOptions<M extends SavableModel = TrainableModel> {
   resume?: boolean;
   /** Aborting it (Ctrl-C) makes the run checkpoint after the current step and return. */
   signal?: AbortSignal;
-  /** Stop (with a checkpoint) once this many steps are done in total: for tests and benchmarks. */
+  /** Stop (with a checkpoint) once this many steps are done in total (motif train --max-steps). */
   stopAtStep?: number;
   /** Progress bar / epoch lines on stderr. */
   progress?: ProgressMode;
@@ -192,10 +192,11 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
     pointBest();
   }
 
-  let status: TrainResult['status'] = 'finished';
+  // A run resumed at or past its stop step stops at once, not one step past it (as python/train_torch.py).
+  let status: TrainResult['status'] = t.stopAtStep !== undefined && t.stopAtStep <= s.step && s.step < totalSteps ? 'stopped' : 'finished';
   let lastCheckpoint = store.latest() ?? '';
   try {
-    while (s.step < totalSteps) {
+    while (status === 'finished' && s.step < totalSteps) {
       const lr = t.schedule(s.step, totalSteps);
       const t0 = performance.now();
       const r = await objective.step(model, lr, s.epochsDone);

@@ -1,7 +1,8 @@
 // The PyTorch engine (python/train_torch.py, through `motif train --engine torch` and through torchrun) held
 // to the native trainer: three steps from the same weights on the same batches give the same losses and
-// parameters, and native continues them as its own; two gloo processes split every batch of the native window stream, resume exactly, and leave a
-// run that `motif eval` scores as PyTorch logged. Skips visibly without Debian's python3-torch.
+// parameters, and native continues them as its own; two gloo processes split every batch of the native
+// window stream, resume exactly, and leave a run that `motif eval` scores as PyTorch logged. Skips visibly
+// without Debian's python3-torch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -77,6 +78,9 @@ test('from the same weights and batches, three PyTorch steps equal three native 
 
   expectSameSteps(torch, native, 3);
 
+  // Asked again to stop at step 3, the PyTorch engine stops where it is, as native does.
+  const again = await motif('train', '--engine', 'torch', '--resume', torch, '--max-steps', '3', '--json');
+  assert.deepEqual([again.code, (JSON.parse(again.out) as TrainResult).step], [0, 3], again.err);
   // And back: the native engine resumes the run PyTorch left at step 3, and steps 4 to 6 follow the all-native run's.
   await resumeRun(native);
   await resumeRun(torch);

@@ -72,6 +72,9 @@ test('an interrupted and resumed run produces exactly the metrics of an uninterr
   assert.equal(first.step, 11);
   // A kill -9 after the checkpoint loses later records; a torn line is what it leaves.
   appendFileSync(join(parts, 'metrics.jsonl'), '{"kind":"step","step":12,"tor');
+  // Resumed with the same stop step, it stops where it is (motif train --max-steps n, repeated).
+  const again = await train({ runDir: parts, options: opts(), data, models: bigramSource(V, 0), schedule, resume: true, stopAtStep: 11 });
+  assert.deepEqual([again.status, again.step], ['stopped', 11]);
   const source = bigramSource(V, 0);
   const second = await train({ runDir: parts, options: opts(), data, models: source, schedule, resume: true });
   assert.equal(second.status, 'finished');
