@@ -250,7 +250,7 @@ class Trainer:
                     self.opt.state[p] = {"step": torch.tensor(step), "exp_avg": m.to(device).clone(), "exp_avg_sq": v.to(device).clone()}
         # The native core applies λ·Σ|w|; the mean form is the same penalty with λ spread over the parameters.
         n_params = sum(p.numel() for p in self.params)
-        self.l1 = o["l1"] / n_params if o["l1Form"] == "mean" else o["l1"]
+        self.l1 = o["l1"] / n_params if o.get("l1Form", "sum") == "mean" else o["l1"]  # runs from before l1Form: sum
         self.ddp = self.model if self.ranks.world == 1 else DistributedDataParallel(
             self.model, device_ids=[device.index] if device.type == "cuda" else None)
 
@@ -359,7 +359,7 @@ class Trainer:
                 self.metrics.truncate(0)
         s, base = self.s, self.s["elapsed"]
         self.elapsed = lambda: base + time.time() - started
-        max_minutes = args.max_minutes if args.max_minutes is not None else o["maxMinutes"]
+        max_minutes = args.max_minutes if args.max_minutes is not None else o.get("maxMinutes", 0)
         stops = StopRequests(self.say)
         self.say(f"training {args.out} with PyTorch {torch.__version__}: {self.ranks.world} process(es) on {self.ranks.device.type}, "
                  f"{self.precision}, step {s['step']}/{self.total}")
@@ -378,7 +378,9 @@ class Trainer:
         local = np.empty((b, T), dtype=np.int64)
         status, last = "finished", self.store.latest() or ""
         last_line = time.time()
-        if args.max_steps is not None and args.max_steps <= s["step"] < self.total:
+        # --max-steps: a run at or past it stops, also one resumed there (it does not step past it).
+        at_stop_step = lambda: args.max_steps is not None and args.max_steps <= s["step"] < self.total  # noqa: E731
+        if at_stop_step():
             status = "stopped"
         while status == "finished" and s["step"] < self.total:
             draws = [self.windows.draw() for _ in range(B)]
@@ -430,8 +432,7 @@ class Trainer:
                 improved = self.note_validation(v["valLoss"])
             if save or improved:
                 last = self.checkpoint()
-            stop = ("interrupted" if interrupted else "time-limit" if timed_out else
-                    "stopped" if args.max_steps is not None and args.max_steps <= s["step"] < self.total else None)
+            stop = "interrupted" if interrupted else "time-limit" if timed_out else "stopped" if at_stop_step() else None
             if stop:
                 status = stop
                 if not (save or improved):
