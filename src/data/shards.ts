@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ensureDir, writeAtomic } from './atomic.js';
 import type { DatasetItem, DatasetLayout } from './dataset.js';
 import { recordedInstruments, type InstrumentPolicy } from '../midi/instruments.js';
+import type { SustainRule } from '../midi/sustain.js';
 
 /** On-disk id type: uint16 whenever every id fits (vocabulary ≤ 65,536), else int32. */
 export type TokenDtype = 'uint16' | 'int32';
@@ -257,6 +258,28 @@ function readIndexIfAny(dir: string): ShardIndex | undefined {
   }
   if (index.format !== 'motif-shards') throw new Error(`${p}: not a motif shard index`);
   return index;
+}
+
+/** How MIDI files are read into a model's notes: which notes are the piano's, and the pedal rule. */
+export interface MidiReading {
+  readonly instruments: InstrumentPolicy;
+  readonly sustain: SustainRule | 'none';
+}
+
+/**
+ * How the shards in `dir` read MIDI, from their index.json: the pedal rule ('musical', motif's default,
+ * when absent or unreadable) and the instruments (absent: from before the choice, see recordedInstruments).
+ * Without an index at hand (a model away from its shards) the same defaults.
+ */
+export function shardReading(dir: string): MidiReading {
+  let index: { sustain?: string; instruments?: string } = {};
+  try {
+    index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as typeof index;
+  } catch {
+    // No index at hand: the defaults below.
+  }
+  const sustain = index.sustain === 'reference' || index.sustain === 'none' ? index.sustain : 'musical';
+  return { sustain, instruments: recordedInstruments(index.instruments) };
 }
 
 /** How a shard set's MIDI was read, in the flags that choose it (a header without a pedal rule is from before the choice: 'musical'). */

@@ -1,10 +1,11 @@
 // A trained run as the embedding verbs need it: the model of one checkpoint or snapshot, the run's
 // tokenizer, how its shards read MIDI (instruments, pedal rule), and the window and batch it trained with.
 // Not training, and not the run-directory layout itself (src/train/run-dir.ts, checkpoint.ts).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { recordedInstruments, type InstrumentPolicy } from '../midi/instruments.js';
+import type { InstrumentPolicy } from '../midi/instruments.js';
 import type { SustainRule } from '../midi/sustain.js';
+import { shardReading } from '../data/shards.js';
 import { Transformer } from '../model/transformer.js';
 import type { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
 import { readTokenizer } from '../data/tokenizer-file.js';
@@ -41,7 +42,7 @@ export function loadRunModel(runDir: string, choice: CheckpointChoice = 'best'):
   const file = readTokenizer(tokPath);
   const model = Transformer.load(join(checkpoint, MODEL_FILE));
   return {
-    runDir: resolve(runDir), config, checkpoint, model, tokenizer: file.tokenizer, tokenizerJson: file.text, ...shardReading(config.data),
+    runDir: resolve(runDir), config, checkpoint, model, tokenizer: file.tokenizer, tokenizerJson: file.text, ...(config.reading ?? shardReading(config.data)),
     window: Math.min(config.train.seqLen ?? model.config.maxLen, model.config.maxLen), batch: config.train.batchSize ?? 8,
   };
 }
@@ -49,20 +50,4 @@ export function loadRunModel(runDir: string, choice: CheckpointChoice = 'best'):
 /** The run's architecture freshly initialised with the run's own seed: the run's model before its first step. */
 export function randomInitModel(run: RunModel): Transformer {
   return Transformer.create(run.model.config, run.config.train.seed ?? 0);
-}
-
-/**
- * How the shards' index.json says MIDI was read: the pedal rule ('musical', motif's default, when it
- * cannot be read) and the instruments (an index without them, or none at hand, is from before the
- * choice: see recordedInstruments).
- */
-function shardReading(data: string): { sustain: SustainRule | 'none'; instruments: InstrumentPolicy } {
-  let index: { sustain?: string; instruments?: string } = {};
-  try {
-    index = JSON.parse(readFileSync(join(data, 'index.json'), 'utf8')) as typeof index;
-  } catch {
-    // No index at hand (an exported model away from its shards): the defaults below.
-  }
-  const sustain = index.sustain === 'reference' || index.sustain === 'none' ? index.sustain : 'musical';
-  return { sustain, instruments: recordedInstruments(index.instruments) };
 }

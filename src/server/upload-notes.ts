@@ -1,21 +1,15 @@
 // MIDI bytes sent to the explorer → the notes a model reads (its shards' instrument policy and pedal rule), and
 // notes → the compact JSON the page draws and plays. A file that is not MIDI, or holds no notes, is a
 // 400 naming the problem; the reader's own message says what is wrong with the bytes.
+import type { MidiReading } from '../data/shards.js';
 import { MidiError } from '../midi/errors.js';
-import type { InstrumentPolicy } from '../midi/instruments.js';
 import type { Notes } from '../midi/notes.js';
 import { readMidi } from '../midi/read.js';
-import { applySustain, type SustainRule } from '../midi/sustain.js';
+import { applySustain } from '../midi/sustain.js';
 import { HttpError } from './http-error.js';
 
-/** How a model's shards read MIDI: which notes are the piano's, and the pedal rule. */
-export interface Reading {
-  readonly instruments: InstrumentPolicy;
-  readonly sustain: SustainRule | 'none';
-}
-
 /** The notes of an uploaded MIDI file as the model reads them; `name` is how errors call the file. */
-export function uploadNotes(bytes: unknown, name: string, reading: Reading): Notes {
+export function uploadNotes(bytes: unknown, name: string, reading: MidiReading): Notes {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new HttpError(400, 'send a MIDI file as the request body (Content-Type: audio/midi)');
   let notes: Notes;
   try {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Transformer } from '../model/transformer.js';
 import { MODEL_FILE } from './native-model.js';
 import { ensureDir, writeAtomic } from '../data/atomic.js';
+import { shardReading } from '../data/shards.js';
 import { portableRunConfig, readRunConfig, RUN_FILES } from './run-dir.js';
 
 /** What an export wrote. */
@@ -31,7 +32,10 @@ export function exportModel(runDir: string, checkpointDir: string, out: string):
     copyFileSync(join(runDir, name), join(out, name));
     files.push(name);
   }
-  writeAtomic(join(out, RUN_FILES.config), Buffer.from(JSON.stringify(portableRunConfig(readRunConfig(runDir), out), null, 2) + '\n'));
+  // The export travels without its shards: it keeps how they read MIDI, so new files are read the same way.
+  const config = readRunConfig(runDir);
+  const portable = { ...portableRunConfig(config, out), reading: config.reading ?? shardReading(config.data) };
+  writeAtomic(join(out, RUN_FILES.config), Buffer.from(JSON.stringify(portable, null, 2) + '\n'));
   files.push(RUN_FILES.config);
   return { out, checkpoint: checkpointDir, step: model.trainedSteps, parameters: model.numParameters, files };
 }

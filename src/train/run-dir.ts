@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDir, writeAtomic } from '../data/atomic.js';
 import type { TrainOptions } from './options.js';
+import type { MidiReading } from '../data/shards.js';
 import { readJsonFile } from '../data/json-file.js';
 
 /** Contents of a run's config.json. */
@@ -27,6 +28,8 @@ export interface RunConfig {
   /** The model configuration, as plain data (src/model/config.ts). */
   model: Record<string, unknown>;
   train: TrainOptions;
+  /** How the shards read MIDI; written by an export (which travels without its shards), else read from the shards' index. */
+  reading?: MidiReading;
 }
 
 /** File names inside a run directory. */

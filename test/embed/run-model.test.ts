@@ -10,6 +10,7 @@ import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
 import { makePreparer } from '../../src/embed/prepare.js';
 import { loadRunModel, type RunModel } from '../../src/embed/run-model.js';
+import { exportModel } from '../../src/train/export.js';
 import { openStore } from '../../src/embed/store.js';
 import { BAND_DRUMS, BAND_PIANO, BAND_VIOLIN, bandFile } from '../midi/band.js';
 import { writeMixedDataset } from '../data/fixtures/mixed-dataset.js';
@@ -48,4 +49,13 @@ test("a run reads files the way its shards were read: 'piano' when index.json sa
   assert.equal(opened.info.source.instruments, 'piano');
   const rows = await opened.all();
   assert.equal(rows.find((r) => r.id === 'band.mid')?.notes, BAND_PIANO.length);
+
+  // An export keeps the reading: away from its shards it still reads 'piano', not the no-record default.
+  const exported = join(root, 'exported');
+  exportModel(runDir, join(runDir, 'snapshots', 'epoch-0001'), exported);
+  rmSync(shards, { recursive: true });
+  assert.deepEqual(loadRunModel(runDir, 'epoch-1').instruments, 'all', 'the run itself, its shards gone');
+  const fromExport = loadRunModel(exported);
+  assert.deepEqual([fromExport.instruments, fromExport.sustain], ['piano', 'musical']);
+  assert.equal(notesOf(fromExport), BAND_PIANO.length);
 });
