@@ -1,7 +1,8 @@
 // The `motif train` and `motif eval` verbs: flag parsing, Ctrl-C handling and printing around
 // src/train/run.ts. No training logic here.
 import { Command, InvalidArgumentError } from 'commander';
-import { evaluateRun, resumeRun, startRun, type EvalOutcome, type RunOutcome } from '../train/run.js';
+import { CONTRASTIVE_DEFAULTS } from '../train/contrastive-run.js';
+import { evaluateRun, resumeRun, startRun, type EvalOutcome, type NewRun, type RunOutcome } from '../train/run.js';
 import { exportModel } from '../train/export.js';
 import { resolveCheckpoint } from '../train/checkpoint-choice.js';
 import { parseSnapshotEpochs } from '../train/options.js';
@@ -54,8 +55,17 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
         'The run directory gets config.json, metrics.jsonl, checkpoints/ (last K plus best), snapshots/, loss and perplexity curves (SVG) and report.html.\n\n' +
         'Ctrl-C saves a checkpoint and stops; continue with --resume <run dir>.\n\n' +
         'With --engine torch, PyTorch trains the same model into the same run directory (python/train_torch.py; with --nproc n, ' +
-        'n processes under torchrun, DistributedDataParallel): for GPUs. Either engine resumes a run the other started.',
+        'n processes under torchrun, DistributedDataParallel): for GPUs. Either engine resumes a run the other started.\n\n' +
+        '--objective contrastive --init <run|model folder> fine-tunes a trained language model into an embedding model: two random ' +
+        'slices of the same performance are a positive pair, the other slices of the batch are negatives (symmetric InfoNCE), and a ' +
+        'head maps the mean-pooled hidden state to a unit vector. It starts from the init model\'s weights and settings (no preset); ' +
+        '--batch is pairs per step, --seq the longest slice. Validation reports the InfoNCE loss and how often a slice finds its pair first.',
     )
+    .option('--objective <name>', 'language-model (next-token prediction) or contrastive (embeddings; needs --init)', 'language-model')
+    .option('--init <dir>', 'contrastive: the trained run or exported model folder to start from (its best checkpoint)')
+    .option('--embed-dim <n>', `contrastive: width of the embedding (default ${CONTRASTIVE_DEFAULTS.embedDim})`, integer)
+    .option('--temperature <t>', `contrastive: InfoNCE temperature (default ${CONTRASTIVE_DEFAULTS.temperature})`, number)
+    .option('--slice-min <tokens>', `contrastive: shortest slice in tokens (default ${CONTRASTIVE_DEFAULTS.minTokens}; the longest is --seq)`, integer)
     .option('--data <dir>', 'token shards folder (from motif tokenize)')
     .option('--preset <name|file>', 'model and optimizer preset: tiny, small, paper or a .json file', 'small')
     .option('--out <dir>', 'new run directory')
@@ -95,15 +105,16 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
       };
       let outcome: RunOutcome;
       if (opts.resume) {
-        if (opts.data || opts.out || opts.config || opts.dropout !== undefined || Object.keys(train).length > 0) {
+        if (opts.data || opts.out || opts.config || opts.init || opts.dropout !== undefined || Object.keys(train).length > 0) {
           throw new UsageError('--resume continues a run with its own settings; only --max-minutes, --max-steps and the engine flags may be given with it');
         }
         outcome = await resumeRun(opts.resume as string, controls);
       } else {
-        if (!opts.data || !opts.out) throw new UsageError('motif train needs --data <shards> and --out <run dir> (or --resume <run dir>)');
+        const contrastive = contrastiveSpec(opts);
+        if (!opts.out || (!opts.data && !contrastive)) throw new UsageError('motif train needs --data <shards> and --out <run dir> (or --resume <run dir>)');
         if (opts.maxMinutes !== undefined) train.maxMinutes = opts.maxMinutes;
         outcome = await startRun(
-          { data: opts.data as string, preset: opts.preset as string, out: opts.out as string, configFile: opts.config as string | undefined, model: opts.dropout !== undefined ? { dropout: opts.dropout as number } : {}, train },
+          { data: opts.data as string | undefined, preset: opts.preset as string, out: opts.out as string, configFile: opts.config as string | undefined, model: opts.dropout !== undefined ? { dropout: opts.dropout as number } : {}, train, contrastive },
           controls,
         );
       }
@@ -155,6 +166,19 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
       if (opts.json) printJson(io, r);
       else io.out(`exported step ${r.step} (${r.parameters} parameters) from ${r.checkpoint} → ${r.out}/ (${r.files.join(', ')})\n`);
     });
+}
+
+/** The contrastive run's init model and settings from the flags, or undefined for a language-model run (which takes none of them). */
+function contrastiveSpec(opts: Record<string, unknown>): NewRun['contrastive'] {
+  const given = (['init', 'embedDim', 'temperature', 'sliceMin'] as const).filter((k) => opts[k] !== undefined);
+  if (opts.objective === 'language-model') {
+    if (given.length) throw new UsageError(`--${given[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is a setting of the contrastive objective; add --objective contrastive`);
+    return undefined;
+  }
+  if (opts.objective !== 'contrastive') throw new UsageError(`--objective must be language-model or contrastive, got ${String(opts.objective)}`);
+  if (!opts.init) throw new UsageError('--objective contrastive needs --init <run or model folder>: the language model it starts from');
+  if (opts.config !== undefined) throw new UsageError('a contrastive run takes its model and settings from --init; --config does not apply');
+  return { init: opts.init as string, flags: { embedDim: opts.embedDim as number | undefined, temperature: opts.temperature as number | undefined, minTokens: opts.sliceMin as number | undefined } };
 }
 
 /** The torch engine's settings from the flags, or undefined for the native engine (which takes none of them). */

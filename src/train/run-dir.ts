@@ -30,6 +30,25 @@ export interface RunConfig {
   train: TrainOptions;
   /** How the shards read MIDI; written by an export (which travels without its shards), else read from the shards' index. */
   reading?: MidiReading;
+  /** What the run optimises when not next-token prediction (absent): the contrastive stage and its settings. */
+  objective?: ContrastiveRecord;
+}
+
+/** A contrastive run's objective settings (src/train/contrastive-run.ts). */
+export interface ContrastiveRecord {
+  kind: 'contrastive';
+  /** The language model it started from (run or exported folder), relative to the run directory. */
+  init: string;
+  /** The checkpoint of `init` whose weights it started from, relative to the run directory. */
+  initCheckpoint: string;
+  /** Width of the embedding (the head's output). */
+  embedDim: number;
+  /** InfoNCE temperature. */
+  temperature: number;
+  /** Shortest slice in tokens (the longest is the run's seqLen). */
+  minTokens: number;
+  /** Batches of fixed validation pairs per validation. */
+  validationBatches: number;
 }
 
 /** File names inside a run directory. */

@@ -16,20 +16,21 @@ import type { MetricsRecord } from './metrics.js';
 import type { ProgressMode } from './progress.js';
 import { ngramBaselines, type BaselineLoss } from './ngram-baseline.js';
 import { loadTransformer, transformerSource } from './native-model.js';
-import { augmentRanges, optimizerConfig, resolveTrainOptions } from './options.js';
+import { augmentRanges, optimizerConfig, resolveTrainOptions, type TrainOptions } from './options.js';
 import { augmentedEpochs } from './augment-epochs.js';
 import { augments } from '../data/augment.js';
 import { recordedInstruments } from '../midi/instruments.js';
 import type { SustainRule } from '../midi/sustain.js';
 import { lockDir } from '../data/dir-lock.js';
-import { createRunDir, readRunConfig, RUN_FILES, type RunConfig } from './run-dir.js';
+import { createRunDir, readRunConfig, RUN_FILES, type ContrastiveRecord, type RunConfig } from './run-dir.js';
+import { contrastiveRunConfig, contrastiveTraining, type ContrastiveFlags } from './contrastive-run.js';
 import { train, type LrSchedule, type TrainResult } from './trainer.js';
 import { trainWithTorch, type TorchOptions } from './torch-engine.js';
 
 /** How a new run is set up: later sources override earlier ones (preset ← config file ← flags). */
 export interface NewRun {
-  /** Token shards folder (motif tokenize). */
-  data: string;
+  /** Token shards folder (motif tokenize); for a contrastive run, by default the init model's shards. */
+  data?: string;
   /** Preset name (tiny, small, paper) or JSON file. */
   preset: string;
   /** The run directory to create. */
@@ -40,6 +41,8 @@ export interface NewRun {
   model?: Partial<ModelConfig>;
   /** Training overrides from flags (TrainOptions names). */
   train?: Readonly<Record<string, unknown>>;
+  /** A contrastive run: the language model (run or exported folder) it starts from, and its settings; preset and config file do not apply. */
+  contrastive?: { init: string; flags: ContrastiveFlags };
 }
 
 /** Controls of a running invocation (not stored in the run). */
@@ -70,15 +73,10 @@ export function oneCycleSchedule(o: TrainConfig): LrSchedule {
 
 /** Creates a run directory and trains it. */
 export async function startRun(n: NewRun, c: RunControls = {}): Promise<RunOutcome> {
-  const corpus = openCorpus(n.data);
-  const preset = loadPreset(n.preset);
-  const file = n.configFile ? readConfigFile(n.configFile) : {};
-  // The shards' tokenizer fixes the vocabulary and the pad id whatever the preset says.
-  const model = modelConfig({ ...preset.model, ...file.model, ...n.model, vocabSize: corpus.index.vocabSize, padId: corpus.framing.padId }, 'model config');
-  const options = resolveTrainOptions(preset.train, file.train, n.train);
+  const { corpus, preset, model, options, objective } = n.contrastive ? contrastiveSetup(n, n.contrastive) : languageModelSetup(n);
   if (options.seqLen > model.maxLen) throw new Error(`seqLen ${options.seqLen} exceeds the model's maxLen ${model.maxLen}; lower --seq or raise maxLen`);
   const existed = existsSync(n.out); // createRunDir accepts only an absent or empty folder
-  const config = createRunDir(n.out, { data: n.data, preset: preset.name, model: { ...model }, train: options, tokenizer: corpus.index.tokenizer });
+  const config = createRunDir(n.out, { data: corpus.dir, preset, model: { ...model }, train: options, tokenizer: corpus.index.tokenizer, ...(objective ? { objective } : {}) });
   try {
     return await execute(n.out, config, corpus, false, c);
   } catch (err) {
@@ -90,6 +88,35 @@ export async function startRun(n: NewRun, c: RunControls = {}): Promise<RunOutco
     }
     throw err;
   }
+}
+
+/** What a new run is made of, before its directory exists. */
+interface RunSetup {
+  corpus: Corpus;
+  preset: string;
+  model: ModelConfig;
+  options: TrainOptions;
+  objective?: ContrastiveRecord;
+}
+
+function languageModelSetup(n: NewRun): RunSetup {
+  if (!n.data) throw new Error('a new run needs its token shards (--data)');
+  const corpus = openCorpus(n.data);
+  const preset = loadPreset(n.preset);
+  const file = n.configFile ? readConfigFile(n.configFile) : {};
+  // The shards' tokenizer fixes the vocabulary and the pad id whatever the preset says.
+  const model = modelConfig({ ...preset.model, ...file.model, ...n.model, vocabSize: corpus.index.vocabSize, padId: corpus.framing.padId }, 'model config');
+  return { corpus, preset: preset.name, model, options: resolveTrainOptions(preset.train, file.train, n.train) };
+}
+
+function contrastiveSetup(n: NewRun, spec: NonNullable<NewRun['contrastive']>): RunSetup {
+  const { model, options, objective, initConfig } = contrastiveRunConfig(spec.init, n.out, spec.flags, n.train, n.model);
+  // The slices must be tokens of the language model's own vocabulary: its shards by default, or others made with its tokenizer.
+  const corpus = openCorpus(n.data || initConfig.data);
+  if (corpus.index.tokenizer.sha256 !== initConfig.tokenizer.sha256) {
+    throw new Error(`${corpus.dir}: these shards were made with another tokenizer than ${spec.init}'s; tokenize the data with its tokenizer.json`);
+  }
+  return { corpus, preset: 'contrastive', model, options, objective };
 }
 
 /** Continues the run in `runDir` from its newest checkpoint. */
@@ -134,19 +161,15 @@ async function trainLocked(runDir: string, config: RunConfig, corpus: Corpus, re
         options.seed,
       )
     : undefined;
-  const result = await train({
-    runDir,
-    options,
-    data: { train: ids('train'), validation: ids('validation'), framing: corpus.framing, trainInEpoch },
-    models: transformerSource(modelConfig(config.model), options.seed, optimizerConfig(options)),
-    schedule: oneCycleSchedule(options),
-    resume,
-    signal: c.signal,
-    stopAtStep: c.stopAtStep,
-    progress: c.progress,
-    onRecord: c.onRecord,
-    onWarning: c.onWarning,
-  });
+  const common = { runDir, options, schedule: oneCycleSchedule(options), resume, signal: c.signal, stopAtStep: c.stopAtStep, progress: c.progress, onRecord: c.onRecord, onWarning: c.onWarning };
+  const objective = config.objective;
+  const result = objective
+    ? await train({ ...common, ...contrastiveTraining(runDir, { ...config, objective }, corpus, options) })
+    : await train({
+        ...common,
+        data: { train: ids('train'), validation: ids('validation'), framing: corpus.framing, trainInEpoch },
+        models: transformerSource(modelConfig(config.model), options.seed, optimizerConfig(options)),
+      });
   return { runDir, result, report: await writeRunReport(runDir) };
 }
 

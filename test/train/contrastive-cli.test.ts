@@ -1,0 +1,63 @@
+// `motif train --objective contrastive --init <run>` end to end on the tiny preset: the run starts from the
+// language model's weights (not a fresh init), records its objective with paths relative to itself, reports
+// InfoNCE validation with top-1, resumes exactly, and refuses what does not belong to it.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Command } from 'commander';
+import type { CliIo } from '../../src/cli/output.js';
+import { registerTrainCommands } from '../../src/cli/train-commands.js';
+import { Transformer } from '../../src/model/transformer.js';
+import { CheckpointStore } from '../../src/train/checkpoint.js';
+import { ContrastiveModel } from '../../src/train/contrastive-model.js';
+import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
+import { MODEL_FILE } from '../../src/train/native-model.js';
+import { writeTinyShards } from './tiny-shards.js';
+
+const base = mkdtempSync(join(tmpdir(), 'motif-contrastive-cli-'));
+after(() => rmSync(base, { recursive: true, force: true }));
+const shards = writeTinyShards(join(base, 'shards'));
+const comparable = (records: MetricsRecord[]) => records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);
+
+async function motif(...args: string[]): Promise<{ out: string; err: string }> {
+  let out = '', err = '';
+  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), progress: false };
+  const program = new Command().exitOverride();
+  registerTrainCommands(program, io);
+  await program.parseAsync(['node', 'motif', ...args]);
+  return { out, err };
+}
+
+test('a contrastive run fine-tunes a language model and resumes exactly', async () => {
+  const lm = join(base, 'lm');
+  await motif('train', '--data', shards, '--preset', 'tiny', '--out', lm, '--epochs', '2', '--snapshots', '', '--json');
+  const flags = ['--objective', 'contrastive', '--init', lm, '--epochs', '3', '--batch', '4', '--seq', '24', '--slice-min', '6', '--embed-dim', '8', '--json'];
+  const whole = join(base, 'whole');
+  const outcome = JSON.parse((await motif('train', ...flags, '--out', whole)).out) as { status: string };
+  assert.equal(outcome.status, 'finished');
+
+  const config = JSON.parse(readFileSync(join(whole, 'config.json'), 'utf8')) as { preset: string; objective: { kind: string; init: string; initCheckpoint: string; embedDim: number; minTokens: number }; train: { lr: number; batchSize: number } };
+  assert.deepEqual([config.preset, config.objective.kind, config.objective.init, config.objective.embedDim, config.objective.minTokens], ['contrastive', 'contrastive', '../lm', 8, 6]);
+  assert.match(config.objective.initCheckpoint, /^\.\.\/lm\/checkpoints\/step-\d+$/);
+  assert.deepEqual([config.train.lr, config.train.batchSize], [1e-4, 4], 'fine-tuning defaults, then flags');
+
+  const records = readMetrics(join(whole, 'metrics.jsonl'));
+  const epochs = records.filter((r) => r.kind === 'epoch');
+  assert.equal(epochs.length, 4);
+  assert.ok(epochs.every((r) => r.valTop1! >= 0 && r.valTop1! <= 1 && r.valPerplexity === undefined));
+
+  // Step 0 is the language model's weights, untouched: its checkpoint holds exactly the init weights.
+  const init = Transformer.load(join(lm, config.objective.initCheckpoint.replace('../lm/', ''), MODEL_FILE)).parameters();
+  const first = ContrastiveModel.load(new CheckpointStore(whole).path(0)).transformer.parameters();
+  for (const [name, w] of init) assert.deepEqual(first.get(name), w, name);
+
+  const parts = join(base, 'parts');
+  await motif('train', ...flags, '--out', parts, '--max-steps', '2');
+  await motif('train', '--resume', parts, '--json');
+  assert.deepEqual(comparable(readMetrics(join(parts, 'metrics.jsonl'))), comparable(records));
+
+  await assert.rejects(motif('train', '--data', shards, '--out', join(base, 'x'), '--init', lm), /--init is a setting of the contrastive objective; add --objective contrastive/);
+  await assert.rejects(motif('train', '--objective', 'contrastive', '--out', join(base, 'y')), /needs --init/);
+});
