@@ -1,10 +1,11 @@
 // The `motif embed`, `motif similar` and `motif evaluate` verbs: flags, progress and printing around
 // src/embed/. The model, LanceDB and the native core load only when one of these verbs runs.
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { isMidiPath } from '../data/dataset.js';
 import type { EvaluationReport, MethodScores } from '../embed/evaluate.js';
 import type { EmbeddingRow, Neighbour } from '../embed/store.js';
+import { storePooling, type Pooling } from '../embed/pooling.js';
 import { EXIT, printJson, processIo, reportFailures, round, startProgress, UsageError, type CliIo, type Progress } from './output.js';
 import { CHECKPOINT_HELP, datasetOptions, numberParser, openDatasetFromCli, positiveInt, positiveSeconds, seedValue, type DatasetCliOptions } from './shared.js';
 
@@ -23,14 +24,14 @@ function stagedProgress(io: CliIo, json: boolean): { onStage: (stage: string, to
   };
 }
 
-/** The run and checkpoint a store was made with, unless the user names others. */
-function runOf(store: { info: { source: Record<string, unknown> } }, run: string | undefined, checkpoint: string | undefined): { run: string; checkpoint: string } {
+/** The run, checkpoint and pooling a store was made with, unless the user names another run or checkpoint. */
+function runOf(store: { info: { source: Record<string, unknown> } }, run: string | undefined, checkpoint: string | undefined): { run: string; checkpoint: string; pooling: Pooling } {
   const src = store.info.source;
   const dir = run ?? (typeof src.run === 'string' ? src.run : undefined);
   if (!dir) throw new UsageError('this store does not record its run; pass --run <dir>');
   // The store's own checkpoint only applies to the store's own run.
   const same = run === undefined || (typeof src.run === 'string' && statSafe(run) === statSafe(src.run));
-  return { run: dir, checkpoint: checkpoint ?? (same && typeof src.checkpoint === 'string' ? src.checkpoint : 'best') };
+  return { run: dir, checkpoint: checkpoint ?? (same && typeof src.checkpoint === 'string' ? src.checkpoint : 'best'), pooling: storePooling(src) };
 }
 
 function statSafe(path: string): string | undefined {
@@ -48,6 +49,7 @@ interface EmbedCliOptions extends DatasetCliOptions {
   data: string;
   out: string;
   overlap?: number;
+  pooling: Pooling;
   overwrite?: boolean;
   resume?: boolean;
   workers?: number;
@@ -86,7 +88,8 @@ export function registerEmbedCommands(program: Command, io: CliIo = processIo, e
       .command('embed')
       .summary("Embed every piece of a dataset with a run's model into a searchable store.")
       .description(
-        "One vector per piece: the mean of the model's last hidden states over the piece framed by bos/eos. Pieces longer than the " +
+        "One vector per piece: the mean of the model's last hidden states over the piece framed by bos/eos (or, for a contrastive model, " +
+          "the mean of its head's embeddings of those windows; --pooling). Pieces longer than the " +
           "run's sequence length are cut into overlapping windows whose vectors are averaged, each weighted by the tokens it adds.\n\n" +
           'The store (a LanceDB table plus store.json) keeps each vector with composer, title, piece, performer, file, split, key ' +
           '(from the title, else estimated from the notes with Krumhansl–Kessler profiles), form (from the title), duration and note count.\n\n' +
@@ -99,6 +102,7 @@ export function registerEmbedCommands(program: Command, io: CliIo = processIo, e
       .requiredOption('--out <store>', 'store folder to create'),
   )
     .option('--overlap <share>', 'share of each window overlapping the previous one', share, 0.5)
+    .addOption(new Option('--pooling <kind>', "auto: a contrastive model's embedding head where the run has one, else the mean-pooled hidden state; mean: always the mean (the paper's); contrastive: the head, or an error").choices(['auto', 'mean', 'contrastive']).default('auto'))
     .option('--overwrite', 'replace an existing (or unfinished) store at --out')
     .option('--resume', 'continue the unfinished store an interrupted run left at --out')
     .option('--workers <n>', 'threads reading and tokenizing files (default: one per core)', positiveInt)
@@ -108,7 +112,7 @@ export function registerEmbedCommands(program: Command, io: CliIo = processIo, e
       const ds = openDatasetFromCli(opts.data, opts);
       const { loadRunModel } = await import('../embed/run-model.js');
       const { embedDataset } = await import('../embed/embed-dataset.js');
-      const run = loadRunModel(opts.run, opts.checkpoint);
+      const run = loadRunModel(opts.run, opts.checkpoint, opts.pooling);
       const bars = stagedProgress(io, Boolean(opts.json) || !opts.progress);
       const t0 = performance.now();
       let tEmbed = t0;
@@ -215,12 +219,12 @@ export function registerEmbedCommands(program: Command, io: CliIo = processIo, e
       const { loadRunModel } = await import('../embed/run-model.js');
       const { evaluateEmbeddings } = await import('../embed/evaluate.js');
       const store = await openStore(opts.store).catch((err: Error) => Promise.reject(new UsageError(err.message)));
-      const { run, checkpoint } = runOf(store, opts.run, opts.checkpoint);
+      const { run, checkpoint, pooling } = runOf(store, opts.run, opts.checkpoint);
       const ds = openDatasetFromCli(opts.data, {});
       const bars = stagedProgress(io, Boolean(opts.json) || !opts.progress);
       let report: EvaluationReport;
       try {
-        report = await evaluateEmbeddings(store, loadRunModel(run, checkpoint), ds.items, {
+        report = await evaluateEmbeddings(store, loadRunModel(run, checkpoint, pooling), ds.items, {
           split: opts.split, trainSplit: opts.trainSplit, excerptSeconds: opts.seconds, seed: opts.seed, k: opts.k, workers: opts.workers,
           onStage: bars.onStage, tick: bars.tick,
         });
@@ -235,18 +239,18 @@ export function registerEmbedCommands(program: Command, io: CliIo = processIo, e
 }
 
 /** Reads, tokenizes and embeds one MIDI file with a run's model. */
-async function embedFile(path: string, which: { run: string; checkpoint: string }): Promise<Float32Array> {
-  const { loadRunModel } = await import('../embed/run-model.js');
+async function embedFile(path: string, which: { run: string; checkpoint: string; pooling: Pooling }): Promise<Float32Array> {
+  const { loadRunModel, runExtraction } = await import('../embed/run-model.js');
   const { makePreparer } = await import('../embed/prepare.js');
   const { embedSequences, frame } = await import('../embed/extract.js');
-  const run = loadRunModel(which.run, which.checkpoint);
+  const run = loadRunModel(which.run, which.checkpoint, which.pooling);
   let ids: Int32Array;
   try {
     ids = makePreparer({ tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments })({ path, name: path }).ids;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return embedSequences(run.model, [frame(ids, run.tokenizer)], { window: run.window, batch: run.batch })[0];
+  return embedSequences(run.model, [frame(ids, run.tokenizer)], runExtraction(run))[0];
 }
 
 function neighbourJson(h: Neighbour): Record<string, unknown> {
@@ -277,10 +281,10 @@ const COLUMNS: Array<[keyof MethodScores, string]> = [
 const rate = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
 
 function formatEvaluation(r: EvaluationReport): string {
-  const methods = ['learned', 'random_init', 'handcrafted'] as const;
+  const methods = r.learned_mean ? (['learned', 'learned_mean', 'random_init', 'handcrafted'] as const) : (['learned', 'random_init', 'handcrafted'] as const);
   const cell = (x: number | null): string => (x === null ? '—' : x.toFixed(3)).padStart(13);
   const head = ''.padEnd(20) + methods.map((m) => m.padStart(13)).join('');
-  const rows = COLUMNS.map(([key, label]) => label.padEnd(20) + methods.map((m) => cell(r[m][key])).join(''));
+  const rows = COLUMNS.map(([key, label]) => label.padEnd(20) + methods.map((m) => cell(r[m]![key])).join(''));
   const c = r.counts;
   return (
     `split ${r.split}: ${c.performances} performances of ${c.pieces} pieces, ${c.composers} composers; probe fitted on ${c.train_performances}; ` +

@@ -5,7 +5,7 @@ import { formFromTitle } from '../analysis/form.js';
 import type { DatasetItem } from '../data/dataset.js';
 import { embedSequences, frame, windowTokens } from './extract.js';
 import { prepareItems, type PreparedItem } from './prepare.js';
-import type { RunModel } from './run-model.js';
+import { runExtraction, type RunModel } from './run-model.js';
 import { StoreWriter, type EmbeddingRow, type EmbeddingStore } from './store.js';
 
 /** Options of {@link embedDataset}. */
@@ -51,7 +51,8 @@ export function rowMetadata(item: DatasetItem): Omit<EmbeddingRow, 'vector' | 'k
 /** Embeds `items` with `run`'s model into a new store at `options.out`, committing every `chunk` pieces. */
 export async function embedDataset(run: RunModel, items: readonly DatasetItem[], options: EmbedDatasetOptions): Promise<EmbedDatasetResult> {
   const source = {
-    run: run.runDir, checkpoint: run.checkpoint, step: run.model.step, window: run.window, overlap: options.overlap ?? 0.5, sustain: run.sustain, instruments: run.instruments, ...options.source,
+    run: run.runDir, checkpoint: run.checkpoint, step: run.model.step, window: run.window, overlap: options.overlap ?? 0.5, sustain: run.sustain, instruments: run.instruments,
+    embedding: run.embedding, ...options.source,
   };
   const writer = await StoreWriter.open(options.out, { overwrite: options.overwrite, resume: options.resume, source });
   try {
@@ -77,7 +78,7 @@ async function fill(writer: StoreWriter, run: RunModel, items: readonly DatasetI
   const chunk = Math.max(1, options.chunk ?? 32);
   for (let i = 0; i < good.length; i += chunk) {
     const part = sequences.slice(i, i + chunk);
-    const vectors = embedSequences(run.model, part, { window: run.window, batch: run.batch, overlap: options.overlap, onTokens: options.onTokens });
+    const vectors = embedSequences(run.model, part, { ...runExtraction(run), overlap: options.overlap, onTokens: options.onTokens });
     await writer.add(good.slice(i, i + chunk).map(({ item, piece }, j) => ({
       ...rowMetadata(item), vector: vectors[j], key: piece.key, keySource: piece.keySource, duration: piece.duration, notes: piece.notes, tokens: part[j].length,
     })));

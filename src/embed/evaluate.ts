@@ -7,6 +7,7 @@ import { accuracy, knnPredict, macroF1, majorityAccuracy, retrieval, type Labell
 import { predictProbe, trainProbe } from '../analysis/probe.js';
 import { fitStandardizer, standardize } from '../analysis/standardize.js';
 import type { DatasetItem } from '../data/dataset.js';
+import type { EmbeddingHead } from '../model/embedding-head.js';
 import type { Transformer } from '../model/transformer.js';
 import { embedSequences, frame, windowTokens } from './extract.js';
 import { prepareItems, type PreparedItem } from './prepare.js';
@@ -45,6 +46,8 @@ export interface EvaluationReport {
   seed: number;
   knn_k: number;
   learned: MethodScores;
+  /** For a contrastive model (learned = its head's embedding): the same model's mean-pooled embedding, the paper's. */
+  learned_mean?: MethodScores;
   random_init: MethodScores;
   handcrafted: MethodScores;
   /** Share of the evaluated performances by the most frequent composer among them. */
@@ -113,18 +116,19 @@ export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, i
   const all = [...evalOk, ...trainOk]; // eval first: rows [0, nEval) are the evaluated split
   const full = all.map((p) => frame(p.piece.ids, run.tokenizer));
   const excerpts = evalOk.map((p) => frame(p.piece.excerpt!.ids, run.tokenizer));
-  const embed = (model: Transformer, stage: string, seqs: Int32Array[]): Float32Array[] => {
+  // `head`: the contrastive head the learned embedding goes through (the random init and mean rows have none).
+  const embed = (model: Transformer, stage: string, seqs: Int32Array[], head?: EmbeddingHead): Float32Array[] => {
     options.onStage?.(stage, windowTokens(seqs, run.window, overlap));
-    return embedSequences(model, seqs, { window: run.window, batch: run.batch, overlap, onTokens: options.tick });
+    return embedSequences(model, seqs, { window: run.window, batch: run.batch, overlap, onTokens: options.tick, head });
   };
 
   // Learned: full vectors from the store; files it lacks are embedded now by the same checkpoint.
   const vectors = new Map((await store.all()).map((r) => [r.id, r.vector]));
   const missing = all.map((p, i) => (vectors.has(p.item.id) ? -1 : i)).filter((i) => i >= 0);
-  const fresh = embed(run.model, 'embedding files missing from the store', missing.map((i) => full[i]));
+  const fresh = embed(run.model, 'embedding files missing from the store', missing.map((i) => full[i]), run.head);
   missing.forEach((i, j) => vectors.set(all[i].item.id, fresh[j]));
   const learnedFull = all.map((p) => vectors.get(p.item.id)!);
-  const learnedExcerpts = embed(run.model, 'embedding excerpts (learned)', excerpts);
+  const learnedExcerpts = embed(run.model, 'embedding excerpts (learned)', excerpts, run.head);
 
   const init = randomInitModel(run);
   const initFull = embed(init, 'embedding (random init)', full);
@@ -178,7 +182,9 @@ export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, i
   const answerable = groups.filter((g) => groupSize.get(g)! > 1).length;
   return {
     split, checkpoint: run.checkpoint, excerpt_seconds: excerptSeconds, seed, knn_k: k,
-    learned: score(learnedFull, learnedExcerpts), random_init: score(initFull, initExcerpts), handcrafted: score(hcFull, hcExcerpts),
+    learned: score(learnedFull, learnedExcerpts),
+    ...(run.head ? { learned_mean: score(embed(run.model, 'embedding (mean pooling)', full), embed(run.model, 'embedding excerpts (mean pooling)', excerpts)) } : {}),
+    random_init: score(initFull, initExcerpts), handcrafted: score(hcFull, hcExcerpts),
     majority_acc: composers.length ? majorityAccuracy(composers) : null,
     majority_acc_train_prior: composers.length && trainComposers.length ? majorityAccuracy(composers, trainComposers) : null,
     form_majority_acc: forms.length ? majorityAccuracy(forms.map(([, f]) => f)) : null,

@@ -1,8 +1,10 @@
 // Song embeddings: one vector per piece = the mean of the model's last hidden states over the piece
-// framed as bos, ids, eos (padding masked out by the native pooling). Pieces longer than the window
-// are cut into overlapping windows whose pooled vectors are averaged, batched B windows per call.
+// framed as bos, ids, eos (padding masked out by the native pooling), or with a contrastive model's
+// head, the head's unit vector of each window's pooled state. Pieces longer than the window are cut
+// into overlapping windows whose vectors are averaged, batched B windows per call.
 // Not a reader of datasets or stores (prepare.ts, store.ts): ids and notes in, vectors out.
 import type { Notes } from '../midi/notes.js';
+import type { EmbeddingHead } from '../model/embedding-head.js';
 import type { Transformer } from '../model/transformer.js';
 import type { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
 
@@ -24,6 +26,8 @@ export interface ExtractOptions {
   batch?: number;
   /** Called after each batch with the number of tokens embedded in it. */
   onTokens?: (tokens: number) => void;
+  /** A contrastive model's head: each window's pooled state goes through it (a piece is the mean of its windows' embeddings). */
+  head?: EmbeddingHead;
 }
 
 /**
@@ -73,7 +77,8 @@ export function embedSequences(model: Transformer, sequences: readonly Int32Arra
   const T = options.window ?? model.config.maxLen;
   if (T > model.config.maxLen) throw new Error(`window ${T} is longer than the model's context (${model.config.maxLen})`);
   const B = Math.max(1, options.batch ?? 8);
-  const C = model.config.dModel;
+  const head = options.head;
+  const C = head ? head.D : model.config.dModel;
   const pad = Math.max(0, model.config.padId);
   const jobs: Array<{ seq: number } & Window> = [];
   sequences.forEach((s, seq) => {
@@ -93,11 +98,12 @@ export function embedSequences(model: Transformer, sequences: readonly Int32Arra
       tokens.set(sequences[w.seq].subarray(w.start, w.end), b * Tb);
       mask.fill(1, b * Tb, b * Tb + (w.end - w.start));
     });
-    const pooled = model.embed(tokens, mask, group.length, Tb); // (b, C)
+    const pooled = model.embed(tokens, mask, group.length, Tb); // (b, d_model)
+    const vectors = head ? head.forward(pooled, group.length).z : pooled; // (b, C)
     let count = 0;
     group.forEach((w, b) => {
       const sum = sums[w.seq];
-      for (let c = 0; c < C; c++) sum[c] += w.weight * pooled[b * C + c];
+      for (let c = 0; c < C; c++) sum[c] += w.weight * vectors[b * C + c];
       totals[w.seq] += w.weight;
       count += w.end - w.start;
     });

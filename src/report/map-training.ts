@@ -6,7 +6,7 @@ import type { DatasetItem } from '../data/dataset.js';
 import { rowMetadata } from '../embed/embed-dataset.js';
 import { embedSequences, frame, windowPlan } from '../embed/extract.js';
 import { prepareItems, type PreparedItem } from '../embed/prepare.js';
-import { loadRunModel, type RunModel } from '../embed/run-model.js';
+import { loadRunModel, runExtraction, type RunModel } from '../embed/run-model.js';
 import type { LabelledRow } from './map-files.js';
 import type { Snapshot } from '../train/checkpoint-choice.js';
 
@@ -39,7 +39,7 @@ export async function embedSnapshots(runDir: string, snapshots: readonly Snapsho
     first = undefined;
     const windowTokens = sequences.reduce((n, q) => n + windowPlan(q.length, run.window).reduce((m, w) => m + w.end - w.start, 0), 0);
     const bar = progress(`embedding epoch ${snap.epoch}`, windowTokens);
-    sets.push(embedSequences(run.model, sequences, { window: run.window, batch: run.batch, onTokens: (n) => bar.tick(n) }));
+    sets.push(embedSequences(run.model, sequences, { ...runExtraction(run), onTokens: (n) => bar.tick(n) }));
     bar.stop();
   }
   return { rows, sets, failures };

@@ -12,7 +12,8 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { ProjectOptions } from '../analysis/project.js';
 import { openStore, type EmbeddingRow, type EmbeddingStore, type Neighbour } from '../embed/store.js';
-import { loadRunModel, type RunModel } from '../embed/run-model.js';
+import { storePooling, type Pooling } from '../embed/pooling.js';
+import { loadRunModel, runExtraction, type RunModel } from '../embed/run-model.js';
 import { embedNotes } from '../embed/extract.js';
 import { cropPrompt, generate } from '../generate/generate.js';
 import { recordedInstruments } from '../midi/instruments.js';
@@ -98,9 +99,10 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
   const sustain: SustainRule | 'none' = src.sustain === 'reference' || src.sustain === 'none' ? src.sustain : 'musical';
   const reading = { sustain, instruments: recordedInstruments(src.instruments) };
   // Uploads are embedded by the store's own model and checkpoint: other weights would place them in another space.
-  const embedder = tryLoad(typeof src.run === 'string' ? src.run : undefined, typeof src.checkpoint === 'string' ? src.checkpoint : 'best', 'embedding uploads', note);
-  if (embedder && embedder.model.config.dModel !== store.info.dim) throw new Error(`${options.store}: its vectors have ${store.info.dim} dimensions but its run's model ${embedder.model.config.dModel}`);
-  const generator = options.model ? tryLoad(options.model, 'best', 'continuations', note) : embedder;
+  const embedder = tryLoad(typeof src.run === 'string' ? src.run : undefined, typeof src.checkpoint === 'string' ? src.checkpoint : 'best', storePooling(src), 'embedding uploads', note);
+  const dim = embedder && (embedder.head?.D ?? embedder.model.config.dModel);
+  if (embedder && dim !== store.info.dim) throw new Error(`${options.store}: its vectors have ${store.info.dim} dimensions but its run's embeddings ${dim}`);
+  const generator = options.model ? tryLoad(options.model, 'best', 'mean', 'continuations', note) : embedder;
   const pieces: PieceJson[] = rows.map((r) => {
     const [x, y] = map.points.get(r.id)!;
     return { id: r.id, composer: r.composer, title: r.title, performer: r.performer, piece: r.piece, key: r.key, form: r.form, split: r.split, duration: r.duration, notes: r.notes, x, y };
@@ -165,7 +167,7 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
   app.post<{ Querystring: { k: number } }>('/api/similar', { schema: { querystring: kQuery } }, async (req) => {
     const run = need(embedder, 'embedding uploads');
     const notes = uploadNotes(req.body, 'the uploaded file', reading);
-    const vector = embedNotes(run.model, run.tokenizer, notes, { window: run.window, batch: run.batch });
+    const vector = embedNotes(run.model, run.tokenizer, notes, runExtraction(run));
     const found = await nearestWithPoints(store, vector, req.query.k, map.points);
     return { neighbours: found.map((f) => neighbourJson(f)), position: placeAmong(found), notes: notes.length };
   });
@@ -202,13 +204,13 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
 }
 
 /** Loads a run's model, or says why not and returns undefined (the rest of the explorer still works). */
-function tryLoad(dir: string | undefined, checkpoint: string, purpose: string, note: (m: string) => void): RunModel | undefined {
+function tryLoad(dir: string | undefined, checkpoint: string, pooling: Pooling, purpose: string, note: (m: string) => void): RunModel | undefined {
   if (!dir) {
     note(`the store does not record its run: no ${purpose}`);
     return undefined;
   }
   try {
-    return loadRunModel(dir, checkpoint);
+    return loadRunModel(dir, checkpoint, pooling);
   } catch (err) {
     note(`no ${purpose}: ${(err as Error).message}`);
     return undefined;

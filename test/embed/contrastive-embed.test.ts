@@ -1,0 +1,60 @@
+// Embeddings of a contrastive model: with a head in the checkpoint, embed stores the head's unit vectors
+// (a piece: the mean of its windows' embeddings) and records it; --pooling mean keeps the paper's vector;
+// evaluate reports the head's embedding as learned and the same model's mean pooling as learned_mean.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openDataset } from '../../src/data/dataset.js';
+import { embedDataset } from '../../src/embed/embed-dataset.js';
+import { evaluateEmbeddings } from '../../src/embed/evaluate.js';
+import { embedSequences, frame } from '../../src/embed/extract.js';
+import { loadRunModel } from '../../src/embed/run-model.js';
+import { openStore } from '../../src/embed/store.js';
+import { EmbeddingHead } from '../../src/model/embedding-head.js';
+import { writeSafetensors } from '../../src/model/safetensors.js';
+import { HEAD_FILE } from '../../src/train/contrastive-model.js';
+import { Rng } from '../../src/train/rng.js';
+import { expectClose } from '../helpers/close.js';
+import { readNotes, writeLabelledDataset, writeTinyRun } from './fixtures.js';
+
+const root = mkdtempSync(join(tmpdir(), 'motif-contrastive-embed-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const data = join(root, 'asap');
+const ids = writeLabelledDataset(data);
+const runDir = join(root, 'run');
+const { config } = writeTinyRun(data, ids, runDir);
+// Epoch 2's snapshot becomes a contrastive model: the same transformer with a head beside it.
+const rng = new Rng(4);
+const head = EmbeddingHead.create(config.dModel, 12, () => rng.nextFloat());
+writeSafetensors(join(runDir, 'snapshots', 'epoch-0002', HEAD_FILE), head.tensors(false), { 'motif.settings': JSON.stringify({ temperature: 0.1, clipNorm: 1 }) });
+const items = openDataset(data).items.filter((i) => ids.includes(i.id));
+
+test('embed uses the head where the checkpoint has one; mean pooling on request', async () => {
+  const run = loadRunModel(runDir, 'epoch-2');
+  assert.equal(run.embedding, 'contrastive');
+  const store = join(root, 'contrastive');
+  await embedDataset(run, items, { out: store, workers: 0 });
+  const opened = await openStore(store);
+  assert.deepEqual([opened.info.dim, opened.info.source.embedding], [12, 'contrastive']);
+  // By hand: every window's pooled state through the head, averaged with the windows' weights.
+  const id = ids[0];
+  const seq = frame(run.tokenizer.encode(readNotes(join(data, id))), run.tokenizer);
+  const byHand = embedSequences(run.model, [seq], { window: run.window, batch: run.batch, head });
+  expectClose((await opened.get(id))!.vector, byHand[0], { rtol: 1e-5, atol: 1e-6, label: id });
+  assert.ok(seq.length > run.window, 'the piece spans several windows');
+
+  const mean = loadRunModel(runDir, 'epoch-2', 'mean');
+  assert.equal(mean.embedding, 'mean');
+  assert.equal(mean.head, undefined);
+  assert.throws(() => loadRunModel(runDir, 'epoch-1', 'contrastive'), /no embedding head.*motif train --objective contrastive/);
+
+  const report = await evaluateEmbeddings(opened, run, openDataset(data).items, { workers: 0 });
+  const meanStore = join(root, 'mean');
+  await embedDataset(mean, items, { out: meanStore, workers: 0 });
+  const meanReport = await evaluateEmbeddings(await openStore(meanStore), mean, openDataset(data).items, { workers: 0 });
+  assert.deepEqual(report.learned_mean, meanReport.learned, 'learned_mean is the same model mean-pooled');
+  assert.notDeepEqual(report.learned, report.learned_mean);
+  assert.equal(meanReport.learned_mean, undefined);
+});
