@@ -172,7 +172,7 @@ export function registerEmbedCommands(program: Command, io: CliIo = processIo, e
         vector = row.vector;
         isQuery = (r) => r.id === row.id;
       } else if (existsSync(query) && isMidiPath(query)) {
-        vector = await embedFile(query, runOf(store, opts.run, opts.checkpoint));
+        vector = await embedFile(query, runOf(store, opts.run, opts.checkpoint), { path: opts.store, source: store.info.source });
         const file = realpathSync(query);
         isQuery = (r) => existsSync(r.file) && realpathSync(r.file) === file;
       } else {
@@ -220,11 +220,14 @@ export function registerEmbedCommands(program: Command, io: CliIo = processIo, e
       const { evaluateEmbeddings } = await import('../embed/evaluate.js');
       const store = await openStore(opts.store).catch((err: Error) => Promise.reject(new UsageError(err.message)));
       const { run, checkpoint, pooling } = runOf(store, opts.run, opts.checkpoint);
+      const { checkStoreModel } = await import('../embed/run-model.js');
       const ds = openDatasetFromCli(opts.data, {});
       const bars = stagedProgress(io, Boolean(opts.json) || !opts.progress);
       let report: EvaluationReport;
       try {
-        report = await evaluateEmbeddings(store, loadRunModel(run, checkpoint, pooling), ds.items, {
+        const model = loadRunModel(run, checkpoint, pooling);
+        checkStoreModel(opts.store, store.info.source, model);
+        report = await evaluateEmbeddings(store, model, ds.items, {
           split: opts.split, trainSplit: opts.trainSplit, excerptSeconds: opts.seconds, seed: opts.seed, k: opts.k, workers: opts.workers,
           onStage: bars.onStage, tick: bars.tick,
         });
@@ -238,12 +241,13 @@ export function registerEmbedCommands(program: Command, io: CliIo = processIo, e
     });
 }
 
-/** Reads, tokenizes and embeds one MIDI file with a run's model. */
-async function embedFile(path: string, which: { run: string; checkpoint: string; pooling: Pooling }): Promise<Float32Array> {
-  const { loadRunModel, runExtraction } = await import('../embed/run-model.js');
+/** Reads, tokenizes and embeds one MIDI file with the model that made `store` (or, if it is the same weights, the run named). */
+async function embedFile(path: string, which: { run: string; checkpoint: string; pooling: Pooling }, store: { path: string; source: Record<string, unknown> }): Promise<Float32Array> {
+  const { checkStoreModel, loadRunModel, runExtraction } = await import('../embed/run-model.js');
   const { makePreparer } = await import('../embed/prepare.js');
   const { embedSequences, frame } = await import('../embed/extract.js');
   const run = loadRunModel(which.run, which.checkpoint, which.pooling);
+  checkStoreModel(store.path, store.source, run);
   let ids: Int32Array;
   try {
     ids = makePreparer({ tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments })({ path, name: path }).ids;

@@ -52,7 +52,7 @@ export function rowMetadata(item: DatasetItem): Omit<EmbeddingRow, 'vector' | 'k
 export async function embedDataset(run: RunModel, items: readonly DatasetItem[], options: EmbedDatasetOptions): Promise<EmbedDatasetResult> {
   const source = {
     run: run.runDir, checkpoint: run.checkpoint, step: run.model.step, window: run.window, overlap: options.overlap ?? 0.5, sustain: run.sustain, instruments: run.instruments,
-    embedding: run.embedding, ...options.source,
+    embedding: run.embedding, model: run.fingerprint, ...options.source,
   };
   const writer = await StoreWriter.open(options.out, { overwrite: options.overwrite, resume: options.resume, source });
   try {

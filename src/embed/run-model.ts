@@ -1,6 +1,7 @@
 // A trained run as the embedding verbs need it: the model of one checkpoint or snapshot, the run's
 // tokenizer, how its shards read MIDI (instruments, pedal rule), and the window and batch it trained with.
 // Not training, and not the run-directory layout itself (src/train/run-dir.ts, checkpoint.ts).
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { InstrumentPolicy } from '../midi/instruments.js';
@@ -40,6 +41,26 @@ export interface RunModel {
   readonly head?: EmbeddingHead;
   /** Which embedding this run gives: 'contrastive' with a head, else 'mean'. */
   readonly embedding: 'mean' | 'contrastive';
+  /** SHA-256 (hex, 16 digits) of the weights the embeddings come from (transformer, and head when used): equal weights, equal print. */
+  readonly fingerprint: string;
+}
+
+/** The print of a model's weights: the same for a checkpoint and its export, different for any other weights. */
+export function weightsFingerprint(model: Transformer, head?: EmbeddingHead): string {
+  const hash = createHash('sha256');
+  for (const w of model.parameters().values()) hash.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
+  if (head) for (const w of [head.weight, head.bias]) hash.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Refuses to combine a store with a model other than the one that made it (its recorded print): a query
+ * embedded by other weights lands in another space, and its neighbours would mean nothing. Stores made
+ * before the print was recorded are not checked.
+ */
+export function checkStoreModel(storePath: string, source: Readonly<Record<string, unknown>>, run: RunModel): void {
+  if (typeof source.model !== 'string' || source.model === run.fingerprint) return;
+  throw new Error(`${storePath}: was made by another model (${String(source.run)}, ${String(source.checkpoint)}) than ${run.checkpoint}; its vectors and this model's are not comparable. Use the store's own run, or embed a new store with this one`);
 }
 
 /** How a run's model cuts, batches and (with a head) projects windows: the options embedding calls take. */
@@ -54,11 +75,12 @@ export function loadRunModel(runDir: string, choice: CheckpointChoice = 'best', 
   const tokPath = config.tokenizer.copy ? join(runDir, config.tokenizer.copy) : findTokenizer(config.data, config.tokenizer);
   if (!tokPath || !existsSync(tokPath)) throw new Error(`${runDir}: the run's tokenizer (${config.tokenizer.path}) is not in the run folder nor beside its data`);
   const file = readTokenizer(tokPath);
+  if (file.sha256 !== config.tokenizer.sha256) throw new Error(`${tokPath}: is not the tokenizer ${runDir} was trained with (its SHA-256 differs from the one config.json records); restore the run's own tokenizer.json`);
   const model = Transformer.load(join(checkpoint, MODEL_FILE));
   const head = pooling === 'mean' ? undefined : loadHead(checkpoint);
   if (pooling === 'contrastive' && !head) throw new Error(`${checkpoint}: no embedding head (${HEAD_FILE}); make one with motif train --objective contrastive --init ${runDir}`);
   return {
-    ...(head ? { head } : {}), embedding: head ? 'contrastive' : 'mean',
+    ...(head ? { head } : {}), embedding: head ? 'contrastive' : 'mean', fingerprint: weightsFingerprint(model, head),
     runDir: resolve(runDir), config, checkpoint, model, tokenizer: file.tokenizer, tokenizerJson: file.text, ...(config.reading ?? shardReading(config.data)),
     window: Math.min(config.train.seqLen ?? model.config.maxLen, model.config.maxLen), batch: config.train.batchSize ?? 8,
   };

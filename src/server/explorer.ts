@@ -13,7 +13,7 @@ import fastifyStatic from '@fastify/static';
 import type { ProjectOptions } from '../analysis/project.js';
 import { openStore, type EmbeddingRow, type EmbeddingStore, type Neighbour } from '../embed/store.js';
 import { storePooling, type Pooling } from '../embed/pooling.js';
-import { loadRunModel, runExtraction, type RunModel } from '../embed/run-model.js';
+import { checkStoreModel, loadRunModel, runExtraction, type RunModel } from '../embed/run-model.js';
 import { embedNotes } from '../embed/extract.js';
 import { cropPrompt, generate } from '../generate/generate.js';
 import { recordedInstruments } from '../midi/instruments.js';
@@ -100,6 +100,7 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
   const reading = { sustain, instruments: recordedInstruments(src.instruments) };
   // Uploads are embedded by the store's own model and checkpoint: other weights would place them in another space.
   const embedder = tryLoad(typeof src.run === 'string' ? src.run : undefined, typeof src.checkpoint === 'string' ? src.checkpoint : 'best', storePooling(src), 'embedding uploads', note);
+  if (embedder) checkStoreModel(options.store, src, embedder);
   const dim = embedder && (embedder.head?.D ?? embedder.model.config.dModel);
   if (embedder && dim !== store.info.dim) throw new Error(`${options.store}: its vectors have ${store.info.dim} dimensions but its run's embeddings ${dim}`);
   const generator = options.model ? tryLoad(options.model, 'best', 'mean', 'continuations', note) : embedder;
