@@ -58,14 +58,21 @@ Examples:
         ids = parseIds(input === '-' ? readFileSync(0, 'utf8') : Buffer.from(readInputFile(input)).toString('utf8'), input);
       }
       let notes;
-      if (opts.base) notes = createScheme(opts.scheme).decode(ids);
-      else {
+      // Every id must be one of the vocabulary's: an id past it would decode to nothing, silently.
+      const checkIds = (size: number, of: string): void => {
+        for (let i = 0; i < ids.length; i++) {
+          if (!(ids[i] >= 0 && ids[i] < size)) throw new UsageError(`${input}: id ${ids[i]} at position ${i} is outside the vocabulary 0..${size - 1} of ${of}`);
+        }
+      };
+      if (opts.base) {
+        const scheme = createScheme(opts.scheme);
+        checkIds(scheme.vocab.length, `the '${opts.scheme}' base scheme (BPE ids need --tokenizer instead of --base)`);
+        notes = scheme.decode(ids);
+      } else {
         if (!tokenizerPath) throw new UsageError('decode needs --tokenizer <file> (or --base for base-scheme ids)');
         const { tokenizer, sha256 } = readTokenizer(tokenizerPath);
         if (madeWith !== undefined && sha256 !== madeWith) throw new UsageError(`${tokenizerPath}: not the tokenizer the shards in ${opts.shards} were made with`);
-        for (let i = 0; i < ids.length; i++) {
-          if (!(ids[i] >= 0 && ids[i] < tokenizer.vocabSize)) throw new UsageError(`${input}: id ${ids[i]} at position ${i} is outside the vocabulary 0..${tokenizer.vocabSize - 1} of ${tokenizerPath}`);
-        }
+        checkIds(tokenizer.vocabSize, tokenizerPath);
         notes = tokenizer.decode(ids);
       }
       writeAtomic(opts.out, writeMidi(notes));

@@ -240,7 +240,12 @@ export function openShards(dir: string): Shards {
     tokens(piece) {
       const p = typeof piece === 'string' ? byId.get(piece) : piece;
       if (!p) throw new Error(`${dir}: no piece ${JSON.stringify(piece)} in ${INDEX_FILE}`);
-      return shard(p.shard).subarray(p.offset, p.offset + p.length);
+      const ids = shard(p.shard);
+      // subarray clamps bad bounds silently (a negative offset counts from the end): a damaged index would train on other pieces' tokens.
+      if (!(Number.isInteger(p.offset) && Number.isInteger(p.length) && p.offset >= 0 && p.length >= 0 && p.offset + p.length <= ids.length)) {
+        throw new Error(`${join(dir, INDEX_FILE)}: piece ${p.id} claims tokens [${p.offset}, ${p.offset + p.length}) of ${p.shard}, which holds ${ids.length}; the index is damaged, tokenize again`);
+      }
+      return ids.subarray(p.offset, p.offset + p.length);
     },
   };
 }

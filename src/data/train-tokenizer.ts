@@ -55,6 +55,7 @@ export async function trainTokenizer(items: readonly DatasetItem[], options: Tra
     } else failures.push({ id: r.item.id, path: r.item.path, error: r.error });
   }
   if (pieces.length === 0) throw new Error(`none of the ${items.length} files could be read, so there is nothing to train on${failures[0] ? ` (first: ${failures[0].error})` : ''}`);
+  if (notes === 0) throw new Error(`the ${pieces.length} files read hold no notes${spec.instruments === 'piano' ? ' of a piano (--instruments all reads every instrument)' : ''}, so there is nothing to train on`);
   const t1 = performance.now();
   const tokenizer = MidiTokenizer.trainOnIds(base, pieces, { vocabSize: options.vocabSize, onProgress: options.onMerge });
   return {

@@ -185,6 +185,23 @@ test('tokenizer train → tokenize → decode, with bad files reported by name a
   const badIds = await motif('decode', junk, '--tokenizer', tok, '--out', join(root, 'x.mid'));
   assert.equal(badIds.code, 1);
   assert.match(badIds.err, /junk\.txt: 'three' \(token 3\) is not a token id/);
+
+  // Base ids past the scheme's vocabulary are refused, not decoded to nothing.
+  const baseSize = createScheme('exptime').vocab.length;
+  const pastFile = join(root, 'past.txt');
+  writeFileSync(pastFile, `5 ${baseSize} 6`);
+  const pastBase = await motif('decode', pastFile, '--base', '--out', join(root, 'x.mid'));
+  assert.equal(pastBase.code, 1);
+  assert.match(pastBase.err, new RegExp(`past\\.txt: id ${baseSize} at position 1 is outside the vocabulary 0\\.\\.${baseSize - 1} of the 'exptime' base scheme`));
+});
+
+test('a tokenizer is not trained on files without notes', async () => {
+  const dir = join(root, 'drums-only');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'drums.mid'), smf(0, 100, track(ev(0, 0x99, 36, 80), ev(50, 0x89, 36, 0))));
+  const r = await motif('tokenizer', 'train', dir, '--vocab-size', '250', '--out', join(root, 'drums-tok.json'));
+  assert.equal(r.code, 1);
+  assert.match(r.err, /the 1 files read hold no notes of a piano \(--instruments all reads every instrument\)/);
 });
 
 test('tokenize and tokenizer train report what --instruments left out and what the reader repaired, naming the files', async () => {

@@ -114,5 +114,12 @@ test('failures are listed in the index; out-of-range ids and damaged shards are 
   writeFileSync(file, new Uint8Array(3));
   assert.throws(() => openShards(dir).tokens('ok.mid'), /3 bytes, expected 4/);
   assert.throws(() => openShards(join(dir, 'none')), /no index\.json/);
+  // A damaged index (a negative offset, a length past the shard) is refused, not read from other tokens.
+  writeFileSync(file, new Uint8Array(4));
+  for (const [offset, length] of [[-1, 2], [1, 2], [0.5, 1]]) {
+    const damaged = { ...index, pieces: index.pieces.map((p) => ({ ...p, offset, length })) };
+    writeFileSync(join(dir, 'index.json'), JSON.stringify(damaged));
+    assert.throws(() => openShards(dir).tokens('ok.mid'), /index\.json: piece ok\.mid claims tokens .* the index is damaged/, `offset ${offset}, length ${length}`);
+  }
   assert.ok(existsSync(join(dir, 'index.json')));
 });
