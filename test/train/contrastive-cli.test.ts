@@ -6,14 +6,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Command } from 'commander';
-import type { CliIo } from '../../src/cli/output.js';
-import { registerTrainCommands } from '../../src/cli/train-commands.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { CheckpointStore } from '../../src/train/checkpoint.js';
 import { ContrastiveModel } from '../../src/train/contrastive-model.js';
 import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
 import { MODEL_FILE } from '../../src/train/native-model.js';
+import { motif } from '../helpers/cli.js';
 import { writeTinyShards } from './tiny-shards.js';
 
 const base = mkdtempSync(join(tmpdir(), 'motif-contrastive-cli-'));
@@ -21,14 +19,6 @@ after(() => rmSync(base, { recursive: true, force: true }));
 const shards = writeTinyShards(join(base, 'shards'));
 const comparable = (records: MetricsRecord[]) => records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);
 
-async function motif(...args: string[]): Promise<{ out: string; err: string }> {
-  let out = '', err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), progress: false };
-  const program = new Command().exitOverride();
-  registerTrainCommands(program, io);
-  await program.parseAsync(['node', 'motif', ...args]);
-  return { out, err };
-}
 
 test('a contrastive run fine-tunes a language model and resumes exactly', async () => {
   const lm = join(base, 'lm');
@@ -58,6 +48,10 @@ test('a contrastive run fine-tunes a language model and resumes exactly', async 
   await motif('train', '--resume', parts, '--json');
   assert.deepEqual(comparable(readMetrics(join(parts, 'metrics.jsonl'))), comparable(records));
 
-  await assert.rejects(motif('train', '--data', shards, '--out', join(base, 'x'), '--init', lm), /--init is a setting of the contrastive objective; add --objective contrastive/);
-  await assert.rejects(motif('train', '--objective', 'contrastive', '--out', join(base, 'y')), /needs --init/);
+  const stray = await motif('train', '--data', shards, '--out', join(base, 'x'), '--init', lm);
+  assert.equal(stray.code, 1);
+  assert.match(stray.err, /--init is a setting of the contrastive objective; add --objective contrastive/);
+  const noInit = await motif('train', '--objective', 'contrastive', '--out', join(base, 'y'));
+  assert.equal(noInit.code, 1);
+  assert.match(noInit.err, /needs --init/);
 });
