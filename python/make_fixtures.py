@@ -1,8 +1,10 @@
 """Writes the golden fixtures motif's model is tested against (test/fixtures/model/).
 
 For the tiny preset in both layouts (dropout 0, fixed seed): random weights and a padded token
-batch -> logits, mean-pooled embedding, loss, every gradient, and the parameters after 3 AdamW steps with gradient
-clipping (L1 on in the pre-LN case); plus PyTorch OneCycleLR values. PyTorch computes in float64
+batch -> logits, mean-pooled embedding, loss, every gradient, the gradients of a fixed weighting of the
+pooled embedding (the contrastive path), and the parameters after 3 AdamW steps with gradient
+clipping (L1 on in the pre-LN case); plus PyTorch OneCycleLR values, and the contrastive head with
+symmetric InfoNCE (loss and gradients of head and pooled input) on fixed inputs. PyTorch computes in float64
 from float32 weights, so the fixtures are the exact answer for the stored weights.
 Run: /usr/bin/python3 python/make_fixtures.py   (needs python3-torch; not run by the tests)
 """
@@ -51,6 +53,15 @@ def make_case(name, case, seed):
     named = dict(model.named_parameters())  # a tied head appears once, as tok.weight
     grads = {k: named[k].grad.clone() for k in weights}
 
+    # The contrastive path: d(sum(w * pooled)) / d(parameters), w[i] = sin(1 + i) as in the TS tests.
+    model.zero_grad()
+    mask = (tokens != pad).unsqueeze(-1).double()
+    pooled = (model.hidden(tokens) * mask).sum(1) / mask.sum(1)
+    w = torch.sin(1 + torch.arange(pooled.numel(), dtype=torch.float64)).reshape(pooled.shape)
+    (pooled * w).sum().backward()
+    pool_grads = {k: (named[k].grad.clone() if named[k].grad is not None else torch.zeros_like(named[k])) for k in weights}
+    model.zero_grad()
+
     opt = torch.optim.AdamW(model.parameters(), lr=OPTIM["lr"], betas=(OPTIM["beta1"], OPTIM["beta2"]),
                             eps=OPTIM["eps"], weight_decay=OPTIM["weightDecay"])
     steps = []
@@ -67,6 +78,7 @@ def make_case(name, case, seed):
     tensors = {"logits": logits.detach(), "embedding": embedding}
     tensors.update({"weights." + k: v for k, v in weights.items()})
     tensors.update({"grads." + k: v for k, v in grads.items()})
+    tensors.update({"poolGrads." + k: v for k, v in pool_grads.items()})
     tensors.update({"after3." + k: v for k, v in after.items()})
     save_safetensors(os.path.join(OUT, name + ".safetensors"), tensors, {"case": name})
     return {"config": cfg, "B": B, "T": T, "tokens": tokens.reshape(-1).tolist(), "loss": loss.item(),
@@ -91,12 +103,29 @@ def one_cycle_cases():
     return out
 
 
+def info_nce_case(seed=99, pairs=4, c=6, d=5, tau=0.2):
+    """Head (linear + L2 norm) and symmetric InfoNCE on 2·pairs pooled vectors: loss, dW, db, dpooled."""
+    g = torch.Generator().manual_seed(seed)
+    pooled = torch.randn(2 * pairs, c, generator=g, dtype=torch.float64, requires_grad=True)
+    weight = (0.5 * torch.randn(d, c, generator=g, dtype=torch.float64)).float().double().requires_grad_()
+    bias = (0.1 * torch.randn(d, generator=g, dtype=torch.float64)).float().double().requires_grad_()
+    z = torch.nn.functional.normalize(pooled @ weight.T + bias, dim=1)
+    s = z[:pairs] @ z[pairs:].T / tau
+    target = torch.arange(pairs)
+    loss = 0.5 * (torch.nn.functional.cross_entropy(s, target) + torch.nn.functional.cross_entropy(s.T, target))
+    loss.backward()
+    return {"pairs": pairs, "C": c, "D": d, "temperature": tau, "pooled": pooled.detach().reshape(-1).tolist(),
+            "weight": weight.detach().reshape(-1).tolist(), "bias": bias.detach().tolist(), "loss": loss.item(),
+            "dWeight": weight.grad.reshape(-1).tolist(), "dBias": bias.grad.tolist(), "dPooled": pooled.grad.reshape(-1).tolist()}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     summary = {"torch": torch.__version__, "cases": {}}
     for i, (name, case) in enumerate(CASES.items()):
         summary["cases"][name] = make_case(name, case, seed=1234 + i)
     summary["oneCycle"] = one_cycle_cases()
+    summary["infoNce"] = info_nce_case()
     with open(os.path.join(OUT, "fixtures.json"), "w") as f:
         json.dump(summary, f, indent=1)
         f.write("\n")

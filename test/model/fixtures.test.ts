@@ -1,5 +1,6 @@
 // motif's transformer against golden fixtures written by PyTorch (python/make_fixtures.py, float64):
-// logits, embedding, loss, every gradient, and the parameters after 3 AdamW steps with clipping (and L1).
+// logits, embedding, loss, every gradient, the pooled (contrastive) path's gradients, the parameters after
+// 3 AdamW steps with clipping (and L1), and the contrastive head with symmetric InfoNCE.
 // The fixtures are committed, so this runs without torch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,8 @@ import { Transformer } from '../../src/model/transformer.js';
 import { native } from '../../src/model/native.js';
 import { readSafetensors } from '../../src/model/safetensors.js';
 import type { ModelConfig } from '../../src/model/config.js';
+import { EmbeddingHead } from '../../src/model/embedding-head.js';
+import { infoNce } from '../../src/train/info-nce.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'model');
 
@@ -22,7 +25,20 @@ interface Case {
   optim: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; clip: number; l1: number };
   steps: { loss: number; l1Penalty: number; gradNorm: number }[];
 }
-const summary = JSON.parse(readFileSync(join(DIR, 'fixtures.json'), 'utf8')) as { cases: Record<string, Case> };
+interface InfoNceCase {
+  pairs: number;
+  C: number;
+  D: number;
+  temperature: number;
+  pooled: number[];
+  weight: number[];
+  bias: number[];
+  loss: number;
+  dWeight: number[];
+  dBias: number[];
+  dPooled: number[];
+}
+const summary = JSON.parse(readFileSync(join(DIR, 'fixtures.json'), 'utf8')) as { cases: Record<string, Case>; infoNce: InfoNceCase };
 
 function maxAbs(x: ArrayLike<number>): number {
   let m = 0;
@@ -70,6 +86,15 @@ for (const [name, c] of Object.entries(summary.cases)) {
     for (const [k, ref] of stored('grads.')) expectTensorClose(grads.get(k)!, ref, `${name} grad ${k}`);
   });
 
+  test(`${name}: gradients of the pooled embedding (the contrastive path) match PyTorch`, () => {
+    const model = load();
+    const mask = Uint8Array.from(c.tokens, (t) => (t === c.config.padId ? 0 : 1));
+    const pooled = model.pooledForward(tokens, mask, c.B, c.T);
+    model.pooledBackward(Float32Array.from(pooled, (_, i) => Math.sin(1 + i)));
+    const grads = model.gradients();
+    for (const [k, ref] of stored('poolGrads.')) expectTensorClose(grads.get(k)!, ref, `${name} pooled grad ${k}`);
+  });
+
   test(`${name}: every ISA path (${native.availableIsas().join(', ')}) gives PyTorch's gradients`, () => {
     const active = native.isa();
     try {
@@ -107,3 +132,19 @@ for (const [name, c] of Object.entries(summary.cases)) {
     }
   });
 }
+
+test('the contrastive head with symmetric InfoNCE matches PyTorch (F.normalize, cross-entropy both ways)', () => {
+  const f = summary.infoNce;
+  const head = new EmbeddingHead(f.C, f.D, f.weight, f.bias);
+  const n = 2 * f.pairs;
+  const cache = head.forward(f.pooled, n);
+  const r = infoNce(cache.z.subarray(0, f.pairs * f.D), cache.z.subarray(f.pairs * f.D), f.pairs, f.D, f.temperature);
+  expectClose(r.loss, f.loss, { rtol: 1e-6, label: 'loss' });
+  const dz = new Float64Array(n * f.D);
+  dz.set(r.dA);
+  dz.set(r.dB, f.pairs * f.D);
+  const dPooled = head.backward(cache, dz, n);
+  expectClose(head.gradWeight, f.dWeight, { rtol: 1e-6, atol: 1e-9, label: 'dW' });
+  expectClose(head.gradBias, f.dBias, { rtol: 1e-6, atol: 1e-9, label: 'db' });
+  expectClose(dPooled, f.dPooled, { rtol: 1e-6, atol: 1e-9, label: 'dpooled' });
+});
