@@ -36,7 +36,7 @@ if (opts.help) {
   process.exit(0);
 }
 
-// One change each from the small preset (pre-LN, GELU, lr 1e-3, 5% warm-up, wd 0.1, V 4096 exptime).
+// One change each from the small preset as it was (pre-LN, GELU, dropout 0.1, lr 1e-3, 5% warm-up, wd 0.1, V 4096 exptime).
 // `tok` picks the tokenizer: [scheme, vocabulary size]; 0 = base tokens only (no BPE merges).
 const PILOTS = [
   { name: 'recipe', what: 'the small preset', tok: ['exptime', 4096] },
@@ -93,10 +93,14 @@ function tokensPerSecond(model, train) {
 }
 
 const preset = loadPreset('small');
+// The study's baseline is `small` as it was when the study ran (dropout 0.1); the preset has since taken
+// the winners (no dropout), so the baseline is pinned here to keep the table reproducible.
+const BASE_MODEL = { dropout: 0.1 };
 const setups = pilots.map((p) => {
   const shards = shardsFor(p.tok);
   const index = JSON.parse(readFileSync(join(shards, 'index.json'), 'utf8'));
-  return { p, shards, index, model: { ...preset.model, ...p.model, vocabSize: index.vocabSize }, train: { ...preset.train, ...p.train } };
+  const pilotModel = { ...BASE_MODEL, ...p.model };
+  return { p, shards, index, pilotModel, model: { ...preset.model, ...pilotModel, vocabSize: index.vocabSize }, train: { ...preset.train, ...p.train } };
 });
 // Every pilot's speed is timed first, back to back, and kept: the step budgets then do not depend on
 // what else the machine does while the (long) study runs, and a resumed study keeps its budgets.
@@ -106,12 +110,12 @@ for (const { p, model, train } of setups) speeds[p.name] ??= tokensPerSecond(mod
 writeFileSync(speedsFile, JSON.stringify(speeds, null, 2) + '\n');
 
 const rows = [];
-for (const { p, shards, index, model, train } of setups) {
+for (const { p, shards, index, pilotModel, model, train } of setups) {
   const tps = speeds[p.name];
   const steps = Math.max(10, Math.round((minutes * 60 * tps) / (train.batchSize * train.seqLen)));
   const run = join(opts.out, p.name);
   const config = join(opts.out, `${p.name}.json`);
-  writeFileSync(config, JSON.stringify({ model: p.model ?? {}, train: p.train ?? {} }, null, 2) + '\n');
+  writeFileSync(config, JSON.stringify({ model: pilotModel, train: p.train ?? {} }, null, 2) + '\n');
   if (!existsSync(join(run, 'eval-validation.json'))) {
     if (!existsSync(join(run, 'config.json'))) {
       motif('train', '--data', shards, '--preset', 'small', '--config', config, '--steps', String(steps), '--snapshots', '', '--seed', opts.seed, '--out', run, '--no-progress', '--json');
