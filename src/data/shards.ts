@@ -283,8 +283,16 @@ export function shardReading(dir: string): MidiReading {
   } catch {
     // No index at hand: the defaults below.
   }
-  const sustain = index.sustain === 'reference' || index.sustain === 'none' ? index.sustain : 'musical';
-  return { sustain, instruments: recordedInstruments(index.instruments) };
+  return recordedReading(index);
+}
+
+/**
+ * The reading a record states (a shard index, a store's source): its pedal rule ('musical', motif's default,
+ * when absent or unknown) and its instruments (absent: from before the choice, see recordedInstruments).
+ */
+export function recordedReading(record: { readonly sustain?: unknown; readonly instruments?: unknown }): MidiReading {
+  const sustain = record.sustain === 'reference' || record.sustain === 'none' ? record.sustain : 'musical';
+  return { sustain, instruments: recordedInstruments(record.instruments) };
 }
 
 /** How a shard set's MIDI was read, in the flags that choose it (a header without a pedal rule is from before the choice: 'musical'). */

@@ -16,8 +16,7 @@ import { storePooling, type Pooling } from '../embed/pooling.js';
 import { checkStoreModel, loadRunModel, runExtraction, type RunModel } from '../embed/run-model.js';
 import { embedNotes } from '../embed/extract.js';
 import { cropPrompt, generate } from '../generate/generate.js';
-import { recordedInstruments } from '../midi/instruments.js';
-import type { SustainRule } from '../midi/sustain.js';
+import { recordedReading } from '../data/shards.js';
 import { writeMidi } from '../midi/write.js';
 import { explorerMap, placeAmong } from './explorer-map.js';
 import { HttpError } from './http-error.js';
@@ -95,9 +94,8 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
   const map = explorerMap(options.store, store.info, rows, options.method, options.seed);
   if (map.cached !== 'read') note(`map of ${rows.length} pieces computed in ${((performance.now() - t0) / 1000).toFixed(1)} s${map.warning ? `; ${map.warning}` : ''}`);
   const src = store.info.source;
-  // Files are read as the store's model read its shards (recorded in the store; older stores: see recordedInstruments).
-  const sustain: SustainRule | 'none' = src.sustain === 'reference' || src.sustain === 'none' ? src.sustain : 'musical';
-  const reading = { sustain, instruments: recordedInstruments(src.instruments) };
+  // Files are read as the store's model read its shards (recorded in the store; older stores: the defaults).
+  const reading = recordedReading(src);
   // Uploads are embedded by the store's own model and checkpoint: other weights would place them in another space.
   const embedder = tryLoad(typeof src.run === 'string' ? src.run : undefined, typeof src.checkpoint === 'string' ? src.checkpoint : 'best', storePooling(src), 'embedding uploads', note);
   if (embedder) checkStoreModel(options.store, src, embedder);

@@ -19,8 +19,7 @@ import { loadTransformer, transformerSource } from './native-model.js';
 import { augmentRanges, optimizerConfig, resolveTrainOptions, type TrainOptions } from './options.js';
 import { augmentedEpochs } from './augment-epochs.js';
 import { augments } from '../data/augment.js';
-import { recordedInstruments } from '../midi/instruments.js';
-import type { SustainRule } from '../midi/sustain.js';
+import { recordedReading } from '../data/shards.js';
 import { lockDir } from '../data/dir-lock.js';
 import { createRunDir, readRunConfig, RUN_FILES, type ContrastiveRecord, type RunConfig } from './run-dir.js';
 import { contrastiveRunConfig, contrastiveTraining, type ContrastiveFlags } from './contrastive-run.js';
@@ -156,7 +155,7 @@ async function trainLocked(runDir: string, config: RunConfig, corpus: Corpus, re
   const trainInEpoch = augments(ranges)
     ? augmentedEpochs(
         corpus.split('train').map((p) => p.piece),
-        { tokenizerJson: readFileSync(config.tokenizer.copy ? join(runDir, config.tokenizer.copy) : config.tokenizer.path, 'utf8'), sustain: (corpus.index.sustain ?? 'musical') as SustainRule | 'none', instruments: recordedInstruments(corpus.index.instruments) },
+        { tokenizerJson: readFileSync(config.tokenizer.copy ? join(runDir, config.tokenizer.copy) : config.tokenizer.path, 'utf8'), ...recordedReading(corpus.index) },
         ranges,
         options.seed,
       )
