@@ -21,7 +21,8 @@ export type ContrastiveFlags = Partial<Omit<ContrastiveRecord, 'kind' | 'init' |
 
 /** Defaults of the objective, and of the training options a fine-tuning run changes from its language model's. */
 export const CONTRASTIVE_DEFAULTS = { embedDim: 256, temperature: 0.1, minTokens: 64, validationBatches: 4 } as const;
-const FINE_TUNING = { lr: 1e-4, batchSize: 32, epochs: 20, pctStart: 0.1, weightDecay: 0.01, snapshotEpochs: [], evalInterval: 0, steps: 0 } as const;
+// Snapshots before and after fine-tuning, so `motif map --over-training` shows what the stage changed.
+const FINE_TUNING = { lr: 1e-4, batchSize: 32, epochs: 20, pctStart: 0.1, weightDecay: 0.01, snapshotEpochs: [0, 'last'], evalInterval: 0, steps: 0 } as const;
 
 /** The parts of a new contrastive run's config: model, training options and objective, from the init model and the flags. */
 export function contrastiveRunConfig(init: string, out: string, flags: ContrastiveFlags, train: Readonly<Record<string, unknown>> = {}, model: Partial<ModelConfig> = {}): { model: ModelConfig; options: TrainOptions; objective: ContrastiveRecord; initConfig: RunConfig } {

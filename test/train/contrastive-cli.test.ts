@@ -11,6 +11,7 @@ import { CheckpointStore } from '../../src/train/checkpoint.js';
 import { ContrastiveModel } from '../../src/train/contrastive-model.js';
 import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
 import { MODEL_FILE } from '../../src/train/native-model.js';
+import { listSnapshots } from '../../src/train/checkpoint-choice.js';
 import { motif } from '../helpers/cli.js';
 import { writeTinyShards } from './tiny-shards.js';
 
@@ -42,6 +43,10 @@ test('a contrastive run fine-tunes a language model and resumes exactly', async 
   const init = Transformer.load(join(lm, config.objective.initCheckpoint.replace('../lm/', ''), MODEL_FILE)).parameters();
   const first = ContrastiveModel.load(new CheckpointStore(whole).path(0)).transformer.parameters();
   for (const [name, w] of init) assert.deepEqual(first.get(name), w, name);
+
+  // Snapshots before and after by default, each an embedding model with its head (maps over training).
+  assert.deepEqual(listSnapshots(whole).map((s) => s.epoch), [0, 3]);
+  for (const s of listSnapshots(whole)) assert.equal(ContrastiveModel.load(s.dir).head.weight.length, 8 * 32, `${s.dir}: its embedding head`);
 
   const parts = join(base, 'parts');
   await motif('train', ...flags, '--out', parts, '--max-steps', '2');
