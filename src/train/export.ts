@@ -1,11 +1,12 @@
 // Exports a trained run as a self-contained model folder (what models/ ships): config.json, the
-// tokenizer, the weights of one checkpoint without optimizer state, and the run's metrics, evaluations
-// and curves as its record. Such a folder is accepted wherever a run is (`--run models/asap-small`).
+// tokenizer, the weights of one checkpoint without optimizer state (with its embedding head when the run
+// is contrastive), and the run's metrics, evaluations and curves as its record. Such a folder is accepted wherever a run is (`--run models/asap-small`).
 // Not a checkpoint: it cannot be resumed.
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Transformer } from '../model/transformer.js';
 import { MODEL_FILE } from './native-model.js';
+import { ContrastiveModel, HEAD_FILE } from './contrastive-model.js';
 import { ensureDir, writeAtomic } from '../data/atomic.js';
 import { shardReading } from '../data/shards.js';
 import { portableRunConfig, readRunConfig, RUN_FILES } from './run-dir.js';
@@ -24,9 +25,11 @@ export function exportModel(runDir: string, checkpointDir: string, out: string):
   readRunConfig(runDir); // refuses a folder that is not a run, with its own message
   if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out}: exists and is not empty; choose a new folder`);
   ensureDir(out);
-  const model = Transformer.load(join(checkpointDir, MODEL_FILE));
-  model.save(join(out, MODEL_FILE), { optimizer: false });
-  const files = [MODEL_FILE];
+  const contrastive = existsSync(join(checkpointDir, HEAD_FILE)) ? ContrastiveModel.load(checkpointDir) : undefined;
+  const model = contrastive?.transformer ?? Transformer.load(join(checkpointDir, MODEL_FILE));
+  if (contrastive) contrastive.save(out, false);
+  else model.save(join(out, MODEL_FILE), { optimizer: false });
+  const files = contrastive ? [MODEL_FILE, HEAD_FILE] : [MODEL_FILE];
   const record = readdirSync(runDir).filter((n) => n === RUN_FILES.tokenizer || n === RUN_FILES.metrics || /^eval-.*\.json$/.test(n) || n.endsWith('.svg'));
   for (const name of record) {
     copyFileSync(join(runDir, name), join(out, name));

@@ -2,7 +2,7 @@
 // (a piece: the mean of its windows' embeddings) and records it; --pooling mean keeps the paper's vector;
 // evaluate reports the head's embedding as learned and the same model's mean pooling as learned_mean.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,6 +15,8 @@ import { openStore } from '../../src/embed/store.js';
 import { EmbeddingHead } from '../../src/model/embedding-head.js';
 import { writeSafetensors } from '../../src/model/safetensors.js';
 import { HEAD_FILE } from '../../src/train/contrastive-model.js';
+import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
+import { exportModel } from '../../src/train/export.js';
 import { Rng } from '../../src/train/rng.js';
 import { expectClose } from '../helpers/close.js';
 import { readNotes, writeLabelledDataset, writeTinyRun } from './fixtures.js';
@@ -57,4 +59,13 @@ test('embed uses the head where the checkpoint has one; mean pooling on request'
   assert.deepEqual(report.learned_mean, meanReport.learned, 'learned_mean is the same model mean-pooled');
   assert.notDeepEqual(report.learned, report.learned_mean);
   assert.equal(meanReport.learned_mean, undefined);
+});
+
+test('an exported contrastive model carries its head and embeds exactly like the checkpoint', () => {
+  const out = join(root, 'exported');
+  const result = exportModel(runDir, resolveCheckpoint(runDir, 'epoch-2'), out);
+  assert.ok(readdirSync(out).includes(HEAD_FILE) && result.files.includes(HEAD_FILE));
+  const [fromRun, fromExport] = [loadRunModel(runDir, 'epoch-2'), loadRunModel(out)];
+  assert.equal(fromExport.embedding, 'contrastive');
+  assert.equal(fromExport.fingerprint, fromRun.fingerprint, 'same transformer and head weights');
 });
