@@ -1,4 +1,4 @@
-// The CLI through run() with captured output (run-motif.ts) (exit codes, --json shapes, --help), compared against the library
+// The CLI through run() with captured output (helpers/cli.ts) (exit codes, --json shapes, --help), compared against the library
 // computing the same thing; plus two real processes, to check the entry point and the exit code the shell sees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -21,7 +21,7 @@ import { MODEL_FILE } from '../../src/train/native-model.js';
 import { randomNotes } from '../data/fixtures/mixed-dataset.js';
 import { motif } from '../helpers/cli.js';
 import { expectClose } from '../helpers/close.js';
-import { BAD_ID, readNotes, writeLabelledDataset, writeTinyRun } from './fixtures.js';
+import { BAD_ID, readNotes, writeLabelledDataset, writeTinyRun } from '../embed/fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'motif-embed-cli-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
