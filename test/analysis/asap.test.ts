@@ -4,8 +4,7 @@
 // excerpt and piece-disjoint measures are much harder. Skipped, visibly, where the data is absent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { readAsapMetadata } from '../../src/data/metadata.js';
 import { readMidi } from '../../src/midi/read.js';
 import { applySustain } from '../../src/midi/sustain.js';
@@ -15,11 +14,10 @@ import { accuracy, knnPredict, macroF1, majorityAccuracy, retrieval } from '../.
 import { predictProbe, trainProbe } from '../../src/analysis/probe.js';
 import { randomExcerpt } from '../../src/analysis/excerpt.js';
 import { Rng } from '../../src/train/rng.js';
+import { ASAP, skipWithoutAsap } from '../helpers/asap.js';
 
-const ASAP = fileURLToPath(new URL('../../../shared/data/asap/', import.meta.url));
-const skip = existsSync(ASAP) ? false : `no ASAP data at ${ASAP}`;
 
-test('hand-crafted baseline on the ASAP test split shows the same-piece leak and the harder measures', { skip }, (t) => {
+test('hand-crafted baseline on the ASAP test split shows the same-piece leak and the harder measures', { skip: skipWithoutAsap }, (t) => {
   const items = readAsapMetadata(`${ASAP}metadata.csv`, ASAP, false);
   const rng = new Rng(1234);
   const notes = items.map((it) => applySustain(readMidi(readFileSync(it.path), it.path)));

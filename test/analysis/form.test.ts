@@ -2,13 +2,10 @@
 // against the form its folder's collection implies. Skipped, visibly, where the data is absent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { FORMS, formFromTitle } from '../../src/analysis/form.js';
 import { readAsapMetadata } from '../../src/data/metadata.js';
+import { ASAP, skipWithoutAsap } from '../helpers/asap.js';
 
-const ASAP = fileURLToPath(new URL('../../../shared/data/asap/', import.meta.url));
-const skip = existsSync(ASAP) ? false : `no ASAP data at ${ASAP}`;
 
 test('formFromTitle reads MAESTRO-style titles, spellings and plurals', () => {
   const cases: Array<[string, string]> = [
@@ -51,7 +48,7 @@ const COLLECTION_FORM: Record<string, string> = {
   Italian_concerto: 'concerto',
 };
 
-test('every ASAP title gets the form its collection implies', { skip }, (t) => {
+test('every ASAP title gets the form its collection implies', { skip: skipWithoutAsap }, (t) => {
   const items = readAsapMetadata(`${ASAP}metadata.csv`, ASAP, false);
   const counts = new Map<string, number>();
   const pieces = new Map<string, string>();

@@ -3,16 +3,14 @@
 // in the title) and a table of standard catalogue keys below. Skipped, visibly, where the data is absent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { readMidi } from '../../src/midi/read.js';
 import { applySustain } from '../../src/midi/sustain.js';
 import { notesFrom, type Notes } from '../../src/midi/notes.js';
 import { closelyRelated, estimateKey, keyFromTitle, keyName, KRUMHANSL_KESSLER, labelKey, type Key } from '../../src/analysis/key.js';
 import { readAsapMetadata } from '../../src/data/metadata.js';
+import { ASAP, skipWithoutAsap } from '../helpers/asap.js';
 
-const ASAP = fileURLToPath(new URL('../../../shared/data/asap/', import.meta.url));
-const skip = existsSync(ASAP) ? false : `no ASAP data at ${ASAP}`;
 
 const named = (k: Key | undefined) => (k ? keyName(k) : 'none');
 
@@ -132,7 +130,7 @@ function accuracy(set: Known[], profiles = KRUMHANSL_KESSLER): { exact: number; 
   return { exact: exact / set.length, related: related / set.length };
 }
 
-test('key finding on ASAP performances of known key beats a lower bound that shuffled profiles miss', { skip }, (t) => {
+test('key finding on ASAP performances of known key beats a lower bound that shuffled profiles miss', { skip: skipWithoutAsap }, (t) => {
   const { wtc, catalogue } = knownKeyPerformances();
   assert.ok(wtc.length >= 100, `expected the WTC pieces of ASAP, found ${wtc.length} performances`);
   assert.ok(catalogue.length >= 200, `expected the catalogue-key pieces of ASAP, found ${catalogue.length} performances`);

@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { loadRunModel } from '../../src/embed/run-model.js';
 import { exportModel } from '../../src/train/export.js';
 import { motif } from '../helpers/cli.js';
-import { writeLabelledDataset, writeTinyRun } from '../embed/fixtures.js';
+import { writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'motif-store-model-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -18,10 +18,10 @@ import { openStore } from '../../src/embed/store.js';
 import { writeMidi } from '../../src/midi/write.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { MODEL_FILE } from '../../src/train/native-model.js';
-import { randomNotes } from '../data/fixtures/mixed-dataset.js';
+import { randomNotes } from '../helpers/mixed-dataset.js';
 import { motif } from '../helpers/cli.js';
 import { expectClose } from '../helpers/close.js';
-import { BAD_ID, readNotes, writeLabelledDataset, writeTinyRun } from '../embed/fixtures.js';
+import { BAD_ID, readNotes, writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'motif-embed-cli-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));

@@ -22,7 +22,7 @@ import { MODEL_FILE } from '../../src/train/native-model.js';
 import { resolveTrainOptions } from '../../src/train/options.js';
 import { createRunDir } from '../../src/train/run-dir.js';
 import { snapshotName } from '../../src/train/trainer.js';
-import { BAD_FILES, writeMixedDataset } from '../data/fixtures/mixed-dataset.js';
+import { BAD_FILES, writeMixedDataset } from '../helpers/mixed-dataset.js';
 import { motif } from '../helpers/cli.js';
 
 /** The data block of an interactive map page. */

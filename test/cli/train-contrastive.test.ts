@@ -13,7 +13,7 @@ import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
 import { MODEL_FILE } from '../../src/train/native-model.js';
 import { listSnapshots } from '../../src/train/checkpoint-choice.js';
 import { motif } from '../helpers/cli.js';
-import { writeTinyShards } from '../train/tiny-shards.js';
+import { writeTinyShards } from '../helpers/tiny-shards.js';
 
 const base = mkdtempSync(join(tmpdir(), 'motif-contrastive-cli-'));
 after(() => rmSync(base, { recursive: true, force: true }));

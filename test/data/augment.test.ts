@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { augmentNotes, checkAugmentRanges, drawAugmentation, PIANO_HIGH, PIANO_LOW, transposeWithin } from '../../src/data/augment.js';
 import { notesFrom, notesToArray } from '../../src/midi/notes.js';
 import { epochAugmentations } from '../../src/train/augment-epochs.js';
-import { randomNotes } from './fixtures/mixed-dataset.js';
+import { randomNotes } from '../helpers/mixed-dataset.js';
 
 const chord = notesFrom([
   { pitch: 60, velocity: 80, start: 0, end: 1 },

@@ -12,9 +12,9 @@ import { readTokenizer, writeTokenizer } from '../../src/data/tokenizer-file.js'
 import { trainTokenizer } from '../../src/data/train-tokenizer.js';
 import { MAX_MIDI_BYTES, readMidi } from '../../src/midi/read.js';
 import { applySustain, type SustainRule } from '../../src/midi/sustain.js';
-import { BAD_FILES, writeMixedDataset } from './fixtures/mixed-dataset.js';
-import { BAND_DRUMS, BAND_PIANO, BAND_VIOLIN, bandFile } from '../midi/band.js';
-import { ev, smf, track } from '../midi/smf.js';
+import { BAD_FILES, writeMixedDataset } from '../helpers/mixed-dataset.js';
+import { BAND_DRUMS, BAND_PIANO, BAND_VIOLIN, bandFile } from '../helpers/band.js';
+import { ev, smf, track } from '../helpers/smf.js';
 
 const sustain: SustainRule = 'musical';
 

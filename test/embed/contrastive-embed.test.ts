@@ -19,7 +19,7 @@ import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
 import { exportModel } from '../../src/train/export.js';
 import { Rng } from '../../src/train/rng.js';
 import { expectClose } from '../helpers/close.js';
-import { readNotes, writeLabelledDataset, writeTinyRun } from './fixtures.js';
+import { readNotes, writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'motif-contrastive-embed-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -13,8 +13,8 @@ import { notesToArray } from '../../src/midi/notes.js';
 import { MidiTokenizer } from '../../src/tokenizer/midi-tokenizer.js';
 import { createScheme } from '../../src/tokenizer/schemes.js';
 import { Rng } from '../../src/train/rng.js';
-import { BAD_FILES, randomNotes, writeMixedDataset } from '../data/fixtures/mixed-dataset.js';
-import { readNotes } from './fixtures.js';
+import { BAD_FILES, randomNotes, writeMixedDataset } from '../helpers/mixed-dataset.js';
+import { readNotes } from '../helpers/labelled-dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'motif-prepare-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));

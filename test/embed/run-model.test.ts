@@ -12,9 +12,9 @@ import { makePreparer } from '../../src/embed/prepare.js';
 import { loadRunModel, type RunModel } from '../../src/embed/run-model.js';
 import { exportModel } from '../../src/train/export.js';
 import { openStore } from '../../src/embed/store.js';
-import { BAND_DRUMS, BAND_PIANO, BAND_VIOLIN, bandFile } from '../midi/band.js';
-import { writeMixedDataset } from '../data/fixtures/mixed-dataset.js';
-import { writeTinyRun } from './fixtures.js';
+import { BAND_DRUMS, BAND_PIANO, BAND_VIOLIN, bandFile } from '../helpers/band.js';
+import { writeMixedDataset } from '../helpers/mixed-dataset.js';
+import { writeTinyRun } from '../helpers/labelled-dataset.js';
 
 test("a run reads files the way its shards were read: 'piano' when index.json says so, 'all' without a record", async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'motif-run-reading-'));

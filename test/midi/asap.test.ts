@@ -3,30 +3,19 @@
 // Skipped, visibly, where the data is absent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import tonejs from '@tonejs/midi';
 import { readMidi } from '../../src/midi/read.js';
 import { applySustain } from '../../src/midi/sustain.js';
 import { writeMidi } from '../../src/midi/write.js';
 import { notesToArray } from '../../src/midi/notes.js';
 import { assertSameNotes, canonical } from './compare.js';
+import { ASAP, skipWithoutAsap, midiFiles } from '../helpers/asap.js';
 
 const { Midi } = tonejs;
-const ASAP = fileURLToPath(new URL('../../../shared/data/asap/', import.meta.url));
-const skip = existsSync(ASAP) ? false : `no ASAP data at ${ASAP}`;
-
-function midiFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return midiFiles(p);
-    return /\.midi?$/i.test(name) ? [p] : [];
-  });
-}
 
 
-test('every ASAP file parses; sustain keeps every note longer than zero', { skip }, (t) => {
+test('every ASAP file parses; sustain keeps every note longer than zero', { skip: skipWithoutAsap }, (t) => {
   const files = midiFiles(ASAP);
   assert.ok(files.length > 0);
   let notes = 0;
@@ -55,7 +44,7 @@ test('every ASAP file parses; sustain keeps every note longer than zero', { skip
   for (const [kind, count] of kinds) t.diagnostic(`${count} × ${kind}`);
 });
 
-test('a sample of ASAP files: same notes and pedal as @tonejs/midi', { skip }, (t) => {
+test('a sample of ASAP files: same notes and pedal as @tonejs/midi', { skip: skipWithoutAsap }, (t) => {
   // Every 20th file. tonejs pairs notes in O(n²) per track, so the whole corpus would take minutes.
   const sample = midiFiles(ASAP).filter((_, i) => i % 20 === 0);
   let zeroLength = 0;
@@ -78,7 +67,7 @@ test('a sample of ASAP files: same notes and pedal as @tonejs/midi', { skip }, (
   t.diagnostic(`${sample.length} files agree; ${zeroLength} zero-length notes kept by tonejs and dropped by readMidi`);
 });
 
-test('a sample of ASAP files survives writeMidi → readMidi on the 480 ppq, 120 bpm grid', { skip }, () => {
+test('a sample of ASAP files survives writeMidi → readMidi on the 480 ppq, 120 bpm grid', { skip: skipWithoutAsap }, () => {
   const secondsPerTick = 0.5 / 480;
   const snap = (t: number) => Math.round(t / secondsPerTick) * secondsPerTick;
   for (const file of midiFiles(ASAP).filter((_, i) => i % 20 === 10)) {
@@ -92,7 +81,7 @@ test('a sample of ASAP files survives writeMidi → readMidi on the 480 ppq, 120
   }
 });
 
-test("ASAP is piano only: 'piano' leaves out no note and sustains every note as 'all' does", { skip }, (t) => {
+test("ASAP is piano only: 'piano' leaves out no note and sustains every note as 'all' does", { skip: skipWithoutAsap }, (t) => {
   // The default policy must not change the tokens of the reference data; only pedal copies on note-less channels go.
   let ignored = 0;
   for (const file of midiFiles(ASAP)) {

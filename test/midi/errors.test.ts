@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { readMidi, MAX_MIDI_BYTES } from '../../src/midi/read.js';
 import { MidiError } from '../../src/midi/errors.js';
-import { chunk, ev, header, smf, tempo, track } from './smf.js';
+import { chunk, ev, header, smf, tempo, track } from '../helpers/smf.js';
 
 function rejects(bytes: Uint8Array, message: RegExp): void {
   assert.throws(() => readMidi(bytes, 'bad.mid'), (e: unknown) => {

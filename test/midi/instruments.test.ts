@@ -7,9 +7,9 @@ import { describeDropped, recordedInstruments } from '../../src/midi/instruments
 import { notesToArray, type Notes } from '../../src/midi/notes.js';
 import { readMidi } from '../../src/midi/read.js';
 import { applySustain } from '../../src/midi/sustain.js';
-import { BAND_DRUMS, BAND_PEDAL, BAND_PIANO, BAND_VELOCITY, BAND_VIOLIN, bandFile, bandSeconds } from './band.js';
+import { BAND_DRUMS, BAND_PEDAL, BAND_PIANO, BAND_VELOCITY, BAND_VIOLIN, bandFile, bandSeconds } from '../helpers/band.js';
 import { canonical } from './compare.js';
-import { ev, smf, track } from './smf.js';
+import { ev, smf, track } from '../helpers/smf.js';
 
 const plain = (list: ReadonlyArray<readonly [number, number, number]>) =>
   list.map(([pitch, start, end]) => ({ pitch, velocity: BAND_VELOCITY, start: bandSeconds(start), end: bandSeconds(end) }));

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readMidi } from '../../src/midi/read.js';
 import { notesToArray, type Performance } from '../../src/midi/notes.js';
-import { chunk, eot, ev, header, smf, tempo, track } from './smf.js';
+import { chunk, eot, ev, header, smf, tempo, track } from '../helpers/smf.js';
 import { assertSameNotes, type PlainNote } from './compare.js';
 
 /** Seconds at `tick` under tempo changes [tick, µs per quarter], summed segment by segment. */

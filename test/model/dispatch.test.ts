@@ -2,18 +2,15 @@
 // against the kernel's own view (/proc/cpuinfo), setIsa/availableIsas, the MOTIF_ISA and
 // MOTIF_THREADS overrides (in child processes, since they are read at load), and the peak probe's
 // FLOP count. Whether the kernels of each ISA agree is sgemm.test.ts's and the kernel tests' job.
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { native, type IsaName } from '../../src/model/native.js';
+import { restoreIsaAfter } from '../helpers/isa.js';
 
 const initialIsa = native.isa();
-const initialThreads = native.threads();
-after(() => {
-  native.setIsa(initialIsa);
-  native.setThreads(initialThreads);
-});
+restoreIsaAfter();
 
 /** Loads the core in a fresh Node with extra environment and prints `expression` of it. */
 function inChild(env: Record<string, string>, expression: string): string {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectClose } from '../helpers/close.js';
+import { withIsa } from '../helpers/isa.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { native } from '../../src/model/native.js';
 import { readSafetensors } from '../../src/model/safetensors.js';
@@ -96,17 +97,13 @@ for (const [name, c] of Object.entries(summary.cases)) {
   });
 
   test(`${name}: every ISA path (${native.availableIsas().join(', ')}) gives PyTorch's gradients`, () => {
-    const active = native.isa();
-    try {
-      for (const isa of native.availableIsas()) {
-        assert.ok(native.setIsa(isa));
+    for (const isa of native.availableIsas()) {
+      withIsa(isa, () => {
         const model = load();
         expectClose(model.forwardBackward(tokens, c.B, c.T), c.loss, { rtol: 1e-5, label: `${name} ${isa} loss` });
         const grads = model.gradients();
         for (const [k, ref] of stored('grads.')) expectTensorClose(grads.get(k)!, ref, `${name} ${isa} grad ${k}`);
-      }
-    } finally {
-      native.setIsa(active);
+      });
     }
   });
 

@@ -3,13 +3,12 @@
 // 1e-6), and the reference attention against a naive full-matrix softmax(QKᵀ/√d + mask)·V; (2) the native
 // backward kernels of every ISA against the reference backward, starting from non-zero gradients so the
 // += contract is checked too. Whole-model gradients are the model tests' business.
-import { describe, it, before, after } from 'node:test';
-import assert from 'node:assert/strict';
-import { native } from '../../src/model/native.js';
+import { describe, it } from 'node:test';
 import { kernels } from '../../src/model/kernels.js';
 import * as ref from '../../src/model/reference-kernels.js';
 import { Rng } from '../../src/train/rng.js';
 import { expectClose } from '../helpers/close.js';
+import { isaConfigs, useIsa } from '../helpers/isa.js';
 
 const rng = new Rng(44);
 const uniform64 = (n: number, lo = -1, hi = 1) => Float64Array.from({ length: n }, () => lo + (hi - lo) * rng.nextFloat());
@@ -146,22 +145,9 @@ describe('reference attention against the full-matrix formula', () => {
 /** a + b elementwise, as float64 (the expected value of an accumulating native backward). */
 const plus = (a: ArrayLike<number>, b: ArrayLike<number>) => Float64Array.from(a, (v, i) => v + b[i]);
 
-const initialIsa = native.isa();
-
-// Every ISA with the default threads, and the best ISA on 3 threads (uneven partitions, more threads than cores).
-const configs = [...native.availableIsas().map((isa) => ({ isa, threads: native.threads() })), { isa: initialIsa, threads: 3 }];
-const initialThreads = native.threads();
-
-for (const { isa, threads } of configs) {
-  describe(`native backward kernels accumulate the reference gradients (${isa}, ${threads} threads)`, () => {
-    before(() => {
-      assert.ok(native.setIsa(isa));
-      native.setThreads(threads);
-    });
-    after(() => {
-      native.setIsa(initialIsa);
-      native.setThreads(initialThreads);
-    });
+for (const config of isaConfigs()) {
+  describe(`native backward kernels accumulate the reference gradients (${config.isa}, ${config.threads} threads)`, () => {
+    useIsa(config);
     const tol = { rtol: 1e-4, atol: 2e-5 };
 
     it('linear (and null gradients are skipped)', () => {

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectClose } from '../helpers/close.js';
+import { withIsa } from '../helpers/isa.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { loadPreset } from '../../src/model/config.js';
 import { native } from '../../src/model/native.js';
@@ -24,9 +25,7 @@ for (const isa of native.availableIsas()) {
   for (const arch of layouts) {
     for (const streams of [1, 3]) {
       test(`cached logits equal the full forward (${isa}, ${arch.layout}, ${streams} stream${streams > 1 ? 's' : ''}, across a slide)`, () => {
-        const before = native.isa();
-        assert.ok(native.setIsa(isa));
-        try {
+        withIsa(isa, () => {
           const capacity = 20, keep = 9, total = 36;
           const model = Transformer.create({ ...tiny, ...arch, maxLen: 24 }, 3);
           const V = model.config.vocabSize;
@@ -57,9 +56,7 @@ for (const isa of native.availableIsas()) {
             assert.equal(dec.length, t + 1 - start);
           }
           assert.ok(slides >= 2, 'the test must cross a window slide');
-        } finally {
-          native.setIsa(before);
-        }
+        });
       });
     }
   }

@@ -2,13 +2,13 @@
 // src/model/reference-kernels.ts, for every ISA this CPU can run, on odd shapes (1, 7, 33, 129 rows;
 // channels not a multiple of 16; T = 1, 5, 67, 130; head sizes 8 and 64), dropout off and on, plus the
 // binding's argument checks. Backward kernels are gradients.test.ts's business; speed is bench/kernels.mjs's.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { native } from '../../src/model/native.js';
 import { kernels } from '../../src/model/kernels.js';
 import * as ref from '../../src/model/reference-kernels.js';
 import { Rng } from '../../src/train/rng.js';
 import { expectClose } from '../helpers/close.js';
+import { isaConfigs, useIsa } from '../helpers/isa.js';
 
 const rng = new Rng(4);
 const uniform = (n: number, lo = -1, hi = 1) => Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.nextFloat());
@@ -17,22 +17,9 @@ const f32 = (x: ArrayLike<number>) => Float32Array.from(x);
 /** A random size in [1, max], so each run of a suite also covers a shape nobody picked. */
 const size = (max: number) => 1 + (rng.nextU32() % max);
 
-const initialIsa = native.isa();
-
-// Every ISA with the default threads, and the best ISA on 3 threads (uneven partitions, more threads than cores).
-const configs = [...native.availableIsas().map((isa) => ({ isa, threads: native.threads() })), { isa: initialIsa, threads: 3 }];
-const initialThreads = native.threads();
-
-for (const { isa, threads } of configs) {
-  describe(`forward kernels (${isa}, ${threads} threads)`, () => {
-    before(() => {
-      assert.ok(native.setIsa(isa));
-      native.setThreads(threads);
-    });
-    after(() => {
-      native.setIsa(initialIsa);
-      native.setThreads(initialThreads);
-    });
+for (const config of isaConfigs()) {
+  describe(`forward kernels (${config.isa}, ${config.threads} threads)`, () => {
+    useIsa(config);
 
     // N ≤ 8 takes the few-rows path (decoding), larger N the sgemm path; IC 67 has a vector tail.
     it('linear: y = x·Wᵀ + b, with and without bias', () => {

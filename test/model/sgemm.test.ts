@@ -2,11 +2,12 @@
 // transpose combinations, alpha/beta (beta 0 over a C full of NaN), leading dimensions wider than
 // the rows, every ISA this CPU can run, one and several threads, and concurrent callers.
 // Speed is bench/sgemm.mjs's business, not this file's.
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { native, type IsaName } from '../../src/model/native.js';
 import { expectClose } from '../helpers/close.js';
+import { restoreIsaAfter, useIsa } from '../helpers/isa.js';
 
 interface Case {
   transA: boolean;
@@ -76,12 +77,7 @@ function run(c: Case): { dense: Float32Array; full: Float32Array } {
 const tolerance = (K: number) => ({ rtol: 1e-5, atol: 2e-6 * (K + 1) });
 
 const isas = native.availableIsas();
-const initialIsa = native.isa();
-const initialThreads = native.threads();
-after(() => {
-  native.setIsa(initialIsa);
-  native.setThreads(initialThreads);
-});
+restoreIsaAfter();
 
 const transposes: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 const oddShapes: [number, number, number][] = [
@@ -90,8 +86,8 @@ const oddShapes: [number, number, number][] = [
 
 for (const isa of isas) {
   describe(`sgemm (${isa})`, () => {
+    useIsa({ isa, threads: native.threads() });
     it('matches the float64 reference on odd shapes, all transposes, alpha/beta, padded rows', () => {
-      assert.ok(native.setIsa(isa));
       let seed = 1;
       for (const [M, N, K] of oddShapes)
         for (const [ta, tb] of transposes)
@@ -107,7 +103,6 @@ for (const isa of isas) {
     });
 
     it('matches the reference on random shapes large enough to use several threads and K slices', () => {
-      assert.ok(native.setIsa(isa));
       const rand = rng(42);
       for (let trial = 0; trial < 6; trial++) {
         const M = 1 + Math.floor(rand() * 200);
@@ -120,7 +115,6 @@ for (const isa of isas) {
     });
 
     it('alpha = 0 scales C by beta without reading A and B', () => {
-      assert.ok(native.setIsa(isa));
       const c = makeCase(9, 21, 17, false, true, 0, -2, 7);
       c.A.fill(NaN);
       const expected = Float64Array.from({ length: c.M * c.N }, (_, x) => -2 * c.C[Math.floor(x / c.N) * c.ldc + (x % c.N)]);

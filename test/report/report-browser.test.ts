@@ -11,7 +11,7 @@ import { resolveTrainOptions } from '../../src/train/options.js';
 import { createRunDir } from '../../src/train/run-dir.js';
 import { train } from '../../src/train/trainer.js';
 import { chromiumSkip, withPage } from '../helpers/chromium.js';
-import { bigramSource } from '../train/fake-model.js';
+import { bigramSource } from '../helpers/bigram-model.js';
 
 test('report.html renders offline in chromium with both curves and the epoch table', { skip: chromiumSkip }, async () => {
   const run = join(mkdtempSync(join(tmpdir(), 'motif-browser-')), 'run');

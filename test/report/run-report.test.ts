@@ -10,7 +10,7 @@ import { readMetrics } from '../../src/train/metrics.js';
 import { resolveTrainOptions } from '../../src/train/options.js';
 import { createRunDir } from '../../src/train/run-dir.js';
 import { train } from '../../src/train/trainer.js';
-import { bigramSource } from '../train/fake-model.js';
+import { bigramSource } from '../helpers/bigram-model.js';
 
 /** Number of drawn point symbols in a Vega SVG (the line mark's point layer). */
 function symbolCount(svg: string): number {

@@ -11,8 +11,8 @@ import { openStore, type EmbeddingRow } from '../../src/embed/store.js';
 import { readMidi } from '../../src/midi/read.js';
 import { EXPLORER_MAP_FILE, explorerMap, placeAmong } from '../../src/server/explorer-map.js';
 import { MAX_BODY_BYTES } from '../../src/server/explorer.js';
-import { readNotes } from '../embed/fixtures.js';
-import { bandFile } from '../midi/band.js';
+import { readNotes } from '../helpers/labelled-dataset.js';
+import { bandFile } from '../helpers/band.js';
 import { makeStore, serveExplorer, type ServedExplorer } from './fixtures.js';
 
 let made: Awaited<ReturnType<typeof makeStore>>;

@@ -7,7 +7,7 @@ import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
 import { loadRunModel } from '../../src/embed/run-model.js';
 import { createExplorer, type Explorer, type ExplorerOptions } from '../../src/server/explorer.js';
-import { writeLabelledDataset, writeTinyRun } from '../embed/fixtures.js';
+import { writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
 
 /** A served explorer and what it was made from. */
 export interface ServedExplorer extends Explorer {

@@ -10,8 +10,8 @@ import { readMidi } from '../../src/midi/read.js';
 import { openDataset, selectSplit } from '../../src/data/dataset.js';
 import { createScheme } from '../../src/tokenizer/schemes.js';
 import { MidiTokenizer, SPECIAL_TOKENS } from '../../src/tokenizer/midi-tokenizer.js';
+import { ASAP } from '../helpers/asap.js';
 
-const ASAP = '../shared/data/asap';
 
 /** Random performances: notes on a loose grid so that patterns repeat. */
 function randomNotes(count: number, seed: number): Notes {

@@ -13,8 +13,8 @@ import { createScheme } from '../../src/tokenizer/schemes.js';
 import { trainBpe } from '../../src/tokenizer/bpe-train.js';
 import { BpeCodec, CHAR_OFFSET, baseIdsToText, type BpeModel } from '../../src/tokenizer/bpe.js';
 import { fromTokenizerJson, toTokenizerJson, type TokenizerJson } from '../../src/tokenizer/tokenizer-json.js';
+import { ASAP } from '../helpers/asap.js';
 
-const ASAP = '../shared/data/asap';
 const SPECIALS = ['<PAD>', '<CLS>', '<EOS>', '<MASK>'];
 const scheme = createScheme('exptime');
 const V = scheme.vocab.length;

@@ -17,7 +17,7 @@ import { augmentedEpochs, epochAugmentations } from '../../src/train/augment-epo
 import { openCorpus } from '../../src/train/corpus.js';
 import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
 import { resumeRun, startRun } from '../../src/train/run.js';
-import { writeMixedDataset } from '../data/fixtures/mixed-dataset.js';
+import { writeMixedDataset } from '../helpers/mixed-dataset.js';
 
 const base = mkdtempSync(join(tmpdir(), 'motif-augment-'));
 const comparable = (records: MetricsRecord[]): unknown[] => records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);

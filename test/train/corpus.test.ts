@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_SPLIT } from '../../src/data/shards.js';
 import { openCorpus, splitOf } from '../../src/train/corpus.js';
-import { writeTinyShards } from './tiny-shards.js';
+import { writeTinyShards } from '../helpers/tiny-shards.js';
 
 test('pieces keep their own split; pieces without one are held out 80/10/10, stably by id', () => {
   assert.equal(splitOf({ id: 'a.mid', split: 'test' }), 'test');

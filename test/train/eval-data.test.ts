@@ -15,7 +15,7 @@ import { ngramBaselines } from '../../src/train/ngram-baseline.js';
 import { evaluateRun, resumeRun, startRun } from '../../src/train/run.js';
 import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
 import { Rng } from '../../src/train/rng.js';
-import { writeTinyShards } from './tiny-shards.js';
+import { writeTinyShards } from '../helpers/tiny-shards.js';
 
 const base = mkdtempSync(join(tmpdir(), 'motif-eval-data-'));
 test.after(() => rmSync(base, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { loadRunModel } from '../../src/embed/run-model.js';
 import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
 import { exportModel } from '../../src/train/export.js';
 import { readRunConfig } from '../../src/train/run-dir.js';
-import { readNotes, writeLabelledDataset, writeTinyRun } from '../embed/fixtures.js';
+import { readNotes, writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
 
 test('an exported model folder embeds exactly like the run checkpoint it came from, and refuses a non-empty target', () => {
   const root = mkdtempSync(join(tmpdir(), 'motif-export-'));

@@ -19,7 +19,7 @@ import { MODEL_FILE } from '../../src/train/native-model.js';
 import { lockDir } from '../../src/data/dir-lock.js';
 import { resumeRun, startRun } from '../../src/train/run.js';
 import { snapshotName } from '../../src/train/trainer.js';
-import { writeTinyShards } from './tiny-shards.js';
+import { writeTinyShards } from '../helpers/tiny-shards.js';
 
 const base = mkdtempSync(join(tmpdir(), 'motif-run-'));
 const shards = writeTinyShards(join(base, 'shards'));

@@ -14,7 +14,7 @@ import { readSafetensors } from '../../src/model/safetensors.js';
 import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
 import { MODEL_FILE, loadTransformer } from '../../src/train/native-model.js';
 import { TORCH_TRAINER } from '../../src/train/torch-engine.js';
-import { writeTinyShards } from './tiny-shards.js';
+import { writeTinyShards } from '../helpers/tiny-shards.js';
 
 const base = mkdtempSync(join(tmpdir(), 'motif-torch-checkpoint-'));
 const shards = writeTinyShards(join(base, 'shards'));

@@ -23,7 +23,7 @@ import { MODEL_FILE } from '../../src/train/native-model.js';
 import { resumeRun, startRun } from '../../src/train/run.js';
 import { TORCH_TRAINER, torchrunArgs } from '../../src/train/torch-engine.js';
 import type { TrainResult } from '../../src/train/trainer.js';
-import { writeTinyShards } from './tiny-shards.js';
+import { writeTinyShards } from '../helpers/tiny-shards.js';
 
 const base = mkdtempSync(join(tmpdir(), 'motif-torch-engine-'));
 const shards = writeTinyShards(join(base, 'shards'));

@@ -8,7 +8,7 @@ import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
 import { snapshotName, train, type LrSchedule, type ModelSource, type TrainData } from '../../src/train/trainer.js';
 import { CheckpointStore } from '../../src/train/checkpoint.js';
 import { Rng } from '../../src/train/rng.js';
-import { bigramSource, type BigramModel } from './fake-model.js';
+import { bigramSource, type BigramModel } from '../helpers/bigram-model.js';
 
 const V = 12;
 // Pieces from a fixed Markov-ish pattern plus noise, so a bigram model can learn something.

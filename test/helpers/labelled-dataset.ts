@@ -16,7 +16,7 @@ import { MODEL_FILE } from '../../src/train/native-model.js';
 import { resolveTrainOptions } from '../../src/train/options.js';
 import { createRunDir } from '../../src/train/run-dir.js';
 import { snapshotName } from '../../src/train/trainer.js';
-import { randomNotes } from '../data/fixtures/mixed-dataset.js';
+import { randomNotes } from './mixed-dataset.js';
 
 /** Seed of the run: the snapshot of epoch 1 is initialised with it, so it equals the run's random init. */
 export const RUN_SEED = 5;
