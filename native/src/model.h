@@ -1,6 +1,7 @@
 // motif's transformer in the style of llm.c: one struct of parameter tensors, one of activations,
-// forward and backward composed from the kernels of ops.h, the AdamW step with clipping and L1.
-// It is not a general autograd: the composition below is the whole model. No N-API types here.
+// forward and backward chained from the layers of layers.h (each forward beside its backward, built
+// on the kernels of ops.h), the AdamW step with clipping and L1. It is not a general autograd: the
+// composition below is the whole model. No N-API types here.
 //
 // ── Memory layout (read this first) ──────────────────────────────────────────────────────────
 // Dimension letters as in ops.h: B batch, T time, N = B·T rows, C d_model, NH heads, F FFN width,
@@ -10,8 +11,10 @@
 //   [ params | grads | AdamW m | AdamW v ], each `n_padded` floats. Inside a copy, the tensors of
 //   `Params` follow in declaration order, each starting on a 64-byte boundary (gaps stay zero, so
 //   whole-block reductions and updates are exact). Per-layer tensors are stacked contiguously over
-//   L, so layer l of `in_w` is in_w + l·3C·C. `tensors()` lists every (name, shape, offset) with the names of
-//   python/motif_model.py's state_dict (tok.weight, encoder.layers.{l}.self_attn.in_proj_weight, ...).
+//   L, so layer l of `in_w` is in_w + l·3C·C; layer_params() gives all of layer l's tensors as one
+//   LayerParams view (layer_activations() in layers.h does the same for activations). `tensors()`
+//   lists every (name, shape, offset) with the names of python/motif_model.py's state_dict
+//   (tok.weight, encoder.layers.{l}.self_attn.in_proj_weight, ...).
 //   Tied head: head_w aliases wte (no storage); its gradient accumulates into wte's.
 //
 // Activations: ONE allocation per row count N (grown when a larger N arrives, reused otherwise).
@@ -24,10 +27,11 @@
 //     fch (L, N, F)          linear1 output before the activation (the activation and its dropout are
 //                            recomputed in backward rather than stored: saves L·N·F floats)
 //   encoded (N, C) embeddings after dropout; lnf (N, C) + stats: final LayerNorm (pre-LN only).
-//   Scratch reused by every layer: proj (N, C), act (N, F), dact (N, F), dqkv (N, 3C), six (N, C)
-//   gradient buffers, targets (N), and the head's chunk buffers: the head and cross-entropy run over
-//   chunks of the rows that have a target (gathered into head_in (chunk, C)), so (N, V) logits never
-//   exist at once and padding costs no head FLOPs.
+//   Scratch reused by every layer: proj (N, C), act (N, F); backward's named gradients (Activations
+//   lists them): the residual stream's pair dstream (2 × (N, C)), dres, dln, datty, dproj (N, C),
+//   dqkv (N, 3C), dact (N, F); targets (N), and the head's chunk buffers: the head and cross-entropy
+//   run over chunks of the rows that have a target (gathered into head_in (chunk, C)), so (N, V)
+//   logits never exist at once and padding costs no head FLOPs.
 //
 // Block, as PyTorch nn.TransformerEncoderLayer (causal mask, batch_first):
 //   post-LN: res1 = x + drop(attn(x));        ln1 = norm1(res1); res2 = ln1 + drop(ffn(ln1)); out = norm2(res2)
@@ -45,6 +49,8 @@
 #include <vector>
 
 namespace motif {
+
+struct Block;  // layers.h
 
 struct ModelConfig {
   int V = 0, maxT = 0, C = 0, L = 0, NH = 0, F = 0;
@@ -85,6 +91,18 @@ struct Params {
   float* head_b; // (V)          head.bias     (head_bias only, else null)
 };
 
+/** Layer l's slice of every per-layer tensor of a Params (views into the stacked tensors, no storage). */
+struct LayerParams {
+  float *in_w, *in_b;    // (3C, C), (3C)   self_attn.in_proj
+  float *out_w, *out_b;  // (C, C), (C)     self_attn.out_proj
+  float *fc1_w, *fc1_b;  // (F, C), (F)     linear1
+  float *fc2_w, *fc2_b;  // (C, F), (C)     linear2
+  float *ln1_w, *ln1_b;  // (C), (C)        norm1
+  float *ln2_w, *ln2_b;  // (C), (C)        norm2
+};
+/** The views of layer l in `p` (the parameters or the gradients of a model with config `c`). */
+LayerParams layer_params(const Params& p, const ModelConfig& c, int l);
+
 /** Saved activations and scratch for N = B·T rows (see the layout comment above). */
 struct Activations {
   float *encoded;                                  // (N, C)
@@ -94,8 +112,14 @@ struct Activations {
   float *ln2, *ln2_mean, *ln2_rstd;                // (L, N, C), (L, N), (L, N)
   float *fch, *res2;                               // (L, N, F), (L, N, C)
   float *lnf, *lnf_mean, *lnf_rstd;                // (N, C), (N), (N)   pre-LN only
-  float *proj, *act, *dact, *dqkv;                 // scratch (N, C), (N, F), (N, F), (N, 3C)
-  float* dbuf[6];                                  // scratch gradients (N, C) each
+  float *proj, *act;                               // scratch (N, C), (N, F): sublayer output, FFN activation
+  // Backward's gradient scratch, reused by every layer:
+  float* dstream[2];  // (N, C) each: gradient along the residual stream at a block's output and at its input,
+                      // trading roles block by block (block l's input is block l-1's output); the gradient
+                      // at the final hidden state (dh) arrives in dstream[0]
+  float *dres, *dln;     // (N, C): gradient at a residual sum (res1 or res2), at a LayerNorm output (ln1 or ln2)
+  float *datty, *dproj;  // (N, C): gradient at the attention output, at a sublayer's output projection
+  float *dqkv, *dact;    // (N, 3C), (N, F): gradient at qkv, at the FFN activation (act is reused beside it)
   float *logits, *head_in, *dhead_in;              // (chunk, V), (chunk, C), (chunk, C)
   int32_t *targets, *rows, *chunk_targets;         // (N), (N), (chunk)
 };
@@ -190,9 +214,13 @@ class Model {
   void init_params();
   void ensure_activations(int B, int T, int layers);
   void check_tokens(const int32_t* tokens, int B, int T) const;
+  // Seed of this step's dropout masks (from the model's seed and step).
+  uint64_t step_seed() const;
+  // Block l's views, writing or reading activation slot `slot` (layers.h).
+  Block block_views(int l, int slot);
+  // The whole model as a chain of layers.h's layers; backward starts from dh in a_.dstream[0].
   const float* forward(const int32_t* tokens, int B, int T, bool for_backward, uint64_t step_seed);
-  double head_loss(const float* h, float* dh, int64_t* count);
-  void backward(const int32_t* tokens, float* dh, uint64_t step_seed);
+  void backward(const int32_t* tokens, uint64_t step_seed);
 };
 
 }  // namespace motif

@@ -1,0 +1,265 @@
+// The layers of layers.h, each forward beside its backward: embedding, the block with its attention and
+// feed-forward sublayers, the final norm, the head with the loss. Only kernel calls (ops.h) and the
+// elementwise residual sums; buffers and their shapes are model.h's.
+#include "layers.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "threads.h"
+
+namespace motif {
+
+static constexpr int kIgnore = -100;  // target index the cross-entropy skips (PyTorch's default)
+static constexpr size_t kLogitChunkFloats = size_t(1) << 24;
+
+// Dropout sites of a layer: each draws its mask from its own seed (model.h: hash(seed, step, layer, site)).
+enum DropSite : int { kEmbedDrop = 0, kAttnProbDrop = 1, kAttnOutDrop = 2, kFfnActDrop = 3, kFfnOutDrop = 4 };
+
+// ── elementwise helpers (memory-bound; split over the pool) ───────────────────────────────────
+
+static void add_to(float* out, const float* a, const float* b, size_t n) {
+  parallel_for((int64_t)n, 4096, [&](int64_t s, int64_t e) { for (int64_t i = s; i < e; i++) out[i] = a[i] + b[i]; });
+}
+static void accumulate(float* out, const float* a, size_t n) {
+  parallel_for((int64_t)n, 4096, [&](int64_t s, int64_t e) { for (int64_t i = s; i < e; i++) out[i] += a[i]; });
+}
+static void zero(float* x, size_t n) { std::memset(x, 0, n * sizeof(float)); }
+
+// ── views and the pass ─────────────────────────────────────────────────────────────────────
+
+LayerParams layer_params(const Params& p, const ModelConfig& c, int l) {
+  const size_t C = c.C, F = c.F, i = (size_t)l;
+  return {p.in_w + i * 3 * C * C, p.in_b + i * 3 * C, p.out_w + i * C * C, p.out_b + i * C,
+          p.fc1_w + i * F * C,    p.fc1_b + i * F,    p.fc2_w + i * C * F, p.fc2_b + i * C,
+          p.ln1_w + i * C,        p.ln1_b + i * C,    p.ln2_w + i * C,     p.ln2_b + i * C};
+}
+
+LayerActivations layer_activations(const Activations& a, const ModelConfig& c, size_t N, size_t slot) {
+  const size_t n = slot * N, nc = n * c.C;
+  return {a.ln1 + nc,  a.ln1_mean + n, a.ln1_rstd + n, a.qkv + 3 * nc,   a.atty + nc,  a.lse + n * c.NH,
+          a.res1 + nc, a.ln2 + nc,     a.ln2_mean + n, a.ln2_rstd + n, a.fch + n * c.F, a.res2 + nc};
+}
+
+Pass::Pass(const ModelConfig& c, int B_, int T_, float dropout, uint64_t step_seed)
+    : k(ops()), B(B_), T(T_), C(c.C), F(c.F), NH(c.NH), L(c.L), V(c.V), N((size_t)B_ * T_), pre_ln(c.pre_ln),
+      gelu(c.gelu), p(dropout), seed(step_seed) {}
+
+uint64_t Pass::drop_seed(int layer, int site) const {
+  return mix64(seed ^ mix64(0x9e3779b97f4a7c15ULL * (uint64_t)(layer * 8 + site + 1)));
+}
+
+// ── embedding: encoded = drop(wte[tokens] + wpe[t]) ───────────────────────────────────────────
+
+void embedding_forward(const Pass& s, float* encoded, const int32_t* tokens, const Params& w) {
+  s.k.embedding_forward(encoded, tokens, w.wte, w.wpe, s.B, s.T, s.C);
+  if (s.p > 0) s.k.dropout_forward(encoded, encoded, s.N * s.C, s.p, s.drop_seed(s.L, kEmbedDrop));
+}
+
+void embedding_backward(const Pass& s, Params& g, const float* dencoded, float* scratch, const int32_t* tokens) {
+  const float* demb = dencoded;
+  if (s.p > 0) {
+    zero(scratch, s.N * s.C);
+    s.k.dropout_backward(scratch, dencoded, s.N * s.C, s.p, s.drop_seed(s.L, kEmbedDrop));
+    demb = scratch;
+  }
+  s.k.embedding_backward(g.wte, g.wpe, demb, tokens, s.B, s.T, s.C);
+}
+
+// ── the residual around a sublayer: res_out = base + drop(proj) ───────────────────────────────
+// Forward is the last line of each sublayer's forward; backward is the first of each backward.
+
+// dbase += dres; returns the gradient at the sublayer's output projection: dres itself, or dres through
+// the output dropout (drop site `site`) in a.dproj.
+static const float* residual_backward(const Pass& s, Activations& a, int l, int site, const float* dres, float* dbase) {
+  const size_t NC = s.N * s.C;
+  accumulate(dbase, dres, NC);
+  if (s.p <= 0) return dres;
+  zero(a.dproj, NC);
+  s.k.dropout_backward(a.dproj, dres, NC, s.p, s.drop_seed(l, site));
+  return a.dproj;
+}
+
+// ── attention sublayer: res1 = base + drop(out_proj(MHA(in_proj(in)))) ─────────────────────────
+// MHA is causal with dropout on its probabilities; qkv, atty and lse are kept for backward.
+
+static void attention_sublayer_forward(const Pass& s, const Block& b, Activations& a, const float* in,
+                                       const float* base) {
+  const Ops& k = s.k;
+  const int N = (int)s.N, C = s.C;
+  k.linear_forward(b.a.qkv, in, b.w.in_w, b.w.in_b, N, C, 3 * C);
+  k.attention_forward(b.a.atty, b.a.lse, b.a.qkv, s.B, s.T, C, s.NH, s.p, s.drop_seed(b.l, kAttnProbDrop));
+  k.linear_forward(a.proj, b.a.atty, b.w.out_w, b.w.out_b, N, C, C);
+  if (s.p > 0) k.dropout_forward(a.proj, a.proj, s.N * C, s.p, s.drop_seed(b.l, kAttnOutDrop));
+  add_to(b.a.res1, base, a.proj, s.N * C);
+}
+
+// dres: gradient at res1. Accumulates into din (at `in`) and dbase (at `base`), which may be one buffer.
+static void attention_sublayer_backward(const Pass& s, const Block& b, Activations& a, const float* dres, float* din,
+                                        float* dbase, const float* in) {
+  const Ops& k = s.k;
+  const int N = (int)s.N, C = s.C;
+  const float* dproj = residual_backward(s, a, b.l, kAttnOutDrop, dres, dbase);
+  zero(a.datty, s.N * C);
+  k.linear_backward(a.datty, b.g.out_w, b.g.out_b, dproj, b.a.atty, b.w.out_w, N, C, C);
+  zero(a.dqkv, 3 * s.N * C);
+  k.attention_backward(a.dqkv, a.datty, b.a.qkv, b.a.atty, b.a.lse, s.B, s.T, C, s.NH, s.p,
+                       s.drop_seed(b.l, kAttnProbDrop));
+  k.linear_backward(din, b.g.in_w, b.g.in_b, a.dqkv, in, b.w.in_w, N, C, 3 * C);
+}
+
+// ── feed-forward sublayer: res2 = base + drop(linear2(drop(act(linear1(in))))) ─────────────────
+// Only fch (linear1's output) is kept: backward recomputes the dropped activation (saves L·N·F floats).
+
+// a.act = drop(act(fch)), the input of linear2: in forward, and again in backward.
+static void ffn_activation(const Pass& s, const Block& b, Activations& a) {
+  const size_t NF = s.N * s.F;
+  (s.gelu ? s.k.gelu_forward : s.k.relu_forward)(a.act, b.a.fch, NF);
+  if (s.p > 0) s.k.dropout_forward(a.act, a.act, NF, s.p, s.drop_seed(b.l, kFfnActDrop));
+}
+
+static void ffn_sublayer_forward(const Pass& s, const Block& b, Activations& a, const float* in, const float* base) {
+  const Ops& k = s.k;
+  const int N = (int)s.N, C = s.C, F = s.F;
+  k.linear_forward(b.a.fch, in, b.w.fc1_w, b.w.fc1_b, N, C, F);
+  ffn_activation(s, b, a);
+  k.linear_forward(a.proj, a.act, b.w.fc2_w, b.w.fc2_b, N, F, C);
+  if (s.p > 0) k.dropout_forward(a.proj, a.proj, s.N * C, s.p, s.drop_seed(b.l, kFfnOutDrop));
+  add_to(b.a.res2, base, a.proj, s.N * C);
+}
+
+// dres: gradient at res2. Accumulates into din (at `in`) and dbase (at `base`), which may be one buffer.
+static void ffn_sublayer_backward(const Pass& s, const Block& b, Activations& a, const float* dres, float* din,
+                                  float* dbase, const float* in) {
+  const Ops& k = s.k;
+  const int N = (int)s.N, C = s.C, F = s.F;
+  const size_t NF = s.N * F;
+  const float* dproj = residual_backward(s, a, b.l, kFfnOutDrop, dres, dbase);
+  ffn_activation(s, b, a);
+  zero(a.dact, NF);
+  k.linear_backward(a.dact, b.g.fc2_w, b.g.fc2_b, dproj, a.act, b.w.fc2_w, N, F, C);
+  // act is free from here. dpost: gradient at the activation's output; dfch: at fch. With dropout, act
+  // takes dpost through the dropout's backward and dact is free for dfch.
+  float *dfch = a.act, *dpost = a.dact;
+  if (s.p > 0) {
+    zero(a.act, NF);
+    k.dropout_backward(a.act, a.dact, NF, s.p, s.drop_seed(b.l, kFfnActDrop));
+    dpost = a.act;
+    dfch = a.dact;
+  }
+  zero(dfch, NF);
+  (s.gelu ? k.gelu_backward : k.relu_backward)(dfch, dpost, b.a.fch, NF);
+  k.linear_backward(din, b.g.fc1_w, b.g.fc1_b, dfch, in, b.w.fc1_w, N, C, F);
+}
+
+// ── block: the two sublayers and their norms, in model.h's post-LN or pre-LN order ─────────────
+
+// In evaluation every block shares slot 0: each reads x before it overwrites the buffer x lives in.
+const float* block_forward(const Pass& s, const Block& b, Activations& a, const float* x) {
+  const Ops& k = s.k;
+  const LayerActivations& t = b.a;
+  const int N = (int)s.N, C = s.C;
+  if (s.pre_ln) {
+    k.layernorm_forward(t.ln1, t.ln1_mean, t.ln1_rstd, x, b.w.ln1_w, b.w.ln1_b, N, C);
+    attention_sublayer_forward(s, b, a, t.ln1, x);  // res1 = x + attn(norm1(x))
+    k.layernorm_forward(t.ln2, t.ln2_mean, t.ln2_rstd, t.res1, b.w.ln2_w, b.w.ln2_b, N, C);
+    ffn_sublayer_forward(s, b, a, t.ln2, t.res1);   // res2 = res1 + ffn(norm2(res1))
+    return t.res2;
+  }
+  attention_sublayer_forward(s, b, a, x, x);    // res1 = x + attn(x)
+  k.layernorm_forward(t.ln1, t.ln1_mean, t.ln1_rstd, t.res1, b.w.ln1_w, b.w.ln1_b, N, C);
+  ffn_sublayer_forward(s, b, a, t.ln1, t.ln1);  // res2 = ln1 + ffn(ln1)
+  k.layernorm_forward(t.ln2, t.ln2_mean, t.ln2_rstd, t.res2, b.w.ln2_w, b.w.ln2_b, N, C);
+  return t.ln2;
+}
+
+void block_backward(const Pass& s, const Block& b, Activations& a, const float* x, const float* dout, float* dx) {
+  const Ops& k = s.k;
+  const LayerActivations& t = b.a;
+  const int N = (int)s.N, C = s.C;
+  const size_t NC = s.N * C;
+  float *dres = a.dres, *dln = a.dln;
+  zero(dln, NC);
+  zero(dres, NC);
+  zero(dx, NC);
+  if (s.pre_ln) {
+    // dout is d res2. dln: d ln2, then d ln1; dres: d res1.
+    ffn_sublayer_backward(s, b, a, dout, dln, dres, t.ln2);
+    k.layernorm_backward(dres, b.g.ln2_w, b.g.ln2_b, dln, t.res1, b.w.ln2_w, t.ln2_mean, t.ln2_rstd, N, C);
+    zero(dln, NC);
+    attention_sublayer_backward(s, b, a, dres, dln, dx, t.ln1);
+    k.layernorm_backward(dx, b.g.ln1_w, b.g.ln1_b, dln, x, b.w.ln1_w, t.ln1_mean, t.ln1_rstd, N, C);
+  } else {
+    // dout is d ln2. dres: d res2, then d res1; dln: d ln1 (its input and residual paths).
+    k.layernorm_backward(dres, b.g.ln2_w, b.g.ln2_b, dout, t.res2, b.w.ln2_w, t.ln2_mean, t.ln2_rstd, N, C);
+    ffn_sublayer_backward(s, b, a, dres, dln, dln, t.ln1);
+    zero(dres, NC);
+    k.layernorm_backward(dres, b.g.ln1_w, b.g.ln1_b, dln, t.res1, b.w.ln1_w, t.ln1_mean, t.ln1_rstd, N, C);
+    attention_sublayer_backward(s, b, a, dres, dx, dx, x);
+  }
+}
+
+// ── final LayerNorm (pre-LN only): lnf = norm(x) ───────────────────────────────────────────────
+
+void final_norm_forward(const Pass& s, const Params& w, Activations& a, const float* x) {
+  s.k.layernorm_forward(a.lnf, a.lnf_mean, a.lnf_rstd, x, w.lnf_w, w.lnf_b, (int)s.N, s.C);
+}
+
+void final_norm_backward(const Pass& s, const Params& w, Params& g, Activations& a, const float* x, const float* dout,
+                         float* dx) {
+  zero(dx, s.N * s.C);
+  s.k.layernorm_backward(dx, g.lnf_w, g.lnf_b, dout, x, w.lnf_w, a.lnf_mean, a.lnf_rstd, (int)s.N, s.C);
+}
+
+// ── head + loss: logits = h · head_wᵀ + head_b; mean cross-entropy over the rows with a target ──
+// Forward and backward are fused per chunk: the cross-entropy kernel leaves d logits in place.
+
+size_t head_chunk_rows(size_t N, int V) { return std::min(N, std::max<size_t>(16, kLogitChunkFloats / (size_t)V)); }
+
+void next_token_targets(const Pass& s, Activations& a, const int32_t* tokens, int pad_id) {
+  for (int b = 0; b < s.B; b++)
+    for (int t = 0; t < s.T; t++) {
+      int32_t tgt = t + 1 < s.T ? tokens[(size_t)b * s.T + t + 1] : kIgnore;
+      a.targets[(size_t)b * s.T + t] = tgt == pad_id ? kIgnore : tgt;
+    }
+}
+
+// The rows with a target are gathered into head_in chunk by chunk, so (N, V) logits never exist at once.
+double head_loss(const Pass& s, const Params& w, Params* g, Activations& a, const float* h, float* dh,
+                 int64_t* count_out) {
+  const Ops& k = s.k;
+  const int C = s.C, V = s.V;
+  const int64_t N = (int64_t)s.N;
+  int64_t count = 0;
+  for (int64_t r = 0; r < N; r++)
+    if (a.targets[r] != kIgnore) a.rows[count++] = (int32_t)r;
+  if (count_out) *count_out = count;
+  if (count == 0) return 0.0;
+  const int64_t chunk = (int64_t)head_chunk_rows(s.N, V);
+  double total = 0;
+  for (int64_t c0 = 0; c0 < count; c0 += chunk) {
+    const int rows = (int)std::min(chunk, count - c0);
+    const int32_t* idx = a.rows + c0;
+    for (int i = 0; i < rows; i++) {
+      std::memcpy(a.head_in + (size_t)i * C, h + (size_t)idx[i] * C, C * sizeof(float));
+      a.chunk_targets[i] = a.targets[idx[i]];
+    }
+    k.linear_forward(a.logits, a.head_in, w.head_w, w.head_b, rows, C, V);
+    if (!dh) {
+      total += k.crossentropy_forward(nullptr, a.logits, a.chunk_targets, rows, V, kIgnore);
+      continue;
+    }
+    const float scale = (float)(1.0 / count);  // the mean's gradient
+    total += k.crossentropy_forward_backward(a.logits, nullptr, a.chunk_targets, rows, V, kIgnore, scale);
+    zero(a.dhead_in, (size_t)rows * C);
+    k.linear_backward(a.dhead_in, g->head_w, g->head_b, a.logits, a.head_in, w.head_w, rows, C, V);
+    for (int i = 0; i < rows; i++) {
+      float* d = dh + (size_t)idx[i] * C;
+      const float* src = a.dhead_in + (size_t)i * C;
+      for (int c = 0; c < C; c++) d[c] += src[c];
+    }
+  }
+  return total / count;
+}
+
+}  // namespace motif
