@@ -1,4 +1,4 @@
-// The incremental decoder of decoder.h: Model::forward (model.cc) in evaluation mode, one block of new
+// The incremental decoder of decoder.h: the blocks of layers.cc in evaluation mode, one block of new
 // positions at a time, with attention over the cache. Same kernels, same order of operations, so its
 // logits match a full forward over the same prefix to float rounding (test/generate/decoder.test.ts).
 #include "decoder.h"
@@ -94,9 +94,10 @@ void Decoder::forward(const int32_t* tokens, int streams, int n, float* logits) 
   k.embedding_forward(x_, tokens, p.wte, p.wpe + (size_t)P * C, streams, n, C);
   auto add = [](float* out, const float* a, const float* b, size_t count) { for (size_t i = 0; i < count; i++) out[i] = a[i] + b[i]; };
   for (int l = 0; l < c.L; l++) {
+    const LayerParams w = layer_params(p, c, l);
     // attention sublayer: res = base + out_proj(attention(in_proj(in))), the new k, v rows cached first.
     auto attention = [&](const float* in, const float* base) {
-      k.linear_forward(qkv_, in, p.in_w + (size_t)l * 3 * C * C, p.in_b + (size_t)l * 3 * C, N, C, 3 * C);
+      k.linear_forward(qkv_, in, w.in_w, w.in_b, N, C, 3 * C);
       for (int s = 0; s < streams; s++)
         for (int t = 0; t < n; t++) {
           const float* row = qkv_ + ((size_t)s * n + t) * 3 * C;
@@ -104,28 +105,26 @@ void Decoder::forward(const int32_t* tokens, int streams, int n, float* logits) 
           std::memcpy(values(l, s) + (size_t)(P + t) * C, row + 2 * C, C * sizeof(float));
         }
       k.attention_cached_forward(atty_, qkv_, 3 * C, keys(l, 0), values(l, 0), streams, n, P, cap_, C, NH);
-      k.linear_forward(proj_, atty_, p.out_w + (size_t)l * C * C, p.out_b + (size_t)l * C, N, C, C);
+      k.linear_forward(proj_, atty_, w.out_w, w.out_b, N, C, C);
       add(res_, base, proj_, (size_t)N * C);
     };
     // feed-forward sublayer: out = base + linear2(act(linear1(in))).
     auto ffn = [&](const float* in, const float* base, float* out) {
-      k.linear_forward(fch_, in, p.fc1_w + (size_t)l * F * C, p.fc1_b + (size_t)l * F, N, C, F);
+      k.linear_forward(fch_, in, w.fc1_w, w.fc1_b, N, C, F);
       (c.gelu ? k.gelu_forward : k.relu_forward)(act_, fch_, (size_t)N * F);
-      k.linear_forward(proj_, act_, p.fc2_w + (size_t)l * C * F, p.fc2_b + (size_t)l * C, N, F, C);
+      k.linear_forward(proj_, act_, w.fc2_w, w.fc2_b, N, F, C);
       add(out, base, proj_, (size_t)N * C);
     };
-    const float *w1 = p.ln1_w + (size_t)l * C, *b1 = p.ln1_b + (size_t)l * C;
-    const float *w2 = p.ln2_w + (size_t)l * C, *b2 = p.ln2_b + (size_t)l * C;
     if (c.pre_ln) {
-      k.layernorm_forward(ln_, mean_, rstd_, x_, w1, b1, N, C);
+      k.layernorm_forward(ln_, mean_, rstd_, x_, w.ln1_w, w.ln1_b, N, C);
       attention(ln_, x_);                                        // res = x + attn(norm1(x))
-      k.layernorm_forward(ln_, mean_, rstd_, res_, w2, b2, N, C);
+      k.layernorm_forward(ln_, mean_, rstd_, res_, w.ln2_w, w.ln2_b, N, C);
       ffn(ln_, res_, x_);                                        // x = res + ffn(norm2(res))
     } else {
       attention(x_, x_);                                         // res = x + attn(x)
-      k.layernorm_forward(ln_, mean_, rstd_, res_, w1, b1, N, C);
+      k.layernorm_forward(ln_, mean_, rstd_, res_, w.ln1_w, w.ln1_b, N, C);
       ffn(ln_, ln_, res_);                                       // res = norm1(..) + ffn(norm1(..))
-      k.layernorm_forward(x_, mean_, rstd_, res_, w2, b2, N, C);  // x = norm2(res)
+      k.layernorm_forward(x_, mean_, rstd_, res_, w.ln2_w, w.ln2_b, N, C);  // x = norm2(res)
     }
   }
   // Head on the last new position of each stream (after the final LayerNorm in pre-LN).
