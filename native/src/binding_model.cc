@@ -24,7 +24,6 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
         InstanceMethod("paddedSize", &ModelWrap::PaddedSize),
         InstanceMethod("numParameters", &ModelWrap::NumParameters),
         InstanceMethod("gradNorm", &ModelWrap::GradNorm),
-        InstanceMethod("zeroGrad", &ModelWrap::ZeroGrad),
         InstanceMethod("getStep", &ModelWrap::GetStep),
         InstanceMethod("setStep", &ModelWrap::SetStep),
     });
@@ -186,7 +185,6 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value PaddedSize(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)model_->padded_size()); }
   Napi::Value NumParameters(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)model_->num_parameters()); }
   Napi::Value GradNorm(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), model_->grad_norm()); }
-  Napi::Value ZeroGrad(const Napi::CallbackInfo& info) { model_->zero_grad(); return info.Env().Undefined(); }
   Napi::Value GetStep(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), model_->step()); }
   Napi::Value SetStep(const Napi::CallbackInfo& info) {
     model_->set_step((int)integer(info, 0, "step"));

@@ -190,7 +190,6 @@ class Model {
   int pooled_rows() const { return pooled_tokens_.empty() ? 0 : B_; }
   /** sqrt(Σ g²) of the current grads. */
   double grad_norm();
-  void zero_grad();
 
  private:
   ModelConfig cfg_;
@@ -214,6 +213,7 @@ class Model {
   void init_params();
   void ensure_activations(int B, int T, int layers);
   void check_tokens(const int32_t* tokens, int B, int T) const;
+  void zero_grad();
   // Seed of this step's dropout masks (from the model's seed and step).
   uint64_t step_seed() const;
   // Block l's views, writing or reading activation slot `slot` (layers.h).

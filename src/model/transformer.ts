@@ -42,7 +42,6 @@ interface NativeModel {
   paddedSize(): number;
   numParameters(): number;
   gradNorm(): number;
-  zeroGrad(): void;
   getStep(): number;
   setStep(step: number): void;
 }
