@@ -1,6 +1,8 @@
 // The transformer as a typed TypeScript class: a thin layer over the native Model (native/src/model.h,
 // binding_model.cc) plus checkpoints in safetensors. All computation is native; this file only
 // maps configs, names tensors and moves bytes. Training loops and schedules live elsewhere.
+// The model in one sitting: python/motif_model.py (MotifModel), the same network with the same tensor
+// names in PyTorch, which test/model/fixtures.test.ts checks this one against; natively, native/src/layers.cc.
 import { native } from './native.js';
 import { modelConfig, trainConfig, type ModelConfig, type TrainConfig } from './config.js';
 import { readSafetensors, writeSafetensors, type StoredTensor } from './safetensors.js';
