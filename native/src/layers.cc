@@ -41,9 +41,9 @@ LayerActivations layer_activations(const Activations& a, const ModelConfig& c, s
           a.res1 + nc, a.ln2 + nc,     a.ln2_mean + n, a.ln2_rstd + n, a.fch + n * c.F, a.res2 + nc};
 }
 
-Pass::Pass(const ModelConfig& c, int B_, int T_, float dropout, uint64_t step_seed)
-    : k(ops()), B(B_), T(T_), C(c.C), F(c.F), NH(c.NH), L(c.L), V(c.V), N((size_t)B_ * T_), pre_ln(c.pre_ln),
-      gelu(c.gelu), p(dropout), seed(step_seed) {}
+Pass::Pass(const ModelConfig& c, int batch, int time, float dropout, uint64_t step_seed)
+    : k(ops()), B(batch), T(time), C(c.C), F(c.F), NH(c.NH), L(c.L), V(c.V), N((size_t)batch * time),
+      pre_ln(c.pre_ln), gelu(c.gelu), p(dropout), seed(step_seed) {}
 
 uint64_t Pass::drop_seed(int layer, int site) const {
   return mix64(seed ^ mix64(0x9e3779b97f4a7c15ULL * (uint64_t)(layer * 8 + site + 1)));

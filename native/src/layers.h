@@ -36,7 +36,7 @@ struct Pass {
   bool pre_ln, gelu;
   float p;        // dropout rate: the config's in training, 0 in evaluation
   uint64_t seed;  // the step's seed; each dropout site derives its own from it and its layer
-  Pass(const ModelConfig& c, int B, int T, float dropout, uint64_t step_seed);
+  Pass(const ModelConfig& c, int batch, int time, float dropout, uint64_t step_seed);
   uint64_t drop_seed(int layer, int site) const;
 };
 
