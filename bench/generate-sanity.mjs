@@ -12,9 +12,9 @@ import { parseArgs } from 'node:util';
 import { openDataset, selectSplit } from '../dist/data/dataset.js';
 import { readMidi } from '../dist/midi/read.js';
 import { applySustain } from '../dist/midi/sustain.js';
-import { loadRunModel } from '../dist/embed/run-model.js';
+import { loadRunModel } from '../dist/run/run-model.js';
 import { cropPrompt, generate } from '../dist/generate/generate.js';
-import { Rng } from '../dist/train/rng.js';
+import { Rng } from '../dist/util/rng.js';
 import { cpuInfo } from './lib/hardware.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

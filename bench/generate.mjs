@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { native } from '../dist/model/native.js';
 import { Transformer } from '../dist/model/transformer.js';
 import { loadPreset } from '../dist/model/config.js';
-import { loadRunModel } from '../dist/embed/run-model.js';
+import { loadRunModel } from '../dist/run/run-model.js';
 import { generate } from '../dist/generate/generate.js';
 import { cpuInfo } from './lib/hardware.mjs';
 

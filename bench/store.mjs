@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore } from '../dist/embed/store.js';
-import { Rng } from '../dist/train/rng.js';
+import { Rng } from '../dist/util/rng.js';
 import { cpuInfo } from './lib/hardware.mjs';
 
 const args = process.argv.slice(2);

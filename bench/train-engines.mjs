@@ -12,7 +12,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ShardWriter } from '../dist/data/shards.js';
-import { Rng } from '../dist/train/rng.js';
+import { Rng } from '../dist/util/rng.js';
 import { motif, runMetrics } from './lib/motif-cli.mjs';
 
 const { values: opts } = parseArgs({

@@ -2,7 +2,7 @@
 
 Reads the shard folders `motif tokenize` writes (src/data/shards.ts owns the format: index.json plus raw
 little-endian id arrays, mapped here with numpy.memmap, no conversion step) and draws exactly the windows
-motif's trainer draws (src/train/batches.ts with the generator of src/train/rng.ts): equal seeds give equal
+motif's trainer draws (src/train/batches.ts with the generator of src/util/rng.ts): equal seeds give equal
 streams in both languages, so a run moves between the native and the PyTorch engine mid-way.
 Not a general data loader, and no tokenizer: pieces arrive tokenized.
 """
@@ -75,7 +75,7 @@ class Corpus:
 
 
 class Rng:
-    """xoshiro128** seeded through splitmix32: src/train/rng.ts word for word, state included."""
+    """xoshiro128** seeded through splitmix32: src/util/rng.ts word for word, state included."""
 
     def __init__(self, seed):
         x, s = seed & _M32, []

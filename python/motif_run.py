@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG, TOKENIZER, METRICS, SNAPSHOTS, CHECKPOINTS = "config.json", "tokenizer.json", "metrics.jsonl", "snapshots", "checkpoints"
 TRAINER_STATE, MODEL_FILE, LOCK_FILE = "trainer.json", "model.safetensors", ".lock"
 
-# Defaults of src/model/config.ts (DEFAULT_MODEL, DEFAULT_TRAIN) and src/train/options.ts (DEFAULT_RUN):
+# Defaults of src/model/config.ts (DEFAULT_MODEL, DEFAULT_TRAIN) and src/run/train-options.ts (DEFAULT_RUN):
 # what a preset or config file leaves out. The built-in presets state every model and train field.
 DEFAULT_MODEL = {"vocabSize": 30000, "maxLen": 2048, "dModel": 384, "nLayers": 6, "nHeads": 6, "dFF": 2048, "dropout": 0.1,
                  "layout": "post-ln", "activation": "relu", "tiedHead": False, "headBias": True, "padId": 0}
@@ -120,7 +120,7 @@ def load_preset(name_or_path):
 
 
 def write_atomic(path, data):
-    """Writes bytes through a temporary sibling and a rename (src/data/atomic.ts writeAtomic)."""
+    """Writes bytes through a temporary sibling and a rename (src/util/atomic.ts writeAtomic)."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     tmp = f"{path}.tmp-{os.getpid()}"
     try:
@@ -201,7 +201,7 @@ def read_run_config(run_dir):
 
 
 def lock_dir(run_dir):
-    """Takes <run>/.lock as src/data/dir-lock.ts does (exclusive create; a lock of a dead process on this host is
+    """Takes <run>/.lock as src/util/dir-lock.ts does (exclusive create; a lock of a dead process on this host is
     taken over) until this process exits."""
     path = os.path.join(run_dir, LOCK_FILE)
     for attempt in range(2):
@@ -267,7 +267,7 @@ def snapshot_name(epoch):
 
 
 class CheckpointStore:
-    """checkpoints/ of a run: step-NNNNNNNN folders, best.json, rotation (src/train/checkpoint.ts)."""
+    """checkpoints/ of a run: step-NNNNNNNN folders, best.json, rotation (src/run/checkpoints.ts)."""
 
     STEP_DIR = re.compile(r"^step-(\d{8,})$")
 

@@ -301,7 +301,7 @@ class Trainer:
         return total / targets, norm.item(), flags
 
     def validate(self):
-        """Loss over the validation split in the fixed windows of src/train/evaluate.ts, fp32, batches split over the ranks."""
+        """Loss over the validation split in the fixed windows of src/train/perplexity.ts, fp32, batches split over the ranks."""
         width, batch = self.o["seqLen"], self.o["batchSize"]
         windows = eval_windows(self.val_ids, width)
         starts = range(self.ranks.rank * batch, len(windows), self.ranks.world * batch)

@@ -28,7 +28,8 @@ export { SCHEME_NAMES, createScheme, defaultParams, tokenNames } from './tokeniz
 export { MidiTokenizer, SPECIAL_TOKENS } from './tokenizer/midi-tokenizer.js';
 
 // Data
-export type { Dataset, DatasetItem, DatasetLayout, OpenDatasetOptions } from './data/dataset.js';
+export type { Dataset, DatasetLayout, OpenDatasetOptions } from './data/dataset.js';
+export type { DatasetItem } from './data/dataset-item.js';
 export { isMidiPath, openDataset, selectSplit } from './data/dataset.js';
 export type { EncodedFile, EncodedItem, EncodeOptions, EncoderSpec } from './data/encode.js';
 export type { FileReading, ReadingReport } from './data/reading-report.js';

@@ -3,7 +3,7 @@
 // Not a segmenter: windows ignore phrases and bars.
 
 import { allocNotes, type Notes } from '../midi/notes.js';
-import type { Rng } from '../train/rng.js';
+import type { Rng } from '../util/rng.js';
 
 /** The notes starting in [from, to), shifted so `from` becomes 0, with ends clipped at `to`. */
 export function sliceNotes(notes: Notes, from: number, to: number): Notes {

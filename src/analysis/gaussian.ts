@@ -1,6 +1,6 @@
 // Standard normal draws from motif's seeded generator (Box–Muller), for initial layouts and test data.
 // Not a distributions library.
-import type { Rng } from '../train/rng.js';
+import type { Rng } from '../util/rng.js';
 
 /** One N(0, 1) sample; deterministic given the generator's state. */
 export function gaussian(rng: Rng): number {

@@ -2,7 +2,7 @@
 // port of McInnes' UMAP). One entry point so the map code does not care which. Not a plotting module.
 
 import { UMAP } from 'umap-js';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import { cosine } from './metrics.js';
 import { tsne } from './tsne.js';
 

@@ -4,7 +4,7 @@
 // and runs on flat typed arrays: for the few thousand pieces motif maps, O(n²) takes seconds (bench/tsne.mjs
 // compares it with scikit-learn). Not Barnes-Hut: above MAX_EXACT_POINTS use UMAP (project.ts).
 
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import { gaussian } from './gaussian.js';
 
 /** t-SNE settings; defaults are scikit-learn's TSNE defaults. */

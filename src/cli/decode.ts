@@ -3,13 +3,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { openShards } from '../data/shards.js';
-import { writeAtomic } from '../data/atomic.js';
+import { writeAtomic } from '../util/atomic.js';
 import { readTokenizer } from '../data/tokenizer-file.js';
 import { writeMidi } from '../midi/write.js';
 import type { SchemeName } from '../tokenizer/scheme.js';
 import { createScheme } from '../tokenizer/schemes.js';
-import type { CliContext } from './main.js';
-import { printJson, round, UsageError } from './output.js';
+import { printJson, round, UsageError, type CliContext } from './output.js';
 import { readInputFile, schemeOption } from './shared.js';
 
 interface DecodeOptions {
@@ -22,7 +21,7 @@ interface DecodeOptions {
 }
 
 /** Registers `decode`. */
-export function registerDecode(program: Command, ctx: CliContext): void {
+export function register(program: Command, ctx: CliContext): void {
   program
     .command('decode')
     .description('Decode token ids back into a MIDI file.')

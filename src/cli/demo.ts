@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { openDataset } from '../data/dataset.js';
-import type { CliContext } from './main.js';
-import { EXIT, printJson, UsageError, type CliIo } from './output.js';
+import { EXIT, printJson, UsageError, type CliIo, type CliContext } from './output.js';
 import { positiveInt } from './shared.js';
 
 /** The embedded dataset, found relative to this file (the same depth in src/ and dist/). */
@@ -30,7 +29,7 @@ interface DemoFlags {
 }
 
 /** Registers `demo`. */
-export function registerDemo(program: Command, ctx: CliContext): void {
+export function register(program: Command, ctx: CliContext): void {
   program
     .command('demo')
     .summary('Run the main job on the embedded default dataset (35 ASAP performances), end to end.')

@@ -3,13 +3,12 @@
 import { statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Command } from 'commander';
-import { writeAtomic } from '../data/atomic.js';
+import { writeAtomic } from '../util/atomic.js';
 import type { Notes } from '../midi/notes.js';
 import type { GeneratedSample } from '../generate/generate.js';
-import type { CliContext } from './main.js';
-import { printJson, round, startProgress, UsageError } from './output.js';
+import { printJson, round, startProgress, UsageError, type CliContext } from './output.js';
 import { CHECKPOINT_HELP, numberParser, positiveInt, positiveSeconds, readInputFile, seedValue } from './shared.js';
-import { ensureDir } from '../data/atomic.js';
+import { ensureDir } from '../util/atomic.js';
 
 interface GenerateCliOptions {
   model: string;
@@ -35,7 +34,7 @@ interface GenerateCliOptions {
 const DEFAULT_SECONDS = 20;
 
 /** Registers `generate`. */
-export function registerGenerate(program: Command, ctx: CliContext): void {
+export function register(program: Command, ctx: CliContext): void {
   program
     .command('generate')
     .summary('Continue a MIDI prompt with a trained model (or improvise from nothing) and write MIDI.')
@@ -72,7 +71,7 @@ Examples:
   motif generate --model runs/small --checkpoint last --prompt piece.mid --temperature 0.9 --out next.mid --json`,
     )
     .action(async (opts: GenerateCliOptions) => {
-      const { loadRunModel } = await import('../embed/run-model.js');
+      const { loadRunModel } = await import('../run/run-model.js');
       const { generate, cropPrompt } = await import('../generate/generate.js');
       const { readMidi } = await import('../midi/read.js');
       const { applySustain } = await import('../midi/sustain.js');

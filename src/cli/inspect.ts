@@ -7,8 +7,7 @@ import { applySustain } from '../midi/sustain.js';
 import { readTokenizer } from '../data/tokenizer-file.js';
 import type { SchemeName } from '../tokenizer/scheme.js';
 import { createScheme, tokenNames } from '../tokenizer/schemes.js';
-import type { CliContext } from './main.js';
-import { printJson, round } from './output.js';
+import { printJson, round, type CliContext } from './output.js';
 import { readInputFile, readingOptions, schemeOption, sustainOf, type ReadingFlags } from './shared.js';
 
 interface InspectOptions extends ReadingFlags {
@@ -20,7 +19,7 @@ interface InspectOptions extends ReadingFlags {
 }
 
 /** Registers `inspect`. */
-export function registerInspect(program: Command, ctx: CliContext): void {
+export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('inspect')
     .description('Summarize one MIDI file: notes, duration, pedal, token counts; optionally print its tokens.')

@@ -3,22 +3,30 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { registerDecode } from './decode.js';
-import { registerDemo } from './demo.js';
-import { registerEmbedCommands } from './embed-commands.js';
-import { registerGenerate } from './generate.js';
-import { registerInspect } from './inspect.js';
-import { registerMapCommand } from './map-command.js';
-import { registerServe } from './serve.js';
-import { EXIT, processIo, UsageError, type CliIo } from './output.js';
-import { registerTokenize } from './tokenize.js';
-import { registerTokenizerTrain } from './tokenizer-train.js';
+import * as decode from './decode.js';
+import * as demo from './demo.js';
+import * as embed from './embed.js';
+import * as evaluateEmbeddings from './evaluate-embeddings.js';
+import * as exportModel from './export.js';
+import * as generate from './generate.js';
+import * as inspect from './inspect.js';
+import * as map from './map.js';
+import { EXIT, processIo, type CliContext, type CliIo } from './output.js';
+import * as perplexity from './perplexity.js';
+import * as serve from './serve.js';
+import * as similar from './similar.js';
+import * as tokenize from './tokenize.js';
+import * as tokenizerTrain from './tokenizer-train.js';
+import * as train from './train.js';
 
-/** What a verb needs from the program: where to write, and a way to set the exit code. */
-export interface CliContext {
-  readonly io: CliIo;
-  exit(code: number): void;
-}
+/**
+ * Every verb, in the order --help lists them (the pipeline's). The one list: a verb loads what it needs
+ * (the native core, LanceDB) inside its action, so all of them register even where the addon is missing,
+ * and say why they cannot run only when run (test/architecture.test.ts holds them to that).
+ */
+const VERBS: ReadonlyArray<{ register(program: Command, ctx: CliContext): void }> = [
+  demo, inspect, tokenizerTrain, tokenize, decode, train, perplexity, exportModel, embed, similar, evaluateEmbeddings, map, generate, serve,
+];
 
 const EXIT_HELP = `
 Exit codes:
@@ -29,52 +37,24 @@ Exit codes:
 Every command takes --json (one JSON document on stdout, no progress bars) and --help.
 `;
 
-type TrainCommands = typeof import('./train-commands.js');
-
 /** Builds the program for one run (commander keeps parse state, so each run gets a fresh one). */
-function program(ctx: CliContext, train: TrainCommands | Error): Command {
+function program(ctx: CliContext): Command {
   const cmd = new Command('motif')
     .description('Learn embeddings of piano performances from MIDI: tokenize, train, evaluate, embed, map, search.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_HELP);
-  registerDemo(cmd, ctx);
-  registerInspect(cmd, ctx);
-  registerTokenizerTrain(cmd, ctx);
-  registerTokenize(cmd, ctx);
-  registerDecode(cmd, ctx);
-  registerMapCommand(cmd, ctx.io, ctx.exit);
-  if (train instanceof Error) {
-    // Without the native core, the MIDI and tokenizer verbs still work; train/eval/export say why they cannot.
-    for (const name of TRAIN_VERBS) {
-      cmd
-        .command(name)
-        .description('(unavailable: the native compute core did not load)')
-        .allowUnknownOption()
-        .argument('[args...]')
-        .action(() => {
-          throw new UsageError(train.message);
-        });
-    }
-  } else train.registerTrainCommands(cmd, ctx.io);
-  registerEmbedCommands(cmd, ctx.io, ctx.exit);
-  registerGenerate(cmd, ctx);
-  registerServe(cmd, ctx);
+  for (const verb of VERBS) verb.register(cmd, ctx);
   return cmd;
 }
-
-/** The verbs of train-commands.ts, named here because that module is what fails to load without the addon (a test keeps the two in step). */
-export const TRAIN_VERBS = ['train', 'eval', 'export'] as const;
 
 /** Runs `motif` with node-style argv (`[node, script, ...args]`); returns the exit code. */
 export async function run(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let code: number = EXIT.ok;
   const ctx: CliContext = { io, exit: (c) => void (code = Math.max(code, c)) };
-  // Training loads the native addon; import it lazily so a missing build breaks only train/eval.
-  const train = await import('./train-commands.js').catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
   try {
-    await program(ctx, train).parseAsync([...argv]);
+    await program(ctx).parseAsync([...argv]);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     io.err(`${err instanceof Error ? err.message : String(err)}\n`);

@@ -22,6 +22,12 @@ export const processIo: CliIo = {
   progress: Boolean(process.stderr.isTTY),
 };
 
+/** What a verb needs from the program: where to write, and a way to raise the exit code. */
+export interface CliContext {
+  readonly io: CliIo;
+  exit(code: number): void;
+}
+
 /** An error the user can fix (bad argument, unreadable input): printed as one line, exit code 1, no stack. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -42,6 +48,19 @@ export function startProgress(io: CliIo, json: boolean, total: number, label: st
   );
   bar.start(total, 0);
   return { tick: (n = 1) => bar.increment(n), stop: () => bar.stop() };
+}
+
+/** One progress bar per stage of a long job: `onStage` ends the current bar and starts the next. */
+export function stagedProgress(io: CliIo, json: boolean): { onStage: (stage: string, total: number) => void; tick: (n: number) => void; stop: () => void } {
+  let bar: Progress | undefined;
+  return {
+    onStage: (stage, total) => {
+      bar?.stop();
+      bar = startProgress(io, json, total, stage);
+    },
+    tick: (n) => bar?.tick(n),
+    stop: () => bar?.stop(),
+  };
 }
 
 /** Prints `value` as one JSON document on stdout. */

@@ -1,8 +1,7 @@
 // `motif serve`: the web explorer over an embedding store. A thin verb over src/server/explorer.ts: it
 // parses flags, starts listening and says where; Ctrl-C closes the server.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CliContext } from './main.js';
-import { printJson, UsageError } from './output.js';
+import { printJson, UsageError, type CliContext } from './output.js';
 import { seedValue } from './shared.js';
 
 interface ServeOptions {
@@ -22,7 +21,7 @@ const port = (v: string): number => {
 };
 
 /** Registers `serve`. */
-export function registerServe(program: Command, ctx: CliContext): void {
+export function register(program: Command, ctx: CliContext): void {
   program
     .command('serve')
     .summary('Explore a store in the browser: the map, listen, find similar pieces, upload, continue.')

@@ -2,7 +2,8 @@
 // Each helper turns a library error into a UsageError naming what the user typed; nothing here does work.
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { openDataset, selectSplit, type Dataset, type DatasetItem } from '../data/dataset.js';
+import { openDataset, selectSplit, type Dataset } from '../data/dataset.js';
+import type { DatasetItem } from '../data/dataset-item.js';
 import { DEFAULT_INSTRUMENTS, INSTRUMENT_POLICIES, type InstrumentPolicy } from '../midi/instruments.js';
 import type { SustainRule } from '../midi/sustain.js';
 import { SCHEME_NAMES } from '../tokenizer/schemes.js';
@@ -82,6 +83,10 @@ export function numberParser(ok: (x: number) => boolean, expected: string): (val
   };
 }
 
+/** Any finite number. */
+export const numberValue = numberParser(Number.isFinite, 'a number');
+/** Any integer. */
+export const integerValue = numberParser(Number.isInteger, 'an integer');
 /** A positive number of seconds. */
 export const positiveSeconds = numberParser((x) => x > 0 && Number.isFinite(x), 'a positive number of seconds');
 /** A seed: a non-negative integer. */

@@ -2,8 +2,7 @@
 // A thin verb over tokenizeDataset (src/data/tokenize.ts); the shard format is documented in src/data/shards.ts.
 import type { Command } from 'commander';
 import { tokenizeDataset } from '../data/tokenize.js';
-import type { CliContext } from './main.js';
-import { EXIT, printJson, reportFailures, reportReading, round, startProgress } from './output.js';
+import { EXIT, printJson, reportFailures, reportReading, round, startProgress, type CliContext } from './output.js';
 import { datasetOptions, openDatasetFromCli, positiveInt, readingOptions, sustainOf, type DatasetCliOptions, type ReadingFlags } from './shared.js';
 
 interface TokenizeCliOptions extends DatasetCliOptions, ReadingFlags {
@@ -16,7 +15,7 @@ interface TokenizeCliOptions extends DatasetCliOptions, ReadingFlags {
 }
 
 /** Registers `tokenize`. */
-export function registerTokenize(program: Command, ctx: CliContext): void {
+export function register(program: Command, ctx: CliContext): void {
   const cmd = datasetOptions(
     program
       .command('tokenize')

@@ -4,8 +4,7 @@ import type { Command } from 'commander';
 import { trainTokenizer } from '../data/train-tokenizer.js';
 import { writeTokenizer } from '../data/tokenizer-file.js';
 import type { SchemeName } from '../tokenizer/scheme.js';
-import type { CliContext } from './main.js';
-import { EXIT, printJson, reportFailures, reportReading, round, startProgress, UsageError, type Progress } from './output.js';
+import { EXIT, printJson, reportFailures, reportReading, round, startProgress, UsageError, type Progress, type CliContext } from './output.js';
 import { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
 import { createScheme } from '../tokenizer/schemes.js';
 import { datasetOptions, openDatasetFromCli, positiveInt, schemeOption, readingOptions, sustainOf, type DatasetCliOptions, type ReadingFlags } from './shared.js';
@@ -19,7 +18,7 @@ interface TrainCliOptions extends DatasetCliOptions, ReadingFlags {
 }
 
 /** Registers `tokenizer train` (and the `tokenizer` group). */
-export function registerTokenizerTrain(program: Command, ctx: CliContext): void {
+export function register(program: Command, ctx: CliContext): void {
   const group = program.command('tokenizer').description('Tokenizer commands (see `motif tokenizer train --help`).');
   const cmd = datasetOptions(
     group

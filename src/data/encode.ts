@@ -10,8 +10,8 @@ import { applySustain, type SustainRule } from '../midi/sustain.js';
 import type { SchemeName } from '../tokenizer/scheme.js';
 import { createScheme } from '../tokenizer/schemes.js';
 import { augmentNotes, type Augmentation } from './augment.js';
-import type { DatasetItem } from './dataset.js';
-import { WorkerPool, defaultWorkers, workerScript } from './pool.js';
+import type { DatasetItem } from './dataset-item.js';
+import { WorkerPool, defaultWorkers, workerScript } from '../util/pool.js';
 import type { FileReading } from './reading-report.js';
 import { parseTokenizer } from './tokenizer-file.js';
 

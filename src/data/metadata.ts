@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import type { DatasetItem } from './dataset.js';
+import type { DatasetItem } from './dataset-item.js';
 
 type Row = Record<string, string>;
 

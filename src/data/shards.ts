@@ -4,8 +4,9 @@
 // The .bin files are plain arrays: np.memmap(path, dtype='<u2' or '<i4') maps them directly.
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDir, writeAtomic } from './atomic.js';
-import type { DatasetItem, DatasetLayout } from './dataset.js';
+import { ensureDir, writeAtomic } from '../util/atomic.js';
+import type { DatasetLayout } from './dataset.js';
+import type { DatasetItem } from './dataset-item.js';
 import { recordedInstruments, type InstrumentPolicy } from '../midi/instruments.js';
 import type { SustainRule } from '../midi/sustain.js';
 

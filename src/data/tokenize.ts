@@ -2,7 +2,8 @@
 // Bad files are recorded (index.json `failures`) and skipped; everything else is finished. Not a CLI: no printing here.
 import { resolve } from 'node:path';
 import { DEFAULT_INSTRUMENTS, type InstrumentPolicy } from '../midi/instruments.js';
-import type { Dataset, DatasetItem } from './dataset.js';
+import type { Dataset } from './dataset.js';
+import type { DatasetItem } from './dataset-item.js';
 import { encodeItems, type EncodedItem, type EncoderSpec } from './encode.js';
 import { ReadingLog, type ReadingReport } from './reading-report.js';
 import { ShardWriter, dtypeFor, type ShardIndex } from './shards.js';

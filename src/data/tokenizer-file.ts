@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
-import { writeAtomic } from './atomic.js';
+import { writeAtomic } from '../util/atomic.js';
 
 /** A tokenizer.json read from disk: the tokenizer, its exact text and the SHA-256 of that text. */
 export interface TokenizerFile {

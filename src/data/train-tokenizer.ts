@@ -4,7 +4,7 @@ import { DEFAULT_INSTRUMENTS, type InstrumentPolicy } from '../midi/instruments.
 import type { SchemeName } from '../tokenizer/scheme.js';
 import { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
 import { createScheme } from '../tokenizer/schemes.js';
-import type { DatasetItem } from './dataset.js';
+import type { DatasetItem } from './dataset-item.js';
 import { encodeItems, type EncodedItem, type EncoderSpec } from './encode.js';
 import { ReadingLog, type ReadingReport } from './reading-report.js';
 

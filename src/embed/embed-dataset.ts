@@ -2,10 +2,10 @@
 // run's model (native, all cores), label form from titles, and commit them to the store a chunk at a time,
 // so an interrupted run keeps its finished pieces. Bad files are returned by name and skipped. Not a CLI.
 import { formFromTitle } from '../analysis/form.js';
-import type { DatasetItem } from '../data/dataset.js';
-import { embedSequences, frame, windowTokens } from './extract.js';
-import { prepareItems, type PreparedItem } from './prepare.js';
-import { runExtraction, type RunModel } from './run-model.js';
+import type { DatasetItem } from '../data/dataset-item.js';
+import { embedSequences, frame, windowTokens, runExtraction } from './extract.js';
+import { prepareItems, splitPrepared } from './prepare.js';
+import type { RunModel } from '../run/run-model.js';
 import { StoreWriter, type EmbeddingRow, type EmbeddingStore } from './store.js';
 
 /** Options of {@link embedDataset}. */
@@ -69,8 +69,7 @@ async function fill(writer: StoreWriter, run: RunModel, items: readonly DatasetI
     workers: options.workers,
     onItem: (done) => options.onPrepared?.(done, todo.length),
   });
-  const good = prepared.filter((p): p is Extract<PreparedItem, { ok: true }> => p.ok);
-  const failures = prepared.filter((p): p is Extract<PreparedItem, { ok: false }> => !p.ok).map((p) => ({ id: p.item.id, error: p.error }));
+  const { good, failures } = splitPrepared(prepared);
   if (good.length + writer.done.size === 0) throw new Error(`none of the ${items.length} files could be read${failures.length ? `; first error: ${failures[0].error}` : ''}`);
   const sequences = good.map((p) => frame(p.piece.ids, run.tokenizer));
   const tokens = windowTokens(sequences, run.window, options.overlap);

@@ -7,6 +7,7 @@ import type { Notes } from '../midi/notes.js';
 import type { EmbeddingHead } from '../model/embedding-head.js';
 import type { Transformer } from '../model/transformer.js';
 import type { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
+import type { RunModel } from '../run/run-model.js';
 
 /** One window of a framed sequence: positions [start, end) and its weight in the piece's average. */
 export interface Window {
@@ -28,6 +29,11 @@ export interface ExtractOptions {
   onTokens?: (tokens: number) => void;
   /** A contrastive model's head: each window's pooled state goes through it (a piece is the mean of its windows' embeddings). */
   head?: EmbeddingHead;
+}
+
+/** How a run's model cuts, batches and (with a head) projects windows: the options embedding calls take. */
+export function runExtraction(run: RunModel): Pick<ExtractOptions, 'window' | 'batch' | 'head'> {
+  return { window: run.window, batch: run.batch, head: run.head };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Worker thread of prepareItems: builds the preparer once from workerData, then prepares one file per message.
-// Nothing else: the protocol is in src/data/pool.ts, the work in prepare.ts.
+// Nothing else: the protocol is in src/util/pool.ts, the work in prepare.ts.
 import { workerData } from 'node:worker_threads';
-import { serveTasks } from '../data/pool.js';
+import { serveTasks } from '../util/pool.js';
 import { makePreparer, type PrepareSpec, type PrepareTask, type PreparedPiece } from './prepare.js';
 
 const prepare = makePreparer(workerData as PrepareSpec);

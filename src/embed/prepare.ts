@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { labelKey } from '../analysis/key.js';
 import { handcraftedVector } from '../analysis/handcrafted.js';
-import type { DatasetItem } from '../data/dataset.js';
-import { WorkerPool, defaultWorkers, workerScript } from '../data/pool.js';
+import type { DatasetItem } from '../data/dataset-item.js';
+import { WorkerPool, defaultWorkers, workerScript } from '../util/pool.js';
 import { parseTokenizer } from '../data/tokenizer-file.js';
 import { allocNotes, type Notes } from '../midi/notes.js';
 import type { InstrumentPolicy } from '../midi/instruments.js';
 import { readMidi } from '../midi/read.js';
 import { applySustain, type SustainRule } from '../midi/sustain.js';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 
 /** How files are prepared; plain data, sent to the workers. */
 export interface PrepareSpec {
@@ -50,6 +50,16 @@ export interface PreparedPiece {
 export type PreparedItem =
   | { readonly item: DatasetItem; readonly ok: true; readonly piece: PreparedPiece }
   | { readonly item: DatasetItem; readonly ok: false; readonly error: string };
+
+/** A file that could be read, with what it gave. */
+export type PreparedOk = Extract<PreparedItem, { ok: true }>;
+
+/** Prepared items split into those read (in their order) and the files that could not be, by id and error. */
+export function splitPrepared(prepared: readonly PreparedItem[]): { good: PreparedOk[]; failures: Array<{ id: string; error: string }> } {
+  const good = prepared.filter((p): p is PreparedOk => p.ok);
+  const failures = prepared.filter((p): p is Extract<PreparedItem, { ok: false }> => !p.ok).map((p) => ({ id: p.item.id, error: p.error }));
+  return { good, failures };
+}
 
 /** 32-bit FNV-1a of a string: an order-independent seed per item, so excerpts do not depend on which files failed. */
 function hash32(s: string): number {

@@ -9,9 +9,9 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } f
 import { join, relative, resolve } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
-import { ensureDir, writeAtomic } from '../data/atomic.js';
-import { lockDir } from '../data/dir-lock.js';
-import { readJsonFile } from '../data/json-file.js';
+import { ensureDir, writeAtomic } from '../util/atomic.js';
+import { lockDir } from '../util/dir-lock.js';
+import { readJsonFile } from '../util/json-file.js';
 
 /** One piece in the store. Text fields are null where the source does not say. */
 export interface EmbeddingRow {

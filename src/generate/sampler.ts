@@ -1,6 +1,6 @@
 // Draws the next id from processed logits with its own seeded generator, so the same seed gives the
 // same ids whatever else runs. Greedy when asked. Not a processor: it never changes the logits.
-import { Rng } from '../train/rng.js';
+import { Rng } from '../util/rng.js';
 import { softmax } from './logits-processors.js';
 
 /** A seeded categorical sampler over one row of logits. */

@@ -3,7 +3,7 @@
 // only; the HTML page around the curves is run-report.ts.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { MetricsRecord } from '../train/metrics.js';
+import type { MetricsRecord } from '../run/metrics-log.js';
 
 /** One plotted point. */
 interface Point {

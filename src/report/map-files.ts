@@ -2,7 +2,7 @@
 // Also turns stored embedding rows and their 2-D projections into map data. No embedding, no projecting.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeAtomic } from '../data/atomic.js';
+import { writeAtomic } from '../util/atomic.js';
 import type { ColorField, MapData, MapItem, MapPanel } from './map-data.js';
 import { mapHtml } from './map-html.js';
 import { mapSvg } from './map-svg.js';

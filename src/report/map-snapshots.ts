@@ -1,10 +1,7 @@
-// Which snapshots of a run a map over training shows, among those listSnapshots (src/train/checkpoint-choice.ts)
+// Which snapshots of a run a map over training shows, among those listSnapshots (src/run/checkpoint-choice.ts)
 // finds: by default the first (epoch 0 = before training), the one nearest mid-way and the last.
 // Not an embedder or loader.
-import type { Snapshot } from '../train/checkpoint-choice.js';
-
-/** Folder inside a run where maps over training go; the run report shows the SVGs found there. */
-export const RUN_MAPS_DIR = 'maps';
+import type { Snapshot } from '../run/checkpoints.js';
 
 /** The snapshots of `epochs`, or by default first, middle and last; throws naming what is missing. */
 export function pickSnapshots(all: readonly Snapshot[], epochs?: readonly number[], runDir = 'the run'): Snapshot[] {

@@ -5,42 +5,12 @@
 // interactive pages). It draws no maps itself (motif map does).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../data/atomic.js';
-import { readMetrics, type MetricsRecord } from '../train/metrics.js';
-import { readRunConfig, RUN_FILES, type RunConfig } from '../train/run-dir.js';
+import { writeAtomic } from '../util/atomic.js';
+import { readMetrics, type MetricsRecord } from '../run/metrics-log.js';
+import { readRunConfig, type RunConfig } from '../run/config.js';
+import { curveFile, RUN_FILES } from '../run/layout.js';
+import { readEmbeddingEvals, readEvalResults, type EmbeddingEval, type EvalResult } from '../run/records.js';
 import { curveSpec, renderSvg } from './curves.js';
-import { RUN_MAPS_DIR } from './map-snapshots.js';
-import { readJsonFile } from '../data/json-file.js';
-
-/** Results of `motif eval` on one split, as stored in eval-<split>.json. */
-export interface EvalResult {
-  split: string;
-  checkpoint: string;
-  step: number;
-  loss: number;
-  perplexity: number;
-  bitsPerNote: number;
-  targets: number;
-  notes: number;
-  pieces: number;
-  /** Count baselines fitted on the train split, scored on the same targets (absent in older files). */
-  baselines?: Record<'unigram' | 'bigram', { loss: number; perplexity: number; bitsPerNote: number }>;
-}
-
-/** Metrics of one embedding method (learned, random_init, handcrafted) as `motif evaluate --json` gives them. */
-export type EmbeddingMetrics = Record<string, number>;
-
-/** One `motif evaluate --json` result saved in the run as embedding-eval[-<name>].json: methods and shared numbers. */
-export interface EmbeddingEval {
-  /** The file's name without .json; a suffix (embedding-eval-<suffix>) names the dataset or split measured. */
-  name: string;
-  methods: Record<string, EmbeddingMetrics>;
-  /** Top-level numbers such as majority_acc and the counts. */
-  shared: Record<string, number>;
-}
-
-/** File names of embedding evaluations a run report shows. */
-export const EMBEDDING_EVAL_FILE = /^embedding-eval(-.+)?\.json$/;
 
 /** A map over training saved in the run's maps folder: its static SVG, and the interactive page beside it if any. */
 export interface RunMap {
@@ -56,46 +26,27 @@ const EMBEDDING_COLUMNS = ['excerpt_mrr', 'excerpt_recall_at_1', 'excerpt_recall
 export async function writeRunReport(runDir: string): Promise<string> {
   const config = readRunConfig(runDir);
   const records = readMetrics(join(runDir, RUN_FILES.metrics));
-  const json = (pattern: RegExp): Array<[string, unknown]> =>
-    readdirSync(runDir)
-      .filter((n) => pattern.test(n))
-      .sort()
-      .map((n) => [n, readJsonFile<unknown>(join(runDir, n))]);
-  const evals = json(/^eval-.+\.json$/).map(([, v]) => v as EvalResult);
-  const embeddingEvals = json(EMBEDDING_EVAL_FILE).map(([n, v]) => parseEmbeddingEval(n, v));
-  const mapsDir = join(runDir, RUN_MAPS_DIR);
+  const evals = readEvalResults(runDir);
+  const embeddingEvals = readEmbeddingEvals(runDir);
+  const mapsDir = join(runDir, RUN_FILES.maps);
   const maps: RunMap[] = existsSync(mapsDir)
     ? readdirSync(mapsDir)
         .filter((n) => n.endsWith('.svg'))
         .sort()
         .map((n) => {
           const html = n.replace(/\.svg$/, '.html');
-          return { name: n.slice(0, -4), svg: readFileSync(join(mapsDir, n), 'utf8'), ...(existsSync(join(mapsDir, html)) ? { html: `${RUN_MAPS_DIR}/${html}` } : {}) };
+          return { name: n.slice(0, -4), svg: readFileSync(join(mapsDir, n), 'utf8'), ...(existsSync(join(mapsDir, html)) ? { html: `${RUN_FILES.maps}/${html}` } : {}) };
         })
     : [];
   const svgs: string[] = [];
   for (const kind of ['loss', 'perplexity'] as const) {
     const svg = await renderSvg(curveSpec(records, kind));
-    writeAtomic(join(runDir, `${kind}.svg`), Buffer.from(svg));
+    writeAtomic(join(runDir, curveFile(kind)), Buffer.from(svg));
     svgs.push(svg);
   }
   const path = join(runDir, RUN_FILES.report);
   writeAtomic(path, Buffer.from(reportHtml(runDir, config, records, evals, svgs, { maps, embeddingEvals })));
   return path;
-}
-
-/** Splits an evaluation JSON into per-method metric objects and shared numbers; throws naming the file if it has no methods. */
-export function parseEmbeddingEval(name: string, value: unknown): EmbeddingEval {
-  const methods: Record<string, EmbeddingMetrics> = {};
-  const shared: Record<string, number> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (typeof v === 'number') shared[k] = v;
-    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      methods[k] = Object.fromEntries(Object.entries(v).filter((e): e is [string, number] => typeof e[1] === 'number'));
-    }
-  }
-  if (Object.keys(methods).length === 0) throw new Error(`${name}: no method results (expected objects such as "learned", "random_init", "handcrafted")`);
-  return { name: name.replace(/\.json$/, ''), methods, shared };
 }
 
 /** The embedding evaluation as an HTML table (one row per method) and a line with the shared numbers. */

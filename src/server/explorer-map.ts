@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { project, type ProjectOptions } from '../analysis/project.js';
-import { writeAtomic } from '../data/atomic.js';
-import { readJsonFile } from '../data/json-file.js';
+import { writeAtomic } from '../util/atomic.js';
+import { readJsonFile } from '../util/json-file.js';
 import type { EmbeddingRow, StoreInfo } from '../embed/store.js';
 
 /** File name of the cache inside a store folder. */

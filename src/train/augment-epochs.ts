@@ -6,7 +6,7 @@
 import { drawAugmentation, type AugmentRanges, type Augmentation } from '../data/augment.js';
 import { encodeItems, type EncoderSpec } from '../data/encode.js';
 import type { ShardPiece } from '../data/shards.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 
 /** The augmented pieces of one epoch, in the order of the given pieces. */
 export type EpochPieces = (epoch: number) => Promise<Int32Array[]>;

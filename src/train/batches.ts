@@ -2,7 +2,7 @@
 // cover an evaluation split exactly once. Each piece is framed as [bos, ids…, eos]; a window that
 // runs past its piece's end is filled with pad, which the model leaves out of the loss.
 // Not a data loader: pieces arrive already tokenized (see corpus.ts); not a collator for PyTorch.
-import { Rng, type RngState } from './rng.js';
+import { Rng, type RngState } from '../util/rng.js';
 
 /** Special ids used to frame and pad pieces. */
 export interface Framing {

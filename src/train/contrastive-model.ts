@@ -3,25 +3,15 @@
 // of both views → head → InfoNCE → head backward → pooled backward; one clip norm over both parts'
 // gradients (as torch.nn.utils.clip_grad_norm_ over all parameters), then AdamW on each part.
 // Saved as a checkpoint folder: model.safetensors (the transformer) + embedding-head.safetensors.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddingHead, type HeadOptim } from '../model/embedding-head.js';
 import { readSafetensors, writeSafetensors } from '../model/safetensors.js';
 import { Transformer } from '../model/transformer.js';
 import { infoNce } from './info-nce.js';
-import { MODEL_FILE } from './native-model.js';
+import { HEAD_FILE, MODEL_FILE } from '../run/layout.js';
 import type { SliceBatch } from './slice-pairs.js';
 import { SlicePairs, type SlicePiece } from './slice-pairs.js';
 import type { Framing } from './batches.js';
-
-/** File of the embedding head inside checkpoint, snapshot and exported model folders. */
-export const HEAD_FILE = 'embedding-head.safetensors';
-
-/** The embedding head saved in the model folder `dir`, if it has one (a contrastive model's). */
-export function loadHead(dir: string): EmbeddingHead | undefined {
-  const path = join(dir, HEAD_FILE);
-  return existsSync(path) ? EmbeddingHead.fromTensors(readSafetensors(path).tensors, path) : undefined;
-}
 
 /** Settings of the objective. */
 export interface ContrastiveSettings {

@@ -6,22 +6,21 @@ import { join, relative, resolve } from 'node:path';
 import { EmbeddingHead } from '../model/embedding-head.js';
 import { modelConfig, type ModelConfig } from '../model/config.js';
 import { Transformer } from '../model/transformer.js';
-import { resolveCheckpoint } from './checkpoint-choice.js';
+import { resolveCheckpoint } from '../run/checkpoint-choice.js';
 import { contrastiveObjective } from './contrastive.js';
 import { ContrastiveModel } from './contrastive-model.js';
 import type { Corpus } from './corpus.js';
-import { MODEL_FILE } from './native-model.js';
+import { MODEL_FILE } from '../run/layout.js';
 import type { Objective, ModelSource } from './objective.js';
-import { optimizerConfig, resolveTrainOptions, type TrainOptions } from './options.js';
-import { Rng } from './rng.js';
-import { readRunConfig, type ContrastiveRecord, type RunConfig } from './run-dir.js';
+import { optimizerConfig, resolveTrainOptions, type TrainOptions } from '../run/train-options.js';
+import { Rng } from '../util/rng.js';
+import { CONTRASTIVE_DEFAULTS, readRunConfig, type ContrastiveRecord, type RunConfig } from '../run/config.js';
 
 /** Settings a user may give (flags); the rest come from the init run. */
 export type ContrastiveFlags = Partial<Omit<ContrastiveRecord, 'kind' | 'init' | 'initCheckpoint'>>;
 
-/** Defaults of the objective, and of the training options a fine-tuning run changes from its language model's. */
-export const CONTRASTIVE_DEFAULTS = { embedDim: 256, temperature: 0.1, minTokens: 64, validationBatches: 4 } as const;
-// Snapshots before and after fine-tuning, so `motif map --over-training` shows what the stage changed.
+/** The training options a fine-tuning run changes from its language model's (the objective's defaults are config.ts's).
+ *  Snapshots before and after fine-tuning, so `motif map --over-training` shows what the stage changed. */
 const FINE_TUNING = { lr: 1e-4, batchSize: 32, epochs: 20, pctStart: 0.1, weightDecay: 0.01, snapshotEpochs: [0, 'last'], evalInterval: 0, steps: 0 } as const;
 
 /** The parts of a new contrastive run's config: model, training options and objective, from the init model and the flags. */

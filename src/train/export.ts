@@ -5,11 +5,11 @@
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Transformer } from '../model/transformer.js';
-import { MODEL_FILE } from './native-model.js';
-import { ContrastiveModel, HEAD_FILE } from './contrastive-model.js';
-import { ensureDir, writeAtomic } from '../data/atomic.js';
+import { HEAD_FILE, isRecordFile, MODEL_FILE, RUN_FILES } from '../run/layout.js';
+import { ContrastiveModel } from './contrastive-model.js';
+import { ensureDir, writeAtomic } from '../util/atomic.js';
 import { shardReading } from '../data/shards.js';
-import { portableRunConfig, readRunConfig, RUN_FILES } from './run-dir.js';
+import { portableRunConfig, readRunConfig } from '../run/config.js';
 
 /** What an export wrote. */
 export interface ExportResult {
@@ -30,7 +30,7 @@ export function exportModel(runDir: string, checkpointDir: string, out: string):
   if (contrastive) contrastive.save(out, false);
   else model.save(join(out, MODEL_FILE), { optimizer: false });
   const files = contrastive ? [MODEL_FILE, HEAD_FILE] : [MODEL_FILE];
-  const record = readdirSync(runDir).filter((n) => n === RUN_FILES.tokenizer || n === RUN_FILES.metrics || /^eval-.*\.json$/.test(n) || n.endsWith('.svg'));
+  const record = readdirSync(runDir).filter(isRecordFile);
   for (const name of record) {
     copyFileSync(join(runDir, name), join(out, name));
     files.push(name);

@@ -2,8 +2,8 @@
 // when the run asks), one model.trainStep per batch, validation loss over fixed windows covering the
 // validation split once. The trainer's default objective; contrastive.ts is the other.
 import { TrainWindows } from './batches.js';
-import { evaluatePieces } from './evaluate.js';
-import type { TrainOptions } from './options.js';
+import { evaluatePieces } from './perplexity.js';
+import type { TrainOptions } from '../run/train-options.js';
 import type { Objective, TrainableModel, TrainData } from './objective.js';
 
 /** The objective of a language-model run over `data`, with the run's batch, window and seed. */

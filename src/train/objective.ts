@@ -2,9 +2,9 @@
 // training steps, an objective (batches, step, validation) and the data of next-token training. Shared by
 // trainer.ts and the objectives (language-model.ts, contrastive.ts), so none of them imports another's loop.
 import type { Framing } from './batches.js';
-import type { LossModel } from './evaluate.js';
-import type { MetricsRecord } from './metrics.js';
-import type { RngState } from './rng.js';
+import type { LossModel } from './perplexity.js';
+import type { MetricsRecord } from '../run/metrics-log.js';
+import type { RngState } from '../util/rng.js';
 
 /** What the trainer itself needs of a model: saving it into a checkpoint or snapshot folder. */
 export interface SavableModel {

@@ -1,27 +1,28 @@
 // Training and evaluating runs end to end, as the CLI calls them: token shards + preset (+ JSON
-// config + flags) → run directory → trainer with the native Transformer and the one-cycle schedule →
-// report; resume; evaluation of a checkpoint on a split. The CLI only parses flags around these.
+// config + flags) → run directory → trainer with the native Transformer (or the PyTorch engine) and the
+// one-cycle schedule; resume; the loss of a checkpoint on a split, recorded in the run. The report is drawn
+// by the layer above (report/run-report.ts, called by the verbs), from what these leave in the run.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadPreset, modelConfig, type ModelConfig, type TrainConfig } from '../model/config.js';
 import { native } from '../model/native.js';
 import { oneCycleLr } from '../model/one-cycle.js';
-import { writeRunReport, type EvalResult } from '../report/run-report.js';
-import { writeAtomic } from '../data/atomic.js';
-import { CheckpointStore } from './checkpoint.js';
-import { isExportedModel, resolveCheckpoint, type CheckpointChoice } from './checkpoint-choice.js';
+import { writeEvalResult, type EvalResult } from '../run/records.js';
+import { CheckpointStore } from '../run/checkpoints.js';
+import { isExportedModel, resolveCheckpoint, type CheckpointChoice } from '../run/checkpoint-choice.js';
 import { openCorpus, type Corpus } from './corpus.js';
-import { bitsPerNote, evaluatePieces } from './evaluate.js';
-import type { MetricsRecord } from './metrics.js';
+import { bitsPerNote, evaluatePieces } from './perplexity.js';
+import type { MetricsRecord } from '../run/metrics-log.js';
 import type { ProgressMode } from './progress.js';
 import { ngramBaselines, type BaselineLoss } from './ngram-baseline.js';
-import { loadTransformer, transformerSource } from './native-model.js';
-import { augmentRanges, optimizerConfig, resolveTrainOptions, type TrainOptions } from './options.js';
+import { loadTransformer, transformerSource } from './transformer-model.js';
+import { augmentRanges, optimizerConfig, resolveTrainOptions, type TrainOptions } from '../run/train-options.js';
 import { augmentedEpochs } from './augment-epochs.js';
 import { augments } from '../data/augment.js';
 import { recordedReading } from '../data/shards.js';
-import { lockDir } from '../data/dir-lock.js';
-import { createRunDir, readRunConfig, RUN_FILES, type ContrastiveRecord, type RunConfig } from './run-dir.js';
+import { lockDir } from '../util/dir-lock.js';
+import { createRunDir, readRunConfig, type ContrastiveRecord, type RunConfig } from '../run/config.js';
+import { RUN_FILES } from '../run/layout.js';
 import { contrastiveRunConfig, contrastiveTraining, type ContrastiveFlags } from './contrastive-run.js';
 import { train, type LrSchedule, type TrainResult } from './trainer.js';
 import { trainWithTorch, type TorchOptions } from './torch-engine.js';
@@ -62,7 +63,6 @@ export interface RunControls {
 export interface RunOutcome {
   runDir: string;
   result: TrainResult;
-  report: string;
 }
 
 /** The one-cycle schedule of a training config. */
@@ -137,7 +137,7 @@ async function execute(runDir: string, config: RunConfig, corpus: Corpus, resume
   if (c.torch) {
     // The Python processes take the run's lock themselves: they are the ones writing it.
     const result = await trainWithTorch({ ...c.torch, runDir, maxSteps: c.stopAtStep, maxMinutes: c.maxMinutes, signal: c.signal, showOutput: c.progress !== 'off' });
-    return { runDir, result, report: await writeRunReport(runDir) };
+    return { runDir, result };
   }
   const unlock = lockDir(runDir);
   try {
@@ -169,10 +169,10 @@ async function trainLocked(runDir: string, config: RunConfig, corpus: Corpus, re
         data: { train: ids('train'), validation: ids('validation'), framing: corpus.framing, trainInEpoch },
         models: transformerSource(modelConfig(config.model), options.seed, optimizerConfig(options)),
       });
-  return { runDir, result, report: await writeRunReport(runDir) };
+  return { runDir, result };
 }
 
-/** What `motif eval` measured, and where it was recorded (null: nowhere, see {@link evaluateRun}). */
+/** What `motif perplexity` measured, and where it was recorded (null: nowhere, see {@link evaluateRun}). */
 export interface EvalOutcome extends EvalResult {
   written: string | null;
   /** Why the n-gram bars are missing, when they are. */
@@ -183,9 +183,9 @@ export interface EvalOutcome extends EvalResult {
  * Evaluates a run's checkpoint on a split (`all`: every piece) of its own shards or of `data`.
  * The n-gram bars are fitted on the run's training shards, wherever the pieces evaluated come from
  * (a user's recordings have no train split of their own); without those shards there are no bars,
- * and the outcome says why. eval-<split>.json and the report are written only into a training run
- * evaluated on its own shards: an exported model is read-only, and other data must not overwrite
- * the run's record of its own.
+ * and the outcome says why. eval-<split>.json is written only into a training run evaluated on its
+ * own shards (`written` says where; the caller then redraws the report): an exported model is
+ * read-only, and other data must not overwrite the run's record of its own.
  */
 export async function evaluateRun(runDir: string, split: string, choice: CheckpointChoice = 'best', data?: string): Promise<EvalOutcome> {
   const config = readRunConfig(runDir);
@@ -217,9 +217,7 @@ export async function evaluateRun(runDir: string, split: string, choice: Checkpo
   const own = resolve(shards) === resolve(config.data);
   let written: string | null = null;
   if (own && !isExportedModel(runDir)) {
-    written = join(runDir, `eval-${split}.json`);
-    writeAtomic(written, Buffer.from(JSON.stringify(result, null, 2) + '\n'));
-    await writeRunReport(runDir);
+    written = writeEvalResult(runDir, result);
   }
   return { ...result, written, ...('note' in training ? { baselineNote: training.note } : {}) };
 }

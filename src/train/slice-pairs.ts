@@ -6,7 +6,7 @@
 // positions are real. Deterministic given the seed; the generator's state goes into checkpoints.
 // Not the language-model batches (batches.ts); slices never leave their piece, and pieces come from one split.
 import { fillWindow, framedLength, type Framing } from './batches.js';
-import { Rng, type RngState } from './rng.js';
+import { Rng, type RngState } from '../util/rng.js';
 
 /** One performance of the split: its ids and the work it performs (pairs avoid two performances of one work). */
 export interface SlicePiece {

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readJsonFile } from '../data/json-file.js';
+import { readJsonFile } from '../util/json-file.js';
 import type { TrainResult } from './trainer.js';
 
 /** The trainer script, beside src/ and dist/ alike. */

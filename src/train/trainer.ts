@@ -6,22 +6,22 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { CheckpointStore, commitDir, removeStale } from './checkpoint.js';
+import { CheckpointStore, commitSnapshot, removeStaleSnapshots } from '../run/checkpoints.js';
 import { languageModelObjective } from './language-model.js';
 import type { ModelSource, Objective, SavableModel, TrainableModel, TrainData } from './objective.js';
-import { MetricsLog, type MetricsRecord } from './metrics.js';
-import type { TrainOptions } from './options.js';
+import { MetricsLog, type MetricsRecord } from '../run/metrics-log.js';
+import type { TrainOptions } from '../run/train-options.js';
 import { progressReporter, type ProgressMode } from './progress.js';
-import type { RngState } from './rng.js';
-import { RUN_FILES } from './run-dir.js';
-import { readJsonFile } from '../data/json-file.js';
+import type { RngState } from '../util/rng.js';
+import { RUN_FILES, TRAINER_STATE_FILE } from '../run/layout.js';
+import { readJsonFile } from '../util/json-file.js';
 
 export type { ModelSource, Objective, SavableModel, TrainableModel, TrainData } from './objective.js';
 
 /** Learning rate of step `step` (0-based) of `totalSteps`. */
 export type LrSchedule = (step: number, totalSteps: number) => number;
 
-/** Everything a training run needs. The run directory must exist (see run-dir.ts). */
+/** Everything a training run needs. The run directory must exist (see src/run/config.ts). */
 export interface TrainerOptions<M extends SavableModel = TrainableModel> {
   runDir: string;
   options: TrainOptions;
@@ -79,13 +79,7 @@ export interface TrainerState {
   elapsed: number;
 }
 
-const TRAINER_STATE = 'trainer.json';
 const emptyAcc = (): Acc => ({ loss: 0, gradNorm: 0, steps: 0, tokens: 0, seconds: 0 });
-
-/** Name of the snapshot folder of `epoch` inside runDir/snapshots. */
-export function snapshotName(epoch: number): string {
-  return `epoch-${String(epoch).padStart(4, '0')}`;
-}
 
 /** Trains (or resumes) a run; resolves when it finishes, is interrupted, or spends its time budget. */
 export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promise<TrainResult> {
@@ -107,7 +101,7 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
   let elapsedBase: number;
   if (t.resume) {
     store.cleanStale();
-    removeStale(join(t.runDir, RUN_FILES.snapshots));
+    removeStaleSnapshots(t.runDir);
   }
   // A run killed before its first checkpoint (step 0) simply starts over.
   const latest = t.resume ? loadNewest(store, t.models, t.onWarning) : undefined;
@@ -147,7 +141,7 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
     s.elapsed = elapsed();
     const path = store.commit(s.step, (dir) => {
       model.save(dir, true);
-      writeFileSync(join(dir, TRAINER_STATE), JSON.stringify(s) + '\n');
+      writeFileSync(join(dir, TRAINER_STATE_FILE), JSON.stringify(s) + '\n');
     });
     // Pointer first, rotation after: a kill between the two leaves the best pointed at and kept. A kill
     // between the commit and the pointer is mended on resume (the checkpoint's own state names its best).
@@ -159,10 +153,7 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
     if (s.bestStep !== undefined && store.best()?.step !== s.bestStep && existsSync(store.path(s.bestStep))) store.setBest(s.bestStep, s.bestValLoss);
   };
   const snapshot = (epoch: number, valLoss: number): void => {
-    commitDir(join(t.runDir, RUN_FILES.snapshots, snapshotName(epoch)), (dir) => {
-      model.save(dir, false);
-      writeFileSync(join(dir, 'snapshot.json'), JSON.stringify({ epoch, step: s.step, valLoss }) + '\n');
-    });
+    commitSnapshot(t.runDir, { epoch, step: s.step, valLoss }, (dir) => model.save(dir, false));
   };
   // A validation result at the current step: records it as best (with a checkpoint) when it improves.
   const noteValidation = (valLoss: number): boolean => {
@@ -263,7 +254,7 @@ function loadNewest<M extends SavableModel>(store: CheckpointStore, models: Mode
   for (const step of store.steps().reverse()) {
     const dir = store.path(step);
     try {
-      return { state: readJsonFile<TrainerState>(join(dir, TRAINER_STATE)), model: models.load(dir) };
+      return { state: readJsonFile<TrainerState>(join(dir, TRAINER_STATE_FILE)), model: models.load(dir) };
     } catch (err) {
       const aside = store.setAside(step);
       warn?.(`${dir}: damaged (${(err as Error).message.split('\n')[0]}); moved to ${aside}, resuming from the checkpoint before it`);

@@ -13,7 +13,7 @@ import { fitStandardizer, standardize } from '../../src/analysis/standardize.js'
 import { accuracy, knnPredict, macroF1, majorityAccuracy, retrieval } from '../../src/analysis/metrics.js';
 import { predictProbe, trainProbe } from '../../src/analysis/probe.js';
 import { randomExcerpt } from '../../src/analysis/excerpt.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { ASAP, skipWithoutAsap } from '../helpers/asap.js';
 
 

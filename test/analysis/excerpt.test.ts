@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { notesFrom, notesToArray } from '../../src/midi/notes.js';
 import { randomExcerpt, sliceNotes } from '../../src/analysis/excerpt.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 test('sliceNotes keeps notes starting in [from, to), shifted and clipped', () => {
   const notes = notesFrom([

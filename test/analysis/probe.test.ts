@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fitLogistic, logisticLoss, predictProbe, trainProbe } from '../../src/analysis/probe.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { gaussian } from '../../src/analysis/gaussian.js';
 import { expectClose } from '../helpers/close.js';
 

@@ -7,7 +7,7 @@ import { conditionalProbabilities, squaredDistances, tsne } from '../../src/anal
 import { project } from '../../src/analysis/project.js';
 import { knnPreservation, trustworthiness } from '../../src/analysis/preservation.js';
 import { gaussian } from '../../src/analysis/gaussian.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { expectClose } from '../helpers/close.js';
 
 /** `k` clusters of `per` points in `d` dimensions: centres 10 apart on average, unit spread. */

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadRunModel } from '../../src/embed/run-model.js';
+import { loadRunModel } from '../../src/run/run-model.js';
 import { exportModel } from '../../src/train/export.js';
 import { motif } from '../helpers/cli.js';
 import { writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';

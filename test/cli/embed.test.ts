@@ -11,13 +11,13 @@ import { accuracy, cosine, knnPredict, majorityAccuracy, retrieval } from '../..
 import { fitStandardizer, standardize } from '../../src/analysis/standardize.js';
 import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
-import type { EvaluationReport } from '../../src/embed/evaluate.js';
+import type { EvaluationReport } from '../../src/embed/evaluate-embeddings.js';
 import { embedSequences, frame, windowPlan } from '../../src/embed/extract.js';
-import { loadRunModel } from '../../src/embed/run-model.js';
+import { loadRunModel } from '../../src/run/run-model.js';
+import { MODEL_FILE } from '../../src/run/layout.js';
 import { openStore } from '../../src/embed/store.js';
 import { writeMidi } from '../../src/midi/write.js';
 import { Transformer } from '../../src/model/transformer.js';
-import { MODEL_FILE } from '../../src/train/native-model.js';
 import { randomNotes } from '../helpers/mixed-dataset.js';
 import { motif } from '../helpers/cli.js';
 import { expectClose } from '../helpers/close.js';

@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Transformer } from '../../src/model/transformer.js';
-import { CheckpointStore } from '../../src/train/checkpoint.js';
+import { CheckpointStore, listSnapshots } from '../../src/run/checkpoints.js';
+import { MODEL_FILE } from '../../src/run/layout.js';
 import { ContrastiveModel } from '../../src/train/contrastive-model.js';
-import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
-import { MODEL_FILE } from '../../src/train/native-model.js';
-import { listSnapshots } from '../../src/train/checkpoint-choice.js';
+import { readMetrics, type MetricsRecord } from '../../src/run/metrics-log.js';
 import { motif } from '../helpers/cli.js';
 import { writeTinyShards } from '../helpers/tiny-shards.js';
 

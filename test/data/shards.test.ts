@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { DatasetItem } from '../../src/data/dataset.js';
+import type { DatasetItem } from '../../src/data/dataset-item.js';
 import { ShardWriter, dtypeFor, openShards, type ShardHeader } from '../../src/data/shards.js';
 
 const header = (vocabSize: number, sha = 'abc'): ShardHeader => ({

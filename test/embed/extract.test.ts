@@ -6,7 +6,7 @@ import { embedNotes, embedSequences, frame, windowPlan, windowTokens } from '../
 import { notesFrom } from '../../src/midi/notes.js';
 import { loadPreset } from '../../src/model/config.js';
 import { Transformer } from '../../src/model/transformer.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { expectClose } from '../helpers/close.js';
 
 const tiny = loadPreset('tiny').model; // vocab 64, maxLen 64

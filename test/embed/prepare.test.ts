@@ -12,7 +12,7 @@ import { excerptOf, prepareItems, type PrepareSpec } from '../../src/embed/prepa
 import { notesToArray } from '../../src/midi/notes.js';
 import { MidiTokenizer } from '../../src/tokenizer/midi-tokenizer.js';
 import { createScheme } from '../../src/tokenizer/schemes.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { BAD_FILES, randomNotes, writeMixedDataset } from '../helpers/mixed-dataset.js';
 import { readNotes } from '../helpers/labelled-dataset.js';
 

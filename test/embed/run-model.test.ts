@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
 import { makePreparer } from '../../src/embed/prepare.js';
-import { loadRunModel, type RunModel } from '../../src/embed/run-model.js';
+import { loadRunModel, type RunModel } from '../../src/run/run-model.js';
 import { exportModel } from '../../src/train/export.js';
 import { openStore } from '../../src/embed/store.js';
 import { BAND_DRUMS, BAND_PIANO, BAND_VIOLIN, bandFile } from '../helpers/band.js';

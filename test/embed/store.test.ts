@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { cosine } from '../../src/analysis/metrics.js';
 import { createStore, openStore, StoreWriter, type EmbeddingRow } from '../../src/embed/store.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { expectClose } from '../helpers/close.js';
 
 const root = mkdtempSync(join(tmpdir(), 'motif-store-'));

@@ -14,7 +14,7 @@ import type { Notes } from '../../src/midi/notes.js';
 import { createScheme } from '../../src/tokenizer/schemes.js';
 import { MidiTokenizer } from '../../src/tokenizer/midi-tokenizer.js';
 import { EventState } from '../../src/generate/event-state.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 const FILES = ['Bach/Prelude/bwv_858/VuV01M.mid', 'Chopin/Etudes_op_25/8/Toscano02.mid'];
 const pieces: Notes[] = FILES.map((f) => applySustain(readMidi(readFileSync(`data/default/${f}`), f), { rule: 'musical' }));

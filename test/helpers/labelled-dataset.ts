@@ -12,10 +12,9 @@ import { writeMidi } from '../../src/midi/write.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { MidiTokenizer } from '../../src/tokenizer/midi-tokenizer.js';
 import { createScheme } from '../../src/tokenizer/schemes.js';
-import { MODEL_FILE } from '../../src/train/native-model.js';
-import { resolveTrainOptions } from '../../src/train/options.js';
-import { createRunDir } from '../../src/train/run-dir.js';
-import { snapshotName } from '../../src/train/trainer.js';
+import { resolveTrainOptions } from '../../src/run/train-options.js';
+import { createRunDir } from '../../src/run/config.js';
+import { MODEL_FILE, snapshotName } from '../../src/run/layout.js';
 import { randomNotes } from './mixed-dataset.js';
 
 /** Seed of the run: the snapshot of epoch 1 is initialised with it, so it equals the run's random init. */

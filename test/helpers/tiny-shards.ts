@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShardWriter } from '../../src/data/shards.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 /** Writes shards with train/validation/test splits under `dir`; pieces are at most `maxLen` ids. */
 export function writeTinyShards(dir: string, { maxLen = 28, seed = 3 } = {}): string {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EmbeddingHead } from '../../src/model/embedding-head.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { expectClose } from '../helpers/close.js';
 
 const C = 6, D = 4, N = 3;

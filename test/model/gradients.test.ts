@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import { kernels } from '../../src/model/kernels.js';
 import * as ref from '../../src/model/reference-kernels.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { expectClose } from '../helpers/close.js';
 import { isaConfigs, useIsa } from '../helpers/isa.js';
 

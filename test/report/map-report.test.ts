@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MapItem } from '../../src/report/map-data.js';
 import { writeMapFiles } from '../../src/report/map-files.js';
-import { RUN_MAPS_DIR } from '../../src/report/map-snapshots.js';
-import { parseEmbeddingEval, writeRunReport } from '../../src/report/run-report.js';
-import { resolveTrainOptions } from '../../src/train/options.js';
-import { createRunDir } from '../../src/train/run-dir.js';
+import { RUN_FILES } from '../../src/run/layout.js';
+import { writeRunReport } from '../../src/report/run-report.js';
+import { parseEmbeddingEval } from '../../src/run/records.js';
+import { resolveTrainOptions } from '../../src/run/train-options.js';
+import { createRunDir } from '../../src/run/config.js';
 import { chromiumSkip, withPage } from '../helpers/chromium.js';
 
 const EVAL = {
@@ -29,7 +30,7 @@ async function runWithMaps(): Promise<string> {
   const items: MapItem[] = Array.from({ length: 20 }, (_, i) => ({ id: `p${i}`, composer: i % 2 ? 'Bach' : 'Chopin', title: `T${i}`, performer: '', piece: '', key: '', form: '', split: 'test' }));
   const panel = (s: number): { title: string; points: Array<[number, number]> } => ({ title: `epoch ${s}`, points: items.map((_, i) => [Math.sin(i + s), Math.cos(2 * i - s)]) });
   for (const color of ['composer', 'split'] as const) {
-    await writeMapFiles({ title: 'over training', color, items, panels: [panel(0), panel(4)] }, join(run, RUN_MAPS_DIR, `over-training-tsne-${color}`));
+    await writeMapFiles({ title: 'over training', color, items, panels: [panel(0), panel(4)] }, join(run, RUN_FILES.maps, `over-training-tsne-${color}`));
   }
   writeFileSync(join(run, 'embedding-eval-asap-test.json'), JSON.stringify(EVAL));
   return run;
@@ -39,7 +40,7 @@ test('the run report inlines every map of the run, links its interactive page, a
   const run = await runWithMaps();
   const html = readFileSync(await writeRunReport(run), 'utf8');
   for (const color of ['composer', 'split']) {
-    const svg = readFileSync(join(run, RUN_MAPS_DIR, `over-training-tsne-${color}.svg`), 'utf8');
+    const svg = readFileSync(join(run, RUN_FILES.maps, `over-training-tsne-${color}.svg`), 'utf8');
     assert.ok(html.includes(svg), `${color} map inlined`);
     assert.ok(html.includes(`href="maps/over-training-tsne-${color}.html"`), `${color} page linked`);
   }

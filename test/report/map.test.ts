@@ -8,7 +8,7 @@ import { alignTo } from '../../src/report/map-align.js';
 import { checkMapData, mapGroups, OTHER, UNKNOWN, type MapData, type MapItem } from '../../src/report/map-data.js';
 import { writeMapFiles } from '../../src/report/map-files.js';
 import { pickSnapshots } from '../../src/report/map-snapshots.js';
-import { listSnapshots } from '../../src/train/checkpoint-choice.js';
+import { listSnapshots } from '../../src/run/checkpoints.js';
 
 const COMPOSERS = ['Bach', 'Chopin', 'Liszt', '', 'Beethoven', 'Chopin'];
 

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { curvePoints } from '../../src/report/curves.js';
 import { writeRunReport } from '../../src/report/run-report.js';
-import { readMetrics } from '../../src/train/metrics.js';
-import { resolveTrainOptions } from '../../src/train/options.js';
-import { createRunDir } from '../../src/train/run-dir.js';
+import { readMetrics } from '../../src/run/metrics-log.js';
+import { resolveTrainOptions } from '../../src/run/train-options.js';
+import { createRunDir } from '../../src/run/config.js';
 import { train } from '../../src/train/trainer.js';
 import { bigramSource } from '../helpers/bigram-model.js';
 

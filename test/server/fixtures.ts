@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
-import { loadRunModel } from '../../src/embed/run-model.js';
+import { loadRunModel } from '../../src/run/run-model.js';
 import { createExplorer, type Explorer, type ExplorerOptions } from '../../src/server/explorer.js';
 import { writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
 

@@ -15,7 +15,7 @@ import { readMidi } from '../../src/midi/read.js';
 import { applySustain } from '../../src/midi/sustain.js';
 import { augmentedEpochs, epochAugmentations } from '../../src/train/augment-epochs.js';
 import { openCorpus } from '../../src/train/corpus.js';
-import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
+import { readMetrics, type MetricsRecord } from '../../src/run/metrics-log.js';
 import { resumeRun, startRun } from '../../src/train/run.js';
 import { writeMixedDataset } from '../helpers/mixed-dataset.js';
 

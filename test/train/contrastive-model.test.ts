@@ -11,7 +11,7 @@ import { EmbeddingHead } from '../../src/model/embedding-head.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { ContrastiveModel, contrastiveValidation } from '../../src/train/contrastive-model.js';
 import { infoNce } from '../../src/train/info-nce.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { SlicePairs, type SlicePiece } from '../../src/train/slice-pairs.js';
 import { expectClose } from '../helpers/close.js';
 

@@ -10,11 +10,12 @@ import { loadPreset } from '../../src/model/config.js';
 import { EmbeddingHead } from '../../src/model/embedding-head.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { contrastiveObjective } from '../../src/train/contrastive.js';
-import { ContrastiveModel, HEAD_FILE } from '../../src/train/contrastive-model.js';
-import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
-import { optimizerConfig, resolveTrainOptions } from '../../src/train/options.js';
-import { Rng } from '../../src/train/rng.js';
-import { CheckpointStore } from '../../src/train/checkpoint.js';
+import { ContrastiveModel } from '../../src/train/contrastive-model.js';
+import { HEAD_FILE } from '../../src/run/layout.js';
+import { readMetrics, type MetricsRecord } from '../../src/run/metrics-log.js';
+import { optimizerConfig, resolveTrainOptions } from '../../src/run/train-options.js';
+import { Rng } from '../../src/util/rng.js';
+import { CheckpointStore } from '../../src/run/checkpoints.js';
 import type { SlicePiece } from '../../src/train/slice-pairs.js';
 import { train } from '../../src/train/trainer.js';
 

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShardWriter } from '../../src/data/shards.js';
 import { openCorpus } from '../../src/train/corpus.js';
-import { bitsPerNote } from '../../src/train/evaluate.js';
+import { bitsPerNote } from '../../src/train/perplexity.js';
 import { exportModel } from '../../src/train/export.js';
 import { ngramBaselines } from '../../src/train/ngram-baseline.js';
 import { evaluateRun, resumeRun, startRun } from '../../src/train/run.js';
-import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
-import { Rng } from '../../src/train/rng.js';
+import { resolveCheckpoint } from '../../src/run/checkpoint-choice.js';
+import { Rng } from '../../src/util/rng.js';
 import { writeTinyShards } from '../helpers/tiny-shards.js';
 
 const base = mkdtempSync(join(tmpdir(), 'motif-eval-data-'));

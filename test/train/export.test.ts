@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { embedNotes } from '../../src/embed/extract.js';
-import { loadRunModel } from '../../src/embed/run-model.js';
-import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
+import { loadRunModel } from '../../src/run/run-model.js';
+import { resolveCheckpoint } from '../../src/run/checkpoint-choice.js';
 import { exportModel } from '../../src/train/export.js';
-import { readRunConfig } from '../../src/train/run-dir.js';
+import { readRunConfig } from '../../src/run/config.js';
 import { readNotes, writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
 
 test('an exported model folder embeds exactly like the run checkpoint it came from, and refuses a non-empty target', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { infoNce } from '../../src/train/info-nce.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { expectClose } from '../helpers/close.js';
 
 test('two orthogonal pairs at τ = 1: loss log(1 + e) − 1, gradients ∓1 / (2(1 + e))', () => {

@@ -8,17 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import { registerTrainCommands } from '../../src/cli/train-commands.js';
+import * as exportVerb from '../../src/cli/export.js';
+import * as perplexity from '../../src/cli/perplexity.js';
+import * as trainVerb from '../../src/cli/train.js';
 import type { CliIo } from '../../src/cli/output.js';
 import { Transformer } from '../../src/model/transformer.js';
-import type { EvalResult } from '../../src/report/run-report.js';
-import { CheckpointStore } from '../../src/train/checkpoint.js';
+import type { EvalResult } from '../../src/run/records.js';
+import { CheckpointStore } from '../../src/run/checkpoints.js';
 import { openCorpus } from '../../src/train/corpus.js';
-import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
-import { MODEL_FILE } from '../../src/train/native-model.js';
-import { lockDir } from '../../src/data/dir-lock.js';
+import { readMetrics, type MetricsRecord } from '../../src/run/metrics-log.js';
+import { MODEL_FILE, snapshotName } from '../../src/run/layout.js';
+import { lockDir } from '../../src/util/dir-lock.js';
 import { resumeRun, startRun } from '../../src/train/run.js';
-import { snapshotName } from '../../src/train/trainer.js';
 import { writeTinyShards } from '../helpers/tiny-shards.js';
 
 const base = mkdtempSync(join(tmpdir(), 'motif-run-'));
@@ -30,7 +31,7 @@ async function motif(...args: string[]): Promise<{ out: string; err: string }> {
   let err = '';
   const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), progress: false };
   const program = new Command().exitOverride();
-  registerTrainCommands(program, io);
+  for (const verb of [trainVerb, perplexity, exportVerb]) verb.register(program, { io, exit: () => undefined });
   await program.parseAsync(['node', 'motif', ...args]);
   return { out, err };
 }

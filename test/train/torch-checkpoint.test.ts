@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { expectClose } from '../helpers/close.js';
 import { PYTHON, torchSkip } from '../helpers/torch.js';
 import { readSafetensors } from '../../src/model/safetensors.js';
-import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
-import { MODEL_FILE, loadTransformer } from '../../src/train/native-model.js';
+import { resolveCheckpoint } from '../../src/run/checkpoint-choice.js';
+import { loadTransformer } from '../../src/train/transformer-model.js';
+import { MODEL_FILE } from '../../src/run/layout.js';
 import { TORCH_TRAINER } from '../../src/train/torch-engine.js';
 import { writeTinyShards } from '../helpers/tiny-shards.js';
 

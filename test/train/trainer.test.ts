@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveTrainOptions, type TrainOptions } from '../../src/train/options.js';
-import { readMetrics, type MetricsRecord } from '../../src/train/metrics.js';
-import { snapshotName, train, type LrSchedule, type ModelSource, type TrainData } from '../../src/train/trainer.js';
-import { CheckpointStore } from '../../src/train/checkpoint.js';
-import { Rng } from '../../src/train/rng.js';
+import { resolveTrainOptions, type TrainOptions } from '../../src/run/train-options.js';
+import { readMetrics, type MetricsRecord } from '../../src/run/metrics-log.js';
+import { train, type LrSchedule, type ModelSource, type TrainData } from '../../src/train/trainer.js';
+import { snapshotName } from '../../src/run/layout.js';
+import { CheckpointStore } from '../../src/run/checkpoints.js';
+import { Rng } from '../../src/util/rng.js';
 import { bigramSource, type BigramModel } from '../helpers/bigram-model.js';
 
 const V = 12;

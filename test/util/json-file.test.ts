@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readJsonFile } from '../../src/data/json-file.js';
+import { readJsonFile } from '../../src/util/json-file.js';
 import { openStore } from '../../src/embed/store.js';
-import { CheckpointStore } from '../../src/train/checkpoint.js';
-import { readRunConfig } from '../../src/train/run-dir.js';
+import { CheckpointStore } from '../../src/run/checkpoints.js';
+import { readRunConfig } from '../../src/run/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'motif-json-'));
 const garbled = (path: string): string => (writeFileSync(path, '{"format": "motif-run", "dat'), path);

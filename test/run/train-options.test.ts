@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_TRAIN } from '../../src/model/config.js';
-import { DEFAULT_RUN, optimizerConfig, parseSnapshotEpochs, resolveTrainOptions } from '../../src/train/options.js';
+import { DEFAULT_RUN, optimizerConfig, parseSnapshotEpochs, resolveTrainOptions } from '../../src/run/train-options.js';
 
 test('later layers override earlier ones; undefined values are skipped', () => {
   const o = resolveTrainOptions({ lr: 1e-3, epochs: 4 }, { lr: 2e-3, seed: undefined }, { epochs: 5 });

@@ -1,16 +1,17 @@
-// The run directory: config.json (model, training options, data, tokenizer reference, git revision),
-// a copy of the tokenizer, metrics.jsonl, checkpoints/, snapshots/ and the report. This file creates
-// and reads the directory's fixed parts; the trainer fills in the rest. docs/run-directory.md describes the
-// whole folder, for the PyTorch engine (python/motif_run.py mirrors this file) and other tools.
+// A run's config.json (model, training options, data, tokenizer reference, git revision) and the copy of its
+// tokenizer: creating a run directory, reading and resolving its config, and the portable form an export
+// stores. The other files are checkpoints.ts's, metrics-log.ts's and records.ts's; their names are layout.ts's.
+// docs/run-directory.md describes the whole folder; python/motif_run.py mirrors this file for the PyTorch engine.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDir, writeAtomic } from '../data/atomic.js';
-import type { TrainOptions } from './options.js';
+import { ensureDir, writeAtomic } from '../util/atomic.js';
+import { RUN_FILES } from './layout.js';
+import type { TrainOptions } from './train-options.js';
 import type { MidiReading } from '../data/shards.js';
-import { readJsonFile } from '../data/json-file.js';
+import { readJsonFile } from '../util/json-file.js';
 
 /** Contents of a run's config.json. */
 export interface RunConfig {
@@ -34,6 +35,9 @@ export interface RunConfig {
   objective?: ContrastiveRecord;
 }
 
+/** Defaults of a contrastive run's objective settings, for runs that do not set them. */
+export const CONTRASTIVE_DEFAULTS = { embedDim: 256, temperature: 0.1, minTokens: 64, validationBatches: 4 } as const;
+
 /** A contrastive run's objective settings (src/train/contrastive-run.ts). */
 export interface ContrastiveRecord {
   kind: 'contrastive';
@@ -50,15 +54,6 @@ export interface ContrastiveRecord {
   /** Batches of fixed validation pairs per validation. */
   validationBatches: number;
 }
-
-/** File names inside a run directory. */
-export const RUN_FILES = {
-  config: 'config.json',
-  tokenizer: 'tokenizer.json',
-  metrics: 'metrics.jsonl',
-  snapshots: 'snapshots',
-  report: 'report.html',
-} as const;
 
 /** Creates a run directory for a new run; refuses one that already holds a run (resume it instead) or other files. */
 export function createRunDir(dir: string, config: Omit<RunConfig, 'format' | 'version' | 'created' | 'git' | 'tokenizer'> & { tokenizer: { path: string; sha256: string } }): RunConfig {

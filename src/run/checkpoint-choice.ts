@@ -1,13 +1,10 @@
 // Which saved model of a run a command means: every verb that reads a trained model (eval, export,
 // embed, similar, map) takes the same `--checkpoint` words and resolves them here, so that
-// they agree on what "best" is and on what they say when it is missing. The run's snapshots are
-// listed here too, for the same verbs and for maps over training.
-import { existsSync, readdirSync } from 'node:fs';
+// they agree on what "best" is and on what they say when it is missing.
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CheckpointStore } from './checkpoint.js';
-import { MODEL_FILE } from './native-model.js';
-import { RUN_FILES } from './run-dir.js';
-import { snapshotName } from './trainer.js';
+import { CheckpointStore, listSnapshots } from './checkpoints.js';
+import { MODEL_FILE, RUN_FILES, snapshotName } from './layout.js';
 
 /** `best`, `last`/`latest`, `epoch-N`, or a folder holding model.safetensors. */
 export type CheckpointChoice = 'best' | 'last' | 'latest' | `epoch-${number}` | string;
@@ -30,23 +27,6 @@ export function resolveCheckpoint(runDir: string, choice: CheckpointChoice = 'be
     throw new Error(`${runDir}: no ${what}`);
   }
   return dir;
-}
-
-/** A snapshot folder of a run and its epoch. */
-export interface Snapshot {
-  epoch: number;
-  dir: string;
-}
-
-/** The run's snapshots (snapshots/epoch-NNNN, written by the trainer), by epoch. */
-export function listSnapshots(runDir: string): Snapshot[] {
-  const root = join(runDir, RUN_FILES.snapshots);
-  if (!existsSync(root)) return [];
-  return readdirSync(root)
-    .map((name) => ({ name, m: /^epoch-(\d+)$/.exec(name) }))
-    .filter((e) => e.m !== null)
-    .map((e) => ({ epoch: Number(e.m![1]), dir: join(root, e.name) }))
-    .sort((a, b) => a.epoch - b.epoch);
 }
 
 /**

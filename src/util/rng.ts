@@ -1,6 +1,6 @@
-// The trainer's seeded random source: xoshiro128** (Blackman & Vigna) over four uint32 words,
-// seeded through splitmix32. Its whole state is four numbers, so a checkpoint can store it and a
-// resumed run draws exactly the same windows. Not cryptographic; not used by the native core.
+// motif's seeded random source (training windows, excerpts, layouts, sampling): xoshiro128** (Blackman &
+// Vigna) over four uint32 words, seeded through splitmix32. Its whole state is four numbers, so a checkpoint
+// can store it and a resumed run draws exactly the same windows. Not cryptographic; not used by the native core.
 
 /** The complete generator state (four uint32 words), as stored in checkpoints. */
 export type RngState = [number, number, number, number];

@@ -5,10 +5,9 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { resolveCheckpoint } from '../../src/train/checkpoint-choice.js';
-import { CheckpointStore, checkpointName } from '../../src/train/checkpoint.js';
-import { MODEL_FILE } from '../../src/train/native-model.js';
-import { snapshotName } from '../../src/train/trainer.js';
+import { resolveCheckpoint } from '../../src/run/checkpoint-choice.js';
+import { CheckpointStore } from '../../src/run/checkpoints.js';
+import { MODEL_FILE, snapshotName, checkpointName } from '../../src/run/layout.js';
 
 function withWeights(dir: string): string {
   mkdirSync(dir, { recursive: true });

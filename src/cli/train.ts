@@ -1,51 +1,39 @@
-// The `motif train` and `motif eval` verbs: flag parsing, Ctrl-C handling and printing around
-// src/train/run.ts. No training logic here.
-import { Command, InvalidArgumentError } from 'commander';
-import { CONTRASTIVE_DEFAULTS } from '../train/contrastive-run.js';
-import { evaluateRun, resumeRun, startRun, type EvalOutcome, type NewRun, type RunOutcome } from '../train/run.js';
-import { exportModel } from '../train/export.js';
-import { resolveCheckpoint } from '../train/checkpoint-choice.js';
-import { parseSnapshotEpochs } from '../train/options.js';
-import { printJson, processIo, UsageError, type CliIo } from './output.js';
+// The `motif train` verb: flag parsing, Ctrl-C handling, printing and the report around src/train/run.ts.
+// No training logic here.
+import type { Command } from 'commander';
+import { CONTRASTIVE_DEFAULTS } from '../run/config.js';
+import { parseSnapshotEpochs } from '../run/train-options.js';
+import type { NewRun, RunOutcome } from '../train/run.js';
 import type { TorchOptions } from '../train/torch-engine.js';
-
-const number = (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
-  return n;
-};
-const integer = (v: string): number => {
-  const n = number(v);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('not an integer');
-  return n;
-};
+import { printJson, UsageError, type CliContext, type CliIo } from './output.js';
+import { integerValue, numberValue } from './shared.js';
 
 /** Flag name → [TrainOptions field, parser, help]. The field names are those of a config file's "train" section. */
 const TRAIN_FLAGS: Array<[string, string, (v: string) => unknown, string]> = [
-  ['--batch <n>', 'batchSize', integer, 'windows per step (B)'],
-  ['--seq <n>', 'seqLen', integer, 'tokens per window (T), at most the model maxLen'],
-  ['--lr <x>', 'lr', number, 'peak learning rate of the one-cycle schedule'],
-  ['--epochs <n>', 'epochs', integer, 'passes over the train tokens'],
-  ['--steps <n>', 'steps', integer, 'optimizer steps in all, instead of --epochs (the schedule spans exactly these)'],
-  ['--l1 <x>', 'l1', number, 'L1 penalty λ (0: off)'],
+  ['--batch <n>', 'batchSize', integerValue, 'windows per step (B)'],
+  ['--seq <n>', 'seqLen', integerValue, 'tokens per window (T), at most the model maxLen'],
+  ['--lr <x>', 'lr', numberValue, 'peak learning rate of the one-cycle schedule'],
+  ['--epochs <n>', 'epochs', integerValue, 'passes over the train tokens'],
+  ['--steps <n>', 'steps', integerValue, 'optimizer steps in all, instead of --epochs (the schedule spans exactly these)'],
+  ['--l1 <x>', 'l1', numberValue, 'L1 penalty λ (0: off)'],
   ['--l1-form <form>', 'l1Form', String, "mean: λ·mean|w| (the presets'); sum: λ·Σ|w|, the literal form, which stops the paper preset learning at λ 1e-2"],
-  ['--weight-decay <x>', 'weightDecay', number, 'AdamW weight decay'],
-  ['--clip <x>', 'clipNorm', number, 'gradient-norm clip (≤ 0: off)'],
-  ['--warmup <share>', 'pctStart', number, 'share of steps warming up in the one-cycle schedule'],
-  ['--seed <n>', 'seed', integer, 'seed of initialisation, batches and dropout'],
-  ['--threads <n>', 'threads', integer, 'native threads (0: all cores)'],
-  ['--eval-interval <steps>', 'evalInterval', integer, 'validate every N steps too (0: per epoch only)'],
-  ['--checkpoint-interval <steps>', 'checkpointInterval', integer, 'checkpoint every N steps too (0: per epoch only)'],
-  ['--keep <n>', 'keepCheckpoints', integer, 'checkpoints kept besides the best'],
+  ['--weight-decay <x>', 'weightDecay', numberValue, 'AdamW weight decay'],
+  ['--clip <x>', 'clipNorm', numberValue, 'gradient-norm clip (≤ 0: off)'],
+  ['--warmup <share>', 'pctStart', numberValue, 'share of steps warming up in the one-cycle schedule'],
+  ['--seed <n>', 'seed', integerValue, 'seed of initialisation, batches and dropout'],
+  ['--threads <n>', 'threads', integerValue, 'native threads (0: all cores)'],
+  ['--eval-interval <steps>', 'evalInterval', integerValue, 'validate every N steps too (0: per epoch only)'],
+  ['--checkpoint-interval <steps>', 'checkpointInterval', integerValue, 'checkpoint every N steps too (0: per epoch only)'],
+  ['--keep <n>', 'keepCheckpoints', integerValue, 'checkpoints kept besides the best'],
   ['--snapshots <epochs>', 'snapshotEpochs', (v) => parseSnapshotEpochs(v), 'epochs to snapshot for embeddings, e.g. 0,10,30,last'],
-  ['--transpose <semitones>', 'augmentTranspose', integer, 'augment: transpose each train piece by up to ± this many semitones, redrawn each epoch (never off the keyboard)'],
-  ['--stretch <fraction>', 'augmentStretch', number, 'augment: stretch each train piece\'s tempo by up to ± this fraction (0.1 = ±10%)'],
-  ['--velocity-offset <n>', 'augmentVelocity', integer, 'augment: add up to ± n to every velocity of a train piece (clamped to 1..127)'],
+  ['--transpose <semitones>', 'augmentTranspose', integerValue, 'augment: transpose each train piece by up to ± this many semitones, redrawn each epoch (never off the keyboard)'],
+  ['--stretch <fraction>', 'augmentStretch', numberValue, 'augment: stretch each train piece\'s tempo by up to ± this fraction (0.1 = ±10%)'],
+  ['--velocity-offset <n>', 'augmentVelocity', integerValue, 'augment: add up to ± n to every velocity of a train piece (clamped to 1..127)'],
 ];
 const camel = (flag: string): string => flag.slice(2).split(' ')[0].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** Adds `train` and `eval` to a commander program. */
-export function registerTrainCommands(program: Command, io: CliIo = processIo): void {
+/** Adds `train`. */
+export function register(program: Command, { io, exit }: CliContext): void {
   const trainCmd = program
     .command('train')
     .summary('Train the transformer on token shards, or resume a run.')
@@ -63,19 +51,19 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
     )
     .option('--objective <name>', 'language-model (next-token prediction) or contrastive (embeddings; needs --init)', 'language-model')
     .option('--init <dir>', 'contrastive: the trained run or exported model folder to start from (its best checkpoint)')
-    .option('--embed-dim <n>', `contrastive: width of the embedding (default ${CONTRASTIVE_DEFAULTS.embedDim})`, integer)
-    .option('--temperature <t>', `contrastive: InfoNCE temperature (default ${CONTRASTIVE_DEFAULTS.temperature})`, number)
-    .option('--slice-min <tokens>', `contrastive: shortest slice in tokens (default ${CONTRASTIVE_DEFAULTS.minTokens}; the longest is --seq)`, integer)
+    .option('--embed-dim <n>', `contrastive: width of the embedding (default ${CONTRASTIVE_DEFAULTS.embedDim})`, integerValue)
+    .option('--temperature <t>', `contrastive: InfoNCE temperature (default ${CONTRASTIVE_DEFAULTS.temperature})`, numberValue)
+    .option('--slice-min <tokens>', `contrastive: shortest slice in tokens (default ${CONTRASTIVE_DEFAULTS.minTokens}; the longest is --seq)`, integerValue)
     .option('--data <dir>', 'token shards folder (from motif tokenize)')
     .option('--preset <name|file>', 'model and optimizer preset: tiny, small, paper or a .json file', 'small')
     .option('--out <dir>', 'new run directory')
     .option('--config <file>', 'JSON file with "model" and "train" sections overriding the preset')
     .option('--resume <dir>', 'continue this run exactly from its newest checkpoint')
-    .option('--dropout <p>', 'dropout probability (overrides the preset)', number)
-    .option('--max-minutes <m>', 'time budget of this invocation; checkpoints and stops when spent', number)
-    .option('--max-steps <n>', 'stop this invocation with a checkpoint once the run has done n steps in all (the schedule still spans --steps/--epochs; --resume continues)', integer)
+    .option('--dropout <p>', 'dropout probability (overrides the preset)', numberValue)
+    .option('--max-minutes <m>', 'time budget of this invocation; checkpoints and stops when spent', numberValue)
+    .option('--max-steps <n>', 'stop this invocation with a checkpoint once the run has done n steps in all (the schedule still spans --steps/--epochs; --resume continues)', integerValue)
     .option('--engine <name>', 'native (the compute core, CPU) or torch (PyTorch DistributedDataParallel through torchrun: GPUs, several processes); both read and write the same run directory', 'native')
-    .option('--nproc <n>', 'torch engine: processes on this machine (one per GPU); each trains batch / n windows of every step', integer)
+    .option('--nproc <n>', 'torch engine: processes on this machine (one per GPU); each trains batch / n windows of every step', integerValue)
     .option('--device <name>', 'torch engine: cpu or cuda (default: cuda where PyTorch sees one)')
     .option('--precision <p>', 'torch engine: bf16 (autocast) or fp32 training steps (default: bf16 on cuda, fp32 on cpu)')
     .option('--json', 'print the outcome as JSON')
@@ -84,6 +72,9 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
   trainCmd.action(async (opts: Record<string, unknown>) => {
     const train: Record<string, unknown> = {};
     for (const [flag, field] of TRAIN_FLAGS) if (opts[camel(flag)] !== undefined) train[field] = opts[camel(flag)];
+    // Loaded here, not at the top: the native core loads with them, and the other verbs must work without it.
+    const { resumeRun, startRun } = await import('../train/run.js');
+    const { writeRunReport } = await import('../report/run-report.js');
     const ctl = new AbortController();
     // Ctrl-C (and a polite kill) stop at the next step boundary with a checkpoint.
     const onSignal = (): void => {
@@ -120,52 +111,12 @@ export function registerTrainCommands(program: Command, io: CliIo = processIo): 
       }
       // A run continues on the engine it was stopped on unless the user says otherwise.
       const engine = controls.torch ? ` --engine torch --nproc ${controls.torch.nproc}` : '';
-      printOutcome(io, outcome, Boolean(opts.json), engine);
-      if (outcome.result.status === 'interrupted') process.exitCode = 130;
+      printOutcome(io, outcome, await writeRunReport(outcome.runDir), Boolean(opts.json), engine);
+      if (outcome.result.status === 'interrupted') exit(130);
     } finally {
       for (const sig of signals) process.off(sig, onSignal);
     }
   });
-
-  program
-    .command('eval')
-    .summary('Test loss, perplexity and bits per note of a trained run.')
-    .description(
-      "Evaluate a run's best (or given) checkpoint on a split of its token shards: loss (nats per token), perplexity, and bits per note " +
-        '(total NLL in bits / notes, comparable across vocabularies); beside it, a unigram and a bigram fitted on the train split and scored on the ' +
-        'same tokens, the bar a model must clear to have learned more than which token follows which. The bars are fitted on the ' +
-        "run's own training shards, also when --data names other shards (your own recordings); without those shards eval says so.\n\n" +
-        'Evaluating a training run on its own shards writes eval-<split>.json into it and refreshes report.html; an exported model ' +
-        'folder (models/...) is never written to, and neither is a run evaluated on other data.',
-    )
-    .requiredOption('--run <dir>', 'run directory (motif train --out) or exported model folder')
-    .option('--split <name>', 'split to evaluate: train, validation, test, or all (every piece, e.g. of a dataset without splits)', 'test')
-    .option('--checkpoint <which>', 'best, last, epoch-N (a snapshot) or a checkpoint folder', 'best')
-    .option('--data <dir>', 'token shards (default: the ones the run trained on)')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: { run: string; split: string; checkpoint: string; data?: string; json?: boolean }) => {
-      const r = await evaluateRun(opts.run, opts.split, opts.checkpoint, opts.data);
-      if (opts.json) printJson(io, r);
-      else io.out(formatEval(r));
-    });
-
-  program
-    .command('export')
-    .summary('Write a run\'s model as a self-contained folder (weights, config, tokenizer, record).')
-    .description(
-      'Export one checkpoint of a run without its optimizer state: model.safetensors (tensor names of python/motif_model.py, ' +
-        'so PyTorch loads it), config.json, tokenizer.json, metrics and evaluations. The folder works wherever a run does ' +
-        '(motif embed/similar/map --run <folder>); it cannot be resumed.',
-    )
-    .requiredOption('--run <dir>', 'run directory (motif train --out)')
-    .requiredOption('--out <dir>', 'new folder to write')
-    .option('--checkpoint <which>', 'best, last, epoch-N or a checkpoint folder', 'best')
-    .option('--json', 'print the result as JSON')
-    .action((opts: { run: string; out: string; checkpoint: string; json?: boolean }) => {
-      const r = exportModel(opts.run, resolveCheckpoint(opts.run, opts.checkpoint), opts.out);
-      if (opts.json) printJson(io, r);
-      else io.out(`exported step ${r.step} (${r.parameters} parameters) from ${r.checkpoint} → ${r.out}/ (${r.files.join(', ')})\n`);
-    });
 }
 
 /** The contrastive run's init model and settings from the flags, or undefined for a language-model run (which takes none of them). */
@@ -195,9 +146,9 @@ function torchOptions(opts: Record<string, unknown>): TorchOptions | undefined {
   return { nproc: (opts.nproc as number | undefined) ?? 1, device, precision };
 }
 
-function printOutcome(io: CliIo, o: RunOutcome, json: boolean, engineFlags: string): void {
+function printOutcome(io: CliIo, o: RunOutcome, report: string, json: boolean, engineFlags: string): void {
   const r = o.result;
-  if (json) return printJson(io, { runDir: o.runDir, report: o.report, ...r });
+  if (json) return printJson(io, { runDir: o.runDir, report, ...r });
   const what = {
     finished: 'finished',
     interrupted: 'interrupted; checkpoint saved',
@@ -206,18 +157,5 @@ function printOutcome(io: CliIo, o: RunOutcome, json: boolean, engineFlags: stri
   }[r.status];
   io.out(`${what}: step ${r.step}/${r.totalSteps}, ${r.epochsDone} epochs, best validation loss ${r.bestValLoss.toFixed(4)}\n`);
   if (r.status !== 'finished') io.out(`continue with: motif train --resume ${o.runDir}${engineFlags}\n`);
-  io.out(`report: ${o.report}\n`);
-}
-
-/** One line per figure, for people. */
-function formatEval(r: EvalOutcome): string {
-  return (
-    `${r.split}: loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits/note ${r.bitsPerNote.toFixed(3)}\n` +
-    `  ${r.pieces} pieces, ${r.notes} notes, ${r.targets} tokens; checkpoint ${r.checkpoint} (step ${r.step})\n` +
-    (['unigram', 'bigram'] as const)
-      .map((k) => (r.baselines ? `  ${k} baseline (counts of the run's train split): loss ${r.baselines[k].loss.toFixed(4)}  bits/note ${r.baselines[k].bitsPerNote.toFixed(3)}\n` : ''))
-      .join('') +
-    (r.baselineNote ? `  ${r.baselineNote}\n` : '') +
-    (r.written ? `  recorded in ${r.written}\n` : '')
-  );
+  io.out(`report: ${report}\n`);
 }

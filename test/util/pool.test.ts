@@ -2,7 +2,7 @@
 // and a worker script that cannot load fails every task instead of hanging.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkerPool, workerScript } from '../../src/data/pool.js';
+import { WorkerPool, workerScript } from '../../src/util/pool.js';
 
 const script = new URL('./fixtures/pool-worker.ts', import.meta.url);
 

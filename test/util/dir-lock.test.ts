@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { LOCK_FILE, lockDir } from '../../src/data/dir-lock.js';
+import { LOCK_FILE, lockDir } from '../../src/util/dir-lock.js';
 
 const fresh = (): string => mkdtempSync(join(tmpdir(), 'motif-lock-'));
 

@@ -1,25 +1,26 @@
-// A trained run as the embedding verbs need it: the model of one checkpoint or snapshot, the run's
-// tokenizer, how its shards read MIDI (instruments, pedal rule), and the window and batch it trained with.
-// Not training, and not the run-directory layout itself (src/train/run-dir.ts, checkpoint.ts).
+// A trained run (or exported model folder) loaded for use: the model of one checkpoint or snapshot, its
+// embedding head if any, the run's tokenizer (checked against config.json's SHA-256), how its shards read
+// MIDI (instruments, pedal rule), and the window and batch it trained with. What embed, generate and the
+// explorer load; not training, and not the layout itself (layout.ts, config.ts, checkpoint-choice.ts).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { InstrumentPolicy } from '../midi/instruments.js';
 import type { SustainRule } from '../midi/sustain.js';
-import { shardReading } from '../data/shards.js';
-import { Transformer } from '../model/transformer.js';
 import type { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
+import { shardReading } from '../data/shards.js';
 import { readTokenizer } from '../data/tokenizer-file.js';
-import { resolveCheckpoint, type CheckpointChoice } from '../train/checkpoint-choice.js';
-import { MODEL_FILE } from '../train/native-model.js';
-import { findTokenizer, readRunConfig, type RunConfig } from '../train/run-dir.js';
-import { HEAD_FILE, loadHead } from '../train/contrastive-model.js';
-import type { EmbeddingHead } from '../model/embedding-head.js';
-import type { ExtractOptions } from './extract.js';
+import { EmbeddingHead } from '../model/embedding-head.js';
+import { readSafetensors } from '../model/safetensors.js';
+import { Transformer } from '../model/transformer.js';
+import { resolveCheckpoint, type CheckpointChoice } from './checkpoint-choice.js';
+import { findTokenizer, readRunConfig, type RunConfig } from './config.js';
+import { HEAD_FILE, MODEL_FILE } from './layout.js';
 
-import type { Pooling } from './pooling.js';
+/** 'mean': the mean-pooled last hidden state; 'contrastive': the head's unit vector of it; 'auto': the head where the model has one. */
+export type Pooling = 'auto' | 'mean' | 'contrastive';
 
-/** Everything needed to embed pieces the way a run's model reads them. */
+/** A run's model with everything needed to read, embed and continue pieces the way it was trained. */
 export interface RunModel {
   readonly runDir: string;
   readonly config: RunConfig;
@@ -53,19 +54,10 @@ export function weightsFingerprint(model: Transformer, head?: EmbeddingHead): st
   return hash.digest('hex').slice(0, 16);
 }
 
-/**
- * Refuses to combine a store with a model other than the one that made it (its recorded print): a query
- * embedded by other weights lands in another space, and its neighbours would mean nothing. Stores made
- * before the print was recorded are not checked.
- */
-export function checkStoreModel(storePath: string, source: Readonly<Record<string, unknown>>, run: RunModel): void {
-  if (typeof source.model !== 'string' || source.model === run.fingerprint) return;
-  throw new Error(`${storePath}: was made by another model (${String(source.run)}, ${String(source.checkpoint)}) than ${run.checkpoint}; its vectors and this model's are not comparable. Use the store's own run, or embed a new store with this one`);
-}
-
-/** How a run's model cuts, batches and (with a head) projects windows: the options embedding calls take. */
-export function runExtraction(run: RunModel): Pick<ExtractOptions, 'window' | 'batch' | 'head'> {
-  return { window: run.window, batch: run.batch, head: run.head };
+/** The embedding head saved in the model folder `dir`, if it has one (a contrastive model's). */
+export function loadHead(dir: string): EmbeddingHead | undefined {
+  const path = join(dir, HEAD_FILE);
+  return existsSync(path) ? EmbeddingHead.fromTensors(readSafetensors(path).tensors, path) : undefined;
 }
 
 /** Loads a run's model (checkpoint `choice`, see {@link resolveCheckpoint}), tokenizer and, by `pooling`, its embedding head. */

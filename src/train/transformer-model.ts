@@ -3,10 +3,8 @@
 import { join } from 'node:path';
 import type { ModelConfig, TrainConfig } from '../model/config.js';
 import { Transformer } from '../model/transformer.js';
+import { MODEL_FILE } from '../run/layout.js';
 import type { ModelSource, TrainableModel } from './trainer.js';
-
-/** File name of the model inside checkpoint and snapshot folders. */
-export const MODEL_FILE = 'model.safetensors';
 
 /** A Transformer behind the trainer's interface. */
 export class TransformerModel implements TrainableModel {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDir, writeAtomic } from '../../src/data/atomic.js';
+import { ensureDir, writeAtomic } from '../../src/util/atomic.js';
 
 test('writeAtomic creates missing parent folders and leaves no temp file', () => {
   const root = mkdtempSync(join(tmpdir(), 'motif-atomic-'));

@@ -2,18 +2,15 @@
 // name and renamed into place (a rename is atomic), so a crash or kill -9 at any moment leaves every
 // complete checkpoint intact and at most a `.tmp-*` directory that the next open removes. `best.json`
 // names the checkpoint with the lowest validation loss and is itself replaced atomically.
-// What goes into a checkpoint (model, optimizer, trainer state) is the caller's: this file only commits.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+// Snapshots (`snapshots/epoch-NNNN/`, weights without optimizer, for embeddings over training) are committed
+// the same way. What goes into a checkpoint (model, optimizer, trainer state) is the caller's: this file only commits.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { writeAtomic } from '../data/atomic.js';
-import { readJsonFile } from '../data/json-file.js';
+import { writeAtomic } from '../util/atomic.js';
+import { readJsonFile } from '../util/json-file.js';
+import { BEST_FILE, checkpointName, RUN_FILES, SNAPSHOT_FILE, snapshotName } from './layout.js';
 
 const STEP_DIR = /^step-(\d{8,})$/;
-
-/** Name of the directory of the checkpoint at `step`. */
-export function checkpointName(step: number): string {
-  return `step-${String(step).padStart(8, '0')}`;
-}
 
 /**
  * Creates the folder `final` atomically: `write` fills a fresh temporary sibling, which is then renamed
@@ -46,7 +43,7 @@ export class CheckpointStore {
   // Opening creates nothing: readers (eval, embed, export) must not leave a folder behind; the first
   // commit creates it (commitDir and writeAtomic make missing parents).
   constructor(runDir: string) {
-    this.dir = join(runDir, 'checkpoints');
+    this.dir = join(runDir, RUN_FILES.checkpoints);
   }
 
   /** Removes leftovers of interrupted writes (temporary directories and files). */
@@ -93,12 +90,12 @@ export class CheckpointStore {
 
   /** Records `step` as the best checkpoint (by validation loss). */
   setBest(step: number, valLoss: number): void {
-    writeAtomic(join(this.dir, 'best.json'), Buffer.from(JSON.stringify({ step, checkpoint: checkpointName(step), valLoss }) + '\n'));
+    writeAtomic(join(this.dir, BEST_FILE), Buffer.from(JSON.stringify({ step, checkpoint: checkpointName(step), valLoss }) + '\n'));
   }
 
   /** The best checkpoint recorded, if it still exists. */
   best(): { step: number; valLoss: number; path: string } | undefined {
-    const file = join(this.dir, 'best.json');
+    const file = join(this.dir, BEST_FILE);
     if (!existsSync(file)) return undefined;
     const { step, valLoss } = readJsonFile<{ step: number; valLoss: number }>(file);
     const path = this.path(step);
@@ -113,4 +110,34 @@ export class CheckpointStore {
       if (step !== bestStep) rmSync(this.path(step), { recursive: true, force: true });
     }
   }
+}
+
+/** A snapshot folder of a run and its epoch. */
+export interface Snapshot {
+  epoch: number;
+  dir: string;
+}
+
+/** Commits the snapshot of `epoch` (`save` writes the weights into its folder) with its snapshot.json. */
+export function commitSnapshot(runDir: string, record: { epoch: number; step: number; valLoss: number }, save: (dir: string) => void): string {
+  return commitDir(join(runDir, RUN_FILES.snapshots, snapshotName(record.epoch)), (dir) => {
+    save(dir);
+    writeFileSync(join(dir, SNAPSHOT_FILE), JSON.stringify(record) + '\n');
+  });
+}
+
+/** Removes what interrupted snapshot commits left. */
+export function removeStaleSnapshots(runDir: string): string[] {
+  return removeStale(join(runDir, RUN_FILES.snapshots));
+}
+
+/** The run's snapshots (snapshots/epoch-NNNN), by epoch. */
+export function listSnapshots(runDir: string): Snapshot[] {
+  const root = join(runDir, RUN_FILES.snapshots);
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((name) => ({ name, m: /^epoch-(\d+)$/.exec(name) }))
+    .filter((e) => e.m !== null)
+    .map((e) => ({ epoch: Number(e.m![1]), dir: join(root, e.name) }))
+    .sort((a, b) => a.epoch - b.epoch);
 }

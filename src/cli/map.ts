@@ -6,10 +6,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { COLOR_FIELDS, type ColorField } from '../report/map-data.js';
 import { writeMaps, type ColoredMapFiles, type MapOptions } from '../report/map.js';
 import { writeRunReport } from '../report/run-report.js';
-import { pickSnapshots, RUN_MAPS_DIR, snapshotTitle } from '../report/map-snapshots.js';
-import { listSnapshots } from '../train/checkpoint-choice.js';
-import { EXIT, printJson, processIo, reportFailures, startProgress, UsageError, type CliIo } from './output.js';
-import { datasetOptions, openDatasetFromCli, type DatasetCliOptions } from './shared.js';
+import { pickSnapshots, snapshotTitle } from '../report/map-snapshots.js';
+import { RUN_FILES } from '../run/layout.js';
+import { listSnapshots } from '../run/checkpoints.js';
+import { EXIT, printJson, reportFailures, startProgress, UsageError, type CliContext, type CliIo } from './output.js';
+import { datasetOptions, integerValue, openDatasetFromCli, type DatasetCliOptions } from './shared.js';
 
 interface MapFlags extends DatasetCliOptions {
   store?: string;
@@ -36,14 +37,9 @@ const epochs = (v: string): number[] =>
     if (s.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${s}" is not an epoch number`);
     return n;
   });
-const integer = (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError('not an integer');
-  return n;
-};
 
-/** Adds `map` to a commander program; `exit` raises the exit code (2 when some files were skipped). */
-export function registerMapCommand(program: Command, io: CliIo = processIo, exit: (code: number) => void = (c) => void (process.exitCode = c)): void {
+/** Adds `map`; the exit code is 2 when some files were skipped. */
+export function register(program: Command, { io, exit }: CliContext): void {
   const cmd = program
     .command('map')
     .summary('Draw embeddings in 2-D (t-SNE or UMAP): a static SVG and an interactive HTML page.')
@@ -51,7 +47,7 @@ export function registerMapCommand(program: Command, io: CliIo = processIo, exit
       'Project the embeddings of a store (motif embed) to 2-D and draw them coloured by composer, key, form or split: ' +
         '<out>.svg (static, with a legend) and <out>.html (interactive and self-contained: zoom, pan, hover, click to select, legend filters; works offline).\n\n' +
         `With --over-training, embed --data with several snapshots of a run (before training, mid-way, end by default) and draw them side by side; ` +
-        `the maps go to <run>/${RUN_MAPS_DIR}/ by default, where the run report picks them up.`,
+        `the maps go to <run>/${RUN_FILES.maps}/ by default, where the run report picks them up.`,
     )
     .option('--store <dir>', 'embedding store to draw (motif embed --out)')
     .option('--over-training', "draw a run's snapshots side by side (needs --run and --data)")
@@ -60,7 +56,7 @@ export function registerMapCommand(program: Command, io: CliIo = processIo, exit
     .option('--snapshots <epochs>', 'snapshot epochs to draw, e.g. 0,10,30 (default: first, middle, last)', epochs)
     .addOption(new Option('--method <name>', 'projection').choices(['tsne', 'umap']).default('tsne'))
     .addOption(new Option('--color <fields>', `colour by ${COLOR_FIELDS.join(', ')}; several (comma-separated) give one map each`).argParser(colors).default(['composer'], 'composer'))
-    .option('--seed <n>', 'projection seed (same seed, same map)', integer, 42)
+    .option('--seed <n>', 'projection seed (same seed, same map)', integerValue, 42)
     .option('--out <prefix>', 'output path without extension (default: beside the store, or in the run)')
     .option('--json', 'print the written files as JSON');
   datasetOptions(cmd);
@@ -104,12 +100,12 @@ async function overTraining(opts: MapFlags, io: CliIo, exit: (code: number) => v
   }
   const { items } = openDatasetFromCli(opts.data, opts);
   // Embedding loads the native core; imported here so `motif map --store` works without it.
-  const { embedSnapshots } = await import('../report/map-training.js');
+  const { embedSnapshots } = await import('../embed/embed-snapshots.js');
   const { rows, sets, failures } = await embedSnapshots(opts.run, snaps, items, (label, total) => startProgress(io, Boolean(opts.json), total, label));
   reportFailures(io, failures, items.length);
   if (rows.length < 2) throw new UsageError(`${opts.data}: ${rows.length} of ${items.length} files could be read; a map needs at least 2`);
   if (failures.length) exit(EXIT.partial);
-  const out = opts.out ?? join(opts.run, RUN_MAPS_DIR, `over-training-${opts.method}`);
+  const out = opts.out ?? join(opts.run, RUN_FILES.maps, `over-training-${opts.method}`);
   io.err(`projecting ${rows.length} pieces × ${sets.length} snapshots (${opts.method})...\n`);
   const files = await writeMaps(
     rows,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 test('xoshiro128** matches the reference outputs for state {1, 2, 3, 4}', () => {
   // First outputs of the reference C implementation (worked by hand from its update rule).

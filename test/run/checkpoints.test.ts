@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointStore, checkpointName, commitDir, removeStale } from '../../src/train/checkpoint.js';
+import { CheckpointStore, commitDir, removeStale } from '../../src/run/checkpoints.js';
+import { checkpointName } from '../../src/run/layout.js';
 
 const fresh = (): string => mkdtempSync(join(tmpdir(), 'motif-ckpt-'));
 

@@ -6,12 +6,12 @@ import { formFromTitle } from '../analysis/form.js';
 import { accuracy, knnPredict, macroF1, majorityAccuracy, retrieval, type Labelled } from '../analysis/metrics.js';
 import { predictProbe, trainProbe } from '../analysis/probe.js';
 import { fitStandardizer, standardize } from '../analysis/standardize.js';
-import type { DatasetItem } from '../data/dataset.js';
+import type { DatasetItem } from '../data/dataset-item.js';
 import type { EmbeddingHead } from '../model/embedding-head.js';
 import type { Transformer } from '../model/transformer.js';
 import { embedSequences, frame, windowTokens } from './extract.js';
-import { prepareItems, type PreparedItem } from './prepare.js';
-import { randomInitModel, type RunModel } from './run-model.js';
+import { prepareItems, splitPrepared, type PreparedOk } from './prepare.js';
+import { randomInitModel, type RunModel } from '../run/run-model.js';
 import type { EmbeddingStore } from './store.js';
 
 /** Scores of one method; keys as `motif evaluate --json` prints them. Null where there was nothing to measure. */
@@ -90,7 +90,7 @@ export interface EvaluateOptions {
   tick?: (n: number) => void;
 }
 
-type Ok = Extract<PreparedItem, { ok: true }>;
+type Ok = PreparedOk;
 
 /** Evaluates the store's embeddings of `items` (a labelled dataset) with the run's model and both baselines. */
 export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, items: readonly DatasetItem[], options: EvaluateOptions = {}): Promise<EvaluationReport> {
@@ -108,9 +108,9 @@ export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, i
   const prepared = await prepareItems([...evalItems, ...trainItems], {
     tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments, handcrafted: true, excerpt: { seconds: excerptSeconds, seed },
   }, { workers: options.workers, onItem: () => options.tick?.(1) });
-  const failures = prepared.filter((p): p is Extract<PreparedItem, { ok: false }> => !p.ok).map((p) => ({ id: p.item.id, error: p.error }));
-  const evalOk = prepared.slice(0, evalItems.length).filter((p): p is Ok => p.ok);
-  const trainOk = prepared.slice(evalItems.length).filter((p): p is Ok => p.ok);
+  const { failures } = splitPrepared(prepared);
+  const evalOk = splitPrepared(prepared.slice(0, evalItems.length)).good;
+  const trainOk = splitPrepared(prepared.slice(evalItems.length)).good;
   if (evalOk.length === 0) throw new Error(`none of the ${evalItems.length} files of split '${split}' could be read`);
 
   const all = [...evalOk, ...trainOk]; // eval first: rows [0, nEval) are the evaluated split

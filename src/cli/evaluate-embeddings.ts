@@ -1,0 +1,105 @@
+// The `motif evaluate-embeddings` verb (alias `evaluate`): flags, progress and the table around
+// src/embed/evaluate-embeddings.ts. A language model's loss is `motif perplexity`.
+import type { Command } from 'commander';
+import type { EvaluationReport, MethodScores } from '../embed/evaluate-embeddings.js';
+import { EXIT, printJson, reportFailures, stagedProgress, UsageError, type CliContext } from './output.js';
+import { CHECKPOINT_HELP, openDatasetFromCli, positiveInt, positiveSeconds, seedValue } from './shared.js';
+
+interface EvaluateCliOptions {
+  store: string;
+  run?: string;
+  checkpoint?: string;
+  data: string;
+  split?: string;
+  trainSplit: string;
+  seconds: number;
+  seed: number;
+  k: number;
+  workers?: number;
+  json?: boolean;
+  progress: boolean;
+}
+
+/** Adds `evaluate-embeddings` (alias `evaluate`); the exit code is 2 when files were skipped. */
+export function register(program: Command, { io, exit }: CliContext): void {
+  program
+    .command('evaluate-embeddings')
+    .alias('evaluate')
+    .summary('Embedding quality of a store (alias: evaluate): excerpt→piece retrieval, piece-disjoint composer k-NN and probe, vs two baselines.')
+    .description(
+      'Measures on one split (default test), for three methods: the learned embeddings (the store), the same architecture at its ' +
+        'random initialisation (the run seed), and a hand-crafted vector (pitch-class histogram, pitch, density, velocity, IOI statistics).\n\n' +
+        '  excerpt_mrr, excerpt_recall_at_1/5: a random excerpt (--seconds, fixed --seed) of each performance ranked against the full ' +
+        'vectors of all other performances; a hit is another performance of the same piece.\n' +
+        '  composer_knn_acc: k-NN (cosine) whose neighbours never include performances of the same piece.\n' +
+        '  composer_probe_acc, composer_macro_f1: logistic regression fitted on --train-split, tested on the split.\n' +
+        '  full_mrr: whole performance → same piece (leaky: shared notes make this easy; a sanity check).\n' +
+        '  form_knn_acc, mode_knn_acc: piece-disjoint k-NN of the form named by the title, and of the mode (major/minor) of the key.\n' +
+        'majority_acc (form_majority_acc, mode_majority_acc) is the share of the most frequent composer (form, mode) in the split: the bar each k-NN must clear.',
+    )
+    .requiredOption('--store <dir>', 'embedding store (motif embed --out)')
+    .requiredOption('--data <dataset>', 'the labelled dataset the store was made from (or another one)')
+    .option('--run <dir>', "run directory (default: the store's run)")
+    .option('--checkpoint <which>', `${CHECKPOINT_HELP} (default: the store's)`)
+    .option('--split <name>', 'split evaluated (default: test)')
+    .option('--train-split <name>', 'split the probe is fitted on', 'train')
+    .option('--seconds <s>', 'excerpt length', positiveSeconds, 15)
+    .option('--seed <n>', 'seed of the excerpt positions', seedValue, 0)
+    .option('--k <n>', 'neighbours of the composer k-NN', positiveInt, 5)
+    .option('--workers <n>', 'threads reading and tokenizing files (default: one per core)', positiveInt)
+    .option('--json', 'print the evaluation as JSON')
+    .option('--no-progress', 'no progress bars')
+    .action(async (opts: EvaluateCliOptions) => {
+      // Loaded here, not at the top: LanceDB and the native core load with them.
+      const { openStore } = await import('../embed/store.js');
+      const { loadStoreModel, storeRun } = await import('../embed/store-run.js');
+      const { evaluateEmbeddings } = await import('../embed/evaluate-embeddings.js');
+      const store = await openStore(opts.store).catch((err: Error) => Promise.reject(new UsageError(err.message)));
+      const which = storeRun(store.info.source, opts.run, opts.checkpoint);
+      const ds = openDatasetFromCli(opts.data, {});
+      const bars = stagedProgress(io, Boolean(opts.json) || !opts.progress);
+      let report: EvaluationReport;
+      try {
+        const model = loadStoreModel(opts.store, store.info.source, which);
+        report = await evaluateEmbeddings(store, model, ds.items, {
+          split: opts.split, trainSplit: opts.trainSplit, excerptSeconds: opts.seconds, seed: opts.seed, k: opts.k, workers: opts.workers,
+          onStage: bars.onStage, tick: bars.tick,
+        });
+      } finally {
+        bars.stop();
+      }
+      if (opts.json) printJson(io, report);
+      else io.out(formatEvaluation(report));
+      reportFailures(io, report.failures, report.counts.performances + report.counts.train_performances + report.failures.length);
+      if (report.failures.length > 0) exit(EXIT.partial);
+    });
+}
+
+const COLUMNS: Array<[keyof MethodScores, string]> = [
+  ['excerpt_mrr', 'excerpt MRR'],
+  ['excerpt_recall_at_1', 'excerpt R@1'],
+  ['excerpt_recall_at_5', 'excerpt R@5'],
+  ['composer_knn_acc', 'composer kNN acc'],
+  ['composer_knn_macro_f1', 'composer kNN F1'],
+  ['composer_probe_acc', 'composer probe acc'],
+  ['composer_macro_f1', 'composer probe F1'],
+  ['full_mrr', 'full MRR'],
+  ['form_knn_acc', 'form kNN acc'],
+  ['mode_knn_acc', 'mode kNN acc'],
+];
+
+const rate = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
+
+function formatEvaluation(r: EvaluationReport): string {
+  const methods = r.learned_mean ? (['learned', 'learned_mean', 'random_init', 'handcrafted'] as const) : (['learned', 'random_init', 'handcrafted'] as const);
+  const cell = (x: number | null): string => (x === null ? '—' : x.toFixed(3)).padStart(13);
+  const head = ''.padEnd(20) + methods.map((m) => m.padStart(13)).join('');
+  const rows = COLUMNS.map(([key, label]) => label.padEnd(20) + methods.map((m) => cell(r[m]![key])).join(''));
+  const c = r.counts;
+  return (
+    `split ${r.split}: ${c.performances} performances of ${c.pieces} pieces, ${c.composers} composers; probe fitted on ${c.train_performances}; ` +
+    `${c.excerpt_queries} excerpt queries (${r.excerpt_seconds} s, seed ${r.seed})\n${head}\n${rows.join('\n')}\n` +
+    `majority rates: composer ${rate(r.majority_acc)}, form ${rate(r.form_majority_acc)}, mode ${rate(r.mode_majority_acc)}; checkpoint ${r.checkpoint}\n` +
+    (c.excerpt_queries === 0 ? `— retrieval: no piece of split ${r.split} has two performances, so there is nothing to find\n` : '')
+  );
+}
