@@ -1,6 +1,6 @@
 """motif's run directory from Python, for python/train_torch.py: config.json, the folder lock, metrics.jsonl,
 checkpoints/ (step folders committed by rename, best.json, rotation), snapshots/ and trainer.json, written as
-src/train/ writes them so that motif eval, embed, map, similar and generate read a run trained here unchanged
+src/train/ writes them so that motif perplexity, embed, map, similar and generate read a run trained here unchanged
 and either engine resumes it. The TypeScript modules own the format (docs/run-directory.md lists them and
 describes it once); this file mirrors them, and test/train/torch-engine.test.ts holds the two to one another.
 Not a trainer: no model, optimizer or data here.
@@ -30,7 +30,7 @@ DEFAULT_RUN = {"epochs": 10, "steps": 0, "seed": 1, "threads": 0, "evalInterval"
                "maxMinutes": 0, "snapshotEpochs": [0, "last"], "augmentTranspose": 0, "augmentStretch": 0, "augmentVelocity": 0}
 
 
-# The top-level fields of config.json (run-dir.ts RunConfig).
+# The top-level fields of config.json (src/run/config.ts RunConfig).
 RUN_CONFIG_KEYS = ["format", "version", "created", "git", "data", "tokenizer", "preset", "model", "train"]
 
 
@@ -189,7 +189,7 @@ def create_run_dir(out, data, preset, config_file, corpus):
 
 
 def read_run_config(run_dir):
-    """config.json with its data path resolved against the run folder (run-dir.ts readRunConfig)."""
+    """config.json with its data path resolved against the run folder (src/run/config.ts readRunConfig)."""
     path = os.path.join(run_dir, CONFIG)
     if not os.path.exists(path):
         raise ValueError(f"{run_dir}: not a motif run (no {CONFIG})")
@@ -243,7 +243,7 @@ def _alive(pid):
 
 
 def remove_stale(folder):
-    """Removes what interrupted commits left in `folder` (names holding '.tmp-'), as checkpoint.ts removeStale."""
+    """Removes what interrupted commits left in `folder` (names holding '.tmp-'), as src/run/checkpoints.ts removeStale."""
     if os.path.isdir(folder):
         for name in os.listdir(folder):
             if ".tmp-" in name:

@@ -1,4 +1,4 @@
-// `motif evaluate`'s orchestration: the same leak-aware measures for three methods — the learned embedding
+// `motif evaluate-embeddings`'s orchestration: the same leak-aware measures for three methods — the learned embedding
 // (the store's vectors; excerpts embedded by the same checkpoint), the run's architecture at its random
 // initialisation (same seed), and the hand-crafted baseline vector. The metrics themselves are
 // src/analysis/metrics.ts and probe.ts; this file only chooses the items, vectors and labels they get.
@@ -14,7 +14,7 @@ import { prepareItems, splitPrepared, type PreparedOk } from './prepare.js';
 import { randomInitModel, type RunModel } from '../run/run-model.js';
 import type { EmbeddingStore } from './store.js';
 
-/** Scores of one method; keys as `motif evaluate --json` prints them. Null where there was nothing to measure. */
+/** Scores of one method; keys as `motif evaluate-embeddings --json` prints them. Null where there was nothing to measure. */
 export interface MethodScores {
   /**
    * A random excerpt of each performance ranked against the full vectors of all other performances: same piece.

@@ -1,4 +1,4 @@
-// Count-based baselines that `motif eval` prints beside the model: a unigram and a bigram fitted on
+// Count-based baselines that `motif perplexity` prints beside the model: a unigram and a bigram fitted on
 // the train split's tokens and scored on exactly the targets the model is scored on (every framed
 // token after bos, with the token before it as context). A model that does not beat the bigram has
 // not yet learned more than which token tends to follow which — the first thing to know about a run.
