@@ -35,7 +35,7 @@ export function register(program: Command, ctx: CliContext): void {
     .summary('Run the main job on the embedded default dataset (35 ASAP performances), end to end.')
     .description(
       'Runs, on data/default (an ASAP subset, CC BY-NC-SA 4.0), the verbs a user would: tokenizer train, tokenize, train ' +
-        '(a small model for a few minutes), perplexity on the test split; then, with the model shipped in models/asap-small ' +
+        '(a small model for a few minutes), eval on the test split; then, with the model shipped in models/asap-small ' +
         '(trained on the ASAP train split), embed, map and similar. Each command is printed before it runs. ' +
         'Ends by printing where the report and the maps are. The output folder is replaced on each demo run.',
     )
@@ -71,7 +71,7 @@ export function register(program: Command, ctx: CliContext): void {
       await step('tokenize', DEFAULT_DATASET, '--tokenizer', tok, '--out', shards);
       await step('train', '--data', shards, '--preset', opts.preset, '--out', runDir, '--epochs', String(opts.epochs), '--seq', String(opts.seq),
         '--max-minutes', String(opts.minutes), '--snapshots', '0,last');
-      await step('perplexity', '--run', runDir, '--split', 'test');
+      await step('eval', '--run', runDir, '--split', 'test');
       const withModel = opts.model !== 'none' && existsSync(join(opts.model, 'model.safetensors'));
       const store = join(out, 'store');
       if (withModel) {
