@@ -5,7 +5,7 @@
 // still sounding at the end. Its clean base ids decode to valid notes. Not a note decoder itself:
 // MidiTokenizer.base.decode reads cleanIds().
 import type { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
-import { Kind } from '../tokenizer/events.js';
+import { Kind } from '../tokenizer/vocab-layout.js';
 
 /**
  * Per model id, its base events (events[start[id] .. start[id + 1]) are base ids) and what it needs of

@@ -5,7 +5,10 @@
 // skipped (the reference raises), and a NOTE_ON before any VELOCITY decodes with velocity 67, not 0.
 import type { Notes } from '../midi/notes.js';
 import type { BaseTokenizer } from './scheme.js';
-import { buildVocab, decodeEvents, FloatSlot, IntSlot, orderEvents, scratchFloat64, scratchInt32, selectNotes, writeNoteEvent, type DecodeRules, type VocabLayout } from './events.js';
+import { decodeEvents, type DecodeRules } from './event-decode.js';
+import { orderEvents } from './event-order.js';
+import { FloatSlot, IntSlot, scratchFloat64, scratchInt32 } from './scratch.js';
+import { buildVocab, selectNotes, writeNoteEvent, type VocabLayout } from './vocab-layout.js';
 import { VelocityBins } from './velocity.js';
 
 /** Parameters of the exptime scheme; the defaults are the reference configuration. */

@@ -6,7 +6,10 @@
 import type { Notes } from '../midi/notes.js';
 import { allocNotes } from '../midi/notes.js';
 import type { BaseTokenizer } from './scheme.js';
-import { buildVocab, decodeEvents, FloatSlot, IntSlot, onsetOrder, orderEvents, scratchFloat64, scratchInt32, selectNotes, writeNoteEvent, type DecodeRules, type VocabLayout } from './events.js';
+import { decodeEvents, type DecodeRules } from './event-decode.js';
+import { onsetOrder, orderEvents } from './event-order.js';
+import { FloatSlot, IntSlot, scratchFloat64, scratchInt32 } from './scratch.js';
+import { buildVocab, selectNotes, writeNoteEvent, type VocabLayout } from './vocab-layout.js';
 import { VelocityBins } from './velocity.js';
 
 /** Parameters of the logbin scheme. */

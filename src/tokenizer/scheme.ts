@@ -1,7 +1,8 @@
 // The small interface every base (note-level) tokenization scheme implements.
 // BPE sits on top of a scheme and only ever sees its integer ids; it lives in bpe*.ts.
 import type { Notes } from '../midi/notes.js';
-import type { DecodeRules, VocabLayout } from './events.js';
+import type { DecodeRules } from './event-decode.js';
+import type { VocabLayout } from './vocab-layout.js';
 
 /** Names of the base schemes motif ships. */
 export type SchemeName = 'exptime' | 'logbin';
