@@ -21,6 +21,37 @@ export interface BpeTrainOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Statistics of a training run, for benchmarks and logs. */
+export interface BpeTrainStats {
+  baseTokens: number;
+  chunks: number;
+  distinctWords: number;
+}
+
+/** Trains a BPE on pieces of base ids; see the file header for the exact semantics. */
+export function trainBpe(pieces: readonly Int32Array[], options: BpeTrainOptions, stats?: (s: BpeTrainStats) => void): BpeModel {
+  const { vocabSize, baseVocabSize } = options;
+  const maxLen = options.maxTokenLength ?? Infinity;
+  if (!(baseVocabSize > 0) || baseVocabSize + 100 > 0xd800) throw new Error(`baseVocabSize ${baseVocabSize} must be in 1..${0xd800 - 100}`);
+  if (!(maxLen >= 2)) throw new Error(`maxTokenLength ${maxLen} must be at least 2`);
+
+  const vocab = new TokenTable(vocabSize);
+  addSpecials(vocab, options.specialTokens);
+  const specialCount = vocab.size;
+  const { words, freq } = countWords(pieces, baseVocabSize);
+  const baseToToken = addAlphabet(vocab, words, baseVocabSize, options.initialAlphabet);
+  const baseTokens = pieces.reduce((s, p) => s + p.length, 0);
+  if (baseTokens >= 2 ** 31) throw new Error(`${baseTokens} base tokens: pair counts are int32, train on fewer than 2^31`);
+  stats?.({ baseTokens, chunks: freq.reduce((s, f) => s + f, 0), distinctWords: words.length });
+
+  const corpus = new WordLists(words, freq, baseToToken);
+  const pairs = new PairTable(corpus);
+  const initialSize = vocab.size;
+  const progress = (): void => options.onProgress?.(vocab.size - initialSize, Math.max(0, vocabSize - initialSize));
+  const merges = mergeUntil(vocabSize, vocab, corpus, pairs, maxLen, progress);
+  return { baseVocabSize, specialCount, tokens: vocab.tokens, merges: dedupeMerges(merges) };
+}
+
 /** An Int32Array that grows by half when full. */
 class Grow32 {
   length = 0;
@@ -37,6 +68,51 @@ class Grow32 {
     this.data[this.length] = v;
     return this.length++;
   }
+}
+
+/** The vocabulary being built: token strings in id order, their ids, and their lengths in base characters. */
+class TokenTable {
+  readonly tokens: string[] = [];
+  readonly lengths: Grow32;
+  private readonly idOf = new Map<string, number>();
+  constructor(capacity: number) {
+    this.lengths = new Grow32(capacity);
+  }
+  get size(): number {
+    return this.tokens.length;
+  }
+  /** The id of `s`, added at the end if new (an existing string keeps its id, as in HF). */
+  add(s: string): number {
+    let id = this.idOf.get(s);
+    if (id === undefined) {
+      id = this.tokens.length;
+      this.tokens.push(s);
+      this.lengths.push(s.length);
+      this.idOf.set(s, id);
+    }
+    return id;
+  }
+}
+
+/** Specials take the first ids; they are added tokens, never made of base characters, so must not collide with the alphabet. */
+function addSpecials(vocab: TokenTable, specialTokens: readonly string[]): void {
+  for (const s of specialTokens) {
+    if (s.length === 0 || [...s].some((c) => c.charCodeAt(0) >= CHAR_OFFSET)) throw new Error(`special token ${JSON.stringify(s)} must be non-empty, with characters below U+${CHAR_OFFSET.toString(16).padStart(4, '0')}`);
+    vocab.add(s);
+  }
+}
+
+/** Adds the alphabet (base ids in the corpus or the initial alphabet) sorted by code point, i.e. by base id; returns base id → token id (-1 if absent). */
+function addAlphabet(vocab: TokenTable, words: readonly Int32Array[], baseVocabSize: number, initialAlphabet: ArrayLike<number> = []): Int32Array {
+  const present = new Uint8Array(baseVocabSize);
+  for (const w of words) for (let i = 0; i < w.length; i++) present[w[i]] = 1;
+  for (const id of Array.from(initialAlphabet)) {
+    if (!(id >= 0 && id < baseVocabSize)) throw new Error(`initialAlphabet: base id ${id} is outside 0..${baseVocabSize - 1}`);
+    present[id] = 1;
+  }
+  const baseToToken = new Int32Array(baseVocabSize).fill(-1);
+  for (let b = 0; b < baseVocabSize; b++) if (present[b]) baseToToken[b] = vocab.add(baseChar(b));
+  return baseToToken;
 }
 
 /** Distinct chunks of the corpus (views into the pieces) with their frequencies, in first-seen order. */
@@ -75,240 +151,280 @@ function sameIds(a: Int32Array, b: Int32Array): boolean {
   return true;
 }
 
-/** Statistics of a training run, for benchmarks and logs. */
-export interface BpeTrainStats {
-  baseTokens: number;
-  chunks: number;
-  distinctWords: number;
+/**
+ * Every distinct word laid out in one symbol array, each word a doubly linked list of token ids that merges
+ * shorten. Links are offsets to the neighbour (a word spans at most 128 positions, so one byte each); 0 ends
+ * the list. A merged-away position keeps symbol -1.
+ */
+class WordLists {
+  readonly sym: Int32Array;
+  readonly toNext: Int8Array;
+  readonly toPrev: Int8Array;
+  /** Per position: the frequency of its word. */
+  readonly weight: Int32Array;
+  constructor(words: readonly Int32Array[], freq: readonly number[], baseToToken: Int32Array) {
+    const total = words.reduce((s, w) => s + w.length, 0);
+    this.sym = new Int32Array(total);
+    this.toNext = new Int8Array(total);
+    this.toPrev = new Int8Array(total);
+    this.weight = new Int32Array(total);
+    let at = 0;
+    words.forEach((w, k) => {
+      for (let i = 0; i < w.length; i++, at++) {
+        this.sym[at] = baseToToken[w[i]];
+        this.toPrev[at] = i === 0 ? 0 : -1;
+        this.toNext[at] = i === w.length - 1 ? 0 : 1;
+        this.weight[at] = freq[k];
+      }
+    });
+  }
+  get total(): number {
+    return this.sym.length;
+  }
 }
 
-/** Trains a BPE on pieces of base ids; see the file header for the exact semantics. */
-export function trainBpe(pieces: readonly Int32Array[], options: BpeTrainOptions, stats?: (s: BpeTrainStats) => void): BpeModel {
-  const { vocabSize, baseVocabSize, specialTokens } = options;
-  const maxLen = options.maxTokenLength ?? Infinity;
-  if (!(baseVocabSize > 0) || baseVocabSize + 100 > 0xd800) throw new Error(`baseVocabSize ${baseVocabSize} must be in 1..${0xd800 - 100}`);
-  if (!(maxLen >= 2)) throw new Error(`maxTokenLength ${maxLen} must be at least 2`);
+/**
+ * Pairs: id by (left, right) and count. Where each pair occurs: the corpus's initial pairs grouped by pair
+ * (CSR: initStart/initPos), and pairs formed later in a linked list of records. Both may be stale (checked
+ * when used): a position is never removed from them.
+ */
+class PairTable {
+  readonly left = new Grow32(1 << 16);
+  readonly right = new Grow32(1 << 16);
+  readonly count = new Grow32(1 << 16);
+  private readonly index = new PairMap(1 << 16);
+  private readonly head = new Grow32(1 << 16);
+  private readonly recPos: Grow32;
+  private readonly recNext: Grow32;
+  private readonly initStart: Int32Array;
+  private readonly initPos: Int32Array;
+  private readonly initialPairs: number;
 
-  // 1. Special tokens, then the alphabet sorted by code point (= by base id).
-  const tokens: string[] = [];
-  const idOf = new Map<string, number>();
-  const addToken = (s: string): number => {
-    let id = idOf.get(s);
-    if (id === undefined) {
-      id = tokens.length;
-      tokens.push(s);
-      idOf.set(s, id);
+  constructor({ sym, toNext, weight, total }: WordLists) {
+    this.recPos = new Grow32(total >> 1);
+    this.recNext = new Grow32(total >> 1);
+    // Two passes instead of a position → pair array: the second looks each pair up again, saving 4 bytes a token.
+    for (let i = 0; i < total; i++) {
+      if (toNext[i] === 0) continue;
+      const p = this.idOf(sym[i], sym[i + 1]); // first: it may grow count's array
+      this.count.data[p] += weight[i];
     }
-    return id;
-  };
-  for (const s of specialTokens) {
-    // Specials are added tokens, never made of base characters: they must not collide with the alphabet.
-    if (s.length === 0 || [...s].some((c) => c.charCodeAt(0) >= CHAR_OFFSET)) throw new Error(`special token ${JSON.stringify(s)} must be non-empty, with characters below U+${CHAR_OFFSET.toString(16).padStart(4, '0')}`);
-    addToken(s);
+    const n = this.left.length;
+    const start = new Int32Array(n + 1);
+    for (let i = 0; i < total; i++) if (toNext[i] !== 0) start[this.index.get(sym[i], sym[i + 1]) + 1]++;
+    for (let p = 0; p < n; p++) start[p + 1] += start[p];
+    const pos = new Int32Array(start[n]);
+    const fill = start.slice(0, n);
+    for (let i = 0; i < total; i++) if (toNext[i] !== 0) pos[fill[this.index.get(sym[i], sym[i + 1])]++] = i;
+    this.initStart = start;
+    this.initPos = pos;
+    this.initialPairs = n;
   }
-  const specialCount = tokens.length;
-  const { words, freq } = countWords(pieces, baseVocabSize);
-  const present = new Uint8Array(baseVocabSize);
-  let total = 0;
-  for (const w of words) {
-    total += w.length;
-    for (let i = 0; i < w.length; i++) present[w[i]] = 1;
-  }
-  for (const id of Array.from(options.initialAlphabet ?? [])) {
-    if (!(id >= 0 && id < baseVocabSize)) throw new Error(`initialAlphabet: base id ${id} is outside 0..${baseVocabSize - 1}`);
-    present[id] = 1;
-  }
-  const baseToToken = new Int32Array(baseVocabSize).fill(-1);
-  for (let b = 0; b < baseVocabSize; b++) if (present[b]) baseToToken[b] = addToken(baseChar(b));
-  const baseTokens = pieces.reduce((s, p) => s + p.length, 0);
-  if (baseTokens >= 2 ** 31) throw new Error(`${baseTokens} base tokens: pair counts are int32, train on fewer than 2^31`);
-  stats?.({ baseTokens, chunks: freq.reduce((s, f) => s + f, 0), distinctWords: words.length });
 
-  // 2. Every distinct word laid out in one symbol array, each word a doubly linked list. Links are offsets
-  // to the neighbour (a word spans at most 128 positions, so one byte each); 0 ends the list.
-  const sym = new Int32Array(total);
-  const toNext = new Int8Array(total);
-  const toPrev = new Int8Array(total);
-  const weight = new Int32Array(total);
-  let at = 0;
-  words.forEach((w, k) => {
-    for (let i = 0; i < w.length; i++, at++) {
-      sym[at] = baseToToken[w[i]];
-      toPrev[at] = i === 0 ? 0 : -1;
-      toNext[at] = i === w.length - 1 ? 0 : 1;
-      weight[at] = freq[k];
-    }
-  });
-  const tokLen = new Grow32(vocabSize);
-  for (const t of tokens) tokLen.push(t.length);
+  /** Number of pair ids handed out. */
+  get size(): number {
+    return this.left.length;
+  }
 
-  // 3. Pairs: id by (left, right) and count. Where each pair occurs: the corpus's initial pairs grouped by
-  // pair (CSR: initStart/initPos), and pairs formed later in a linked list of records. Both may be stale
-  // (checked when used): a position is never removed from them.
-  const pairIndex = new PairMap(1 << 16);
-  const pairA = new Grow32(1 << 16);
-  const pairB = new Grow32(1 << 16);
-  const pairCount = new Grow32(1 << 16);
-  const pairHead = new Grow32(1 << 16);
-  const recPos = new Grow32(total >> 1);
-  const recNext = new Grow32(total >> 1);
-  const pairOf = (a: number, b: number): number => {
-    let p = pairIndex.get(a, b);
+  /** The id of pair (a, b), created with count 0 if new. */
+  idOf(a: number, b: number): number {
+    let p = this.index.get(a, b);
     if (p < 0) {
-      p = pairA.push(a);
-      pairB.push(b);
-      pairCount.push(0);
-      pairHead.push(-1);
-      pairIndex.set(a, b, p);
+      p = this.left.push(a);
+      this.right.push(b);
+      this.count.push(0);
+      this.head.push(-1);
+      this.index.set(a, b, p);
     }
     return p;
-  };
-  // Two passes instead of a position → pair array: the second looks each pair up again, saving 4 bytes a token.
-  for (let i = 0; i < total; i++) if (toNext[i] !== 0) pairCount.data[pairOf(sym[i], sym[i + 1])] += weight[i];
-  const initStart = new Int32Array(pairA.length + 1);
-  for (let i = 0; i < total; i++) if (toNext[i] !== 0) initStart[pairIndex.get(sym[i], sym[i + 1]) + 1]++;
-  for (let p = 0; p < pairA.length; p++) initStart[p + 1] += initStart[p];
-  const initPos = new Int32Array(initStart[pairA.length]);
-  {
-    const fill = initStart.slice(0, pairA.length);
-    for (let i = 0; i < total; i++) if (toNext[i] !== 0) initPos[fill[pairIndex.get(sym[i], sym[i + 1])]++] = i;
   }
-  const initialPairs = pairA.length;
-  const addOccurrence = (p: number, pos: number, w: number): void => {
-    pairCount.data[p] += w;
-    recNext.push(pairHead.data[p]);
-    pairHead.data[p] = recPos.push(pos);
-  };
 
-  // 4. Max-heap of (count, pair) with lazy invalidation: an entry whose count is stale is re-pushed when popped.
-  const heapPair = new Grow32(pairA.length * 2);
-  const heapCount = new Grow32(pairA.length * 2);
-  const above = (i: number, j: number): boolean => {
-    const ci = heapCount.data[i];
-    const cj = heapCount.data[j];
-    if (ci !== cj) return ci > cj;
-    const pi = heapPair.data[i];
-    const pj = heapPair.data[j];
-    const ai = pairA.data[pi];
-    const aj = pairA.data[pj];
-    return ai !== aj ? ai < aj : pairB.data[pi] < pairB.data[pj];
-  };
-  const swap = (i: number, j: number): void => {
-    const p = heapPair.data[i];
-    heapPair.data[i] = heapPair.data[j];
-    heapPair.data[j] = p;
-    const c = heapCount.data[i];
-    heapCount.data[i] = heapCount.data[j];
-    heapCount.data[j] = c;
-  };
-  const heapPush = (p: number): void => {
-    heapPair.push(p);
-    let i = heapCount.push(pairCount.data[p]);
+  /** Counts an occurrence of (a, b) at `pos` with weight w; returns the pair's id. */
+  add(a: number, b: number, pos: number, w: number): number {
+    const p = this.idOf(a, b);
+    this.count.data[p] += w;
+    this.recNext.push(this.head.data[p]);
+    this.head.data[p] = this.recPos.push(pos);
+    return p;
+  }
+
+  /** Uncounts an occurrence of (a, b) with weight w. */
+  remove(a: number, b: number, w: number): void {
+    const p = this.index.get(a, b);
+    if (p >= 0) this.count.data[p] -= w;
+  }
+
+  /** Positions where pair p may occur (stale ones included), collected into `out`; p's later records are dropped. */
+  takePositions(p: number, out: Grow32): Int32Array {
+    out.length = 0;
+    if (p < this.initialPairs) for (let k = this.initStart[p]; k < this.initStart[p + 1]; k++) out.push(this.initPos[k]);
+    for (let r = this.head.data[p]; r >= 0; r = this.recNext.data[r]) out.push(this.recPos.data[r]);
+    this.head.data[p] = -1;
+    return out.data.subarray(0, out.length);
+  }
+}
+
+/** Max-heap of (count, pair), ties to the smallest (left, right), with lazy invalidation: a stale entry is re-pushed when popped. */
+class PairHeap {
+  private readonly pair: Grow32;
+  private readonly queued: Grow32; // the pair's count when pushed
+
+  constructor(private readonly pairs: PairTable) {
+    this.pair = new Grow32(pairs.size * 2);
+    this.queued = new Grow32(pairs.size * 2);
+    for (let p = 0; p < pairs.size; p++) if (pairs.count.data[p] > 0) this.push(p);
+  }
+
+  /** Queues pair p with its current count. */
+  push(p: number): void {
+    this.pair.push(p);
+    let i = this.queued.push(this.pairs.count.data[p]);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!above(i, parent)) break;
-      swap(i, parent);
+      if (!this.above(i, parent)) break;
+      this.swap(i, parent);
       i = parent;
     }
-  };
-  const heapPop = (): void => {
-    const last = --heapPair.length;
-    heapCount.length--;
-    swap(0, last);
+  }
+
+  /** Pops entries until one's count is current and positive; returns its pair, or -1 when none is left. */
+  popBest(): number {
+    const counts = this.pairs.count.data;
+    while (this.pair.length > 0) {
+      const top = this.pair.data[0];
+      const queued = this.queued.data[0];
+      this.pop();
+      const count = counts[top];
+      if (queued !== count) {
+        if (count > 0) this.push(top);
+        continue;
+      }
+      if (count > 0) return top;
+    }
+    return -1;
+  }
+
+  private pop(): void {
+    const last = --this.pair.length;
+    this.queued.length--;
+    this.swap(0, last);
     let i = 0;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= last) break;
-      if (c + 1 < last && above(c + 1, c)) c++;
-      if (!above(c, i)) break;
-      swap(i, c);
+      if (c + 1 < last && this.above(c + 1, c)) c++;
+      if (!this.above(c, i)) break;
+      this.swap(i, c);
       i = c;
     }
-  };
-  for (let p = 0; p < pairA.length; p++) if (pairCount.data[p] > 0) heapPush(p);
+  }
 
-  // 5. Merges.
+  private above(i: number, j: number): boolean {
+    const ci = this.queued.data[i];
+    const cj = this.queued.data[j];
+    if (ci !== cj) return ci > cj;
+    const pi = this.pair.data[i];
+    const pj = this.pair.data[j];
+    const ai = this.pairs.left.data[pi];
+    const aj = this.pairs.left.data[pj];
+    return ai !== aj ? ai < aj : this.pairs.right.data[pi] < this.pairs.right.data[pj];
+  }
+
+  private swap(i: number, j: number): void {
+    const pair = this.pair.data;
+    const queued = this.queued.data;
+    const p = pair[i];
+    pair[i] = pair[j];
+    pair[j] = p;
+    const c = queued[i];
+    queued[i] = queued[j];
+    queued[j] = c;
+  }
+}
+
+/** The pairs whose count one merge changed, each listed once, to re-queue after it. */
+class ChangedPairs {
+  readonly list = new Grow32(1024);
+  /** Merges started so far. */
+  round = 0;
+  private stamp: Int32Array;
+  constructor(pairs: number) {
+    this.stamp = new Int32Array(pairs);
+  }
+  startRound(): void {
+    this.round++;
+    this.list.length = 0;
+  }
+  mark(p: number): void {
+    if (p >= this.stamp.length) {
+      const t = new Int32Array(Math.max(p + 1, this.stamp.length * 2));
+      t.set(this.stamp);
+      this.stamp = t;
+    }
+    if (this.stamp[p] !== this.round) {
+      this.stamp[p] = this.round;
+      this.list.push(p);
+    }
+  }
+}
+
+/** Merges the best pair until the vocabulary has `vocabSize` tokens or no pair is left; returns the merges as flat (left, right) ids. */
+function mergeUntil(vocabSize: number, vocab: TokenTable, corpus: WordLists, pairs: PairTable, maxLen: number, progress: () => void): Int32Array {
+  const heap = new PairHeap(pairs);
   const merges = new Grow32(2 * vocabSize);
-  const touched = new Grow32(1024);
-  let touchStamp = new Int32Array(pairA.length);
-  let mergeNo = 0;
+  const changed = new ChangedPairs(pairs.size);
   const positions = new Grow32(1024);
-  const initialSize = tokens.length;
-  const progress = (): void => options.onProgress?.(tokens.length - initialSize, Math.max(0, vocabSize - initialSize));
-  const decrement = (a: number, b: number, w: number): void => {
-    const p = pairIndex.get(a, b);
-    if (p >= 0) pairCount.data[p] -= w;
-  };
-  const increment = (a: number, b: number, pos: number, w: number): void => {
-    if (tokLen.data[a] + tokLen.data[b] >= maxLen) return; // HF: too long to ever be counted
-    const p = pairOf(a, b);
-    addOccurrence(p, pos, w);
-    if (p >= touchStamp.length) {
-      const t = new Int32Array(Math.max(p + 1, touchStamp.length * 2));
-      t.set(touchStamp);
-      touchStamp = t;
-    }
-    if (touchStamp[p] !== mergeNo) {
-      touchStamp[p] = mergeNo;
-      touched.push(p);
-    }
-  };
-  while (tokens.length < vocabSize && heapPair.length > 0) {
-    const top = heapPair.data[0];
-    const queued = heapCount.data[0];
-    heapPop();
-    const count = pairCount.data[top];
-    if (queued !== count) {
-      if (count > 0) heapPush(top);
-      continue;
-    }
-    if (count <= 0) continue;
-    const a = pairA.data[top];
-    const b = pairB.data[top];
+  while (vocab.size < vocabSize) {
+    const top = heap.popBest();
+    if (top < 0) break;
+    const a = pairs.left.data[top];
+    const b = pairs.right.data[top];
     // An existing string keeps its id, as in HF. Then HF may hold two queue entries for a later pair and apply
     // it in two rounds (each to the words its entry saw); motif applies it everywhere at once: the one known difference.
-    const t = addToken(tokens[a] + tokens[b]);
-    if (t === tokLen.length) tokLen.push(tokens[t].length);
+    const t = vocab.add(vocab.tokens[a] + vocab.tokens[b]);
     merges.push(a);
     merges.push(b);
-    mergeNo++;
-    touched.length = 0;
-
-    positions.length = 0;
-    if (top < initialPairs) for (let k = initStart[top]; k < initStart[top + 1]; k++) positions.push(initPos[k]);
-    for (let r = pairHead.data[top]; r >= 0; r = recNext.data[r]) positions.push(recPos.data[r]);
-    pairHead.data[top] = -1;
-    const pos = positions.data.subarray(0, positions.length);
+    changed.startRound();
+    const pos = pairs.takePositions(top, positions);
     if (a === b) pos.sort(); // overlapping runs (a a a) merge left to right, as HF's Word::merge does
-    for (let k = 0; k < pos.length; k++) {
-      const p = pos[k];
-      const q = p + toNext[p];
-      if (sym[p] !== a || q === p || sym[q] !== b) continue; // stale record
-      const w = weight[p];
-      const l = toPrev[p] === 0 ? -1 : p + toPrev[p];
-      const r = toNext[q] === 0 ? -1 : q + toNext[q];
-      if (l >= 0) {
-        decrement(sym[l], a, w);
-        increment(sym[l], t, l, w);
-      }
-      if (r >= 0) {
-        decrement(b, sym[r], w);
-        increment(t, sym[r], p, w);
-      }
-      sym[p] = t;
-      sym[q] = -1;
-      toNext[p] = r < 0 ? 0 : r - p;
-      if (r >= 0) toPrev[r] = p - r;
+    mergeAt(pos, a, b, t, corpus, pairs, vocab.lengths.data, maxLen, changed);
+    pairs.count.data[top] = 0;
+    for (let k = 0; k < changed.list.length; k++) {
+      const p = changed.list.data[k];
+      if (pairs.count.data[p] > 0) heap.push(p);
     }
-    pairCount.data[top] = 0;
-    for (let k = 0; k < touched.length; k++) {
-      const p = touched.data[k];
-      if (pairCount.data[p] > 0) heapPush(p);
-    }
-    if (mergeNo % 256 === 0) progress();
+    if (changed.round % 256 === 0) progress();
   }
   progress();
-  return { baseVocabSize, specialCount, tokens, merges: dedupeMerges(merges.data.subarray(0, merges.length)) };
+  return merges.data.subarray(0, merges.length);
+}
+
+/**
+ * Replaces (a, b) by t at each of `pos` where it still stands, and moves the counts of the neighbouring pairs
+ * from (l, a) and (b, r) to (l, t) and (t, r). A new pair as long as maxLen or longer is never counted (HF).
+ */
+function mergeAt(pos: Int32Array, a: number, b: number, t: number, corpus: WordLists, pairs: PairTable, lengths: Int32Array, maxLen: number, changed: ChangedPairs): void {
+  const { sym, toNext, toPrev, weight } = corpus;
+  for (let k = 0; k < pos.length; k++) {
+    const p = pos[k];
+    const q = p + toNext[p];
+    if (sym[p] !== a || q === p || sym[q] !== b) continue; // stale record
+    const w = weight[p];
+    const l = toPrev[p] === 0 ? -1 : p + toPrev[p];
+    const r = toNext[q] === 0 ? -1 : q + toNext[q];
+    if (l >= 0) {
+      pairs.remove(sym[l], a, w);
+      if (lengths[sym[l]] + lengths[t] < maxLen) changed.mark(pairs.add(sym[l], t, l, w));
+    }
+    if (r >= 0) {
+      pairs.remove(b, sym[r], w);
+      if (lengths[t] + lengths[sym[r]] < maxLen) changed.mark(pairs.add(t, sym[r], p, w));
+    }
+    sym[p] = t;
+    sym[q] = -1;
+    toNext[p] = r < 0 ? 0 : r - p;
+    if (r >= 0) toPrev[r] = p - r;
+  }
 }
 
 /** Keeps only the last occurrence of a repeated merge pair (HF's trained model holds merges in a map: the last rank wins). */
