@@ -18,8 +18,6 @@ export interface AugmentRanges {
   readonly velocity: number;
 }
 
-export const NO_AUGMENTATION: AugmentRanges = Object.freeze({ transpose: 0, stretch: 0, velocity: 0 });
-
 /** One drawn augmentation of one performance. */
 export interface Augmentation {
   /** Semitones requested; shortened where the piece would leave the keyboard (see {@link transposeWithin}). */

@@ -1,8 +1,8 @@
 // The user-facing tokenizer: a base scheme (notes ↔ base ids) with a BPE on top (base ids ↔ model ids),
-// saved as one Hugging Face-compatible tokenizer.json that also records the scheme and its parameters.
+// as one Hugging Face-compatible tokenizer.json object that also records the scheme and its parameters (reading
+// and writing the file is src/data/tokenizer-file.ts's).
 // Special tokens hold ids 0..3: <PAD> (0), <CLS> (1, used as bos, the reference's name), <EOS> (2), <MASK> (3).
 // Not a dataset: encode() adds no bos/eos; framing belongs to the data pipeline.
-import { readFileSync, writeFileSync } from 'node:fs';
 import type { Notes } from '../midi/notes.js';
 import type { BaseTokenizer, SchemeName } from './scheme.js';
 import { createScheme } from './schemes.js';
@@ -107,12 +107,6 @@ export class MidiTokenizer {
     return this.base.decode(this.bpe.decode(ids));
   }
 
-  /** Base token names of a model id, for display (a special token is its own name). */
-  tokenNames(id: number): string[] {
-    if (id < this.bpe.model.specialCount) return [this.bpe.model.tokens[id]];
-    return Array.from(this.bpe.decode([id]), (b) => this.base.vocab[b]);
-  }
-
   /** The Hugging Face tokenizer.json object, with the scheme and its parameters in model.motif. */
   toJSON(): TokenizerJson {
     return toTokenizerJson(this.bpe.model, { scheme: this.base.name, params: { ...this.base.params }, maxTokenLength: this.maxTokenLength });
@@ -132,28 +126,5 @@ export class MidiTokenizer {
     } catch (e) {
       throw new Error(`${source}: ${(e as Error).message}`, { cause: e });
     }
-  }
-
-  /** Writes tokenizer.json to `path`. */
-  save(path: string): void {
-    writeFileSync(path, JSON.stringify(this.toJSON()) + '\n');
-  }
-
-  /** Reads a tokenizer.json written by save(); errors name the file. */
-  static load(path: string): MidiTokenizer {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new Error(`${path}: cannot read tokenizer file${code === 'ENOENT' ? ' (no such file)' : `: ${(e as Error).message}`}`, { cause: e });
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`${path}: not valid JSON: ${(e as Error).message}`, { cause: e });
-    }
-    return MidiTokenizer.fromJSON(json, path);
   }
 }
