@@ -36,6 +36,9 @@ inline float* f32(const Napi::CallbackInfo& info, size_t i, const char* what, si
 inline int32_t* i32(const Napi::CallbackInfo& info, size_t i, const char* what, size_t min = 0) {
   return typed<int32_t, napi_int32_array>(info, i, what, min);
 }
+inline uint16_t* u16(const Napi::CallbackInfo& info, size_t i, const char* what, size_t min = 0) {
+  return typed<uint16_t, napi_uint16_array>(info, i, what, min);
+}
 inline uint8_t* u8(const Napi::CallbackInfo& info, size_t i, const char* what, size_t min = 0) {
   return typed<uint8_t, napi_uint8_array>(info, i, what, min);
 }

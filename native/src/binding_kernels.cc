@@ -221,6 +221,19 @@ Napi::Value AdamwUpdate(const Info& info) {
   return Undefined(info);
 }
 
+// f32ToBf16(dst: Uint16Array, src: Float32Array) / bf16ToF32(dst: Float32Array, src: Uint16Array):
+// the length is dst's.
+Napi::Value F32ToBf16(const Info& info) {
+  size_t n = length(info, 0);
+  ops().f32_to_bf16(u16(info, 0, "dst (bf16 bits)"), f32(info, 1, "src", n), n);
+  return Undefined(info);
+}
+Napi::Value Bf16ToF32(const Info& info) {
+  size_t n = length(info, 0);
+  ops().bf16_to_f32(f32(info, 0, "dst"), u16(info, 1, "src (bf16 bits)", n), n);
+  return Undefined(info);
+}
+
 }  // namespace
 
 void RegisterKernels(Napi::Env env, Napi::Object exports) {
@@ -232,6 +245,8 @@ void RegisterKernels(Napi::Env env, Napi::Object exports) {
   add("layernormForward", LayernormForward);
   add("layernormBackward", LayernormBackward);
   add("reluForward", Unary<&Ops::relu_forward>);
+  add("f32ToBf16", F32ToBf16);
+  add("bf16ToF32", Bf16ToF32);
   add("reluBackward", UnaryBackward<&Ops::relu_backward>);
   add("geluForward", Unary<&Ops::gelu_forward>);
   add("geluBackward", UnaryBackward<&Ops::gelu_backward>);

@@ -100,6 +100,35 @@ struct Ops {
   // Peak-FLOPs probe: a register-only FMA loop of `iters` iterations on this thread.
   // Returns the number of floating-point operations performed (2 per lane per FMA).
   double (*fma_peak_loop)(int64_t iters);
+
+  // bf16 (bfloat16) values travel as their raw 16 bits (uint16_t): the high half of a float32.
+  // dst (n) = src rounded to nearest, ties to even; NaN stays a quiet NaN of the same sign;
+  // denormals round like every other value (as PyTorch's c10::BFloat16, not VCVTNEPS2BF16's DAZ).
+  void (*f32_to_bf16)(uint16_t* dst, const float* src, size_t n);
+  // dst (n) = src widened exactly (bf16 → fp32 appends 16 zero bits).
+  void (*bf16_to_f32)(float* dst, const uint16_t* src, size_t n);
+  // The portable bf16 GEMM (GemmBf16 below): operands widened to fp32, then this table's sgemm.
+  void (*gemm_bf16)(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
+                    const uint16_t* B, int ldb, float beta, float* C, int ldc);
+};
+
+// ---- bf16 GEMM paths, chosen apart from the fp32 table ------------------------------------------
+// C (M, N) = alpha · op(A) · op(B) + beta · C with A and B bf16 (raw bits), C fp32, products and
+// sums in fp32; op() and the strides as Ops::sgemm, so a linear layer swaps one for the other.
+// beta == 0 never reads C. Paths: generic (Ops::gemm_bf16 of the active table, any CPU),
+// avx512bf16 (VDPBF16PS, native/src/kernels/gemm_bf16.cc), amx (TDPBF16PS tiles, same file).
+using GemmBf16 = void(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
+                      const uint16_t* B, int ldb, float beta, float* C, int ldc);
+using PeakLoop = double(int64_t iters);
+
+enum class Bf16Path : int { generic = 0, avx512bf16 = 1, amx = 2 };
+
+struct Bf16Ops {
+  const char* name;
+  GemmBf16* gemm;
+  // Peak probe of the path's bf16 dot-product instruction on this thread (FLOPs performed, 2 per
+  // multiply-add); null for generic, whose peak is the fp32 FMA one.
+  PeakLoop* peak_loop;
 };
 
 /** What the running CPU and OS support (CPUID + XGETBV), detected once. */
@@ -107,6 +136,10 @@ struct CpuFeatures {
   bool avx2 = false;         // AVX2 + FMA + F16C, ymm state saved by the OS
   bool avx512 = false;       // AVX-512 F/DQ/BW/VL, zmm and opmask state saved by the OS
   bool avx512_bf16 = false;  // AVX512_BF16 (for a bf16 path; the avx512 table does not require it)
+  bool amx_cpu = false;      // CPUID.(7,0):EDX AMX-TILE (bit 24) and AMX-BF16 (bit 22)
+  bool amx_os = false;       // XCR0 bits 17 (XTILECFG) and 18 (XTILEDATA): the OS saves tile state
+  bool amx_permitted = false;  // Linux granted tile data (arch_prctl ARCH_REQ_XCOMP_PERM) to this process
+  bool amx() const { return amx_cpu && amx_os && amx_permitted && avx512; }
 };
 const CpuFeatures& cpu_features();
 /** "generic" | "avx2" | "avx512". */
@@ -122,5 +155,18 @@ const Ops* ops_for(Isa isa);
 bool set_isa(Isa isa);
 /** Best ISA the running CPU (and OS) supports among those compiled in. */
 Isa best_isa();
+
+/** The active bf16 path: the best this CPU supports, unless MOTIF_BF16=generic|avx512bf16|amx says otherwise. */
+const Bf16Ops& bf16_ops();
+/** The bf16 path's table, or nullptr when it was not compiled in or the CPU (or OS) lacks it. */
+const Bf16Ops* bf16_ops_for(Bf16Path path);
+/** Makes `path` the active bf16 path; false (and no change) when unavailable. */
+bool set_bf16_path(Bf16Path path);
+/** Best bf16 path here: amx, else avx512bf16, else generic. */
+Bf16Path best_bf16_path();
+/** "generic" | "avx512bf16" | "amx". */
+const char* bf16_path_name(Bf16Path path);
+/** Parses a bf16 path name; false when unknown. */
+bool parse_bf16_path(const char* name, Bf16Path* out);
 
 }  // namespace motif

@@ -51,6 +51,19 @@ void scale(float* x, size_t n, float s);
 void adamw_update(float* w, const float* g, float* m, float* v, size_t n, float lr, float beta1, float beta2,
                   float eps, float weight_decay, int t);
 double fma_peak_loop(int64_t iters);
+void f32_to_bf16(uint16_t* dst, const float* src, size_t n);
+void bf16_to_f32(float* dst, const uint16_t* src, size_t n);
+void gemm_bf16(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
+               const uint16_t* B, int ldb, float beta, float* C, int ldc);
+
+// Defined by the avx512 build only (gemm_bf16.cc, peak.cc), each behind its own target attribute:
+// dispatch.cc calls them only when cpu_features() has AVX512_BF16, or AMX with the OS's permission.
+void gemm_bf16_dpbf16(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
+                      const uint16_t* B, int ldb, float beta, float* C, int ldc);
+void gemm_bf16_amx(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
+                   const uint16_t* B, int ldb, float beta, float* C, int ldc);
+double dpbf16_peak_loop(int64_t iters);
+double amx_bf16_peak_loop(int64_t iters);
 
 }  // namespace MOTIF_ISA
 }  // namespace motif

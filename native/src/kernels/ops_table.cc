@@ -37,5 +37,8 @@ const Ops MOTIF_CAT(ops_, MOTIF_ISA) = {
     I::scale,
     I::adamw_update,
     I::fma_peak_loop,
+    I::f32_to_bf16,
+    I::bf16_to_f32,
+    I::gemm_bf16,
 };
 }  // namespace motif

@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "kernels/gemm_grid.h"
 #include "kernels/kernels.h"
 #include "kernels/simd.h"
-#include "threads.h"
 
 namespace motif {
 namespace MOTIF_ISA {
@@ -258,25 +258,7 @@ void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const flo
   Gemm g{transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
   if (K <= 0 || alpha == 0.f) return scale_c(g);
 
-  // Split C into pm × pn blocks, one per thread, choosing the grid that minimizes a thread's
-  // compute (rounded to whole micro-tiles) plus its packing, which grows with the block's perimeter.
-  int threads = (double)M * N * K < 1 << 21 ? 1 : num_threads();
-  int pm = 1, pn = 1;
-  double best = -1;
-  for (int tm = 1; tm <= threads; tm++) {
-    if (threads % tm) continue;
-    int tn = threads / tm;
-    double mb = ((M + tm - 1) / tm + MR - 1) / MR * MR, nb = ((N + tn - 1) / tn + NR - 1) / NR * NR;
-    double cost = mb * nb + 32.0 * (mb + nb);
-    if (best < 0 || cost < best) best = cost, pm = tm, pn = tn;
-  }
-  int mstep = ((M + pm - 1) / pm + MR - 1) / MR * MR, nstep = ((N + pn - 1) / pn + NR - 1) / NR * NR;
-  parallel_for(pm * pn, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; t++) {
-      int m0 = (int)(t / pn) * mstep, n0 = (int)(t % pn) * nstep;
-      if (m0 < M && n0 < N) gemm_block(g, m0, std::min(M, m0 + mstep), n0, std::min(N, n0 + nstep));
-    }
-  });
+  gemm_parallel(M, N, K, MR, NR, [&](int m0, int m1, int n0, int n1) { gemm_block(g, m0, m1, n0, n1); });
 }
 
 }  // namespace MOTIF_ISA
