@@ -52,6 +52,10 @@ export interface NativeKernels {
   l1Grad(g: F32, w: F32, l1: number): void;
   /** x *= s. */
   scale(x: F32, s: number): void;
+  /** dst = src rounded to bf16 (nearest, ties to even; NaN stays NaN; denormals kept), as raw bits; the length is dst's. */
+  f32ToBf16(dst: Uint16Array, src: F32): void;
+  /** dst = src (raw bf16 bits) widened exactly to float32; the length is dst's. */
+  bf16ToF32(dst: F32, src: Uint16Array): void;
   /** One AdamW step t (1-based) of w, m, v in place. */
   adamwUpdate(w: F32, g: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, t: number): void;
 }

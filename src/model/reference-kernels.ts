@@ -37,6 +37,37 @@ export function dropoutMultiplier(seed: number, index: number, p: number): numbe
   return kept ? (p < 1 ? 1 / (1 - p) : 0) : 0;
 }
 
+// ---- bf16 conversion (native/src/kernels/bf16.cc) ----------------------------------------------
+// By value, not by the native core's bit trick: the two bf16 neighbours of x and the nearer one, so
+// the test compares two different derivations of round-to-nearest-even.
+
+const scratch = new DataView(new ArrayBuffer(4));
+
+/** The raw bits of float32 x rounded to bf16: nearest, ties to even; past the largest finite bf16 by
+ *  half an ulp or more → ±Inf; NaN → quiet NaN (bit 6 set) with x's sign and top payload. */
+export function f32ToBf16(x: number): number {
+  scratch.setFloat32(0, x);
+  const bits = scratch.getUint32(0);
+  const truncated = bits >>> 16;  // same sign, magnitude ≤ |x|
+  if (Number.isNaN(x)) return truncated | 0x40;
+  const mag = Math.abs(Math.fround(x));
+  const lower = Math.abs(bf16ToF32(truncated));
+  if (mag === lower) return truncated;
+  const exponent = (truncated >>> 7) & 0xff;
+  const ulp = 2 ** (Math.max(exponent, 1) - 127 - 7);  // denormals share the smallest exponent's ulp
+  const below = mag - lower;
+  const above = lower + ulp - mag;
+  // truncated + 1 is the next magnitude up, carrying into the exponent (0x7f7f + 1 is Inf) as it should.
+  if (below < above || (below === above && (truncated & 1) === 0)) return truncated;
+  return truncated + 1;
+}
+
+/** The float32 value of raw bf16 bits. */
+export function bf16ToF32(bits: number): number {
+  scratch.setUint32(0, (bits & 0xffff) << 16);
+  return scratch.getFloat32(0);
+}
+
 // ---- linear ------------------------------------------------------------------------------------
 
 /** y (N, OC) = x (N, IC) · Wᵀ + b, W (OC, IC). */

@@ -3,10 +3,10 @@
 // to locate. It is not a statistics helper: no means, no norms.
 import assert from 'node:assert/strict';
 
-/** Tolerances and a label for the failure message. */
+/** Tolerances and a label for the failure message; atol may be one bound per element. */
 export interface CloseOptions {
   rtol?: number;
-  atol?: number;
+  atol?: number | ArrayLike<number>;
   label?: string;
 }
 
@@ -17,6 +17,7 @@ export function expectClose(actual: Numbers, expected: Numbers, { rtol = 1e-5, a
   const a = typeof actual === 'number' ? [actual] : actual;
   const e = typeof expected === 'number' ? [expected] : expected;
   assert.equal(a.length, e.length, `${label}: length ${a.length} differs from expected ${e.length}`);
+  const atolAt = typeof atol === 'number' ? () => atol : (i: number) => atol[i];
   let worst = -1;
   let worstExcess = 0;
   let failures = 0;
@@ -25,7 +26,7 @@ export function expectClose(actual: Numbers, expected: Numbers, { rtol = 1e-5, a
     const y = e[i];
     if (x === y || (Number.isNaN(x) && Number.isNaN(y))) continue;
     // A NaN difference (one side NaN, or opposite infinities) is an infinite excess.
-    const excess = Math.abs(x - y) - (atol + rtol * Math.abs(y));
+    const excess = Math.abs(x - y) - (atolAt(i) + rtol * Math.abs(y));
     if (!(excess <= 0)) {
       failures++;
       if (worst < 0 || !(excess <= worstExcess)) {
@@ -39,7 +40,7 @@ export function expectClose(actual: Numbers, expected: Numbers, { rtol = 1e-5, a
     const y = e[worst];
     const diff = Math.abs(x - y);
     assert.fail(
-      `${label}: ${failures} of ${a.length} elements differ beyond atol=${atol} rtol=${rtol}; ` +
+      `${label}: ${failures} of ${a.length} elements differ beyond atol=${atolAt(worst)} rtol=${rtol}; ` +
         `worst at [${worst}]: actual ${x}, expected ${y}, |diff| ${diff}, relative ${diff / Math.abs(y)}`,
     );
   }

@@ -1,16 +1,19 @@
 // Run-time CPU dispatch and the thread pool settings of the native core: CPUID/XGETBV detection
-// against the kernel's own view (/proc/cpuinfo), setIsa/availableIsas, the MOTIF_ISA and
-// MOTIF_THREADS overrides (in child processes, since they are read at load), and the peak probe's
-// FLOP count. Whether the kernels of each ISA agree is sgemm.test.ts's and the kernel tests' job.
-import { describe, it } from 'node:test';
+// against the kernel's own view (/proc/cpuinfo), setIsa/availableIsas and setBf16Path/availableBf16Paths,
+// the MOTIF_ISA, MOTIF_BF16 and MOTIF_THREADS overrides (in child processes, since they are read at
+// load), and the FLOP counts of the peak probes. Whether the kernels of each ISA agree is sgemm.test.ts's
+// and the kernel tests' job.
+import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { native, type IsaName } from '../../src/model/native.js';
+import { native, type Bf16Path, type IsaName } from '../../src/model/native.js';
 import { restoreIsaAfter } from '../helpers/isa.js';
 
 const initialIsa = native.isa();
+const initialBf16 = native.bf16Path();
 restoreIsaAfter();
+after(() => native.setBf16Path(initialBf16));
 
 /** Loads the core in a fresh Node with extra environment and prints `expression` of it. */
 function inChild(env: Record<string, string>, expression: string): string {
@@ -32,6 +35,18 @@ describe('CPU feature detection', () => {
     assert.equal(features.avx2, has('avx2', 'fma', 'f16c'), 'avx2');
     assert.equal(features.avx512, has('avx2', 'fma', 'f16c', 'avx512f', 'avx512dq', 'avx512bw', 'avx512vl'), 'avx512');
     assert.equal(features.avx512bf16, features.avx512 && has('avx512_bf16'), 'avx512bf16');
+    // Linux lists amx_* only where CPUID has them and the kernel supports tile state.
+    assert.equal(features.amxCpu && features.amxOs, has('amx_tile', 'amx_bf16'), 'amx_tile, amx_bf16');
+    assert.equal(features.amx, features.amxCpu && features.amxOs && features.amxPermitted && features.avx512, 'amx');
+  });
+
+  it('lists exactly the bf16 paths the features allow, best last, and starts on the best', () => {
+    const expected: Bf16Path[] = ['generic'];
+    if (features.avx512bf16) expected.push('avx512bf16');
+    if (features.amx) expected.push('amx');
+    assert.deepEqual(native.availableBf16Paths(), expected);
+    assert.equal(features.bestBf16, expected.at(-1));
+    if (!process.env.MOTIF_BF16) assert.equal(initialBf16, features.bestBf16);
   });
 
   it('lists exactly the ISAs the features allow, best last, and starts on the best', () => {
@@ -62,6 +77,25 @@ describe('choosing the ISA', () => {
   });
 });
 
+describe('choosing the bf16 path', () => {
+  it('setBf16Path switches among the available paths and refuses the others', () => {
+    for (const path of ['generic', 'avx512bf16', 'amx'] as Bf16Path[]) {
+      const available = native.availableBf16Paths().includes(path);
+      const before = native.bf16Path();
+      assert.equal(native.setBf16Path(path), available, path);
+      assert.equal(native.bf16Path(), available ? path : before);
+    }
+    assert.throws(() => native.setBf16Path('fp8' as Bf16Path), /unknown bf16 path 'fp8'/);
+  });
+
+  it('MOTIF_BF16 picks the path at load, apart from MOTIF_ISA; an unusable value falls back to the best', () => {
+    for (const path of native.availableBf16Paths())
+      assert.equal(inChild({ MOTIF_BF16: path, MOTIF_ISA: 'generic' }, '[native.bf16Path(), native.isa()]'), JSON.stringify([path, 'generic']));
+    const unusable = native.cpuFeatures().amx ? 'bogus' : 'amx';
+    assert.equal(inChild({ MOTIF_BF16: unusable }, 'native.bf16Path()'), JSON.stringify(native.cpuFeatures().bestBf16));
+  });
+});
+
 describe('threads', () => {
   it('MOTIF_THREADS sets the count at load; setThreads changes it and rejects nonsense', () => {
     assert.equal(inChild({ MOTIF_THREADS: '3' }, 'native.threads()'), '3');
@@ -83,6 +117,21 @@ describe('the FMA peak probe', () => {
       assert.equal(native.fmaPeak(3000), 3 * one, isa);
       native.setThreads(2);
       assert.equal(native.fmaPeak(1000), 2 * one, isa);
+    }
+  });
+
+  it('the bf16 probes count 2 FLOPs per multiply-add (VDPBF16PS 64 per instruction, TDPBF16PS 16,384), per thread', () => {
+    const perIteration: Record<Bf16Path, number> = { generic: 0, avx512bf16: 12 * 64, amx: 4 * 16384 };
+    for (const path of native.availableBf16Paths()) {
+      native.setBf16Path(path);
+      if (path === 'generic') {
+        assert.throws(() => native.bf16Peak(10), /no bf16 instruction/);
+        continue;
+      }
+      native.setThreads(1);
+      assert.equal(native.bf16Peak(1000), 1000 * perIteration[path], path);
+      native.setThreads(2);
+      assert.equal(native.bf16Peak(1000), 2000 * perIteration[path], path);
     }
   });
 });
