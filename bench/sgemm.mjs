@@ -5,7 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { native } from '../dist/model/native.js';
-import { cpuInfo, measurePeak, rates } from './lib/hardware.mjs';
+import { bestRates, cpuInfo, measurePeak } from './lib/hardware.mjs';
+import { TORCH_MM_LOOP, modelShapes, overallGflops, randomMatrix } from './lib/gemm-shapes.mjs';
+import { formatTable } from './lib/table.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -27,31 +29,11 @@ const R = Number(opts.rows);
 const isas = opts.isa ? opts.isa.split(',') : native.availableIsas().slice().reverse();
 for (const isa of isas) if (!native.availableIsas().includes(isa)) throw new Error(`ISA ${isa} is not available here`);
 
-// name, transA, transB, M, N, K — as linear_forward / linear_backward call sgemm.
-const shapes = [
-  ['fwd qkv      x·Wᵀ', false, true, R, 1152, 384],
-  ['fwd ffn up   x·Wᵀ', false, true, R, 2048, 384],
-  ['fwd ffn down x·Wᵀ', false, true, R, 384, 2048],
-  ['fwd head     x·Wᵀ', false, true, R, 30000, 384],
-  ['bwd ffn dx   dy·W', false, false, R, 384, 2048],
-  ['bwd ffn dW   dyᵀ·x', true, false, 2048, 384, R],
-  ['bwd head dx  dy·W', false, false, R, 384, 30000],
-  ['bwd head dW  dyᵀ·x', true, false, 30000, 384, R],
-].map(([name, transA, transB, M, N, K]) => ({ name, transA, transB, M, N, K }));
-
-function random(n, seed) {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 32 - 0.5;
-  }
-  return a;
-}
+const shapes = modelShapes(R);
 
 function operands(s) {
-  const A = random(s.M * s.K, 1);
-  const B = random(s.K * s.N, 2);
+  const A = randomMatrix(s.M * s.K, 1);
+  const B = randomMatrix(s.K * s.N, 2);
   const C = new Float32Array(s.M * s.N);
   const lda = s.transA ? s.M : s.K;
   const ldb = s.transB ? s.K : s.N;
@@ -77,19 +59,10 @@ function verify(s, { A, B, C, lda, ldb }, isa) {
 /** Best GFLOP/s over repeated runs (at least `minRuns`, and about `budget` seconds), by wall clock and per CPU-second. */
 function time(s, ops, minRuns, budget) {
   const flops = 2 * s.M * s.N * s.K;
-  const run = () => {
+  return bestRates(() => {
     native.sgemm(s.transA, s.transB, s.M, s.N, s.K, 1, ops.A, ops.lda, ops.B, ops.ldb, 0, ops.C, s.N);
     return flops;
-  };
-  run();
-  const best = { gflops: 0, cpuGflops: 0 };
-  const start = performance.now();
-  for (let r = 0; r < minRuns || (performance.now() - start) / 1000 < budget; r++) {
-    const rate = rates(run);
-    best.gflops = Math.max(best.gflops, rate.gflops);
-    best.cpuGflops = Math.max(best.cpuGflops, rate.cpuGflops);
-  }
-  return best;
+  }, minRuns, budget);
 }
 
 const TORCH_SCRIPT = `
@@ -107,19 +80,9 @@ try:
             break
 except Exception as e:
     core = "unknown (%s)" % e
-out = []
 g = torch.Generator().manual_seed(0)
-for s in spec["shapes"]:
-    a = torch.rand((s["K"], s["M"]) if s["transA"] else (s["M"], s["K"]), generator=g) - 0.5
-    b = torch.rand((s["N"], s["K"]) if s["transB"] else (s["K"], s["N"]), generator=g) - 0.5
-    a = a.t() if s["transA"] else a
-    b = b.t() if s["transB"] else b
-    c = torch.mm(a, b)
-    best, start, r = float("inf"), time.perf_counter(), 0
-    while r < spec["minRuns"] or time.perf_counter() - start < spec["budget"]:
-        t = time.perf_counter(); torch.mm(a, b, out=c); best = min(best, time.perf_counter() - t); r += 1
-    out.append(2 * s["M"] * s["N"] * s["K"] / best / 1e9)
-print(json.dumps({"version": torch.__version__, "corename": core, "config": torch.__config__.show(), "gflops": out}))
+cast = lambda x: x
+${TORCH_MM_LOOP}print(json.dumps({"version": torch.__version__, "corename": core, "config": torch.__config__.show(), "gflops": out}))
 `;
 
 /** torch.mm at the same shapes, or null when /usr/bin/python3 has no torch. */
@@ -191,19 +154,10 @@ const rows = results.map((r, n) => {
   r.ratio = torch ? mine / torch.gflops[n] : null;
   return [r.name, `${r.M}×${r.N}×${r.K}`, ...isas.map((i) => r.gflops[i].toFixed(1)), r.pct_peak.toFixed(0) + '%', r.pct_peak_cpu.toFixed(0) + '%', ...(torch ? [r.torch_gflops.toFixed(1), r.ratio.toFixed(2) + '×'] : [])];
 });
-const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-const line = (cells) => cells.map((x, c) => (c < 2 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ');
-log(line(header));
-for (const r of rows) log(line(r));
+for (const l of formatTable(header, rows)) log(l);
 
-// Aggregate: total FLOPs over total time, i.e. what a step spending equal work on each shape would see.
-const aggregate = (pick) => {
-  const flops = results.map((r) => 2 * r.M * r.N * r.K);
-  const secs = results.map((r, n) => flops[n] / pick(r, n) / 1e9);
-  return flops.reduce((a, b) => a + b) / secs.reduce((a, b) => a + b) / 1e9;
-};
-const sgemm = aggregate((r) => r.gflops[best]);
-const torchSgemm = torch ? aggregate((_, n) => torch.gflops[n]) : null;
+const sgemm = overallGflops(results, (r) => r.gflops[best]);
+const torchSgemm = torch ? overallGflops(results, (_, n) => torch.gflops[n]) : null;
 log(`overall ${best}: ${sgemm.toFixed(1)} GFLOP/s = ${((100 * sgemm) / peak).toFixed(0)}% of peak` + (torch ? `; torch ${torchSgemm.toFixed(1)} GFLOP/s; ratio ${(sgemm / torchSgemm).toFixed(2)}×` : ''));
 
 if (opts.json)

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { native, type Bf16Path } from '../../src/model/native.js';
 import { kernels } from '../../src/model/kernels.js';
 import { expectClose } from '../helpers/close.js';
+import { gemmShape, rng, type GemmShape } from '../helpers/gemm-case.js';
 
 // Tolerance. The inputs are bf16: 8 significant bits, so every product a·b has at most 16 and is
 // exact in fp32 (24 bits), and in the float64 reference. What is left is the fp32 summation: K
@@ -17,30 +18,10 @@ import { expectClose } from '../helpers/close.js';
 // A kernel that pairs the wrong depths, drops a tail or rounds a product to bf16 (2⁻⁸) is far out.
 const U = 2 ** -24;
 
-interface Case {
-  transA: boolean;
-  transB: boolean;
-  M: number;
-  N: number;
-  K: number;
-  alpha: number;
-  beta: number;
-  lda: number;
-  ldb: number;
-  ldc: number;
+interface Case extends GemmShape {
   A: Uint16Array;  // bf16 bits
   B: Uint16Array;
   C: Float32Array;
-}
-
-/** Mulberry32: a small seeded generator, so a failure is reproducible. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** n uniform values in [-1, 1) rounded to bf16 by the native conversion (tested in bf16.test.ts). */
@@ -52,14 +33,12 @@ function bf16Random(n: number, rand: () => number): Uint16Array {
 
 function makeCase(M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number, seed: number, pad = 3): Case {
   const rand = rng(seed);
-  const lda = (transA ? M : K) + pad;
-  const ldb = (transB ? K : N) + pad;
-  const ldc = N + pad;
-  const A = bf16Random((transA ? K : M) * lda, rand);
-  const B = bf16Random((transB ? N : K) * ldb, rand);
+  const shape = gemmShape(M, N, K, transA, transB, alpha, beta, pad);
+  const A = bf16Random((transA ? K : M) * shape.lda, rand);
+  const B = bf16Random((transB ? N : K) * shape.ldb, rand);
   // beta = 0 must not read C: NaN there would leak into the result if it did.
-  const C = beta === 0 ? new Float32Array(M * ldc).fill(NaN) : Float32Array.from({ length: M * ldc }, () => rand() * 2 - 1);
-  return { transA, transB, M, N, K, alpha, beta, lda, ldb, ldc, A, B, C };
+  const C = beta === 0 ? new Float32Array(M * shape.ldc).fill(NaN) : Float32Array.from({ length: M * shape.ldc }, () => rand() * 2 - 1);
+  return { ...shape, A, B, C };
 }
 
 const widen = (bits: Uint16Array) => {

@@ -7,45 +7,24 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { native, type IsaName } from '../../src/model/native.js';
 import { expectClose } from '../helpers/close.js';
+import { gemmShape, rng, type GemmShape } from '../helpers/gemm-case.js';
 import { restoreIsaAfter, useIsa } from '../helpers/isa.js';
 
-interface Case {
-  transA: boolean;
-  transB: boolean;
-  M: number;
-  N: number;
-  K: number;
-  alpha: number;
-  beta: number;
-  lda: number;
-  ldb: number;
-  ldc: number;
+interface Case extends GemmShape {
   A: Float32Array;
   B: Float32Array;
   C: Float32Array;
 }
 
-/** Mulberry32: a small seeded generator, so a failure is reproducible. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function makeCase(M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number, seed: number, pad = 3): Case {
   const rand = rng(seed);
+  const shape = gemmShape(M, N, K, transA, transB, alpha, beta, pad);
   const fill = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
-  const lda = (transA ? M : K) + pad;
-  const ldb = (transB ? K : N) + pad;
-  const ldc = N + pad;
-  const A = fill((transA ? K : M) * lda);
-  const B = fill((transB ? N : K) * ldb);
+  const A = fill((transA ? K : M) * shape.lda);
+  const B = fill((transB ? N : K) * shape.ldb);
   // beta = 0 must not read C: NaN there would leak into the result if it did.
-  const C = beta === 0 ? new Float32Array(M * ldc).fill(NaN) : fill(M * ldc);
-  return { transA, transB, M, N, K, alpha, beta, lda, ldb, ldc, A, B, C };
+  const C = beta === 0 ? new Float32Array(M * shape.ldc).fill(NaN) : fill(M * shape.ldc);
+  return { ...shape, A, B, C };
 }
 
 /** The reference: C (M, N) = alpha·op(A)·op(B) + beta·C in float64, returned densely (row stride N). */
