@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { native, type Bf16Path } from '../../src/model/native.js';
 import { kernels } from '../../src/model/kernels.js';
 import { expectClose } from '../helpers/close.js';
-import { gemmShape, rng, type GemmShape } from '../helpers/gemm-case.js';
+import { gemmShape, rng, type GemmShape } from './gemm-case.js';
 
 // Tolerance. The inputs are bf16: 8 significant bits, so every product a·b has at most 16 and is
 // exact in fp32 (24 bits), and in the float64 reference. What is left is the fp32 summation: K

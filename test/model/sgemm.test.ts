@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { native, type IsaName } from '../../src/model/native.js';
 import { expectClose } from '../helpers/close.js';
-import { gemmShape, rng, type GemmShape } from '../helpers/gemm-case.js';
+import { gemmShape, rng, type GemmShape } from './gemm-case.js';
 import { restoreIsaAfter, useIsa } from '../helpers/isa.js';
 
 interface Case extends GemmShape {
