@@ -32,7 +32,9 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('node bench/augment-effect.mjs [--data data/default] [--vocab 1024] [--preset small] [--epochs 16] [--transpose 5] [--stretch 0.1] [--velocity 8] [--seed 1] [--out runs/augment-effect] [--figure f.svg] [--json]');
+  console.log(
+    'node bench/augment-effect.mjs [--data data/default] [--vocab 1024] [--preset small] [--epochs 16] [--transpose 5] [--stretch 0.1] [--velocity 8] [--seed 1] [--out runs/augment-effect] [--figure f.svg] [--json]',
+  );
   process.exit(0);
 }
 mkdirSync(opts.out, { recursive: true });
@@ -64,22 +66,55 @@ const curves = [];
 for (const r of RUNS) {
   const run = join(opts.out, r.name);
   if (!existsSync(join(run, 'config.json'))) {
-    motif('train', '--data', shards, '--preset', opts.preset, '--steps', String(steps), '--eval-interval', String(stepsPerEpoch),
-      '--snapshots', '', '--seed', opts.seed, '--out', run, '--no-progress', '--json', ...r.flags);
+    motif(
+      'train',
+      '--data',
+      shards,
+      '--preset',
+      opts.preset,
+      '--steps',
+      String(steps),
+      '--eval-interval',
+      String(stepsPerEpoch),
+      '--snapshots',
+      '',
+      '--seed',
+      opts.seed,
+      '--out',
+      run,
+      '--no-progress',
+      '--json',
+      ...r.flags,
+    );
   } else if (runMetrics(run).at(-1).step < steps) {
     motif('train', '--resume', run, '--no-progress', '--json');
   }
   const { ev } = evalLastValidation(run);
   const bitsPerNat = ev.bitsPerNote / ev.loss; // the split's tokens per note / ln 2: the same at every step
   // An epoch's end and an --eval-interval can validate at the same step: keep one point per step.
-  const vals = [...new Map(runMetrics(run).filter((m) => m.valLoss !== undefined).map((m) => [m.step, m])).values()];
+  const vals = [
+    ...new Map(
+      runMetrics(run)
+        .filter((m) => m.valLoss !== undefined)
+        .map((m) => [m.step, m]),
+    ).values(),
+  ];
   for (const m of vals) curves.push({ run: r.name, step: m.step, bits_per_note: m.valLoss * bitsPerNat });
   const best = vals.reduce((a, b) => (b.valLoss < a.valLoss ? b : a));
-  const train = runMetrics(run).filter((m) => m.trainLoss !== undefined).at(-1);
+  const train = runMetrics(run)
+    .filter((m) => m.trainLoss !== undefined)
+    .at(-1);
   rows.push({
-    name: r.name, what: r.what, steps: ev.step, best_step: best.step, best_val_bits_per_note: best.valLoss * bitsPerNat,
-    final_val_bits_per_note: ev.bitsPerNote, final_train_loss: train.trainLoss, final_val_loss: ev.loss,
-    bigram_bits_per_note: ev.baselines?.bigram.bitsPerNote ?? null, wall_minutes: runMetrics(run).at(-1).elapsed / 60,
+    name: r.name,
+    what: r.what,
+    steps: ev.step,
+    best_step: best.step,
+    best_val_bits_per_note: best.valLoss * bitsPerNat,
+    final_val_bits_per_note: ev.bitsPerNote,
+    final_train_loss: train.trainLoss,
+    final_val_loss: ev.loss,
+    bigram_bits_per_note: ev.baselines?.bigram.bitsPerNote ?? null,
+    wall_minutes: runMetrics(run).at(-1).elapsed / 60,
   });
 }
 
@@ -89,7 +124,10 @@ const table = [
   '',
   '| run | augmentation | best val bits/note (step) | final val bits/note | final train loss | final val loss | bigram bits/note |',
   '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.name} | ${r.what} | **${r.best_val_bits_per_note.toFixed(2)}** (${r.best_step}) | ${r.final_val_bits_per_note.toFixed(2)} | ${r.final_train_loss.toFixed(3)} | ${r.final_val_loss.toFixed(3)} | ${r.bigram_bits_per_note?.toFixed(2) ?? '—'} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${r.what} | **${r.best_val_bits_per_note.toFixed(2)}** (${r.best_step}) | ${r.final_val_bits_per_note.toFixed(2)} | ${r.final_train_loss.toFixed(3)} | ${r.final_val_loss.toFixed(3)} | ${r.bigram_bits_per_note?.toFixed(2) ?? '—'} |`,
+  ),
 ].join('\n');
 writeFileSync(join(opts.out, 'augment-effect.md'), table + '\n');
 writeFileSync(join(opts.out, 'augment-effect.json'), JSON.stringify({ steps, hardware, rows, curves }, null, 2) + '\n');

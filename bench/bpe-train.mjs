@@ -17,7 +17,9 @@ import { MidiTokenizer } from '../dist/tokenizer/midi-tokenizer.js';
 import { baseIdsToText } from '../dist/tokenizer/bpe.js';
 
 const opts = new Command()
-  .description('Time BPE training to a target vocabulary on a dataset split, and compare with Hugging Face tokenizers (Rust).')
+  .description(
+    'Time BPE training to a target vocabulary on a dataset split, and compare with Hugging Face tokenizers (Rust).',
+  )
   .option('--data <path>', 'dataset (folder or metadata.csv)', '../shared/data/asap')
   .option('--split <name>', 'split to train on', 'train')
   .option('--vocab-size <n>', 'target vocabulary', (v) => Number(v), 30000)
@@ -82,7 +84,11 @@ const rssBefore = process.memoryUsage().rss;
 let stats;
 const t1 = performance.now();
 const c1 = process.cpuUsage();
-const tokenizer = MidiTokenizer.trainOnIds(scheme, pieces, { vocabSize: opts.vocabSize, onProgress: sampleHeap, onStats: (s) => (stats = s) });
+const tokenizer = MidiTokenizer.trainOnIds(scheme, pieces, {
+  vocabSize: opts.vocabSize,
+  onProgress: sampleHeap,
+  onStats: (s) => (stats = s),
+});
 const trainSeconds = (performance.now() - t1) / 1000;
 const trainCpu = cpuSeconds(c1);
 sampleHeap();
@@ -105,12 +111,32 @@ if (opts.hf) {
     writeFileSync(join(dir, 'corpus.txt'), pieces.map(baseIdsToText).join('\n') + '\n');
     // Same pre-tokenizer, an empty model: the binding's train() then uses BpeTrainer's defaults.
     const json = tokenizer.toJSON();
-    const empty = { ...json, added_tokens: [], decoder: null, model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab: {}, merges: [] } };
+    const empty = {
+      ...json,
+      added_tokens: [],
+      decoder: null,
+      model: {
+        type: 'BPE',
+        dropout: null,
+        unk_token: null,
+        continuing_subword_prefix: null,
+        end_of_word_suffix: null,
+        fuse_unk: false,
+        byte_fallback: false,
+        vocab: {},
+        merges: [],
+      },
+    };
     writeFileSync(join(dir, 'empty.json'), JSON.stringify(empty));
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--hf-child', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--hf-child', dir], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     if (child.status !== 0) throw new Error(child.stderr.trim().split('\n').pop() ?? `exit ${child.status}`);
     const run = JSON.parse(child.stdout.trim().split('\n').pop());
-    const hfMerges = JSON.parse(readFileSync(join(dir, 'hf.json'), 'utf8')).model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : m));
+    const hfMerges = JSON.parse(readFileSync(join(dir, 'hf.json'), 'utf8')).model.merges.map((m) =>
+      Array.isArray(m) ? m.join(' ') : m,
+    );
     const mine = json.model.merges.map((m) => m.join(' '));
     const n = Math.min(mine.length, hfMerges.length);
     let same = 0;

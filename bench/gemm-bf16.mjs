@@ -23,14 +23,18 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('node bench/gemm-bf16.mjs [--rows N=B·T (4096)] [--paths list (all available, best first)] [--threads n] [--quick] [--json]');
+  console.log(
+    'node bench/gemm-bf16.mjs [--rows N=B·T (4096)] [--paths list (all available, best first)] [--threads n] [--quick] [--json]',
+  );
   process.exit(0);
 }
 if (opts.threads) native.setThreads(Number(opts.threads));
 const threads = native.threads();
 const shapes = modelShapes(Number(opts.rows));
 const paths = opts.paths ? opts.paths.split(',') : native.availableBf16Paths().slice().reverse();
-for (const p of paths) if (!native.availableBf16Paths().includes(p)) throw new Error(`bf16 path ${p} is not available here (${native.availableBf16Paths().join(', ')})`);
+for (const p of paths)
+  if (!native.availableBf16Paths().includes(p))
+    throw new Error(`bf16 path ${p} is not available here (${native.availableBf16Paths().join(', ')})`);
 const best = paths[0];
 const fp32Isa = native.cpuFeatures().best;
 
@@ -61,7 +65,8 @@ function verify(s, { A32, B32, C, lda, ldb }, label) {
       ref += p;
       mag += Math.abs(p);
     }
-    if (Math.abs(C[i * s.N + j] - ref) > (s.K + 8) * 2 ** -24 * mag) throw new Error(`${label} ${s.name}: C[${i},${j}] = ${C[i * s.N + j]}, expected ${ref}`);
+    if (Math.abs(C[i * s.N + j] - ref) > (s.K + 8) * 2 ** -24 * mag)
+      throw new Error(`${label} ${s.name}: C[${i},${j}] = ${C[i * s.N + j]}, expected ${ref}`);
   }
 }
 
@@ -106,14 +111,24 @@ for (const s of shapes) {
   const r = { ...s, gflops: {}, cpuGflops: {} };
   for (const p of paths) {
     native.setBf16Path(p);
-    const run = () => (native.gemmBf16(s.transA, s.transB, s.M, s.N, s.K, 1, ops.A, ops.lda, ops.B, ops.ldb, 0, ops.C, s.N), flops);
+    const run = () => (
+      native.gemmBf16(s.transA, s.transB, s.M, s.N, s.K, 1, ops.A, ops.lda, ops.B, ops.ldb, 0, ops.C, s.N),
+      flops
+    );
     // The portable path is slow: time it once, enough for a ratio.
     const rate = p === 'generic' ? bestRates(run, 1, 0) : bestRates(run, minRuns, budget);
     verify(s, ops, p);
     r.gflops[p] = rate.gflops;
     r.cpuGflops[p] = rate.cpuGflops;
   }
-  const fp32 = bestRates(() => (native.sgemm(s.transA, s.transB, s.M, s.N, s.K, 1, ops.A32, ops.lda, ops.B32, ops.ldb, 0, ops.C, s.N), flops), minRuns, budget);
+  const fp32 = bestRates(
+    () => (
+      native.sgemm(s.transA, s.transB, s.M, s.N, s.K, 1, ops.A32, ops.lda, ops.B32, ops.ldb, 0, ops.C, s.N),
+      flops
+    ),
+    minRuns,
+    budget,
+  );
   verify(s, ops, `fp32 sgemm (${fp32Isa})`);
   r.fp32_gflops = fp32.gflops;
   results.push(r);
@@ -122,22 +137,44 @@ native.setBf16Path(previous.path);
 native.setIsa(previous.isa);
 
 const peaksAfter = measurePeaks();
-const peaks = Object.fromEntries(Object.keys(peaksBefore).map((k) => [k, {
-  gflops: Math.max(peaksBefore[k].gflops, peaksAfter[k].gflops),
-  cpuGflops: Math.max(peaksBefore[k].cpuGflops, peaksAfter[k].cpuGflops),
-}]));
+const peaks = Object.fromEntries(
+  Object.keys(peaksBefore).map((k) => [
+    k,
+    {
+      gflops: Math.max(peaksBefore[k].gflops, peaksAfter[k].gflops),
+      cpuGflops: Math.max(peaksBefore[k].cpuGflops, peaksAfter[k].cpuGflops),
+    },
+  ]),
+);
 // The yardstick of the best path: its own instruction's peak, or the fp32 FMA peak for the portable path.
 const peak = peaks[best] ?? peaks.fp32;
 const features = native.cpuFeatures();
 log(`CPU: ${cpu.model}; ${threads} threads; flags: ${cpu.flags.join(' ')}`);
-log(`peaks (${threads} threads, GFLOP/s): fp32 FMA (${fp32Isa}) ${peaks.fp32.gflops.toFixed(0)}` +
-  probePaths.map((p) => `, ${p === 'amx' ? 'TDPBF16PS' : 'VDPBF16PS'} ${peaks[p].gflops.toFixed(0)}`).join('') +
-  (features.amx ? '' : `; AMX: not on this CPU (cpu ${features.amxCpu}, os ${features.amxOs}, permitted ${features.amxPermitted}) — no TDPBF16PS probe`));
+log(
+  `peaks (${threads} threads, GFLOP/s): fp32 FMA (${fp32Isa}) ${peaks.fp32.gflops.toFixed(0)}` +
+    probePaths.map((p) => `, ${p === 'amx' ? 'TDPBF16PS' : 'VDPBF16PS'} ${peaks[p].gflops.toFixed(0)}`).join('') +
+    (features.amx
+      ? ''
+      : `; AMX: not on this CPU (cpu ${features.amxCpu}, os ${features.amxOs}, permitted ${features.amxPermitted}) — no TDPBF16PS probe`),
+);
 
 const torch = torchRun(minRuns, budget);
-log(torch ? `torch ${torch.version} (oneDNN ${torch.mkldnn ? 'on' : 'off'}), torch.mm in bf16, ${threads} threads` : 'torch: not installed for /usr/bin/python3 — no ratio');
+log(
+  torch
+    ? `torch ${torch.version} (oneDNN ${torch.mkldnn ? 'on' : 'off'}), torch.mm in bf16, ${threads} threads`
+    : 'torch: not installed for /usr/bin/python3 — no ratio',
+);
 
-const header = ['shape', 'M×N×K', ...paths.map((p) => `${p} GF/s`), `fp32 GF/s`, `${best}/fp32`, '% peak', 'cpu %', ...(torch ? ['torch bf16 GF/s', `${best}/torch`] : [])];
+const header = [
+  'shape',
+  'M×N×K',
+  ...paths.map((p) => `${p} GF/s`),
+  `fp32 GF/s`,
+  `${best}/fp32`,
+  '% peak',
+  'cpu %',
+  ...(torch ? ['torch bf16 GF/s', `${best}/torch`] : []),
+];
 const rows = results.map((r, n) => {
   const mine = r.gflops[best];
   r.ratio_fp32 = mine / r.fp32_gflops;
@@ -145,26 +182,79 @@ const rows = results.map((r, n) => {
   r.pct_peak_cpu = (100 * r.cpuGflops[best]) / peak.cpuGflops;
   r.torch_gflops = torch ? torch.gflops[n] : null;
   r.ratio_torch = torch ? mine / torch.gflops[n] : null;
-  return [r.name, `${r.M}×${r.N}×${r.K}`, ...paths.map((p) => r.gflops[p].toFixed(1)), r.fp32_gflops.toFixed(1), r.ratio_fp32.toFixed(2) + '×',
-    r.pct_peak.toFixed(0) + '%', r.pct_peak_cpu.toFixed(0) + '%', ...(torch ? [r.torch_gflops.toFixed(1), r.ratio_torch.toFixed(2) + '×'] : [])];
+  return [
+    r.name,
+    `${r.M}×${r.N}×${r.K}`,
+    ...paths.map((p) => r.gflops[p].toFixed(1)),
+    r.fp32_gflops.toFixed(1),
+    r.ratio_fp32.toFixed(2) + '×',
+    r.pct_peak.toFixed(0) + '%',
+    r.pct_peak_cpu.toFixed(0) + '%',
+    ...(torch ? [r.torch_gflops.toFixed(1), r.ratio_torch.toFixed(2) + '×'] : []),
+  ];
 });
 for (const l of formatTable(header, rows)) log(l);
 
 const overall = overallGflops(results, (r) => r.gflops[best]);
 const overallFp32 = overallGflops(results, (r) => r.fp32_gflops);
 const overallTorch = torch ? overallGflops(results, (_, n) => torch.gflops[n]) : null;
-log(`overall ${best}: ${overall.toFixed(1)} GFLOP/s = ${((100 * overall) / peak.gflops).toFixed(0)}% of its peak; ` +
-  `${(overall / overallFp32).toFixed(2)}× motif fp32 sgemm` + (torch ? `; ${(overall / overallTorch).toFixed(2)}× torch bf16 (${overallTorch.toFixed(1)} GFLOP/s)` : ''));
-log('Absolute figures move with whatever else runs on the machine; the ratios come from one run and are the ones to quote.');
+log(
+  `overall ${best}: ${overall.toFixed(1)} GFLOP/s = ${((100 * overall) / peak.gflops).toFixed(0)}% of its peak; ` +
+    `${(overall / overallFp32).toFixed(2)}× motif fp32 sgemm` +
+    (torch ? `; ${(overall / overallTorch).toFixed(2)}× torch bf16 (${overallTorch.toFixed(1)} GFLOP/s)` : ''),
+);
+log(
+  'Absolute figures move with whatever else runs on the machine; the ratios come from one run and are the ones to quote.',
+);
 
 if (opts.json)
-  console.log(JSON.stringify({
-    cpu: cpu.model, threads, bf16_isa: best, amx: features.amx, fp32_isa: fp32Isa,
-    peaks_gflops: Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, v.gflops])),
-    bf16_peak_gflops: peaks[best]?.gflops ?? null,
-    bf16_sgemm_gflops: overall, fp32_sgemm_gflops: overallFp32, torch_bf16_gflops: overallTorch,
-    ratio_fp32: overall / overallFp32, ratio_torch_bf16: torch ? overall / overallTorch : null,
-    torch: torch ? { version: torch.version, mkldnn: torch.mkldnn } : null,
-    shapes: results.map(({ name, transA, transB, M, N, K, gflops, cpuGflops, fp32_gflops, ratio_fp32, pct_peak, pct_peak_cpu, torch_gflops, ratio_torch }) =>
-      ({ name, transA, transB, M, N, K, gflops, cpu_gflops: cpuGflops, fp32_gflops, ratio_fp32, pct_peak, pct_peak_cpu, torch_gflops, ratio_torch })),
-  }));
+  console.log(
+    JSON.stringify({
+      cpu: cpu.model,
+      threads,
+      bf16_isa: best,
+      amx: features.amx,
+      fp32_isa: fp32Isa,
+      peaks_gflops: Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, v.gflops])),
+      bf16_peak_gflops: peaks[best]?.gflops ?? null,
+      bf16_sgemm_gflops: overall,
+      fp32_sgemm_gflops: overallFp32,
+      torch_bf16_gflops: overallTorch,
+      ratio_fp32: overall / overallFp32,
+      ratio_torch_bf16: torch ? overall / overallTorch : null,
+      torch: torch ? { version: torch.version, mkldnn: torch.mkldnn } : null,
+      shapes: results.map(
+        ({
+          name,
+          transA,
+          transB,
+          M,
+          N,
+          K,
+          gflops,
+          cpuGflops,
+          fp32_gflops,
+          ratio_fp32,
+          pct_peak,
+          pct_peak_cpu,
+          torch_gflops,
+          ratio_torch,
+        }) => ({
+          name,
+          transA,
+          transB,
+          M,
+          N,
+          K,
+          gflops,
+          cpu_gflops: cpuGflops,
+          fp32_gflops,
+          ratio_fp32,
+          pct_peak,
+          pct_peak_cpu,
+          torch_gflops,
+          ratio_torch,
+        }),
+      ),
+    }),
+  );

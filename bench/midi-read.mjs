@@ -21,11 +21,13 @@ const every = Number(option('--every', 1)); // tonejs on the whole corpus takes 
 const runs = Number(option('--runs', 5));
 
 function midiFiles(dir) {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return midiFiles(p);
-    return /\.midi?$/i.test(name) ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) return midiFiles(p);
+      return /\.midi?$/i.test(name) ? [p] : [];
+    });
 }
 
 const files = midiFiles(dataDir).filter((_, i) => i % every === 0);
@@ -64,7 +66,8 @@ for (let i = 0; i < bytes.length; i++) {
   tonejsNotes += count;
   zeroLength += count - kept;
   const mine = readMidi(bytes[i], files[i]).notes.length;
-  if (mine !== kept) throw new Error(`${files[i]}: readMidi gives ${mine} notes, tonejs ${kept} (without zero-length notes)`);
+  if (mine !== kept)
+    throw new Error(`${files[i]}: readMidi gives ${mine} notes, tonejs ${kept} (without zero-length notes)`);
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -91,10 +94,16 @@ const row = (name, notes, seconds, ratio) =>
   `${name.padEnd(22)} ${String(files.length).padStart(6)} ${String(notes).padStart(9)} ${seconds.toFixed(3).padStart(9)} ${(notes / seconds / 1e6).toFixed(2).padStart(9)} ${ratio.padStart(7)}`;
 console.log(`MIDI reading, ${files.length} files (${(totalBytes / 2 ** 20).toFixed(1)} MiB) from ${dataDir}`);
 console.log(`node ${process.version}, ${cpu}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)}`);
-console.log(`${'reader'.padEnd(22)} ${'files'.padStart(6)} ${'notes'.padStart(9)} ${'seconds'.padStart(9)} ${'Mnotes/s'.padStart(9)} ${'ratio'.padStart(7)}`);
+console.log(
+  `${'reader'.padEnd(22)} ${'files'.padStart(6)} ${'notes'.padStart(9)} ${'seconds'.padStart(9)} ${'Mnotes/s'.padStart(9)} ${'ratio'.padStart(7)}`,
+);
 console.log(row('motif readMidi (warm)', ours.notes, ours.seconds, '1.0'));
 console.log(row('motif readMidi (cold)', cold.notes, cold.seconds, (cold.seconds / ours.seconds).toFixed(1)));
 console.log(row('@tonejs/midi new Midi', tonejsNotes, tonejsSeconds, result.ratio.toFixed(1)));
-console.log(`warm: median of ${runs} runs after the cold one; CPU time of that run ${ours.cpuSeconds.toFixed(3)} s (wall time suffers when the machine is shared).`);
-console.log(`tonejs keeps ${zeroLength} zero-length notes that readMidi drops (as pretty_midi does); all other counts agree.`);
+console.log(
+  `warm: median of ${runs} runs after the cold one; CPU time of that run ${ours.cpuSeconds.toFixed(3)} s (wall time suffers when the machine is shared).`,
+);
+console.log(
+  `tonejs keeps ${zeroLength} zero-length notes that readMidi drops (as pretty_midi does); all other counts agree.`,
+);
 if (json) console.log(JSON.stringify(result));

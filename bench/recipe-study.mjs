@@ -32,7 +32,9 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('node bench/recipe-study.mjs [--data <asap>] [--minutes 6 per pilot] [--out runs/recipe-study] [--only a,b] [--figure file.svg] [--seed 1] [--json]');
+  console.log(
+    'node bench/recipe-study.mjs [--data <asap>] [--minutes 6 per pilot] [--out runs/recipe-study] [--only a,b] [--figure file.svg] [--seed 1] [--json]',
+  );
   process.exit(0);
 }
 
@@ -40,7 +42,13 @@ if (opts.help) {
 // `tok` picks the tokenizer: [scheme, vocabulary size]; 0 = base tokens only (no BPE merges).
 const PILOTS = [
   { name: 'recipe', what: 'the small preset', tok: ['exptime', 4096] },
-  { name: 'reference-recipe', what: 'post-LN ReLU, lr 3e-4, 30% warm-up, wd 0.01 (the paper settings)', tok: ['exptime', 4096], model: { layout: 'post-ln', activation: 'relu' }, train: { lr: 3e-4, pctStart: 0.3, weightDecay: 0.01 } },
+  {
+    name: 'reference-recipe',
+    what: 'post-LN ReLU, lr 3e-4, 30% warm-up, wd 0.01 (the paper settings)',
+    tok: ['exptime', 4096],
+    model: { layout: 'post-ln', activation: 'relu' },
+    train: { lr: 3e-4, pctStart: 0.3, weightDecay: 0.01 },
+  },
   { name: 'post-ln', what: 'post-LN', tok: ['exptime', 4096], model: { layout: 'post-ln' } },
   { name: 'relu', what: 'ReLU', tok: ['exptime', 4096], model: { activation: 'relu' } },
   { name: 'lr-3e-4', what: 'peak lr 3e-4', tok: ['exptime', 4096], train: { lr: 3e-4 } },
@@ -48,11 +56,26 @@ const PILOTS = [
   { name: 'warmup-30', what: '30% warm-up', tok: ['exptime', 4096], train: { pctStart: 0.3 } },
   { name: 'wd-0.01', what: 'weight decay 0.01', tok: ['exptime', 4096], train: { weightDecay: 0.01 } },
   { name: 'dropout-0', what: 'no dropout', tok: ['exptime', 4096], model: { dropout: 0 } },
-  { name: 'wide', what: 'd 384, 6 heads, FFN 1536', tok: ['exptime', 4096], model: { dModel: 384, nHeads: 6, dFF: 1536 } },
-  { name: 'deep', what: '8 layers of d 192, FFN 768', tok: ['exptime', 4096], model: { dModel: 192, nHeads: 4, dFF: 768, nLayers: 8 } },
+  {
+    name: 'wide',
+    what: 'd 384, 6 heads, FFN 1536',
+    tok: ['exptime', 4096],
+    model: { dModel: 384, nHeads: 6, dFF: 1536 },
+  },
+  {
+    name: 'deep',
+    what: '8 layers of d 192, FFN 768',
+    tok: ['exptime', 4096],
+    model: { dModel: 192, nHeads: 4, dFF: 768, nLayers: 8 },
+  },
   { name: 'seq-1024', what: 'batch 4 × 1024', tok: ['exptime', 4096], train: { batchSize: 4, seqLen: 1024 } },
   { name: 'seq-256', what: 'batch 16 × 256', tok: ['exptime', 4096], train: { batchSize: 16, seqLen: 256 } },
-  { name: 'augment', what: 'augmentation ±5 semitones, ±10% tempo, ±8 velocity', tok: ['exptime', 4096], train: { augmentTranspose: 5, augmentStretch: 0.1, augmentVelocity: 8 } },
+  {
+    name: 'augment',
+    what: 'augmentation ±5 semitones, ±10% tempo, ±8 velocity',
+    tok: ['exptime', 4096],
+    train: { augmentTranspose: 5, augmentStretch: 0.1, augmentVelocity: 8 },
+  },
   { name: 'vocab-base', what: 'base exptime tokens, no BPE', tok: ['exptime', 0] },
   { name: 'vocab-1k', what: 'BPE 1,024', tok: ['exptime', 1024] },
   { name: 'vocab-16k', what: 'BPE 16,384', tok: ['exptime', 16384] },
@@ -63,9 +86,9 @@ const PILOTS = [
 const minutes = Number(opts.minutes);
 const only = opts.only ? new Set(opts.only.split(',')) : undefined;
 const pilots = PILOTS.filter((p) => !only || only.has(p.name));
-if (only && pilots.length !== only.size) throw new Error(`unknown pilot in --only (known: ${PILOTS.map((p) => p.name).join(', ')})`);
+if (only && pilots.length !== only.size)
+  throw new Error(`unknown pilot in --only (known: ${PILOTS.map((p) => p.name).join(', ')})`);
 mkdirSync(opts.out, { recursive: true });
-
 
 /** Tokenizer and shards of one [scheme, vocab] pair, made once and kept in --out. */
 function shardsFor([scheme, vocab]) {
@@ -73,7 +96,18 @@ function shardsFor([scheme, vocab]) {
   const shards = join(dir, 'shards');
   if (!existsSync(join(shards, 'index.json'))) {
     mkdirSync(dir, { recursive: true });
-    motif('tokenizer', 'train', opts.data, '--scheme', scheme, '--vocab-size', vocab ? String(vocab) : 'base', '--out', join(dir, 'tokenizer.json'), '--json');
+    motif(
+      'tokenizer',
+      'train',
+      opts.data,
+      '--scheme',
+      scheme,
+      '--vocab-size',
+      vocab ? String(vocab) : 'base',
+      '--out',
+      join(dir, 'tokenizer.json'),
+      '--json',
+    );
     motif('tokenize', opts.data, '--tokenizer', join(dir, 'tokenizer.json'), '--out', shards, '--json');
   }
   return shards;
@@ -100,7 +134,14 @@ const setups = pilots.map((p) => {
   const shards = shardsFor(p.tok);
   const index = JSON.parse(readFileSync(join(shards, 'index.json'), 'utf8'));
   const pilotModel = { ...BASE_MODEL, ...p.model };
-  return { p, shards, index, pilotModel, model: { ...preset.model, ...pilotModel, vocabSize: index.vocabSize }, train: { ...preset.train, ...p.train } };
+  return {
+    p,
+    shards,
+    index,
+    pilotModel,
+    model: { ...preset.model, ...pilotModel, vocabSize: index.vocabSize },
+    train: { ...preset.train, ...p.train },
+  };
 });
 // Every pilot's speed is timed first, back to back, and kept: the step budgets then do not depend on
 // what else the machine does while the (long) study runs, and a resumed study keeps its budgets.
@@ -118,18 +159,48 @@ for (const { p, shards, index, pilotModel, model, train } of setups) {
   writeFileSync(config, JSON.stringify({ model: pilotModel, train: p.train ?? {} }, null, 2) + '\n');
   if (!existsSync(join(run, 'eval-validation.json'))) {
     if (!existsSync(join(run, 'config.json'))) {
-      motif('train', '--data', shards, '--preset', 'small', '--config', config, '--steps', String(steps), '--snapshots', '', '--seed', opts.seed, '--out', run, '--no-progress', '--json');
+      motif(
+        'train',
+        '--data',
+        shards,
+        '--preset',
+        'small',
+        '--config',
+        config,
+        '--steps',
+        String(steps),
+        '--snapshots',
+        '',
+        '--seed',
+        opts.seed,
+        '--out',
+        run,
+        '--no-progress',
+        '--json',
+      );
     } else {
       motif('train', '--resume', run, '--no-progress', '--json'); // an earlier invocation was stopped: finish it
     }
   }
   const { ev, last } = evalLastValidation(run);
   rows.push({
-    name: p.name, what: p.what, scheme: p.tok[0], vocab: index.vocabSize, parameters: Transformer.create(model, 0).numParameters,
-    steps: ev.step, tokens: ev.step * train.batchSize * train.seqLen, measured_tokens_per_s: Math.round(tps), wall_minutes: last.elapsed / 60,
-    val_loss: ev.loss, val_bits_per_note: ev.bitsPerNote, bigram_bits_per_note: ev.baselines?.bigram.bitsPerNote ?? null,
+    name: p.name,
+    what: p.what,
+    scheme: p.tok[0],
+    vocab: index.vocabSize,
+    parameters: Transformer.create(model, 0).numParameters,
+    steps: ev.step,
+    tokens: ev.step * train.batchSize * train.seqLen,
+    measured_tokens_per_s: Math.round(tps),
+    wall_minutes: last.elapsed / 60,
+    val_loss: ev.loss,
+    val_bits_per_note: ev.bitsPerNote,
+    bigram_bits_per_note: ev.baselines?.bigram.bitsPerNote ?? null,
   });
-  if (!opts.json) console.error(`${p.name}: ${ev.bitsPerNote.toFixed(3)} bits/note (bigram ${ev.baselines?.bigram.bitsPerNote.toFixed(3)}), ${ev.step} steps`);
+  if (!opts.json)
+    console.error(
+      `${p.name}: ${ev.bitsPerNote.toFixed(3)} bits/note (bigram ${ev.baselines?.bigram.bitsPerNote.toFixed(3)}), ${ev.step} steps`,
+    );
 }
 
 rows.sort((a, b) => a.val_bits_per_note - b.val_bits_per_note);
@@ -139,7 +210,10 @@ const table = [
   '',
   '| pilot | change from `small` | V | parameters | tokens/s | steps | val loss | val bits/note | bigram bits/note |',
   '|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.name} | ${r.what} | ${r.vocab} | ${(r.parameters / 1e6).toFixed(2)} M | ${r.measured_tokens_per_s} | ${r.steps} | ${r.val_loss.toFixed(3)} | **${r.val_bits_per_note.toFixed(2)}** | ${r.bigram_bits_per_note?.toFixed(2) ?? '—'} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${r.what} | ${r.vocab} | ${(r.parameters / 1e6).toFixed(2)} M | ${r.measured_tokens_per_s} | ${r.steps} | ${r.val_loss.toFixed(3)} | **${r.val_bits_per_note.toFixed(2)}** | ${r.bigram_bits_per_note?.toFixed(2) ?? '—'} |`,
+  ),
 ].join('\n');
 writeFileSync(join(opts.out, 'recipe-study.md'), table + '\n');
 writeFileSync(join(opts.out, 'recipe-study.json'), JSON.stringify({ minutes, hardware, rows }, null, 2) + '\n');
@@ -150,8 +224,22 @@ const svg = await renderSvg({
   width: 520,
   height: { step: 18 },
   layer: [
-    { data: { values: rows }, mark: 'bar', encoding: { y: { field: 'name', type: 'nominal', sort: null, title: null }, x: { field: 'val_bits_per_note', type: 'quantitative', title: 'bits per note', scale: { zero: false } } } },
-    { data: { values: rows.filter((r) => r.bigram_bits_per_note !== null) }, mark: { type: 'tick', color: '#d62728', thickness: 2 }, encoding: { y: { field: 'name', type: 'nominal', sort: null }, x: { field: 'bigram_bits_per_note', type: 'quantitative' } } },
+    {
+      data: { values: rows },
+      mark: 'bar',
+      encoding: {
+        y: { field: 'name', type: 'nominal', sort: null, title: null },
+        x: { field: 'val_bits_per_note', type: 'quantitative', title: 'bits per note', scale: { zero: false } },
+      },
+    },
+    {
+      data: { values: rows.filter((r) => r.bigram_bits_per_note !== null) },
+      mark: { type: 'tick', color: '#d62728', thickness: 2 },
+      encoding: {
+        y: { field: 'name', type: 'nominal', sort: null },
+        x: { field: 'bigram_bits_per_note', type: 'quantitative' },
+      },
+    },
   ],
 });
 writeFileSync(join(opts.out, 'recipe-study.svg'), svg);

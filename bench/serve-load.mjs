@@ -27,12 +27,20 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('node bench/serve-load.mjs [--store <dir> (runs/demo/store, made by npm start)] [--requests 1000] [--uploads 100] [--json]');
+  console.log(
+    'node bench/serve-load.mjs [--store <dir> (runs/demo/store, made by npm start)] [--requests 1000] [--uploads 100] [--json]',
+  );
   process.exit(0);
 }
-const log = (s) => { if (!opts.json) console.log(s); };
+const log = (s) => {
+  if (!opts.json) console.log(s);
+};
 
-const server = spawn(process.execPath, [join(ROOT, 'bin', 'motif.js'), 'serve', '--store', opts.store, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(
+  process.execPath,
+  [join(ROOT, 'bin', 'motif.js'), 'serve', '--store', opts.store, '--port', '0', '--json'],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const stopServer = () => server.kill('SIGINT');
 process.on('exit', stopServer);
 let out = '';
@@ -50,7 +58,9 @@ const similarUrl = (id) => `${url}api/pieces/${encodeURIComponent(id)}/similar?k
 for (const row of rows) {
   const got = (await (await fetch(similarUrl(row.id))).json()).neighbours;
   const want = (await store.nearest(row.vector, 11)).filter((h) => h.row.id !== row.id).slice(0, 10);
-  const same = got.length === want.length && got.every((g, i) => g.id === want[i].row.id && Math.abs(g.distance - Math.max(0, want[i].distance)) < 1e-5);
+  const same =
+    got.length === want.length &&
+    got.every((g, i) => g.id === want[i].row.id && Math.abs(g.distance - Math.max(0, want[i].distance)) < 1e-5);
   if (!same) throw new Error(`similar of ${row.id} differs from the store's own search`);
 }
 log(`checked: GET similar of all ${rows.length} pieces equals the store's own search`);
@@ -58,40 +68,68 @@ log(`checked: GET similar of all ${rows.length} pieces equals the store's own se
 /** `total` requests made by `make(i)` at `concurrency`; latencies in ms, failures counted. */
 async function load(total, concurrency, make) {
   const latencies = [];
-  let next = 0, errors = 0;
+  let next = 0,
+    errors = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total) {
-      const i = next++;
-      const t = performance.now();
-      const res = await make(i);
-      await res.arrayBuffer();
-      latencies.push(performance.now() - t);
-      if (res.status !== 200) errors++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t = performance.now();
+        const res = await make(i);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t);
+        if (res.status !== 200) errors++;
+      }
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
   const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  return { requests: total, concurrency, errors, p50_ms: q(0.5), p99_ms: q(0.99), per_second: total / seconds, seconds };
+  return {
+    requests: total,
+    concurrency,
+    errors,
+    p50_ms: q(0.5),
+    p99_ms: q(0.99),
+    per_second: total / seconds,
+    seconds,
+  };
 }
 
 const rssBefore = rssMb();
 const gets = await load(Number(opts.requests), 20, (i) => fetch(similarUrl(rows[i % rows.length].id)));
 // Uploads: the first 30 s of each stored file, as a user would drop an excerpt.
 const excerpts = rows.slice(0, 8).map((r) => writeMidi(sliceNotes(readMidi(readFileSync(r.file), r.id).notes, 0, 30)));
-const posts = await load(Number(opts.uploads), 4, (i) => fetch(`${url}api/similar?k=10`, { method: 'POST', headers: { 'content-type': 'audio/midi' }, body: excerpts[i % excerpts.length] }));
+const posts = await load(Number(opts.uploads), 4, (i) =>
+  fetch(`${url}api/similar?k=10`, {
+    method: 'POST',
+    headers: { 'content-type': 'audio/midi' },
+    body: excerpts[i % excerpts.length],
+  }),
+);
 const rssAfter = rssMb();
 stopServer();
 
-const result = { cpu: cpuInfo().model, store: { pieces: rows.length, dim: store.info.dim }, get_similar: gets, post_similar: posts, rss_mb: { before: rssBefore, after: rssAfter } };
+const result = {
+  cpu: cpuInfo().model,
+  store: { pieces: rows.length, dim: store.info.dim },
+  get_similar: gets,
+  post_similar: posts,
+  rss_mb: { before: rssBefore, after: rssAfter },
+};
 if (opts.json) console.log(JSON.stringify(result, null, 2));
 else {
   log(`\nmotif serve on ${result.cpu}, store of ${rows.length} pieces (${store.info.dim}-d)\n`);
   log('| requests | concurrency | errors | p50 ms | p99 ms | requests/s |');
   log('|---|---|---|---|---|---|');
-  for (const [name, r] of [['GET /api/pieces/<id>/similar', gets], ['POST /api/similar (30-s upload)', posts]]) {
-    log(`| ${r.requests} × ${name} | ${r.concurrency} | ${r.errors} | ${r.p50_ms.toFixed(1)} | ${r.p99_ms.toFixed(1)} | ${r.per_second.toFixed(0)} |`);
+  for (const [name, r] of [
+    ['GET /api/pieces/<id>/similar', gets],
+    ['POST /api/similar (30-s upload)', posts],
+  ]) {
+    log(
+      `| ${r.requests} × ${name} | ${r.concurrency} | ${r.errors} | ${r.p50_ms.toFixed(1)} | ${r.p99_ms.toFixed(1)} | ${r.per_second.toFixed(0)} |`,
+    );
   }
   log(`\nserver resident memory: ${rssBefore.toFixed(0)} MB before, ${rssAfter.toFixed(0)} MB after`);
 }

@@ -20,7 +20,9 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('node bench/sgemm.mjs [--rows N=B·T (4096)] [--isa list (all available)] [--threads n] [--quick] [--json]');
+  console.log(
+    'node bench/sgemm.mjs [--rows N=B·T (4096)] [--isa list (all available)] [--threads n] [--quick] [--json]',
+  );
   process.exit(0);
 }
 if (opts.threads) native.setThreads(Number(opts.threads));
@@ -52,17 +54,22 @@ function verify(s, { A, B, C, lda, ldb }, isa) {
       ref += p;
       mag += Math.abs(p);
     }
-    if (Math.abs(C[i * s.N + j] - ref) > 1e-5 * mag + 1e-6) throw new Error(`${isa} ${s.name}: C[${i},${j}] = ${C[i * s.N + j]}, expected ${ref}`);
+    if (Math.abs(C[i * s.N + j] - ref) > 1e-5 * mag + 1e-6)
+      throw new Error(`${isa} ${s.name}: C[${i},${j}] = ${C[i * s.N + j]}, expected ${ref}`);
   }
 }
 
 /** Best GFLOP/s over repeated runs (at least `minRuns`, and about `budget` seconds), by wall clock and per CPU-second. */
 function time(s, ops, minRuns, budget) {
   const flops = 2 * s.M * s.N * s.K;
-  return bestRates(() => {
-    native.sgemm(s.transA, s.transB, s.M, s.N, s.K, 1, ops.A, ops.lda, ops.B, ops.ldb, 0, ops.C, s.N);
-    return flops;
-  }, minRuns, budget);
+  return bestRates(
+    () => {
+      native.sgemm(s.transA, s.transB, s.M, s.N, s.K, 1, ops.A, ops.lda, ops.B, ops.ldb, 0, ops.C, s.N);
+      return flops;
+    },
+    minRuns,
+    budget,
+  );
 }
 
 const TORCH_SCRIPT = `
@@ -102,7 +109,8 @@ const minRuns = opts.quick ? 1 : 3;
 const budget = opts.quick ? 0.2 : 1.0;
 const cpu = cpuInfo();
 const widest = native.availableIsas().at(-1);
-const measurePeaks = () => Object.fromEntries([...new Set([...isas, widest])].map((isa) => [isa, measurePeak({ isa })]));
+const measurePeaks = () =>
+  Object.fromEntries([...new Set([...isas, widest])].map((isa) => [isa, measurePeak({ isa })]));
 const peaksBefore = measurePeaks();
 const log = opts.json ? () => {} : console.log;
 
@@ -131,41 +139,96 @@ const peaks = Object.fromEntries(isas.map((isa) => [isa, bestPeak(isa).gflops]))
 const widestPeak = bestPeak(widest);
 const peak = widestPeak.gflops;
 log(`CPU: ${cpu.model}; ${threads} threads; flags: ${cpu.flags.join(' ')}`);
-log(`FMA peak (${threads} threads): ${isas.map((i) => `${i} ${peaks[i].toFixed(0)}`).join(', ')} GFLOP/s (${widest} per CPU-second: ${widestPeak.cpuGflops.toFixed(0)})`);
+log(
+  `FMA peak (${threads} threads): ${isas.map((i) => `${i} ${peaks[i].toFixed(0)}`).join(', ')} GFLOP/s (${widest} per CPU-second: ${widestPeak.cpuGflops.toFixed(0)})`,
+);
 
 const torch = torchRun(minRuns, budget);
 if (torch) {
-  log(`torch ${torch.version}, OpenBLAS core: ${torch.corename ?? 'n/a'} (OPENBLAS_CORETYPE unset), ${threads} threads`);
+  log(
+    `torch ${torch.version}, OpenBLAS core: ${torch.corename ?? 'n/a'} (OPENBLAS_CORETYPE unset), ${threads} threads`,
+  );
   // The config's one long "Build settings" line is cut down to its BLAS and CPU entries.
-  const config = torch.config.trim().split('\n').map((l) => l.trim()).flatMap((l) =>
-    l.startsWith('- Build settings:') ? l.split(/,\s*/).filter((x) => /BLAS|LAPACK|AVX/.test(x)).map((x) => x.replace(/^- Build settings:\s*/, '')) : /BLAS|LAPACK|CPU capability|OpenMP|MKL/i.test(l) ? [l.replace(/^- /, '')] : []);
+  const config = torch.config
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .flatMap((l) =>
+      l.startsWith('- Build settings:')
+        ? l
+            .split(/,\s*/)
+            .filter((x) => /BLAS|LAPACK|AVX/.test(x))
+            .map((x) => x.replace(/^- Build settings:\s*/, ''))
+        : /BLAS|LAPACK|CPU capability|OpenMP|MKL/i.test(l)
+          ? [l.replace(/^- /, '')]
+          : [],
+    );
   log(config.map((l) => '  ' + l).join('\n'));
 } else log('torch: not installed for /usr/bin/python3 — no ratio');
 
 const best = isas[0];
 // "cpu %" divides rates per CPU-second: on a shared machine it shows the kernel's efficiency when
 // "% peak" (wall clock) mostly shows the neighbours.
-const header = ['shape', 'M×N×K', ...isas.map((i) => `${i} GF/s`), '% peak', 'cpu %', ...(torch ? ['torch GF/s', `${best}/torch`] : [])];
+const header = [
+  'shape',
+  'M×N×K',
+  ...isas.map((i) => `${i} GF/s`),
+  '% peak',
+  'cpu %',
+  ...(torch ? ['torch GF/s', `${best}/torch`] : []),
+];
 const rows = results.map((r, n) => {
   const mine = r.gflops[best];
   r.pct_peak = (100 * mine) / peak;
   r.pct_peak_cpu = (100 * r.cpuGflops[best]) / widestPeak.cpuGflops;
   r.torch_gflops = torch ? torch.gflops[n] : null;
   r.ratio = torch ? mine / torch.gflops[n] : null;
-  return [r.name, `${r.M}×${r.N}×${r.K}`, ...isas.map((i) => r.gflops[i].toFixed(1)), r.pct_peak.toFixed(0) + '%', r.pct_peak_cpu.toFixed(0) + '%', ...(torch ? [r.torch_gflops.toFixed(1), r.ratio.toFixed(2) + '×'] : [])];
+  return [
+    r.name,
+    `${r.M}×${r.N}×${r.K}`,
+    ...isas.map((i) => r.gflops[i].toFixed(1)),
+    r.pct_peak.toFixed(0) + '%',
+    r.pct_peak_cpu.toFixed(0) + '%',
+    ...(torch ? [r.torch_gflops.toFixed(1), r.ratio.toFixed(2) + '×'] : []),
+  ];
 });
 for (const l of formatTable(header, rows)) log(l);
 
 const sgemm = overallGflops(results, (r) => r.gflops[best]);
 const torchSgemm = torch ? overallGflops(results, (_, n) => torch.gflops[n]) : null;
-log(`overall ${best}: ${sgemm.toFixed(1)} GFLOP/s = ${((100 * sgemm) / peak).toFixed(0)}% of peak` + (torch ? `; torch ${torchSgemm.toFixed(1)} GFLOP/s; ratio ${(sgemm / torchSgemm).toFixed(2)}×` : ''));
+log(
+  `overall ${best}: ${sgemm.toFixed(1)} GFLOP/s = ${((100 * sgemm) / peak).toFixed(0)}% of peak` +
+    (torch ? `; torch ${torchSgemm.toFixed(1)} GFLOP/s; ratio ${(sgemm / torchSgemm).toFixed(2)}×` : ''),
+);
 
 if (opts.json)
-  console.log(JSON.stringify({
-    cpu: cpu.model, threads, isa: best, peak_gflops: peak, peaks,
-    sgemm_gflops: sgemm, torch_sgemm_gflops: torchSgemm, ratio: torchSgemm ? sgemm / torchSgemm : null,
-    torch: torch ? { version: torch.version, corename: torch.corename } : null,
-    peak_cpu_gflops: widestPeak.cpuGflops,
-    shapes: results.map(({ name, transA, transB, M, N, K, gflops, cpuGflops, pct_peak, pct_peak_cpu, torch_gflops, ratio }) =>
-      ({ name, transA, transB, M, N, K, gflops, cpu_gflops: cpuGflops, pct_peak, pct_peak_cpu, torch_gflops, ratio })),
-  }));
+  console.log(
+    JSON.stringify({
+      cpu: cpu.model,
+      threads,
+      isa: best,
+      peak_gflops: peak,
+      peaks,
+      sgemm_gflops: sgemm,
+      torch_sgemm_gflops: torchSgemm,
+      ratio: torchSgemm ? sgemm / torchSgemm : null,
+      torch: torch ? { version: torch.version, corename: torch.corename } : null,
+      peak_cpu_gflops: widestPeak.cpuGflops,
+      shapes: results.map(
+        ({ name, transA, transB, M, N, K, gflops, cpuGflops, pct_peak, pct_peak_cpu, torch_gflops, ratio }) => ({
+          name,
+          transA,
+          transB,
+          M,
+          N,
+          K,
+          gflops,
+          cpu_gflops: cpuGflops,
+          pct_peak,
+          pct_peak_cpu,
+          torch_gflops,
+          ratio,
+        }),
+      ),
+    }),
+  );

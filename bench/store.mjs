@@ -44,23 +44,41 @@ function exactTopK(q) {
     for (let j = 0; j < D; j++) s += q[j] * v[j];
     sims[i] = s;
   }
-  return Array.from(sims.keys()).sort((a, b) => sims[b] - sims[a]).slice(0, K);
+  return Array.from(sims.keys())
+    .sort((a, b) => sims[b] - sims[a])
+    .slice(0, K);
 }
 const t0 = performance.now();
 const truth = queries.map(exactTopK);
 const bruteMs = (performance.now() - t0) / Q;
 
-const recall = (found) => found.reduce((s, ids, i) => s + ids.filter((id) => truth[i].includes(id)).length, 0) / (Q * K);
+const recall = (found) =>
+  found.reduce((s, ids, i) => s + ids.filter((id) => truth[i].includes(id)).length, 0) / (Q * K);
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const rows = vectors.map((vector, i) => ({
-  id: String(i), vector, composer: i % 7 ? 'A' : 'B', title: null, piece: String(i), performer: null, file: `/x/${i}.mid`,
-  split: 'test', key: null, keySource: null, form: 'other', duration: 1, notes: 1, tokens: 1,
+  id: String(i),
+  vector,
+  composer: i % 7 ? 'A' : 'B',
+  title: null,
+  piece: String(i),
+  performer: null,
+  file: `/x/${i}.mid`,
+  split: 'test',
+  key: null,
+  keySource: null,
+  form: 'other',
+  duration: 1,
+  notes: 1,
+  tokens: 1,
 }));
 const results = [{ method: 'brute force (JS, exact)', buildS: 0, queryMs: bruteMs, recall: 1 }];
 const dir = mkdtempSync(join(tmpdir(), 'motif-store-bench-'));
 try {
-  for (const [method, indexMinRows] of [['motif store, exact scan', Infinity], ['motif store, IVF-HNSW-SQ', 0]]) {
+  for (const [method, indexMinRows] of [
+    ['motif store, exact scan', Infinity],
+    ['motif store, IVF-HNSW-SQ', 0],
+  ]) {
     const b0 = performance.now();
     const store = await createStore(join(dir, method.replace(/\W+/g, '-')), rows, { indexMinRows });
     const buildS = (performance.now() - b0) / 1000;
@@ -74,12 +92,20 @@ try {
     }
     results.push({ method, buildS, queryMs: median(times), recall: recall(found) });
     // The exact scan must agree with brute force before any timing means anything.
-    if (indexMinRows === Infinity && recall(found) < 1) throw new Error(`exact scan found ${recall(found)} of the brute-force neighbours`);
+    if (indexMinRows === Infinity && recall(found) < 1)
+      throw new Error(`exact scan found ${recall(found)} of the brute-force neighbours`);
   }
   const usearch = args.includes('--peer') ? await import('usearch').catch(() => undefined) : undefined;
   if (usearch) {
     const b0 = performance.now();
-    const index = new usearch.Index({ metric: 'cos', dimensions: D, quantization: 'f32', connectivity: 16, expansion_add: 128, expansion_search: 256 });
+    const index = new usearch.Index({
+      metric: 'cos',
+      dimensions: D,
+      quantization: 'f32',
+      connectivity: 16,
+      expansion_add: 128,
+      expansion_search: 256,
+    });
     const keys = BigUint64Array.from(vectors, (_, i) => BigInt(i));
     const flat = new Float32Array(N * D);
     vectors.forEach((v, i) => flat.set(v, i * D));
@@ -93,17 +119,48 @@ try {
       times.push(performance.now() - q0);
       found.push(Array.from(m.keys, Number));
     }
-    results.push({ method: 'usearch HNSW (in memory, no metadata)', buildS, queryMs: median(times), recall: recall(found) });
-  } else results.push({ method: `usearch: ${args.includes('--peer') ? 'not installed (npm i --no-save usearch)' : 'skipped (--peer, ~2.5 min at 100k)'}`, buildS: NaN, queryMs: NaN, recall: NaN });
+    results.push({
+      method: 'usearch HNSW (in memory, no metadata)',
+      buildS,
+      queryMs: median(times),
+      recall: recall(found),
+    });
+  } else
+    results.push({
+      method: `usearch: ${args.includes('--peer') ? 'not installed (npm i --no-save usearch)' : 'skipped (--peer, ~2.5 min at 100k)'}`,
+      buildS: NaN,
+      queryMs: NaN,
+      recall: NaN,
+    });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
 const hw = cpuInfo();
-if (json) console.log(JSON.stringify({ n: N, dim: D, queries: Q, k: K, cpu: hw.model, threads: hw.threads, node: process.version, results }));
+if (json)
+  console.log(
+    JSON.stringify({
+      n: N,
+      dim: D,
+      queries: Q,
+      k: K,
+      cpu: hw.model,
+      threads: hw.threads,
+      node: process.version,
+      results,
+    }),
+  );
 else {
-  console.log(`store benchmark: ${N} random unit vectors, ${D}-d, ${Q} queries, recall@${K} against exact cosine top-${K}`);
+  console.log(
+    `store benchmark: ${N} random unit vectors, ${D}-d, ${Q} queries, recall@${K} against exact cosine top-${K}`,
+  );
   console.log(`${hw.model}, ${hw.threads} threads, node ${process.version}`);
   console.log('method'.padEnd(48) + 'build s'.padStart(9) + 'query ms'.padStart(10) + `recall@${K}`.padStart(11));
-  for (const r of results) console.log(r.method.padEnd(48) + r.buildS.toFixed(2).padStart(9) + r.queryMs.toFixed(2).padStart(10) + r.recall.toFixed(3).padStart(11));
+  for (const r of results)
+    console.log(
+      r.method.padEnd(48) +
+        r.buildS.toFixed(2).padStart(9) +
+        r.queryMs.toFixed(2).padStart(10) +
+        r.recall.toFixed(3).padStart(11),
+    );
 }

@@ -59,7 +59,10 @@ if (args['tonejs-only']) {
   process.exit(0);
 }
 log(`parsing ${corpus.length} files with @tonejs/midi...`);
-const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--tonejs-only', '--data', args.data], { encoding: 'utf8', maxBuffer: 1 << 20 });
+const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--tonejs-only', '--data', args.data], {
+  encoding: 'utf8',
+  maxBuffer: 1 << 20,
+});
 if (child.status !== 0) {
   console.error(`FAIL: the @tonejs/midi run failed:\n${child.stderr}`);
   process.exit(1);
@@ -77,7 +80,15 @@ if (args.tokenizer) {
   t0 = performance.now();
   c0 = process.cpuUsage();
   const r = await trainTokenizer(trainItems, { vocabSize: Number(args.vocab), scheme: 'exptime', sustain, workers });
-  training = { seconds: seconds(t0), cpu_seconds: cpuSeconds(c0), encode_seconds: r.encodeSeconds, bpe_seconds: r.trainSeconds, files: r.files, base_tokens: r.baseTokens, peak_rss_mb: process.resourceUsage().maxRSS / 1024 };
+  training = {
+    seconds: seconds(t0),
+    cpu_seconds: cpuSeconds(c0),
+    encode_seconds: r.encodeSeconds,
+    bpe_seconds: r.trainSeconds,
+    files: r.files,
+    base_tokens: r.baseTokens,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  };
   tokenizerText = JSON.stringify(r.tokenizer.toJSON());
 }
 const spec = { tokenizerJson: tokenizerText, sustain };
@@ -102,7 +113,9 @@ async function runAll(items, s, w) {
 // Check: the pool gives exactly what one thread gives, on a sample spread over the corpus.
 const sample = corpus.filter((_, i) => i % 37 === 0);
 const [pooled, single] = [await runAll(sample, spec, workers), await runAll(sample, spec, 0)];
-const same = pooled.ids.length === single.ids.length && pooled.ids.every((a, i) => a.length === single.ids[i].length && a.every((v, k) => v === single.ids[i][k]));
+const same =
+  pooled.ids.length === single.ids.length &&
+  pooled.ids.every((a, i) => a.length === single.ids[i].length && a.every((v, k) => v === single.ids[i][k]));
 if (!same) {
   console.error('FAIL: pooled ids differ from single-thread ids');
   process.exit(1);
@@ -120,7 +133,6 @@ const motifCpu = cpuSeconds(c0);
 t0 = performance.now();
 const base = await runAll(corpus, { scheme: 'exptime', sustain }, workers);
 const baseSeconds = seconds(t0);
-
 
 const result = {
   files: corpus.length,
@@ -154,14 +166,24 @@ else {
     ['motif MIDI → BPE ids, s', result.seconds.toFixed(3)],
     ['@tonejs/midi parse only, s', result.tonejs_parse_seconds.toFixed(3)],
     ['ratio (tonejs / motif)', `${result.ratio.toFixed(2)}×`],
-    ['CPU s, motif (all threads) / tonejs', `${result.cpu_seconds.toFixed(2)} / ${result.tonejs_cpu_seconds.toFixed(2)}`],
+    [
+      'CPU s, motif (all threads) / tonejs',
+      `${result.cpu_seconds.toFixed(2)} / ${result.tonejs_cpu_seconds.toFixed(2)}`,
+    ],
     ['motif MIDI → base ids, s', result.base_seconds.toFixed(3)],
     ['base tokens per note', result.base_tokens_per_note.toFixed(3)],
     ['BPE tokens per note', result.tokens_per_note.toFixed(3)],
     ['BPE compression', `${result.bpe_compression.toFixed(2)}×`],
   ];
-  if (training) rows.push(['tokenizer training (train split), s', training.seconds.toFixed(2)], ['  of which BPE merges, s', training.bpe_seconds.toFixed(2)], ['peak RSS, MB', training.peak_rss_mb.toFixed(0)]);
+  if (training)
+    rows.push(
+      ['tokenizer training (train split), s', training.seconds.toFixed(2)],
+      ['  of which BPE merges, s', training.bpe_seconds.toFixed(2)],
+      ['peak RSS, MB', training.peak_rss_mb.toFixed(0)],
+    );
   const w = Math.max(...rows.map((r) => r[0].length));
-  console.log(`tokenize benchmark — ${result.hardware.cpu}, ${result.hardware.cores} cores, Node ${result.hardware.node}, ${workers} workers, load average ${result.load_average.toFixed(1)}`);
+  console.log(
+    `tokenize benchmark — ${result.hardware.cpu}, ${result.hardware.cores} cores, Node ${result.hardware.node}, ${workers} workers, load average ${result.load_average.toFixed(1)}`,
+  );
   for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
 }

@@ -53,12 +53,20 @@ if (opts.child) {
   const { model: config, train } = loadPreset(preset);
   const model = Transformer.create(config, 0, train);
   const tokens = randomTokens(B * T, config.vocabSize, 1);
-  const run = mode === 'train' ? () => model.trainStep(tokens, B, T, train.lr).loss : () => model.evalLoss(tokens, B, T).loss;
-  const loss = run();  // warm-up (allocates activations)
+  const run =
+    mode === 'train' ? () => model.trainStep(tokens, B, T, train.lr).loss : () => model.evalLoss(tokens, B, T).loss;
+  const loss = run(); // warm-up (allocates activations)
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) run();
   const seconds = (performance.now() - t0) / 1000 / steps;
-  console.log(JSON.stringify({ seconds_per_step: seconds, tokens_per_second: (B * T) / seconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024, loss }));
+  console.log(
+    JSON.stringify({
+      seconds_per_step: seconds,
+      tokens_per_second: (B * T) / seconds,
+      peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      loss,
+    }),
+  );
   process.exit(0);
 }
 
@@ -78,12 +86,17 @@ function check() {
   let worst = 0;
   for (const [k, g] of model.gradients()) {
     const ref = file.get(`grads.${k}`).data;
-    let d = 0, n = 0;
-    for (let i = 0; i < g.length; i++) { d += (g[i] - ref[i]) ** 2; n += ref[i] ** 2; }
+    let d = 0,
+      n = 0;
+    for (let i = 0; i < g.length; i++) {
+      d += (g[i] - ref[i]) ** 2;
+      n += ref[i] ** 2;
+    }
     worst = Math.max(worst, Math.sqrt(d / Math.max(n, 1e-30)));
   }
   const lossErr = Math.abs(loss - c.loss) / c.loss;
-  if (lossErr > 1e-5 || worst > 1e-4) throw new Error(`model check failed: loss rel. error ${lossErr}, worst gradient rel. error ${worst}`);
+  if (lossErr > 1e-5 || worst > 1e-4)
+    throw new Error(`model check failed: loss rel. error ${lossErr}, worst gradient rel. error ${worst}`);
   return { loss_rel_error: lossErr, worst_grad_rel_error: worst };
 }
 
@@ -103,7 +116,8 @@ function sgemmGflops(shapes) {
   }
   return out;
 }
-const aggregate = (list) => list.reduce((s, x) => s + 2 * x.M * x.N * x.K, 0) / list.reduce((s, x) => s + (2 * x.M * x.N * x.K) / x.gflops, 0);
+const aggregate = (list) =>
+  list.reduce((s, x) => s + 2 * x.M * x.N * x.K, 0) / list.reduce((s, x) => s + (2 * x.M * x.N * x.K) / x.gflops, 0);
 
 const info = cpuInfo();
 // The hardware peak is the best the FMA loop ever reaches: measured before and after the runs (see
@@ -114,16 +128,28 @@ const checked = check();
 const paper = loadPreset('paper').model;
 // Matmul shapes of a paper 8 × 512 step: qkv, ffn up, ffn down, one head chunk.
 const N = 8 * 512;
-const shapes = [[N, 3 * paper.dModel, paper.dModel], [N, paper.dFF, paper.dModel], [N, paper.dModel, paper.dFF], [512, paper.vocabSize, paper.dModel]];
+const shapes = [
+  [N, 3 * paper.dModel, paper.dModel],
+  [N, paper.dFF, paper.dModel],
+  [N, paper.dModel, paper.dFF],
+  [512, paper.vocabSize, paper.dModel],
+];
 const sgemm = sgemmGflops(shapes);
 
 const torchEnv = { ...process.env };
-delete torchEnv.OPENBLAS_CORETYPE;  // let OpenBLAS pick its best (AVX-512) kernels
-const python = (args) => spawnSync('/usr/bin/python3', [join(ROOT, 'python', 'bench_torch.py'), '--threads', String(native.threads()), ...args],
-  { encoding: 'utf8', env: torchEnv, maxBuffer: 1 << 24 });
-const hasTorch = !opts['no-torch'] && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { env: torchEnv }).status === 0;
+delete torchEnv.OPENBLAS_CORETYPE; // let OpenBLAS pick its best (AVX-512) kernels
+const python = (args) =>
+  spawnSync(
+    '/usr/bin/python3',
+    [join(ROOT, 'python', 'bench_torch.py'), '--threads', String(native.threads()), ...args],
+    { encoding: 'utf8', env: torchEnv, maxBuffer: 1 << 24 },
+  );
+const hasTorch =
+  !opts['no-torch'] && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { env: torchEnv }).status === 0;
 const torchInfo = hasTorch ? lastJson(python(['--mode', 'info']), 'torch info') : null;
-const torchSgemm = hasTorch ? lastJson(python(['--mode', 'sgemm', '--shapes', JSON.stringify(shapes), '--steps', '4']), 'torch sgemm').sgemm : null;
+const torchSgemm = hasTorch
+  ? lastJson(python(['--mode', 'sgemm', '--shapes', JSON.stringify(shapes), '--steps', '4']), 'torch sgemm').sgemm
+  : null;
 
 const configs = [
   { name: 'paper 8×512 train', preset: 'paper', B: 8, T: 512, mode: 'train' },
@@ -138,10 +164,27 @@ for (const c of configs) {
   const model = loadPreset(c.preset).model;
   const flops = flopsPerToken(model, c.T, c.mode);
   const spec = JSON.stringify({ preset: c.preset, B: c.B, T: c.T, mode: c.mode, steps });
-  const m = lastJson(spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', spec], { encoding: 'utf8' }), `motif ${c.name}`);
+  const m = lastJson(
+    spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', spec], { encoding: 'utf8' }),
+    `motif ${c.name}`,
+  );
   const run = { ...c, flops_per_token: flops, motif: m, torch: null, ratio: null };
   if (hasTorch) {
-    run.torch = lastJson(python(['--mode', c.mode, '--config', JSON.stringify(model), '--batch', String(c.B), '--seq', String(c.T), '--steps', String(steps)]), `torch ${c.name}`);
+    run.torch = lastJson(
+      python([
+        '--mode',
+        c.mode,
+        '--config',
+        JSON.stringify(model),
+        '--batch',
+        String(c.B),
+        '--seq',
+        String(c.T),
+        '--steps',
+        String(steps),
+      ]),
+      `torch ${c.name}`,
+    );
     run.ratio = m.tokens_per_second / run.torch.tokens_per_second;
   }
   runs.push(run);
@@ -151,31 +194,72 @@ const peakAfter = measurePeak();
 const peak = peakAfter.gflops > peakBefore.gflops ? peakAfter : peakBefore;
 const load = Math.max(loadBefore, loadavg()[0]);
 for (const r of runs)
-  for (const side of [r.motif, r.torch]) if (side) side.mfu = (side.tokens_per_second * r.flops_per_token) / (peak.gflops * 1e9);
+  for (const side of [r.motif, r.torch])
+    if (side) side.mfu = (side.tokens_per_second * r.flops_per_token) / (peak.gflops * 1e9);
 
 const pct = (x) => (x == null ? '—' : `${(100 * x).toFixed(1)}%`);
 const num = (x, d = 0) => (x == null ? '—' : x.toFixed(d));
-console.log(`# motif train-step benchmark — ${info.model}, ${peak.threads} threads, ISA ${native.isa()}; peak ${peak.gflops.toFixed(0)} GFLOP/s (FMA loop)`);
-if (load > peak.threads) console.log(`# WARNING: load average ${load.toFixed(1)} on ${peak.threads} threads: other processes share the CPU, so the peak and every figure below are depressed and noisy (ratios less so)`);
-console.log(`# check vs PyTorch fixture: loss rel. error ${checked.loss_rel_error.toExponential(1)}, worst gradient rel. error ${checked.worst_grad_rel_error.toExponential(1)}`);
-if (torchInfo) console.log(`# torch ${torchInfo.torch}: ${torchInfo.openblas_config ?? torchInfo.libraries.join(', ')}; OpenBLAS core ${torchInfo.openblas_core}; ATen ${torchInfo.aten_cpu_capability}`);
+console.log(
+  `# motif train-step benchmark — ${info.model}, ${peak.threads} threads, ISA ${native.isa()}; peak ${peak.gflops.toFixed(0)} GFLOP/s (FMA loop)`,
+);
+if (load > peak.threads)
+  console.log(
+    `# WARNING: load average ${load.toFixed(1)} on ${peak.threads} threads: other processes share the CPU, so the peak and every figure below are depressed and noisy (ratios less so)`,
+  );
+console.log(
+  `# check vs PyTorch fixture: loss rel. error ${checked.loss_rel_error.toExponential(1)}, worst gradient rel. error ${checked.worst_grad_rel_error.toExponential(1)}`,
+);
+if (torchInfo)
+  console.log(
+    `# torch ${torchInfo.torch}: ${torchInfo.openblas_config ?? torchInfo.libraries.join(', ')}; OpenBLAS core ${torchInfo.openblas_core}; ATen ${torchInfo.aten_cpu_capability}`,
+  );
 console.log('\nSGEMM (M×N×K)            motif GFLOP/s  % peak   torch GFLOP/s');
-sgemm.forEach((s, i) => console.log(`${`${s.M}×${s.N}×${s.K}`.padEnd(24)} ${num(s.gflops).padStart(13)}  ${pct(s.gflops / peak.gflops).padStart(6)}   ${num(torchSgemm?.[i].gflops).padStart(13)}`));
+sgemm.forEach((s, i) =>
+  console.log(
+    `${`${s.M}×${s.N}×${s.K}`.padEnd(24)} ${num(s.gflops).padStart(13)}  ${pct(s.gflops / peak.gflops).padStart(6)}   ${num(torchSgemm?.[i].gflops).padStart(13)}`,
+  ),
+);
 console.log('\nconfiguration          motif tok/s   MFU    RSS MB | torch tok/s   MFU    RSS MB | ratio');
 for (const r of runs)
-  console.log(`${r.name.padEnd(22)} ${num(r.motif.tokens_per_second).padStart(11)} ${pct(r.motif.mfu).padStart(6)} ${num(r.motif.peak_rss_mb).padStart(8)} | ` +
-    `${num(r.torch?.tokens_per_second).padStart(11)} ${pct(r.torch?.mfu).padStart(6)} ${num(r.torch?.peak_rss_mb).padStart(8)} | ${r.ratio == null ? '—' : r.ratio.toFixed(2) + '×'}`);
+  console.log(
+    `${r.name.padEnd(22)} ${num(r.motif.tokens_per_second).padStart(11)} ${pct(r.motif.mfu).padStart(6)} ${num(r.motif.peak_rss_mb).padStart(8)} | ` +
+      `${num(r.torch?.tokens_per_second).padStart(11)} ${pct(r.torch?.mfu).padStart(6)} ${num(r.torch?.peak_rss_mb).padStart(8)} | ${r.ratio == null ? '—' : r.ratio.toFixed(2) + '×'}`,
+  );
 
 if (opts.json) {
   const find = (name) => runs.find((r) => r.name === name);
   const ratio = (name) => find(name)?.ratio ?? null;
-  console.log(JSON.stringify({
-    peak_gflops: peak.gflops, isa: native.isa(), threads: peak.threads, cpu: info.model, load_average: load,
-    sgemm_gflops: aggregate(sgemm), torch_sgemm_gflops: torchSgemm ? aggregate(torchSgemm) : null,
-    train_mfu: find('paper 8×512 train').motif.mfu, forward_mfu: find('paper 8×512 forward').motif.mfu,
-    train_ratio: ratio('paper 8×512 train'), train_ratio_2048: ratio('paper 1×2048 train'), train_ratio_small: ratio('small 8×512 train'),
-    forward_ratio: ratio('paper 8×512 forward'), forward_ratio_small: ratio('small 8×512 forward'),
-    torch: torchInfo, check: checked, sgemm, torch_sgemm: torchSgemm,
-    runs: runs.map((r) => ({ name: r.name, preset: r.preset, B: r.B, T: r.T, mode: r.mode, flops_per_token: r.flops_per_token, motif: r.motif, torch: r.torch, ratio: r.ratio })),
-  }));
+  console.log(
+    JSON.stringify({
+      peak_gflops: peak.gflops,
+      isa: native.isa(),
+      threads: peak.threads,
+      cpu: info.model,
+      load_average: load,
+      sgemm_gflops: aggregate(sgemm),
+      torch_sgemm_gflops: torchSgemm ? aggregate(torchSgemm) : null,
+      train_mfu: find('paper 8×512 train').motif.mfu,
+      forward_mfu: find('paper 8×512 forward').motif.mfu,
+      train_ratio: ratio('paper 8×512 train'),
+      train_ratio_2048: ratio('paper 1×2048 train'),
+      train_ratio_small: ratio('small 8×512 train'),
+      forward_ratio: ratio('paper 8×512 forward'),
+      forward_ratio_small: ratio('small 8×512 forward'),
+      torch: torchInfo,
+      check: checked,
+      sgemm,
+      torch_sgemm: torchSgemm,
+      runs: runs.map((r) => ({
+        name: r.name,
+        preset: r.preset,
+        B: r.B,
+        T: r.T,
+        mode: r.mode,
+        flops_per_token: r.flops_per_token,
+        motif: r.motif,
+        torch: r.torch,
+        ratio: r.ratio,
+      })),
+    }),
+  );
 }

@@ -58,7 +58,11 @@ for method in d['methods']:
 print(json.dumps(out))`;
 const methods = exact ? ['barnes_hut', 'exact'] : ['barnes_hut'];
 log(`running scikit-learn TSNE (${methods.join(', ')}) ...`);
-const py = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify({ x, motif: ourMap, methods }), encoding: 'utf8', maxBuffer: 1 << 28 });
+const py = spawnSync(PYTHON, ['-c', script], {
+  input: JSON.stringify({ x, motif: ourMap, methods }),
+  encoding: 'utf8',
+  maxBuffer: 1 << 28,
+});
 if (py.status !== 0) {
   console.error(`scikit-learn run failed (is python3-sklearn installed at ${PYTHON}?):\n${py.stderr}`);
   process.exit(1);
@@ -72,7 +76,10 @@ if (Math.abs(ourTrust - sk.motif_trust) > 1e-9) {
   process.exit(1);
 }
 
-const rows = [{ method: 'motif exact', seconds: motifSeconds, cpu_seconds: motifCpu, kl: ours.kl, map: ourMap }, ...sk.runs.map((r) => ({ ...r, method: `sklearn ${r.method}` }))].map((r) => ({
+const rows = [
+  { method: 'motif exact', seconds: motifSeconds, cpu_seconds: motifCpu, kl: ours.kl, map: ourMap },
+  ...sk.runs.map((r) => ({ ...r, method: `sklearn ${r.method}` })),
+].map((r) => ({
   method: r.method,
   seconds: r.seconds,
   cpu_seconds: r.cpu_seconds,
@@ -82,10 +89,24 @@ const rows = [{ method: 'motif exact', seconds: motifSeconds, cpu_seconds: motif
 }));
 const skBh = rows.find((r) => r.method === 'sklearn barnes_hut');
 
-log(`\nCPU: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} threads), load ${loadavg()[0].toFixed(2)}; node ${process.version}, scikit-learn ${sk.version}`);
+log(
+  `\nCPU: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} threads), load ${loadavg()[0].toFixed(2)}; node ${process.version}, scikit-learn ${sk.version}`,
+);
 log('method               wall s    CPU s   CPU-time ratio vs sklearn BH   KL(P||Q)   10-NN kept   trustworthiness');
 for (const r of rows) {
-  log(`${r.method.padEnd(20)} ${r.seconds.toFixed(2).padStart(6)}   ${r.cpu_seconds.toFixed(2).padStart(6)}   ${(skBh.cpu_seconds / r.cpu_seconds).toFixed(2).padStart(27)}x   ${r.kl.toFixed(4).padStart(8)}   ${r.knn_kept.toFixed(3).padStart(10)}   ${r.trustworthiness.toFixed(4).padStart(15)}`);
+  log(
+    `${r.method.padEnd(20)} ${r.seconds.toFixed(2).padStart(6)}   ${r.cpu_seconds.toFixed(2).padStart(6)}   ${(skBh.cpu_seconds / r.cpu_seconds).toFixed(2).padStart(27)}x   ${r.kl.toFixed(4).padStart(8)}   ${r.knn_kept.toFixed(3).padStart(10)}   ${r.trustworthiness.toFixed(4).padStart(15)}`,
+  );
 }
 log(`(trustworthiness of motif's map: motif ${ourTrust.toFixed(6)} = scikit-learn ${sk.motif_trust.toFixed(6)})`);
-if (json) console.log(JSON.stringify({ points: x.length, dims: x[0].length, k: K, sklearn: sk.version, cpu: cpus()[0]?.model, results: rows }));
+if (json)
+  console.log(
+    JSON.stringify({
+      points: x.length,
+      dims: x[0].length,
+      k: K,
+      sklearn: sk.version,
+      cpu: cpus()[0]?.model,
+      results: rows,
+    }),
+  );

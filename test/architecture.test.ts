@@ -19,7 +19,9 @@ interface Edge {
 }
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 // Static imports and re-exports (multi-line specifier lists included), and import('…') calls.
@@ -31,8 +33,14 @@ function edges(file: string): Edge[] {
   const target = (spec: string): string => relative(root, normalize(join(dirname(file), spec.replace(/\.js$/, '.ts'))));
   const out: Edge[] = [];
   for (const m of text.matchAll(STATIC)) {
-    const names = /\{([^}]*)\}/.exec(m[3])?.[1].split(',').map((s) => s.trim()).filter(Boolean);
-    const typeOnly = m[2] !== undefined || (names !== undefined && /^\{[^}]*\}$/.test(m[3].trim()) && names.every((n) => n.startsWith('type ')));
+    const names = /\{([^}]*)\}/
+      .exec(m[3])?.[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const typeOnly =
+      m[2] !== undefined ||
+      (names !== undefined && /^\{[^}]*\}$/.test(m[3].trim()) && names.every((n) => n.startsWith('type ')));
     out.push({ to: target(m[4]), kind: typeOnly ? 'type' : 'value' });
   }
   for (const m of text.matchAll(DYNAMIC)) out.push({ to: target(m[2]), kind: m[1] ? 'type' : 'dynamic' });
@@ -42,7 +50,9 @@ function edges(file: string): Edge[] {
 const graph = new Map(sources(src).map((f) => [relative(root, f), edges(f)]));
 
 test('every relative import in src/ names a module that exists', () => {
-  const missing = [...graph].flatMap(([from, es]) => es.filter((e) => !graph.has(e.to)).map((e) => `${from} → ${e.to}`));
+  const missing = [...graph].flatMap(([from, es]) =>
+    es.filter((e) => !graph.has(e.to)).map((e) => `${from} → ${e.to}`),
+  );
   assert.deepEqual(missing, []);
 });
 

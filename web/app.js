@@ -30,8 +30,13 @@ const map = createMap($('map'), [...byId.values()], {
     }
     tooltip.hidden = false;
     tooltip.innerHTML = '';
-    const lines = [label(p), [p.performer && `performer ${p.performer}`, p.key, p.form].filter(Boolean).join(' · '), `${p.split ?? ''} · ${Math.round(p.duration)} s · ${p.notes} notes`];
-    for (const [i, text] of lines.entries()) tooltip.append(Object.assign(document.createElement(i === 0 ? 'strong' : 'div'), { textContent: text }));
+    const lines = [
+      label(p),
+      [p.performer && `performer ${p.performer}`, p.key, p.form].filter(Boolean).join(' · '),
+      `${p.split ?? ''} · ${Math.round(p.duration)} s · ${p.notes} notes`,
+    ];
+    for (const [i, text] of lines.entries())
+      tooltip.append(Object.assign(document.createElement(i === 0 ? 'strong' : 'div'), { textContent: text }));
     const box = $('map-pane').getBoundingClientRect();
     tooltip.style.left = `${Math.min(event.clientX - box.left + 14, box.width - 260)}px`;
     tooltip.style.top = `${event.clientY - box.top + 14}px`;
@@ -44,7 +49,9 @@ let field = 'composer';
 const hidden = new Set();
 let query = '';
 const groupOf = (p) => colors[field].names[colors[field].of[p.index]];
-const visible = (p) => !hidden.has(groupOf(p)) && (!query || [p.title, p.composer, p.performer, p.piece, p.id].some((s) => s && s.toLowerCase().includes(query)));
+const visible = (p) =>
+  !hidden.has(groupOf(p)) &&
+  (!query || [p.title, p.composer, p.performer, p.piece, p.id].some((s) => s && s.toLowerCase().includes(query)));
 const refresh = () => map.filter(visible);
 function recolor() {
   const c = colors[field];
@@ -103,7 +110,9 @@ function show(piece, meta) {
   $('download').href = URL.createObjectURL(piece.midi);
   $('download').download = piece.file;
   $('continue').disabled = !health.generate;
-  $('continue').title = health.generate ? 'Generate what could come next, with the model' : 'no model for continuations (see motif serve)';
+  $('continue').title = health.generate
+    ? 'Generate what could come next, with the model'
+    : 'no model for continuations (see motif serve)';
   roll.show(piece.notes, { prompt: piece.prompt ?? null, at: piece.prompt ? piece.prompt - 5 : 0 });
   status('');
 }
@@ -115,10 +124,20 @@ function listNeighbours(neighbours, from) {
     const li = document.createElement('li');
     const a = Object.assign(document.createElement('a'), { textContent: label(n), title: n.id });
     a.onclick = () => openStored(n.id);
-    li.append(a, Object.assign(document.createElement('span'), { className: 'distance', textContent: n.distance.toFixed(3) }));
+    li.append(
+      a,
+      Object.assign(document.createElement('span'), { className: 'distance', textContent: n.distance.toFixed(3) }),
+    );
     list.append(li);
   }
-  map.select(from.id ?? null, from.point, neighbours.map((n) => byId.get(n.id)).filter(Boolean).map((p) => [p.x, p.y]));
+  map.select(
+    from.id ?? null,
+    from.point,
+    neighbours
+      .map((n) => byId.get(n.id))
+      .filter(Boolean)
+      .map((p) => [p.x, p.y]),
+  );
 }
 
 async function openStored(id) {
@@ -130,7 +149,12 @@ async function openStored(id) {
       api(pieceUrl(id, 'midi')).then((r) => r.blob()),
       api(`${pieceUrl(id, 'similar')}?k=10`).then((r) => r.json()),
     ]);
-    show({ name: label(p), notes, midi, file: `${id.replaceAll('/', '_')}` }, [p.performer && `performer ${p.performer}`, p.key, p.form, p.split, `${Math.round(p.duration)} s`].filter(Boolean).join(' · '));
+    show(
+      { name: label(p), notes, midi, file: `${id.replaceAll('/', '_')}` },
+      [p.performer && `performer ${p.performer}`, p.key, p.form, p.split, `${Math.round(p.duration)} s`]
+        .filter(Boolean)
+        .join(' · '),
+    );
     listNeighbours(similar.neighbours, { id, point: [p.x, p.y] });
   } catch (err) {
     status(err.message);
@@ -142,8 +166,16 @@ async function openUpload(file) {
   $('piece-empty').textContent = `embedding ${file.name}…`;
   try {
     const bytes = await file.arrayBuffer();
-    const [notes, similar] = await Promise.all([midiPost('api/notes', bytes).then((r) => r.json()), midiPost('api/similar?k=10', bytes).then((r) => r.json())]);
-    const piece = { name: `${file.name} (your file)`, notes, midi: new Blob([bytes], { type: 'audio/midi' }), file: file.name };
+    const [notes, similar] = await Promise.all([
+      midiPost('api/notes', bytes).then((r) => r.json()),
+      midiPost('api/similar?k=10', bytes).then((r) => r.json()),
+    ]);
+    const piece = {
+      name: `${file.name} (your file)`,
+      notes,
+      midi: new Blob([bytes], { type: 'audio/midi' }),
+      file: file.name,
+    };
     const open = () => {
       show(piece, `${notes.notes.length} notes · ${Math.round(notes.seconds)} s · placed among its nearest pieces`);
       listNeighbours(similar.neighbours, { point: similar.position });
@@ -165,16 +197,22 @@ $('play').onclick = async () => {
   }
   $('play').textContent = '■ Stop';
   status('loading piano samples…');
-  const from = position > 0 && position < current.notes.seconds ? position : current.prompt ? Math.max(0, current.prompt - 5) : 0;
-  await player.play(current.notes, from, (t) => {
-    position = t;
-    roll.playhead(t);
-    status(`${formatTime(t)} / ${formatTime(current.notes.seconds)}`);
-  }, () => {
-    position = 0;
-    $('play').textContent = '▶ Play';
-    roll.playhead(null);
-  });
+  const from =
+    position > 0 && position < current.notes.seconds ? position : current.prompt ? Math.max(0, current.prompt - 5) : 0;
+  await player.play(
+    current.notes,
+    from,
+    (t) => {
+      position = t;
+      roll.playhead(t);
+      status(`${formatTime(t)} / ${formatTime(current.notes.seconds)}`);
+    },
+    () => {
+      position = 0;
+      $('play').textContent = '▶ Play';
+      roll.playhead(null);
+    },
+  );
 };
 const formatTime = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
@@ -187,11 +225,23 @@ $('continue').onclick = async () => {
   status(`continuing after ${promptSeconds} s…`);
   $('continue').disabled = true;
   try {
-    const res = await midiPost(`api/generate?seconds=20&prompt_seconds=${promptSeconds}`, await current.midi.arrayBuffer());
+    const res = await midiPost(
+      `api/generate?seconds=20&prompt_seconds=${promptSeconds}`,
+      await current.midi.arrayBuffer(),
+    );
     const prompt = Number(res.headers.get('x-motif-prompt-seconds'));
     const midi = await res.blob();
     const notes = await (await midiPost('api/notes', await midi.arrayBuffer())).json();
-    show({ name: `${current.name.replace(/ — continued$/, '')} — continued`, notes, midi, file: 'continuation.mid', prompt }, `the first ${prompt.toFixed(1)} s as heard, then 20 s generated by the model (red)`);
+    show(
+      {
+        name: `${current.name.replace(/ — continued$/, '')} — continued`,
+        notes,
+        midi,
+        file: 'continuation.mid',
+        prompt,
+      },
+      `the first ${prompt.toFixed(1)} s as heard, then 20 s generated by the model (red)`,
+    );
   } catch (err) {
     status(err.message);
   } finally {

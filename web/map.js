@@ -9,15 +9,23 @@ export function createMap(svg, pieces, { onHover, onClick }) {
   const width = () => svg.clientWidth || 800;
   const height = () => svg.clientHeight || 600;
   const pad = 24;
-  const xs = d3.extent(pieces, (p) => p.x), ys = d3.extent(pieces, (p) => p.y);
+  const xs = d3.extent(pieces, (p) => p.x),
+    ys = d3.extent(pieces, (p) => p.y);
   // One scale for both axes (a square in the data stays a square), centred in the view.
   const span = Math.max(xs[1] - xs[0], ys[1] - ys[0]) || 1;
   const base = () => {
     const size = Math.min(width(), height()) - 2 * pad;
-    const cx = (xs[0] + xs[1]) / 2, cy = (ys[0] + ys[1]) / 2;
+    const cx = (xs[0] + xs[1]) / 2,
+      cy = (ys[0] + ys[1]) / 2;
     return {
-      x: d3.scaleLinear().domain([cx - span / 2, cx + span / 2]).range([(width() - size) / 2, (width() + size) / 2]),
-      y: d3.scaleLinear().domain([cy - span / 2, cy + span / 2]).range([(height() + size) / 2, (height() - size) / 2]),
+      x: d3
+        .scaleLinear()
+        .domain([cx - span / 2, cx + span / 2])
+        .range([(width() - size) / 2, (width() + size) / 2]),
+      y: d3
+        .scaleLinear()
+        .domain([cy - span / 2, cy + span / 2])
+        .range([(height() + size) / 2, (height() - size) / 2]),
     };
   };
   let transform = d3.zoomIdentity;
@@ -60,22 +68,33 @@ export function createMap(svg, pieces, { onHover, onClick }) {
       .data(linkData)
       .join('line')
       .attr('class', 'link')
-      .attr('x1', (l) => s.x(l.from[0])).attr('y1', (l) => s.y(l.from[1]))
-      .attr('x2', (l) => s.x(l.to[0])).attr('y2', (l) => s.y(l.to[1]));
+      .attr('x1', (l) => s.x(l.from[0]))
+      .attr('y1', (l) => s.y(l.from[1]))
+      .attr('x2', (l) => s.x(l.to[0]))
+      .attr('y2', (l) => s.y(l.to[1]));
     marks
       .selectAll('path')
       .data(uploads)
-      .join((enter) => enter.append('path').attr('class', 'upload').attr('d', d3.symbol(d3.symbolStar, 220)).on('click', (event, u) => {
-        event.stopPropagation();
-        u.onClick();
-      }))
+      .join((enter) =>
+        enter
+          .append('path')
+          .attr('class', 'upload')
+          .attr('d', d3.symbol(d3.symbolStar, 220))
+          .on('click', (event, u) => {
+            event.stopPropagation();
+            u.onClick();
+          }),
+      )
       .attr('transform', (u) => `translate(${s.x(u.position[0])},${s.y(u.position[1])})`);
   };
 
-  const zoom = d3.zoom().scaleExtent([0.5, 40]).on('zoom', (event) => {
-    transform = event.transform;
-    draw();
-  });
+  const zoom = d3
+    .zoom()
+    .scaleExtent([0.5, 40])
+    .on('zoom', (event) => {
+      transform = event.transform;
+      draw();
+    });
   root.call(zoom).on('dblclick.zoom', () => root.transition().duration(300).call(zoom.transform, d3.zoomIdentity));
   new ResizeObserver(draw).observe(svg);
   draw();

@@ -11,7 +11,8 @@ let sampler = null;
 async function piano() {
   if (sampler) return sampler;
   const urls = {};
-  for (let octave = 1; octave <= 7; octave++) for (const name of SAMPLED) urls[`${name.replace('s', '#')}${octave}`] = `${name}${octave}.mp3`;
+  for (let octave = 1; octave <= 7; octave++)
+    for (const name of SAMPLED) urls[`${name.replace('s', '#')}${octave}`] = `${name}${octave}.mp3`;
   urls.C8 = 'C8.mp3';
   const s = new Tone.Sampler({ urls, baseUrl: 'vendor/piano/', release: 0.8 }).toDestination();
   await Tone.loaded();

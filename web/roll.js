@@ -12,14 +12,16 @@ export function createRoll(canvas) {
 
   const draw = () => {
     const ratio = window.devicePixelRatio || 1;
-    const w = canvas.clientWidth, h = canvas.clientHeight;
+    const w = canvas.clientWidth,
+      h = canvas.clientHeight;
     canvas.width = Math.round(w * ratio);
     canvas.height = Math.round(h * ratio);
     const g = canvas.getContext('2d');
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
     g.clearRect(0, 0, w, h);
     if (data.notes.length === 0) return;
-    let lo = 127, hi = 0;
+    let lo = 127,
+      hi = 0;
     for (const n of data.notes) {
       lo = Math.min(lo, n[2]);
       hi = Math.max(hi, n[2]);

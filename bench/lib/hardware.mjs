@@ -3,7 +3,23 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { native } from '../../dist/model/native.js';
 
-const RELEVANT_FLAGS = ['avx', 'avx2', 'fma', 'f16c', 'avx512f', 'avx512dq', 'avx512bw', 'avx512vl', 'avx512_bf16', 'avx512_vnni', 'amx_tile', 'amx_bf16', 'neon', 'asimd', 'sve'];
+const RELEVANT_FLAGS = [
+  'avx',
+  'avx2',
+  'fma',
+  'f16c',
+  'avx512f',
+  'avx512dq',
+  'avx512bw',
+  'avx512vl',
+  'avx512_bf16',
+  'avx512_vnni',
+  'amx_tile',
+  'amx_bf16',
+  'neon',
+  'asimd',
+  'sve',
+];
 
 /** CPU model, cores available to kernels, the SIMD flags the OS reports and what the native core detected. */
 export function cpuInfo() {
@@ -11,11 +27,19 @@ export function cpuInfo() {
   let flags = [];
   if (existsSync('/proc/cpuinfo')) {
     const text = readFileSync('/proc/cpuinfo', 'utf8');
-    model = /^model name\s*:\s*(.*)$/m.exec(text)?.[1]?.trim() ?? /^Hardware\s*:\s*(.*)$/m.exec(text)?.[1]?.trim() ?? model;
+    model =
+      /^model name\s*:\s*(.*)$/m.exec(text)?.[1]?.trim() ?? /^Hardware\s*:\s*(.*)$/m.exec(text)?.[1]?.trim() ?? model;
     const all = new Set((/^(?:flags|Features)\s*:\s*(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/));
     flags = RELEVANT_FLAGS.filter((f) => all.has(f));
   }
-  return { model, threads: native.threads(), flags, detected: native.cpuFeatures(), isas: native.availableIsas(), bf16Paths: native.availableBf16Paths() };
+  return {
+    model,
+    threads: native.threads(),
+    flags,
+    detected: native.cpuFeatures(),
+    isas: native.availableIsas(),
+    bf16Paths: native.availableBf16Paths(),
+  };
 }
 
 /**
@@ -78,7 +102,8 @@ function peakOf(probe, repeats, seconds) {
 /** Peak fp32 GFLOP/s of the FMA loop on all pool threads with `isa` (default: the active one). */
 export function measurePeak({ isa = native.isa(), repeats = 15, seconds = 0.05 } = {}) {
   const previous = native.isa();
-  if (!native.setIsa(isa)) throw new Error(`measurePeak: ISA ${isa} is not available here (${native.availableIsas().join(', ')})`);
+  if (!native.setIsa(isa))
+    throw new Error(`measurePeak: ISA ${isa} is not available here (${native.availableIsas().join(', ')})`);
   try {
     return { ...peakOf((iters) => native.fmaPeak(iters), repeats, seconds), isa };
   } finally {
@@ -89,7 +114,8 @@ export function measurePeak({ isa = native.isa(), repeats = 15, seconds = 0.05 }
 /** Peak bf16 GFLOP/s of a bf16 path's dot-product loop (VDPBF16PS or TDPBF16PS) on all pool threads. */
 export function measureBf16Peak({ path, repeats = 15, seconds = 0.05 }) {
   const previous = native.bf16Path();
-  if (path === 'generic' || !native.setBf16Path(path)) throw new Error(`measureBf16Peak: bf16 path ${path} has no probe here (${native.availableBf16Paths().join(', ')})`);
+  if (path === 'generic' || !native.setBf16Path(path))
+    throw new Error(`measureBf16Peak: bf16 path ${path} has no probe here (${native.availableBf16Paths().join(', ')})`);
   try {
     return { ...peakOf((iters) => native.bf16Peak(iters), repeats, seconds), path };
   } finally {

@@ -16,7 +16,10 @@ export function motif(...args) {
 
 /** The records of a run's metrics.jsonl, in order. */
 export function runMetrics(run) {
-  return readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 /**
@@ -28,7 +31,11 @@ export function evalLastValidation(run) {
   // eval writes its result into the run: reuse it when it scored this last step (a re-run study).
   const saved = join(run, 'eval-validation.json');
   const kept = existsSync(saved) ? JSON.parse(readFileSync(saved, 'utf8')) : undefined;
-  const ev = kept?.step === last.step ? kept : JSON.parse(motif('eval', '--run', run, '--split', 'validation', '--checkpoint', 'last', '--json'));
-  if (Math.abs(ev.loss - last.valLoss) > 1e-5) throw new Error(`${run}: eval ${ev.loss} differs from the run's last validation ${last.valLoss}`);
+  const ev =
+    kept?.step === last.step
+      ? kept
+      : JSON.parse(motif('eval', '--run', run, '--split', 'validation', '--checkpoint', 'last', '--json'));
+  if (Math.abs(ev.loss - last.valLoss) > 1e-5)
+    throw new Error(`${run}: eval ${ev.loss} differs from the run's last validation ${last.valLoss}`);
   return { ev, last };
 }

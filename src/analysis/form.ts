@@ -4,8 +4,26 @@
 
 /** The forms motif tells apart; dance movements of suites share one label. */
 export const FORMS = [
-  'prelude', 'fugue', 'sonata', 'etude', 'ballade', 'nocturne', 'waltz', 'mazurka', 'scherzo', 'polonaise',
-  'impromptu', 'variations', 'rhapsody', 'fantasy', 'toccata', 'suite', 'barcarolle', 'intermezzo', 'concerto', 'other',
+  'prelude',
+  'fugue',
+  'sonata',
+  'etude',
+  'ballade',
+  'nocturne',
+  'waltz',
+  'mazurka',
+  'scherzo',
+  'polonaise',
+  'impromptu',
+  'variations',
+  'rhapsody',
+  'fantasy',
+  'toccata',
+  'suite',
+  'barcarolle',
+  'intermezzo',
+  'concerto',
+  'other',
 ] as const;
 
 /** One of FORMS. */
@@ -29,7 +47,10 @@ const PATTERNS: ReadonlyArray<[Exclude<Form, 'other'>, RegExp]> = [
   ['rhapsody', /\b(rhapsody|rhapsodies|rhapsodie|rhapsodien|rapsodia)\b/],
   ['fantasy', /\b(fantasy|fantasie|fantasia|fantaisie|fantasies|fantasiestucke?)\b/],
   ['toccata', /\b(toccatas?)\b/],
-  ['suite', /\b(suites?|partitas?|allemandes?|courantes?|sarabandes?|gigues?|gavottes?|bourrees?|minuets?|menuets?|passepieds?)\b/],
+  [
+    'suite',
+    /\b(suites?|partitas?|allemandes?|courantes?|sarabandes?|gigues?|gavottes?|bourrees?|minuets?|menuets?|passepieds?)\b/,
+  ],
   ['barcarolle', /\b(barcarolles?)\b/],
   ['intermezzo', /\b(intermezzos?|intermezzi)\b/],
   ['concerto', /\b(concerto|concertos|concerti)\b/],
@@ -42,7 +63,11 @@ const PATTERNS: ReadonlyArray<[Exclude<Form, 'other'>, RegExp]> = [
 export function formFromTitle(title: string | undefined, folder?: string): Form {
   for (const text of [title, folder]) {
     if (!text) continue;
-    const words = text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[_\-./,:;()]+/g, ' ');
+    const words = text
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[_\-./,:;()]+/g, ' ');
     let best: Form = 'other';
     let at = Infinity;
     for (const [form, re] of PATTERNS) {

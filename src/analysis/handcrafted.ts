@@ -10,7 +10,18 @@ import { pitchClassHistogram } from './key.js';
  * so compare vectors only after standardizing the columns over a collection (standardize.ts).
  */
 export const HANDCRAFTED_FEATURES = [
-  'pc_C', 'pc_C#', 'pc_D', 'pc_D#', 'pc_E', 'pc_F', 'pc_F#', 'pc_G', 'pc_G#', 'pc_A', 'pc_A#', 'pc_B', // share of sounding time, sums to 1
+  'pc_C',
+  'pc_C#',
+  'pc_D',
+  'pc_D#',
+  'pc_E',
+  'pc_F',
+  'pc_F#',
+  'pc_G',
+  'pc_G#',
+  'pc_A',
+  'pc_A#',
+  'pc_B', // share of sounding time, sums to 1
   'pitch_mean', // MIDI pitch, duration-weighted
   'pitch_std', // semitones, duration-weighted
   'pitch_range', // semitones, highest minus lowest pitch

@@ -45,7 +45,10 @@ export function pitchClassHistogram(notes: Notes): Float64Array {
  * duration-weighted pitch-class histogram. `profiles` may be replaced (tests use shuffled ones).
  * Returns undefined for silence or a flat histogram, where no key is better than another.
  */
-export function estimateKey(notes: Notes, profiles: readonly [readonly number[], readonly number[]] = KRUMHANSL_KESSLER): (Key & { confidence: number }) | undefined {
+export function estimateKey(
+  notes: Notes,
+  profiles: readonly [readonly number[], readonly number[]] = KRUMHANSL_KESSLER,
+): (Key & { confidence: number }) | undefined {
   const h = pitchClassHistogram(notes);
   let best: (Key & { confidence: number }) | undefined;
   for (const [m, mode] of (['major', 'minor'] as const).entries()) {
@@ -82,7 +85,8 @@ function pearson(x: Float64Array, y: (i: number) => number): number {
 
 // "C-sharp Minor", "Eb major", "F# minor", "b-moll", "in A", ... The letter must start a word so
 // that "Sonata" does not read as "a"; a bare "b" after a letter is a flat only when a mode follows.
-const KEY_IN_TITLE = /(?:^|[^a-z])([a-g])(?:[\s_-]?(sharp|flat|#|♯|♭|b|is|es|s)(?![a-z]))?[\s_-]*(major|minor|dur|moll)(?![a-z])/i;
+const KEY_IN_TITLE =
+  /(?:^|[^a-z])([a-g])(?:[\s_-]?(sharp|flat|#|♯|♭|b|is|es|s)(?![a-z]))?[\s_-]*(major|minor|dur|moll)(?![a-z])/i;
 const WTC_BWV = /\bbwv[\s_.]*(\d{3})(?!\d)/i;
 
 /**
@@ -97,7 +101,10 @@ export function keyFromTitle(title: string): Key | undefined {
     const acc = (m[2] ?? '').toLowerCase();
     const shift = acc === 'sharp' || acc === '#' || acc === '♯' || acc === 'is' ? 1 : acc === '' ? 0 : -1;
     const word = m[3].toLowerCase();
-    return { tonic: (LETTER_PC[m[1].toLowerCase()] + shift + 12) % 12, mode: word === 'major' || word === 'dur' ? 'major' : 'minor' };
+    return {
+      tonic: (LETTER_PC[m[1].toLowerCase()] + shift + 12) % 12,
+      mode: word === 'major' || word === 'dur' ? 'major' : 'minor',
+    };
   }
   const bwv = WTC_BWV.exec(spaced);
   if (bwv) {

@@ -94,7 +94,11 @@ export function retrieval(queries: Labelled, gallery: Labelled, ks: readonly num
  * groups vote with their labels. Equal similarities rank by index. A tied vote goes to the tied label
  * with the larger summed similarity, then to the one of the nearer neighbour.
  */
-export function knnPredict(items: { vectors: ReadonlyArray<ArrayLike<number>>; groups: readonly string[] }, labels: readonly string[], k = 5): string[] {
+export function knnPredict(
+  items: { vectors: ReadonlyArray<ArrayLike<number>>; groups: readonly string[] },
+  labels: readonly string[],
+  k = 5,
+): string[] {
   const u = unitRows(items.vectors);
   return u.map((qi, i) => {
     const candidates: Array<[number, number]> = [];
@@ -110,7 +114,11 @@ export function knnPredict(items: { vectors: ReadonlyArray<ArrayLike<number>>; g
     let winner = '';
     let w: { count: number; sim: number; first: number } | undefined;
     for (const [label, v] of votes) {
-      if (!w || v.count > w.count || (v.count === w.count && (v.sim > w.sim || (v.sim === w.sim && v.first < w.first)))) {
+      if (
+        !w ||
+        v.count > w.count ||
+        (v.count === w.count && (v.sim > w.sim || (v.sim === w.sim && v.first < w.first)))
+      ) {
         winner = label;
         w = v;
       }
@@ -121,7 +129,8 @@ export function knnPredict(items: { vectors: ReadonlyArray<ArrayLike<number>>; g
 
 /** Share of positions where `predicted` equals `truth`. */
 export function accuracy(predicted: readonly string[], truth: readonly string[]): number {
-  if (predicted.length !== truth.length) throw new Error(`accuracy: ${predicted.length} predictions for ${truth.length} labels`);
+  if (predicted.length !== truth.length)
+    throw new Error(`accuracy: ${predicted.length} predictions for ${truth.length} labels`);
   if (truth.length === 0) return 0;
   let ok = 0;
   for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) ok++;
@@ -133,7 +142,8 @@ export function accuracy(predicted: readonly string[], truth: readonly string[])
  * `average='macro'`); a class never predicted and never true is absent, one with no true positives scores 0.
  */
 export function macroF1(predicted: readonly string[], truth: readonly string[]): number {
-  if (predicted.length !== truth.length) throw new Error(`macroF1: ${predicted.length} predictions for ${truth.length} labels`);
+  if (predicted.length !== truth.length)
+    throw new Error(`macroF1: ${predicted.length} predictions for ${truth.length} labels`);
   const classes = [...new Set([...truth, ...predicted])];
   if (classes.length === 0) return 0;
   let sum = 0;
@@ -163,5 +173,8 @@ export function majorityAccuracy(truth: readonly string[], reference: readonly s
       most = c;
     }
   }
-  return accuracy(truth.map(() => top), truth);
+  return accuracy(
+    truth.map(() => top),
+    truth,
+  );
 }

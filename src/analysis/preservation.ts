@@ -8,16 +8,24 @@ function neighbourOrder(rows: ReadonlyArray<ArrayLike<number>>, i: number): numb
     for (let k = 0; k < r.length; k++) s += (r[k] - rows[i][k]) ** 2;
     return s;
   });
-  return rows.map((_, j) => j).filter((j) => j !== i).sort((a, b) => d[a] - d[b] || a - b);
+  return rows
+    .map((_, j) => j)
+    .filter((j) => j !== i)
+    .sort((a, b) => d[a] - d[b] || a - b);
 }
 
 function checkShapes(high: ReadonlyArray<ArrayLike<number>>, low: ReadonlyArray<ArrayLike<number>>, k: number): void {
-  if (high.length !== low.length) throw new Error(`preservation: ${high.length} original points but ${low.length} mapped`);
+  if (high.length !== low.length)
+    throw new Error(`preservation: ${high.length} original points but ${low.length} mapped`);
   if (!(k >= 1 && k < high.length)) throw new Error(`preservation: k must be in [1, ${high.length - 1}], got ${k}`);
 }
 
 /** Mean share of each point's k nearest neighbours in `high` that are also among its k nearest in `low`. */
-export function knnPreservation(high: ReadonlyArray<ArrayLike<number>>, low: ReadonlyArray<ArrayLike<number>>, k = 10): number {
+export function knnPreservation(
+  high: ReadonlyArray<ArrayLike<number>>,
+  low: ReadonlyArray<ArrayLike<number>>,
+  k = 10,
+): number {
   checkShapes(high, low, k);
   let kept = 0;
   for (let i = 0; i < high.length; i++) {
@@ -28,7 +36,11 @@ export function knnPreservation(high: ReadonlyArray<ArrayLike<number>>, low: Rea
 }
 
 /** Trustworthiness in [0, 1]: 1 when no point's k map-neighbours include intruders from far away in `high`. */
-export function trustworthiness(high: ReadonlyArray<ArrayLike<number>>, low: ReadonlyArray<ArrayLike<number>>, k = 10): number {
+export function trustworthiness(
+  high: ReadonlyArray<ArrayLike<number>>,
+  low: ReadonlyArray<ArrayLike<number>>,
+  k = 10,
+): number {
   checkShapes(high, low, k);
   const n = high.length;
   let penalty = 0;

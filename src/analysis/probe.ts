@@ -24,7 +24,14 @@ export interface Probe {
 }
 
 /** Mean cross-entropy + ½‖W‖²/(C·n) and its gradient, for θ = [W (d × K), b (K)] on rows `x` with class indices `y`. */
-export function logisticLoss(theta: Float64Array, x: ReadonlyArray<ArrayLike<number>>, y: ArrayLike<number>, k: number, c: number, grad: Float64Array): number {
+export function logisticLoss(
+  theta: Float64Array,
+  x: ReadonlyArray<ArrayLike<number>>,
+  y: ArrayLike<number>,
+  k: number,
+  c: number,
+  grad: Float64Array,
+): number {
   const n = x.length;
   const d = x[0].length;
   const penalty = 1 / (c * n); // dividing sklearn's objective by C·n keeps the loss term a mean
@@ -60,7 +67,12 @@ export function logisticLoss(theta: Float64Array, x: ReadonlyArray<ArrayLike<num
 }
 
 /** Minimizes logisticLoss by L-BFGS (memory 10, backtracking Armijo line search); returns θ and the iterations used. */
-export function fitLogistic(x: ReadonlyArray<ArrayLike<number>>, y: ArrayLike<number>, k: number, { c = 1, tol = 1e-6, maxIter = 1000 }: ProbeOptions = {}): { theta: Float64Array; iterations: number } {
+export function fitLogistic(
+  x: ReadonlyArray<ArrayLike<number>>,
+  y: ArrayLike<number>,
+  k: number,
+  { c = 1, tol = 1e-6, maxIter = 1000 }: ProbeOptions = {},
+): { theta: Float64Array; iterations: number } {
   if (x.length === 0) throw new Error('fitLogistic: no training rows');
   const size = (x[0].length + 1) * k;
   let theta = new Float64Array(size);
@@ -130,14 +142,23 @@ function maxAbs(a: Float64Array): number {
 }
 
 /** Standardizes `x` (statistics of `x` itself) and fits a multinomial probe on labels `labels`. */
-export function trainProbe(x: ReadonlyArray<ArrayLike<number>>, labels: readonly string[], options: ProbeOptions = {}): Probe {
+export function trainProbe(
+  x: ReadonlyArray<ArrayLike<number>>,
+  labels: readonly string[],
+  options: ProbeOptions = {},
+): Probe {
   if (x.length !== labels.length) throw new Error(`trainProbe: ${x.length} rows for ${labels.length} labels`);
   const classes = [...new Set(labels)].sort();
   const index = new Map(classes.map((c, i) => [c, i]));
   const standardizer = fitStandardizer(x);
   const k = classes.length;
   const d = x[0].length;
-  const { theta, iterations } = fitLogistic(standardize(x, standardizer), labels.map((l) => index.get(l) as number), k, options);
+  const { theta, iterations } = fitLogistic(
+    standardize(x, standardizer),
+    labels.map((l) => index.get(l) as number),
+    k,
+    options,
+  );
   return { classes, standardizer, weights: theta.slice(0, d * k), bias: theta.slice(d * k), iterations };
 }
 

@@ -16,7 +16,10 @@ export interface ProjectOptions {
 }
 
 /** One [x, y] per input vector, in input order; deterministic for a given seed. */
-export function project(vectors: ReadonlyArray<ArrayLike<number>>, { method, seed = 42, metric = 'cosine', perplexity = 30, neighbours = 15 }: ProjectOptions): Array<[number, number]> {
+export function project(
+  vectors: ReadonlyArray<ArrayLike<number>>,
+  { method, seed = 42, metric = 'cosine', perplexity = 30, neighbours = 15 }: ProjectOptions,
+): Array<[number, number]> {
   const n = vectors.length;
   // Two points need no method (and UMAP needs three): put them on a line.
   if (n <= 2) return vectors.map((_, i): [number, number] => [i, 0]);

@@ -31,7 +31,10 @@ export const MAX_EXACT_POINTS = 5000;
 const MIN_PROB = 2.220446049250313e-16; // float64 epsilon, scikit-learn's floor on P and Q
 
 /** Squared distances (n × n) between rows; 'cosine' uses unit-length rows, so it is 2 − 2·cos. */
-export function squaredDistances(rows: ReadonlyArray<ArrayLike<number>>, metric: 'euclidean' | 'cosine' = 'euclidean'): Float64Array {
+export function squaredDistances(
+  rows: ReadonlyArray<ArrayLike<number>>,
+  metric: 'euclidean' | 'cosine' = 'euclidean',
+): Float64Array {
   const n = rows.length;
   const x = rows.map((r) => {
     const v = Float64Array.from(r);
@@ -141,11 +144,24 @@ function pcaScores(rows: ReadonlyArray<ArrayLike<number>>, rng: Rng): Float64Arr
 /** Runs exact t-SNE on `rows` (n ≥ 2 vectors of equal length); deterministic for a given seed. */
 export function tsne(rows: ReadonlyArray<ArrayLike<number>>, options: TsneOptions = {}): TsneResult {
   const n = rows.length;
-  const { perplexity = 30, iterations = 1000, earlyExaggeration = 12, exaggerationIterations = 250, init = 'pca', metric = 'euclidean', seed = 42 } = options;
+  const {
+    perplexity = 30,
+    iterations = 1000,
+    earlyExaggeration = 12,
+    exaggerationIterations = 250,
+    init = 'pca',
+    metric = 'euclidean',
+    seed = 42,
+  } = options;
   if (n < 2) throw new Error(`tsne: needs at least 2 points, got ${n}`);
-  if (n > MAX_EXACT_POINTS) throw new Error(`tsne: ${n} points is more than the exact method's ${MAX_EXACT_POINTS}; use UMAP for large sets`);
-  if (!(perplexity > 0) || perplexity >= n) throw new Error(`tsne: perplexity must be in (0, ${n}) for ${n} points, got ${perplexity}`);
-  const lr = options.learningRate === undefined || options.learningRate === 'auto' ? Math.max(n / earlyExaggeration / 4, 50) : options.learningRate;
+  if (n > MAX_EXACT_POINTS)
+    throw new Error(`tsne: ${n} points is more than the exact method's ${MAX_EXACT_POINTS}; use UMAP for large sets`);
+  if (!(perplexity > 0) || perplexity >= n)
+    throw new Error(`tsne: perplexity must be in (0, ${n}) for ${n} points, got ${perplexity}`);
+  const lr =
+    options.learningRate === undefined || options.learningRate === 'auto'
+      ? Math.max(n / earlyExaggeration / 4, 50)
+      : options.learningRate;
   const rng = new Rng(seed);
 
   // Joint P: symmetrized conditionals, normalized to sum 1, floored at machine epsilon.

@@ -25,8 +25,14 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('decode')
     .description('Decode token ids back into a MIDI file.')
-    .argument('<input>', "a text file of ids separated by spaces, commas or newlines (a JSON array works too), '-' for stdin, or with --shards a piece id")
-    .option('--tokenizer <file>', 'tokenizer.json the ids come from (with --shards: default the one recorded in index.json)')
+    .argument(
+      '<input>',
+      "a text file of ids separated by spaces, commas or newlines (a JSON array works too), '-' for stdin, or with --shards a piece id",
+    )
+    .option(
+      '--tokenizer <file>',
+      'tokenizer.json the ids come from (with --shards: default the one recorded in index.json)',
+    )
     .option('--shards <dir>', 'read the ids of piece <input> from this shard folder (written by `motif tokenize`)')
     .option('--base', 'the ids are base-scheme ids (of --scheme), not BPE ids; no tokenizer needed')
     .addOption(schemeOption())
@@ -54,13 +60,19 @@ Examples:
           throw new UsageError((err as Error).message);
         }
       } else {
-        ids = parseIds(input === '-' ? readFileSync(0, 'utf8') : Buffer.from(readInputFile(input)).toString('utf8'), input);
+        ids = parseIds(
+          input === '-' ? readFileSync(0, 'utf8') : Buffer.from(readInputFile(input)).toString('utf8'),
+          input,
+        );
       }
       let notes;
       // Every id must be one of the vocabulary's: an id past it would decode to nothing, silently.
       const checkIds = (size: number, of: string): void => {
         for (let i = 0; i < ids.length; i++) {
-          if (!(ids[i] >= 0 && ids[i] < size)) throw new UsageError(`${input}: id ${ids[i]} at position ${i} is outside the vocabulary 0..${size - 1} of ${of}`);
+          if (!(ids[i] >= 0 && ids[i] < size))
+            throw new UsageError(
+              `${input}: id ${ids[i]} at position ${i} is outside the vocabulary 0..${size - 1} of ${of}`,
+            );
         }
       };
       if (opts.base) {
@@ -70,14 +82,19 @@ Examples:
       } else {
         if (!tokenizerPath) throw new UsageError('decode needs --tokenizer <file> (or --base for base-scheme ids)');
         const { tokenizer, sha256 } = readTokenizer(tokenizerPath);
-        if (madeWith !== undefined && sha256 !== madeWith) throw new UsageError(`${tokenizerPath}: not the tokenizer the shards in ${opts.shards} were made with`);
+        if (madeWith !== undefined && sha256 !== madeWith)
+          throw new UsageError(`${tokenizerPath}: not the tokenizer the shards in ${opts.shards} were made with`);
         checkIds(tokenizer.vocabSize, tokenizerPath);
         notes = tokenizer.decode(ids);
       }
       writeAtomic(opts.out, writeMidi(notes));
       const duration = notes.end.reduce((a, b) => Math.max(a, b), 0);
-      if (opts.json) printJson(ctx.io, { out: opts.out, ids: ids.length, notes: notes.length, duration: round(duration) });
-      else ctx.io.out(`decoded ${ids.length} ids into ${notes.length} notes (${duration.toFixed(1)} s); wrote ${opts.out}\n`);
+      if (opts.json)
+        printJson(ctx.io, { out: opts.out, ids: ids.length, notes: notes.length, duration: round(duration) });
+      else
+        ctx.io.out(
+          `decoded ${ids.length} ids into ${notes.length} notes (${duration.toFixed(1)} s); wrote ${opts.out}\n`,
+        );
     });
 }
 
@@ -87,7 +104,10 @@ function parseIds(text: string, source: string): Int32Array {
   const parts = body.split(/[\s,]+/).filter((p) => p !== '');
   const ids = new Int32Array(parts.length);
   parts.forEach((p, i) => {
-    if (!/^\d+$/.test(p)) throw new UsageError(`${source}: '${p.slice(0, 20)}' (token ${i + 1}) is not a token id; expected integers separated by spaces or commas`);
+    if (!/^\d+$/.test(p))
+      throw new UsageError(
+        `${source}: '${p.slice(0, 20)}' (token ${i + 1}) is not a token id; expected integers separated by spaces or commas`,
+      );
     ids[i] = Number(p);
   });
   return ids;

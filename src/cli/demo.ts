@@ -64,13 +64,32 @@ export function register(program: Command, ctx: CliContext): void {
         return result;
       };
 
-      const out = opts.out, tok = join(out, 'tokenizer.json'), shards = join(out, 'tokens'), runDir = join(out, 'run');
+      const out = opts.out,
+        tok = join(out, 'tokenizer.json'),
+        shards = join(out, 'tokens'),
+        runDir = join(out, 'run');
       const testFile = openDataset(DEFAULT_DATASET).items.find((i) => i.split === 'test')?.path;
-      if (!json) ctx.io.out(`motif demo: the main job on ${DEFAULT_DATASET} (ASAP subset, CC BY-NC-SA 4.0) → ${out}/\n`);
+      if (!json)
+        ctx.io.out(`motif demo: the main job on ${DEFAULT_DATASET} (ASAP subset, CC BY-NC-SA 4.0) → ${out}/\n`);
       await step('tokenizer', 'train', DEFAULT_DATASET, '--vocab-size', String(opts.vocabSize), '--out', tok);
       await step('tokenize', DEFAULT_DATASET, '--tokenizer', tok, '--out', shards);
-      await step('train', '--data', shards, '--preset', opts.preset, '--out', runDir, '--epochs', String(opts.epochs), '--seq', String(opts.seq),
-        '--max-minutes', String(opts.minutes), '--snapshots', '0,last');
+      await step(
+        'train',
+        '--data',
+        shards,
+        '--preset',
+        opts.preset,
+        '--out',
+        runDir,
+        '--epochs',
+        String(opts.epochs),
+        '--seq',
+        String(opts.seq),
+        '--max-minutes',
+        String(opts.minutes),
+        '--snapshots',
+        '0,last',
+      );
       await step('eval', '--run', runDir, '--split', 'test');
       const withModel = opts.model !== 'none' && existsSync(join(opts.model, 'model.safetensors'));
       const store = join(out, 'store');
@@ -86,8 +105,12 @@ export function register(program: Command, ctx: CliContext): void {
       else {
         ctx.io.out(`\nDone. Training report: ${report}\n`);
         if (withModel) {
-          ctx.io.out(`Maps of the shipped model's embeddings: ${join(out, 'maps', 'map-composer.html')} (and .svg, -form)\n`);
-          ctx.io.out(`Explore them in the browser (map, listen, upload, continue): motif serve --store ${store}   then open http://127.0.0.1:4873/\n`);
+          ctx.io.out(
+            `Maps of the shipped model's embeddings: ${join(out, 'maps', 'map-composer.html')} (and .svg, -form)\n`,
+          );
+          ctx.io.out(
+            `Explore them in the browser (map, listen, upload, continue): motif serve --store ${store}   then open http://127.0.0.1:4873/\n`,
+          );
         }
       }
       ctx.exit(Math.max(...steps.map((s) => s.code)));

@@ -2,7 +2,14 @@
 import { Option, type Command } from 'commander';
 import type { Pooling } from '../run/run-model.js';
 import { EXIT, printJson, reportFailures, round, stagedProgress, type CliContext } from './output.js';
-import { CHECKPOINT_HELP, datasetOptions, numberParser, openDatasetFromCli, positiveInt, type DatasetCliOptions } from './shared.js';
+import {
+  CHECKPOINT_HELP,
+  datasetOptions,
+  numberParser,
+  openDatasetFromCli,
+  positiveInt,
+  type DatasetCliOptions,
+} from './shared.js';
 
 const share = numberParser((x) => x >= 0 && x < 1, 'a number in [0, 1)');
 
@@ -37,11 +44,21 @@ export function register(program: Command, { io, exit }: CliContext): void {
       )
       .requiredOption('--run <dir>', 'run directory (motif train --out)')
       .option('--checkpoint <which>', CHECKPOINT_HELP, 'best')
-      .requiredOption('--data <dataset>', 'a folder of MIDI files, an ASAP metadata.csv (or its folder), a MAESTRO v3 folder, or one MIDI file')
+      .requiredOption(
+        '--data <dataset>',
+        'a folder of MIDI files, an ASAP metadata.csv (or its folder), a MAESTRO v3 folder, or one MIDI file',
+      )
       .requiredOption('--out <store>', 'store folder to create'),
   )
     .option('--overlap <share>', 'share of each window overlapping the previous one', share, 0.5)
-    .addOption(new Option('--pooling <kind>', "auto: a contrastive model's embedding head where the run has one, else the mean-pooled hidden state; mean: always the mean (the paper's); contrastive: the head, or an error").choices(['auto', 'mean', 'contrastive']).default('auto'))
+    .addOption(
+      new Option(
+        '--pooling <kind>',
+        "auto: a contrastive model's embedding head where the run has one, else the mean-pooled hidden state; mean: always the mean (the paper's); contrastive: the head, or an error",
+      )
+        .choices(['auto', 'mean', 'contrastive'])
+        .default('auto'),
+    )
     .option('--overwrite', 'replace an existing (or unfinished) store at --out')
     .option('--resume', 'continue the unfinished store an interrupted run left at --out')
     .option('--workers <n>', 'threads reading and tokenizing files (default: one per core)', positiveInt)
@@ -60,7 +77,11 @@ export function register(program: Command, { io, exit }: CliContext): void {
       try {
         bars.onStage('read + tokenize', ds.items.length);
         result = await embedDataset(run, ds.items, {
-          out: opts.out, overwrite: opts.overwrite, resume: opts.resume, overlap: opts.overlap, workers: opts.workers,
+          out: opts.out,
+          overwrite: opts.overwrite,
+          resume: opts.resume,
+          overlap: opts.overlap,
+          workers: opts.workers,
           source: { dataset: ds.dataset.root, split: ds.split ?? null },
           onPrepared: () => bars.tick(1),
           onEmbedStart: (tokens) => {
@@ -74,13 +95,24 @@ export function register(program: Command, { io, exit }: CliContext): void {
       }
       const embedS = (performance.now() - tEmbed) / 1000;
       const summary = {
-        store: opts.out, checkpoint: run.checkpoint, pieces: result.pieces, resumed: result.resumed, files: ds.items.length, failed: result.failures.length, dim: run.model.config.dModel,
-        tokens: result.tokens, tokensPerSecond: Math.round(result.tokens / embedS), seconds: round((performance.now() - t0) / 1000), failures: result.failures,
+        store: opts.out,
+        checkpoint: run.checkpoint,
+        pieces: result.pieces,
+        resumed: result.resumed,
+        files: ds.items.length,
+        failed: result.failures.length,
+        dim: run.model.config.dModel,
+        tokens: result.tokens,
+        tokensPerSecond: Math.round(result.tokens / embedS),
+        seconds: round((performance.now() - t0) / 1000),
+        failures: result.failures,
       };
       if (opts.json) printJson(io, summary);
       else {
         const kept = result.resumed ? ` (${result.resumed} kept from the interrupted run)` : '';
-        io.out(`embedded ${result.pieces} of ${ds.items.length} files${kept} (${result.tokens} window tokens, ${summary.tokensPerSecond} tokens/s) with ${run.checkpoint}\n`);
+        io.out(
+          `embedded ${result.pieces} of ${ds.items.length} files${kept} (${result.tokens} window tokens, ${summary.tokensPerSecond} tokens/s) with ${run.checkpoint}\n`,
+        );
         io.out(`wrote ${run.model.config.dModel}-d vectors and metadata to ${opts.out}\n`);
       }
       reportFailures(io, result.failures, ds.items.length);

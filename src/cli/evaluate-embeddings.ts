@@ -25,7 +25,9 @@ export function register(program: Command, { io, exit }: CliContext): void {
   program
     .command('evaluate-embeddings')
     .alias('evaluate')
-    .summary('Embedding quality of a store (alias: evaluate): excerpt→piece retrieval, piece-disjoint composer k-NN and probe, vs two baselines.')
+    .summary(
+      'Embedding quality of a store (alias: evaluate): excerpt→piece retrieval, piece-disjoint composer k-NN and probe, vs two baselines.',
+    )
     .description(
       'Measures on one split (default test), for three methods: the learned embeddings (the store), the same architecture at its ' +
         'random initialisation (the run seed), and a hand-crafted vector (pitch-class histogram, pitch, density, velocity, IOI statistics).\n\n' +
@@ -62,15 +64,25 @@ export function register(program: Command, { io, exit }: CliContext): void {
       try {
         const model = loadStoreModel(opts.store, store.info.source, which);
         report = await evaluateEmbeddings(store, model, ds.items, {
-          split: opts.split, trainSplit: opts.trainSplit, excerptSeconds: opts.seconds, seed: opts.seed, k: opts.k, workers: opts.workers,
-          onStage: bars.onStage, tick: bars.tick,
+          split: opts.split,
+          trainSplit: opts.trainSplit,
+          excerptSeconds: opts.seconds,
+          seed: opts.seed,
+          k: opts.k,
+          workers: opts.workers,
+          onStage: bars.onStage,
+          tick: bars.tick,
         });
       } finally {
         bars.stop();
       }
       if (opts.json) printJson(io, report);
       else io.out(formatEvaluation(report));
-      reportFailures(io, report.failures, report.counts.performances + report.counts.train_performances + report.failures.length);
+      reportFailures(
+        io,
+        report.failures,
+        report.counts.performances + report.counts.train_performances + report.failures.length,
+      );
       if (report.failures.length > 0) exit(EXIT.partial);
     });
 }
@@ -91,7 +103,9 @@ const COLUMNS: Array<[keyof MethodScores, string]> = [
 const rate = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
 
 function formatEvaluation(r: EvaluationReport): string {
-  const methods = r.learned_mean ? (['learned', 'learned_mean', 'random_init', 'handcrafted'] as const) : (['learned', 'random_init', 'handcrafted'] as const);
+  const methods = r.learned_mean
+    ? (['learned', 'learned_mean', 'random_init', 'handcrafted'] as const)
+    : (['learned', 'random_init', 'handcrafted'] as const);
   const cell = (x: number | null): string => (x === null ? '—' : x.toFixed(3)).padStart(13);
   const head = ''.padEnd(20) + methods.map((m) => m.padStart(13)).join('');
   const rows = COLUMNS.map(([key, label]) => label.padEnd(20) + methods.map((m) => cell(r[m]![key])).join(''));
@@ -100,6 +114,8 @@ function formatEvaluation(r: EvaluationReport): string {
     `split ${r.split}: ${c.performances} performances of ${c.pieces} pieces, ${c.composers} composers; probe fitted on ${c.train_performances}; ` +
     `${c.excerpt_queries} excerpt queries (${r.excerpt_seconds} s, seed ${r.seed})\n${head}\n${rows.join('\n')}\n` +
     `majority rates: composer ${rate(r.majority_acc)}, form ${rate(r.form_majority_acc)}, mode ${rate(r.mode_majority_acc)}; checkpoint ${r.checkpoint}\n` +
-    (c.excerpt_queries === 0 ? `— retrieval: no piece of split ${r.split} has two performances, so there is nothing to find\n` : '')
+    (c.excerpt_queries === 0
+      ? `— retrieval: no piece of split ${r.split} has two performances, so there is nothing to find\n`
+      : '')
   );
 }

@@ -8,7 +8,7 @@ import { CHECKPOINT_HELP } from './shared.js';
 export function register(program: Command, { io }: CliContext): void {
   program
     .command('export')
-    .summary('Write a run\'s model as a self-contained folder (weights, config, tokenizer, record).')
+    .summary("Write a run's model as a self-contained folder (weights, config, tokenizer, record).")
     .description(
       'Export one checkpoint of a run without its optimizer state: model.safetensors (tensor names of python/motif_model.py, ' +
         'so PyTorch loads it), config.json, tokenizer.json, metrics and evaluations. The folder works wherever a run does ' +
@@ -23,6 +23,9 @@ export function register(program: Command, { io }: CliContext): void {
       const { exportModel } = await import('../train/export.js');
       const r = exportModel(opts.run, resolveCheckpoint(opts.run, opts.checkpoint), opts.out);
       if (opts.json) printJson(io, r);
-      else io.out(`exported step ${r.step} (${r.parameters} parameters) from ${r.checkpoint} → ${r.out}/ (${r.files.join(', ')})\n`);
+      else
+        io.out(
+          `exported step ${r.step} (${r.parameters} parameters) from ${r.checkpoint} → ${r.out}/ (${r.files.join(', ')})\n`,
+        );
     });
 }

@@ -41,25 +41,55 @@ export function register(program: Command, ctx: CliContext): void {
     .description(
       'Tokenizes the prompt exactly as in training (pedal rule, scheme, BPE), then samples one token at a time from the model ' +
         '(a KV cache makes each token cost one position), for --seconds of music past the prompt (default 20) or --notes / --tokens. ' +
-        "Ids whose notes cannot follow (a note-off of a pitch not sounding, ...) are masked, notes still sounding at the end are closed, " +
+        'Ids whose notes cannot follow (a note-off of a pitch not sounding, ...) are masked, notes still sounding at the end are closed, ' +
         'and the file holds the prompt as the model read it followed by the continuation, on one piano track (times in seconds, 120 bpm grid).',
     )
-    .requiredOption('--model <dir>', 'a run folder (motif train --out) or an exported model folder (e.g. models/asap-small)')
+    .requiredOption(
+      '--model <dir>',
+      'a run folder (motif train --out) or an exported model folder (e.g. models/asap-small)',
+    )
     .option('--checkpoint <which>', CHECKPOINT_HELP, 'best')
     .option('--prompt <file.mid>', 'MIDI file to continue (default: none, start from the beginning-of-piece token)')
     .option('--prompt-seconds <s>', 'use only the first s seconds of the prompt', positiveSeconds)
-    .option('--seconds <s>', `stop after s seconds of music past the prompt (default ${DEFAULT_SECONDS} unless --notes or --tokens is given)`, positiveSeconds)
+    .option(
+      '--seconds <s>',
+      `stop after s seconds of music past the prompt (default ${DEFAULT_SECONDS} unless --notes or --tokens is given)`,
+      positiveSeconds,
+    )
     .option('--notes <n>', 'stop after n new notes', positiveInt)
     .option('--tokens <n>', 'stop after n new tokens', positiveInt)
-    .option('--temperature <t>', 'softmax temperature; 0 is greedy (default 0.9 with top-p 0.95: chosen on the ASAP validation split by bench/generate-sanity.mjs)', numberParser((x) => x >= 0 && Number.isFinite(x), 'a number ≥ 0'), 0.9)
-    .option('--top-k <k>', 'sample among the k most likely tokens (0: all)', numberParser((x) => Number.isInteger(x) && x >= 0, 'a non-negative integer'), 0)
-    .option('--top-p <p>', 'sample among the most likely tokens up to cumulative probability p (1: all)', numberParser((x) => x > 0 && x <= 1, 'a number in (0, 1]'), 0.95)
-    .option('--min-p <p>', 'drop tokens less likely than p times the most likely', numberParser((x) => x >= 0 && x <= 1, 'a number in [0, 1]'), 0)
+    .option(
+      '--temperature <t>',
+      'softmax temperature; 0 is greedy (default 0.9 with top-p 0.95: chosen on the ASAP validation split by bench/generate-sanity.mjs)',
+      numberParser((x) => x >= 0 && Number.isFinite(x), 'a number ≥ 0'),
+      0.9,
+    )
+    .option(
+      '--top-k <k>',
+      'sample among the k most likely tokens (0: all)',
+      numberParser((x) => Number.isInteger(x) && x >= 0, 'a non-negative integer'),
+      0,
+    )
+    .option(
+      '--top-p <p>',
+      'sample among the most likely tokens up to cumulative probability p (1: all)',
+      numberParser((x) => x > 0 && x <= 1, 'a number in (0, 1]'),
+      0.95,
+    )
+    .option(
+      '--min-p <p>',
+      'drop tokens less likely than p times the most likely',
+      numberParser((x) => x >= 0 && x <= 1, 'a number in [0, 1]'),
+      0,
+    )
     .option('--seed <n>', 'seed of the sampler: the same seed gives the same file', seedValue, 0)
     .option('--samples <k>', 'continuations of the same prompt, decoded as one batch', positiveInt, 1)
     .option('--no-mask', 'do not mask tokens that cannot follow; repair them instead (the count is reported)')
     .option('--continuation-only', 'write the continuation alone (shifted to start at 0), without the prompt')
-    .requiredOption('--out <file.mid|dir>', 'MIDI file to write; with --samples > 1, <name>-1.mid, ... beside it, or sample-1.mid, ... in a folder')
+    .requiredOption(
+      '--out <file.mid|dir>',
+      'MIDI file to write; with --samples > 1, <name>-1.mid, ... beside it, or sample-1.mid, ... in a folder',
+    )
     .option('--json', 'print what was written as JSON (notes, seconds, tokens, tokens_per_s, repairs, out)')
     .option('--no-progress', 'no progress bar')
     .addHelpText(
@@ -93,23 +123,43 @@ Examples:
           throw new UsageError((err as Error).message);
         }
         if (opts.promptSeconds !== undefined) prompt = cropPrompt(prompt, opts.promptSeconds);
-        if (prompt.length === 0) throw new UsageError(`${opts.prompt}: no notes${opts.promptSeconds ? ` in its first ${opts.promptSeconds} s` : ''} to continue`);
+        if (prompt.length === 0)
+          throw new UsageError(
+            `${opts.prompt}: no notes${opts.promptSeconds ? ` in its first ${opts.promptSeconds} s` : ''} to continue`,
+          );
       }
-      const maxSeconds = opts.seconds ?? (opts.notes === undefined && opts.tokens === undefined ? DEFAULT_SECONDS : undefined);
+      const maxSeconds =
+        opts.seconds ?? (opts.notes === undefined && opts.tokens === undefined ? DEFAULT_SECONDS : undefined);
       const paths = outputPaths(opts.out, opts.samples);
       const json = Boolean(opts.json);
-      const bar = startProgress(ctx.io, json || !opts.progress, opts.tokens ?? opts.notes ?? Math.ceil(maxSeconds ?? 0), opts.tokens ? 'tokens' : opts.notes ? 'notes' : 'seconds');
+      const bar = startProgress(
+        ctx.io,
+        json || !opts.progress,
+        opts.tokens ?? opts.notes ?? Math.ceil(maxSeconds ?? 0),
+        opts.tokens ? 'tokens' : opts.notes ? 'notes' : 'seconds',
+      );
       let shown = 0;
       const result = generate(run.model, run.tokenizer, {
-        prompt, maxSeconds, maxNotes: opts.notes, maxTokens: opts.tokens, temperature: opts.temperature, topK: opts.topK, topP: opts.topP,
-        minP: opts.minP, seed: opts.seed, samples: opts.samples, maskInvalid: opts.mask,
+        prompt,
+        maxSeconds,
+        maxNotes: opts.notes,
+        maxTokens: opts.tokens,
+        temperature: opts.temperature,
+        topK: opts.topK,
+        topP: opts.topP,
+        minP: opts.minP,
+        seed: opts.seed,
+        samples: opts.samples,
+        maskInvalid: opts.mask,
         onToken: (s, _id, p) => {
           if (s !== 0) return;
           const now = Math.floor(opts.tokens ? p.tokens : opts.notes ? p.notes : p.seconds);
           if (now > shown) bar.tick(now - shown);
           shown = Math.max(shown, now);
         },
-        onSlide: (at, kept) => { if (!json) ctx.io.err(`context full at ${at} tokens: re-encoded the last ${kept}\n`); },
+        onSlide: (at, kept) => {
+          if (!json) ctx.io.err(`context full at ${at} tokens: re-encoded the last ${kept}\n`);
+        },
       });
       bar.stop();
       const written = result.samples.map((sample, i) => {
@@ -129,16 +179,26 @@ Examples:
         ...(written.length > 1 ? { samples: written } : {}),
       };
       if (json) return printJson(ctx.io, total);
-      const what = opts.prompt ? `continued ${opts.prompt} (${result.promptSeconds.toFixed(1)} s, ${result.promptIds.length} tokens)` : 'generated from nothing';
+      const what = opts.prompt
+        ? `continued ${opts.prompt} (${result.promptSeconds.toFixed(1)} s, ${result.promptIds.length} tokens)`
+        : 'generated from nothing';
       ctx.io.out(`${what}: ${total.tokens} tokens at ${total.tokens_per_s} tokens/s, ${total.repairs} repairs\n`);
-      for (const w of written) ctx.io.out(`  ${w.out}: ${w.notes} notes, ${w.seconds} s${w.ended ? ' (the model ended the piece)' : ''}\n`);
+      for (const w of written)
+        ctx.io.out(`  ${w.out}: ${w.notes} notes, ${w.seconds} s${w.ended ? ' (the model ended the piece)' : ''}\n`);
     });
 }
 
 function summary(sample: GeneratedSample, notes: Notes, out: string) {
   let end = 0;
   for (let i = 0; i < notes.length; i++) end = Math.max(end, notes.end[i]);
-  return { out, notes: notes.length, seconds: round(end), tokens: sample.ids.length, repairs: sample.repairs, ended: sample.progress.ended };
+  return {
+    out,
+    notes: notes.length,
+    seconds: round(end),
+    tokens: sample.ids.length,
+    repairs: sample.repairs,
+    ended: sample.progress.ended,
+  };
 }
 
 /** Where each sample goes: the file itself, <name>-i.mid beside it, or sample-i.mid in a folder. */

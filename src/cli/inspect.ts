@@ -25,7 +25,10 @@ export function register(program: Command, ctx: CliContext): void {
     .description('Summarize one MIDI file: notes, duration, pedal, token counts; optionally print its tokens.')
     .argument('<file>', 'a .mid/.midi file')
     .option('--tokens', 'print the base token names, separated by spaces (scheme from --scheme)')
-    .option('--ids', 'print the token ids, separated by spaces (BPE ids with --tokenizer, else base ids); `motif decode` reads them back')
+    .option(
+      '--ids',
+      'print the token ids, separated by spaces (BPE ids with --tokenizer, else base ids); `motif decode` reads them back',
+    )
     .addOption(schemeOption());
   readingOptions(cmd)
     .option('--tokenizer <file>', 'also count BPE tokens of this tokenizer.json (its base scheme replaces --scheme)')
@@ -60,18 +63,26 @@ function inspect(ctx: CliContext, file: string, opts: InspectOptions): void {
     instruments: opts.instruments,
     dropped: perf.dropped ?? NOTHING_DROPPED,
     // Reduced, not spread into Math.min/max: a long performance has more notes than a call takes arguments.
-    pitchRange: notes.length ? [notes.pitch.reduce((a, b) => Math.min(a, b)), notes.pitch.reduce((a, b) => Math.max(a, b))] : null,
+    pitchRange: notes.length
+      ? [notes.pitch.reduce((a, b) => Math.min(a, b)), notes.pitch.reduce((a, b) => Math.max(a, b))]
+      : null,
     scheme: scheme.name,
     baseTokens: baseIds.length,
     baseTokensPerNote: notes.length ? round(baseIds.length / notes.length, 3) : null,
-    ...(bpeIds ? { bpeTokens: bpeIds.length, compression: bpeIds.length ? round(baseIds.length / bpeIds.length, 3) : null } : {}),
+    ...(bpeIds
+      ? { bpeTokens: bpeIds.length, compression: bpeIds.length ? round(baseIds.length / bpeIds.length, 3) : null }
+      : {}),
     // What the reader repaired or ignored, and notes a piano does not have: a user should see both.
     warnings: perf.warnings ?? [],
   };
   const names = opts.tokens ? tokenNames(scheme, baseIds) : undefined;
   const ids = opts.ids ? Array.from(bpeIds ?? baseIds) : undefined;
   if (opts.json) {
-    printJson(ctx.io, { ...summary, ...(names !== undefined ? { tokens: names === '' ? [] : names.split(' ') } : {}), ...(ids ? { ids } : {}) });
+    printJson(ctx.io, {
+      ...summary,
+      ...(names !== undefined ? { tokens: names === '' ? [] : names.split(' ') } : {}),
+      ...(ids ? { ids } : {}),
+    });
     return;
   }
   if (names !== undefined || ids) {
@@ -86,7 +97,10 @@ function inspect(ctx: CliContext, file: string, opts: InspectOptions): void {
     `  pedal        ${perf.pedal.length} CC64 events, ${pedalDown} presses; sustain: ${sustain}`,
     `  ${scheme.name} tokens ${baseIds.length}${summary.baseTokensPerNote !== null ? ` (${summary.baseTokensPerNote} per note)` : ''}`,
   ];
-  if (bpeIds) lines.push(`  BPE tokens   ${bpeIds.length} (${summary.compression}× fewer than base, vocabulary ${bpe!.vocabSize})`);
+  if (bpeIds)
+    lines.push(
+      `  BPE tokens   ${bpeIds.length} (${summary.compression}× fewer than base, vocabulary ${bpe!.vocabSize})`,
+    );
   const leftOut = describeDropped(summary.dropped);
   lines.push(`  instruments  ${opts.instruments}${leftOut.length ? '' : ', nothing left out'}`);
   for (const d of leftOut) lines.push(`  left out     ${d}`);

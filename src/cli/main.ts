@@ -25,7 +25,20 @@ import * as train from './train.js';
  * and say why they cannot run only when run (test/architecture.test.ts holds them to that).
  */
 const VERBS: ReadonlyArray<{ register(program: Command, ctx: CliContext): void }> = [
-  demo, inspect, tokenizerTrain, tokenize, decode, train, perplexity, exportModel, embed, similar, evaluateEmbeddings, map, generate, serve,
+  demo,
+  inspect,
+  tokenizerTrain,
+  tokenize,
+  decode,
+  train,
+  perplexity,
+  exportModel,
+  embed,
+  similar,
+  evaluateEmbeddings,
+  map,
+  generate,
+  serve,
 ];
 
 const EXIT_HELP = `

@@ -28,13 +28,15 @@ interface MapFlags extends DatasetCliOptions {
 const colors = (v: string): ColorField[] => {
   const list = v.split(',').map((s) => s.trim());
   const bad = list.find((c) => !(COLOR_FIELDS as readonly string[]).includes(c));
-  if (bad !== undefined || list.length === 0) throw new InvalidArgumentError(`choose from ${COLOR_FIELDS.join(', ')} (comma-separated for several maps)`);
+  if (bad !== undefined || list.length === 0)
+    throw new InvalidArgumentError(`choose from ${COLOR_FIELDS.join(', ')} (comma-separated for several maps)`);
   return list as ColorField[];
 };
 const epochs = (v: string): number[] =>
   v.split(',').map((s) => {
     const n = Number(s);
-    if (s.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${s}" is not an epoch number`);
+    if (s.trim() === '' || !Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`"${s}" is not an epoch number`);
     return n;
   });
 
@@ -55,7 +57,14 @@ export function register(program: Command, { io, exit }: CliContext): void {
     .option('--data <dataset>', 'dataset to embed with each snapshot (with --over-training)')
     .option('--snapshots <epochs>', 'snapshot epochs to draw, e.g. 0,10,30 (default: first, middle, last)', epochs)
     .addOption(new Option('--method <name>', 'projection').choices(['tsne', 'umap']).default('tsne'))
-    .addOption(new Option('--color <fields>', `colour by ${COLOR_FIELDS.join(', ')}; several (comma-separated) give one map each`).argParser(colors).default(['composer'], 'composer'))
+    .addOption(
+      new Option(
+        '--color <fields>',
+        `colour by ${COLOR_FIELDS.join(', ')}; several (comma-separated) give one map each`,
+      )
+        .argParser(colors)
+        .default(['composer'], 'composer'),
+    )
     .option('--seed <n>', 'projection seed (same seed, same map)', integerValue, 42)
     .option('--out <prefix>', 'output path without extension (default: beside the store, or in the run)')
     .option('--json', 'print the written files as JSON');
@@ -73,7 +82,8 @@ function mapOptions(opts: MapFlags, out: string, title: string): MapOptions {
 
 async function fromStore(opts: MapFlags, io: CliIo): Promise<ColoredMapFiles[]> {
   if (!opts.store) throw new UsageError('motif map needs --store <dir>, or --over-training with --run and --data');
-  if (opts.run || opts.data || opts.snapshots) throw new UsageError('--run, --data and --snapshots go with --over-training');
+  if (opts.run || opts.data || opts.snapshots)
+    throw new UsageError('--run, --data and --snapshots go with --over-training');
   const { openStore } = await import('../embed/store.js');
   let rows;
   try {
@@ -82,11 +92,18 @@ async function fromStore(opts: MapFlags, io: CliIo): Promise<ColoredMapFiles[]> 
     throw new UsageError((err as Error).message);
   }
   if (opts.split) rows = rows.filter((r) => r.split === opts.split);
-  if (rows.length < 2) throw new UsageError(`${opts.store}: ${rows.length} pieces${opts.split ? ` in split '${opts.split}'` : ''}; a map needs at least 2`);
+  if (rows.length < 2)
+    throw new UsageError(
+      `${opts.store}: ${rows.length} pieces${opts.split ? ` in split '${opts.split}'` : ''}; a map needs at least 2`,
+    );
   const name = basename(resolve(opts.store));
   const out = opts.out ?? join(opts.store, `map-${opts.method}`);
   io.err(`projecting ${rows.length} pieces (${opts.method})...\n`);
-  return writeMaps(rows, [{ title: name, vectors: rows.map((r) => r.vector) }], mapOptions(opts, out, `${name}: ${opts.method}`));
+  return writeMaps(
+    rows,
+    [{ title: name, vectors: rows.map((r) => r.vector) }],
+    mapOptions(opts, out, `${name}: ${opts.method}`),
+  );
 }
 
 async function overTraining(opts: MapFlags, io: CliIo, exit: (code: number) => void): Promise<ColoredMapFiles[]> {
@@ -101,9 +118,12 @@ async function overTraining(opts: MapFlags, io: CliIo, exit: (code: number) => v
   const { items } = openDatasetFromCli(opts.data, opts);
   // Embedding loads the native core; imported here so `motif map --store` works without it.
   const { embedSnapshots } = await import('../embed/embed-snapshots.js');
-  const { rows, sets, failures } = await embedSnapshots(opts.run, snaps, items, (label, total) => startProgress(io, Boolean(opts.json), total, label));
+  const { rows, sets, failures } = await embedSnapshots(opts.run, snaps, items, (label, total) =>
+    startProgress(io, Boolean(opts.json), total, label),
+  );
   reportFailures(io, failures, items.length);
-  if (rows.length < 2) throw new UsageError(`${opts.data}: ${rows.length} of ${items.length} files could be read; a map needs at least 2`);
+  if (rows.length < 2)
+    throw new UsageError(`${opts.data}: ${rows.length} of ${items.length} files could be read; a map needs at least 2`);
   if (failures.length) exit(EXIT.partial);
   const out = opts.out ?? join(opts.run, RUN_FILES.maps, `over-training-${opts.method}`);
   io.err(`projecting ${rows.length} pieces × ${sets.length} snapshots (${opts.method})...\n`);

@@ -43,7 +43,12 @@ export interface Progress {
 export function startProgress(io: CliIo, json: boolean, total: number, label: string): Progress {
   if (!io.progress || json || total <= 1) return { tick: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value}/{total} | {duration_formatted} elapsed, eta {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    {
+      format: `${label} [{bar}] {value}/{total} | {duration_formatted} elapsed, eta {eta_formatted}`,
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0);
@@ -51,7 +56,10 @@ export function startProgress(io: CliIo, json: boolean, total: number, label: st
 }
 
 /** One progress bar per stage of a long job: `onStage` ends the current bar and starts the next. */
-export function stagedProgress(io: CliIo, json: boolean): { onStage: (stage: string, total: number) => void; tick: (n: number) => void; stop: () => void } {
+export function stagedProgress(
+  io: CliIo,
+  json: boolean,
+): { onStage: (stage: string, total: number) => void; tick: (n: number) => void; stop: () => void } {
   let bar: Progress | undefined;
   return {
     onStage: (stage, total) => {
@@ -82,17 +90,27 @@ const READING_LINES = 10;
 export function reportReading(io: CliIo, reading: ReadingReport): void {
   const list = (lines: string[]): void => {
     for (const line of lines.slice(0, READING_LINES)) io.err(`  ${line}\n`);
-    if (lines.length > READING_LINES) io.err(`  ... and ${lines.length - READING_LINES} more (--json lists them all)\n`);
+    if (lines.length > READING_LINES)
+      io.err(`  ... and ${lines.length - READING_LINES} more (--json lists them all)\n`);
   };
   const dropping = reading.files.filter((f) => f.dropped.notes.length + f.dropped.pedal.length > 0);
   if (dropping.length > 0) {
-    const what = [reading.droppedNotes ? `${reading.droppedNotes} notes` : '', reading.ignoredPedalEvents ? `${reading.ignoredPedalEvents} pedal events` : ''].filter(Boolean).join(' and ');
-    io.err(`note: --instruments ${reading.instruments} left out ${what} of ${dropping.length} files (--instruments all keeps them):\n`);
+    const what = [
+      reading.droppedNotes ? `${reading.droppedNotes} notes` : '',
+      reading.ignoredPedalEvents ? `${reading.ignoredPedalEvents} pedal events` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    io.err(
+      `note: --instruments ${reading.instruments} left out ${what} of ${dropping.length} files (--instruments all keeps them):\n`,
+    );
     list(dropping.map((f) => `${f.id}: ${describeDropped(f.dropped).join('; ')}`));
   }
   const warned = reading.files.filter((f) => f.warnings.length > 0);
   if (warned.length > 0) {
-    io.err(`warning: the MIDI reader repaired or ignored something in ${warned.length} files (${reading.warnings} warnings):\n`);
+    io.err(
+      `warning: the MIDI reader repaired or ignored something in ${warned.length} files (${reading.warnings} warnings):\n`,
+    );
     list(warned.flatMap((f) => f.warnings));
   }
 }

@@ -20,7 +20,11 @@ export function register(program: Command, { io }: CliContext): void {
         'folder (models/...) is never written to, and neither is a run evaluated on other data.',
     )
     .requiredOption('--run <dir>', 'run directory (motif train --out) or exported model folder')
-    .option('--split <name>', 'split to evaluate: train, validation, test, or all (every piece, e.g. of a dataset without splits)', 'test')
+    .option(
+      '--split <name>',
+      'split to evaluate: train, validation, test, or all (every piece, e.g. of a dataset without splits)',
+      'test',
+    )
     .option('--checkpoint <which>', CHECKPOINT_HELP, 'best')
     .option('--data <dir>', 'token shards (default: the ones the run trained on)')
     .option('--json', 'print the result as JSON')
@@ -41,7 +45,11 @@ function formatEval(r: EvalOutcome): string {
     `${r.split}: loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits/note ${r.bitsPerNote.toFixed(3)}\n` +
     `  ${r.pieces} pieces, ${r.notes} notes, ${r.targets} tokens; checkpoint ${r.checkpoint} (step ${r.step})\n` +
     (['unigram', 'bigram'] as const)
-      .map((k) => (r.baselines ? `  ${k} baseline (counts of the run's train split): loss ${r.baselines[k].loss.toFixed(4)}  bits/note ${r.baselines[k].bitsPerNote.toFixed(3)}\n` : ''))
+      .map((k) =>
+        r.baselines
+          ? `  ${k} baseline (counts of the run's train split): loss ${r.baselines[k].loss.toFixed(4)}  bits/note ${r.baselines[k].bitsPerNote.toFixed(3)}\n`
+          : '',
+      )
       .join('') +
     (r.baselineNote ? `  ${r.baselineNote}\n` : '') +
     (r.written ? `  recorded in ${r.written}\n` : '')

@@ -16,7 +16,8 @@ interface ServeOptions {
 
 const port = (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number 0..65535 (0: any free port)');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('a port number 0..65535 (0: any free port)');
   return n;
 };
 
@@ -41,12 +42,21 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(new Option('--method <name>', 'map projection').choices(['tsne', 'umap']).default('tsne'))
     .option('--seed <n>', 'projection seed (same seed, same map)', seedValue, 42)
     .option('--json', 'print {"url", "pieces", ...} as JSON once listening')
-    .addHelpText('after', '\nExample:\n  motif serve --store runs/demo/store        # then open http://127.0.0.1:4873/\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  motif serve --store runs/demo/store        # then open http://127.0.0.1:4873/\n',
+    )
     .action(async (opts: ServeOptions) => {
       const { createExplorer } = await import('../server/explorer.js');
       let explorer;
       try {
-        explorer = await createExplorer({ store: opts.store, model: opts.model, method: opts.method, seed: opts.seed, onNote: (m) => ctx.io.err(`${m}\n`) });
+        explorer = await createExplorer({
+          store: opts.store,
+          model: opts.model,
+          method: opts.method,
+          seed: opts.seed,
+          onNote: (m) => ctx.io.err(`${m}\n`),
+        });
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
@@ -55,10 +65,15 @@ export function register(program: Command, ctx: CliContext): void {
         address = await explorer.app.listen({ host: opts.host, port: opts.port });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        throw new UsageError(e.code === 'EADDRINUSE' ? `port ${opts.port} is in use; pass another --port (or 0 for any free one)` : `cannot listen on ${opts.host}:${opts.port} (${e.message})`);
+        throw new UsageError(
+          e.code === 'EADDRINUSE'
+            ? `port ${opts.port} is in use; pass another --port (or 0 for any free one)`
+            : `cannot listen on ${opts.host}:${opts.port} (${e.message})`,
+        );
       }
       const url = `${address.replace('://[::1]', '://localhost')}/`;
-      if (opts.json) printJson(ctx.io, { url, pieces: explorer.pieces, embed: explorer.canEmbed, generate: explorer.canGenerate });
+      if (opts.json)
+        printJson(ctx.io, { url, pieces: explorer.pieces, embed: explorer.canEmbed, generate: explorer.canGenerate });
       else ctx.io.out(`motif explorer: ${explorer.pieces} pieces of ${opts.store} at ${url}  (Ctrl-C stops it)\n`);
       // Listening keeps the process alive; Ctrl-C closes the server so open requests finish.
       await new Promise<void>((resolve) => {

@@ -25,7 +25,11 @@ export function datasetOptions(cmd: Command): Command {
 }
 
 /** Opens the dataset and selects --split (else `defaultSplit` when the dataset has it); an empty selection is a usage error listing the splits there are. */
-export function openDatasetFromCli(path: string, opts: DatasetCliOptions, defaultSplit?: string): { dataset: Dataset; items: DatasetItem[]; split?: string } {
+export function openDatasetFromCli(
+  path: string,
+  opts: DatasetCliOptions,
+  defaultSplit?: string,
+): { dataset: Dataset; items: DatasetItem[]; split?: string } {
   let dataset: Dataset;
   try {
     dataset = openDataset(path, { includeScores: opts.scores, ignoreMetadata: opts.ignoreMetadata });
@@ -36,7 +40,9 @@ export function openDatasetFromCli(path: string, opts: DatasetCliOptions, defaul
   const split = opts.split ?? (defaultSplit !== undefined && splits.includes(defaultSplit) ? defaultSplit : undefined);
   const items = selectSplit(dataset, split);
   if (items.length === 0) {
-    throw new UsageError(`${path}: no items in split '${split}' (${splits.length ? `splits here: ${splits.join(', ')}` : 'this dataset has no splits'})`);
+    throw new UsageError(
+      `${path}: no items in split '${split}' (${splits.length ? `splits here: ${splits.join(', ')}` : 'this dataset has no splits'})`,
+    );
   }
   return { dataset, items, split };
 }
@@ -61,11 +67,18 @@ export interface ReadingFlags {
 export function readingOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('--instruments <policy>', "which notes to read: 'piano' keeps General MIDI pianos (programs 1-8) off the drum channel 10, and the pedal of their channels; 'all' keeps every note and every channel's pedal")
+      new Option(
+        '--instruments <policy>',
+        "which notes to read: 'piano' keeps General MIDI pianos (programs 1-8) off the drum channel 10, and the pedal of their channels; 'all' keeps every note and every channel's pedal",
+      )
         .choices(INSTRUMENT_POLICIES)
         .default(DEFAULT_INSTRUMENTS),
     )
-    .addOption(new Option('--sustain <rule>', 'how the sustain pedal (CC64) lengthens notes').choices(SUSTAIN_RULES).default(DEFAULT_SUSTAIN))
+    .addOption(
+      new Option('--sustain <rule>', 'how the sustain pedal (CC64) lengthens notes')
+        .choices(SUSTAIN_RULES)
+        .default(DEFAULT_SUSTAIN),
+    )
     .option('--no-sustain', 'keep notes as played, ignoring the pedal');
 }
 
@@ -108,6 +121,8 @@ export function readInputFile(path: string): Uint8Array {
     return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a file' : (err as Error).message}`);
+    throw new UsageError(
+      `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a file' : (err as Error).message}`,
+    );
   }
 }

@@ -44,7 +44,11 @@ export function register(program: Command, { io }: CliContext): void {
         vector = row.vector;
         isQuery = (r) => r.id === row.id;
       } else if (existsSync(query) && isMidiPath(query)) {
-        const run = loadStoreModel(opts.store, store.info.source, storeRun(store.info.source, opts.run, opts.checkpoint));
+        const run = loadStoreModel(
+          opts.store,
+          store.info.source,
+          storeRun(store.info.source, opts.run, opts.checkpoint),
+        );
         vector = embedMidiFile(run, query);
         const file = realpathSync(query);
         isQuery = (r) => existsSync(r.file) && realpathSync(r.file) === file;
@@ -54,7 +58,9 @@ export function register(program: Command, { io }: CliContext): void {
       const found = await store.nearest(vector, opts.k + 1, opts.split ? { split: opts.split } : {});
       if (found.length === 0 && opts.split !== undefined) {
         const splits = [...new Set((await store.all()).map((r) => r.split ?? '(none)'))].sort();
-        throw new UsageError(`no piece of ${opts.store} is in split '${opts.split}' (its splits: ${splits.join(', ')})`);
+        throw new UsageError(
+          `no piece of ${opts.store} is in split '${opts.split}' (its splits: ${splits.join(', ')})`,
+        );
       }
       const hits = found.filter((h) => !isQuery(h.row)).slice(0, opts.k);
       if (opts.json) printJson(io, { query, neighbours: hits.map(neighbourJson) });
@@ -68,8 +74,9 @@ function neighbourJson(h: Neighbour): Record<string, unknown> {
 }
 
 function formatNeighbours(query: string, hits: readonly Neighbour[]): string {
-  const lines = hits.map((h, i) =>
-    `${String(i + 1).padStart(3)}  ${Math.max(0, h.distance).toFixed(4)}  ${h.row.composer ?? '?'}: ${h.row.title ?? h.row.piece ?? '?'}${h.row.performer ? ` (${h.row.performer})` : ''}  ${h.row.id}`,
+  const lines = hits.map(
+    (h, i) =>
+      `${String(i + 1).padStart(3)}  ${Math.max(0, h.distance).toFixed(4)}  ${h.row.composer ?? '?'}: ${h.row.title ?? h.row.piece ?? '?'}${h.row.performer ? ` (${h.row.performer})` : ''}  ${h.row.id}`,
   );
   return `nearest to ${query} (cosine distance):\n${lines.join('\n')}\n`;
 }

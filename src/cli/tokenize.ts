@@ -3,7 +3,15 @@
 import type { Command } from 'commander';
 import { tokenizeDataset } from '../data/tokenize.js';
 import { EXIT, printJson, reportFailures, reportReading, round, startProgress, type CliContext } from './output.js';
-import { datasetOptions, openDatasetFromCli, positiveInt, readingOptions, sustainOf, type DatasetCliOptions, type ReadingFlags } from './shared.js';
+import {
+  datasetOptions,
+  openDatasetFromCli,
+  positiveInt,
+  readingOptions,
+  sustainOf,
+  type DatasetCliOptions,
+  type ReadingFlags,
+} from './shared.js';
 
 interface TokenizeCliOptions extends DatasetCliOptions, ReadingFlags {
   tokenizer: string;
@@ -19,8 +27,13 @@ export function register(program: Command, ctx: CliContext): void {
   const cmd = datasetOptions(
     program
       .command('tokenize')
-      .description('Turn a dataset into token shards for training: <split>-NNNNN.bin (little-endian uint16/int32 ids) and index.json.')
-      .argument('<dataset>', 'a folder of MIDI files, an ASAP metadata.csv (or its folder), a MAESTRO v3 folder, or one MIDI file')
+      .description(
+        'Turn a dataset into token shards for training: <split>-NNNNN.bin (little-endian uint16/int32 ids) and index.json.',
+      )
+      .argument(
+        '<dataset>',
+        'a folder of MIDI files, an ASAP metadata.csv (or its folder), a MAESTRO v3 folder, or one MIDI file',
+      )
       .requiredOption('--tokenizer <file>', 'tokenizer.json (from `motif tokenizer train`)')
       .requiredOption('--out <dir>', 'output folder for shards and index.json'),
   );

@@ -4,10 +4,29 @@ import type { Command } from 'commander';
 import { trainTokenizer } from '../data/train-tokenizer.js';
 import { writeTokenizer } from '../data/tokenizer-file.js';
 import type { SchemeName } from '../tokenizer/scheme.js';
-import { EXIT, printJson, reportFailures, reportReading, round, startProgress, UsageError, type Progress, type CliContext } from './output.js';
+import {
+  EXIT,
+  printJson,
+  reportFailures,
+  reportReading,
+  round,
+  startProgress,
+  UsageError,
+  type Progress,
+  type CliContext,
+} from './output.js';
 import { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
 import { createScheme } from '../tokenizer/schemes.js';
-import { datasetOptions, openDatasetFromCli, positiveInt, schemeOption, readingOptions, sustainOf, type DatasetCliOptions, type ReadingFlags } from './shared.js';
+import {
+  datasetOptions,
+  openDatasetFromCli,
+  positiveInt,
+  schemeOption,
+  readingOptions,
+  sustainOf,
+  type DatasetCliOptions,
+  type ReadingFlags,
+} from './shared.js';
 
 interface TrainCliOptions extends DatasetCliOptions, ReadingFlags {
   vocabSize: number | 'base';
@@ -23,9 +42,19 @@ export function register(program: Command, ctx: CliContext): void {
   const cmd = datasetOptions(
     group
       .command('train')
-      .description('Train a BPE tokenizer over a base scheme on a dataset and save it as a Hugging Face tokenizer.json.')
-      .argument('<dataset>', 'a folder of MIDI files, an ASAP metadata.csv (or its folder), a MAESTRO v3 folder, or one MIDI file')
-      .option('--vocab-size <n|base>', "vocabulary size, special tokens included; 'base' = the base scheme's tokens alone (no merges)", (v: string) => (v === 'base' ? v : positiveInt(v)), 30000)
+      .description(
+        'Train a BPE tokenizer over a base scheme on a dataset and save it as a Hugging Face tokenizer.json.',
+      )
+      .argument(
+        '<dataset>',
+        'a folder of MIDI files, an ASAP metadata.csv (or its folder), a MAESTRO v3 folder, or one MIDI file',
+      )
+      .option(
+        '--vocab-size <n|base>',
+        "vocabulary size, special tokens included; 'base' = the base scheme's tokens alone (no merges)",
+        (v: string) => (v === 'base' ? v : positiveInt(v)),
+        30000,
+      )
       .addOption(schemeOption())
       .option('--out <file>', 'where to write tokenizer.json', 'tokenizer.json'),
   );
@@ -45,7 +74,9 @@ Example:
       // Below the base alphabet no merge can happen: say so rather than hand back a bigger vocabulary than asked.
       const least = MidiTokenizer.minVocabSize(createScheme(opts.scheme, {}));
       if (opts.vocabSize !== 'base' && opts.vocabSize < least) {
-        throw new UsageError(`--vocab-size ${opts.vocabSize} is below the ${least} tokens of the '${opts.scheme}' scheme alone (specials included); give at least ${least}, or 'base' for no merges`);
+        throw new UsageError(
+          `--vocab-size ${opts.vocabSize} is below the ${least} tokens of the '${opts.scheme}' scheme alone (specials included); give at least ${least}, or 'base' for no merges`,
+        );
       }
       const ds = openDatasetFromCli(dataset, opts, 'train');
       const json = Boolean(opts.json);

@@ -14,23 +14,62 @@ const TRAIN_FLAGS: Array<[string, string, (v: string) => unknown, string]> = [
   ['--seq <n>', 'seqLen', integerValue, 'tokens per window (T), at most the model maxLen'],
   ['--lr <x>', 'lr', numberValue, 'peak learning rate of the one-cycle schedule'],
   ['--epochs <n>', 'epochs', integerValue, 'passes over the train tokens'],
-  ['--steps <n>', 'steps', integerValue, 'optimizer steps in all, instead of --epochs (the schedule spans exactly these)'],
+  [
+    '--steps <n>',
+    'steps',
+    integerValue,
+    'optimizer steps in all, instead of --epochs (the schedule spans exactly these)',
+  ],
   ['--l1 <x>', 'l1', numberValue, 'L1 penalty λ (0: off)'],
-  ['--l1-form <form>', 'l1Form', String, "mean: λ·mean|w| (the presets'); sum: λ·Σ|w|, the literal form, which stops the paper preset learning at λ 1e-2"],
+  [
+    '--l1-form <form>',
+    'l1Form',
+    String,
+    "mean: λ·mean|w| (the presets'); sum: λ·Σ|w|, the literal form, which stops the paper preset learning at λ 1e-2",
+  ],
   ['--weight-decay <x>', 'weightDecay', numberValue, 'AdamW weight decay'],
   ['--clip <x>', 'clipNorm', numberValue, 'gradient-norm clip (≤ 0: off)'],
   ['--warmup <share>', 'pctStart', numberValue, 'share of steps warming up in the one-cycle schedule'],
   ['--seed <n>', 'seed', integerValue, 'seed of initialisation, batches and dropout'],
   ['--threads <n>', 'threads', integerValue, 'native threads (0: all cores)'],
   ['--eval-interval <steps>', 'evalInterval', integerValue, 'validate every N steps too (0: per epoch only)'],
-  ['--checkpoint-interval <steps>', 'checkpointInterval', integerValue, 'checkpoint every N steps too (0: per epoch only)'],
+  [
+    '--checkpoint-interval <steps>',
+    'checkpointInterval',
+    integerValue,
+    'checkpoint every N steps too (0: per epoch only)',
+  ],
   ['--keep <n>', 'keepCheckpoints', integerValue, 'checkpoints kept besides the best'],
-  ['--snapshots <epochs>', 'snapshotEpochs', (v) => parseSnapshotEpochs(v), 'epochs to snapshot for embeddings, e.g. 0,10,30,last'],
-  ['--transpose <semitones>', 'augmentTranspose', integerValue, 'augment: transpose each train piece by up to ± this many semitones, redrawn each epoch (never off the keyboard)'],
-  ['--stretch <fraction>', 'augmentStretch', numberValue, 'augment: stretch each train piece\'s tempo by up to ± this fraction (0.1 = ±10%)'],
-  ['--velocity-offset <n>', 'augmentVelocity', integerValue, 'augment: add up to ± n to every velocity of a train piece (clamped to 1..127)'],
+  [
+    '--snapshots <epochs>',
+    'snapshotEpochs',
+    (v) => parseSnapshotEpochs(v),
+    'epochs to snapshot for embeddings, e.g. 0,10,30,last',
+  ],
+  [
+    '--transpose <semitones>',
+    'augmentTranspose',
+    integerValue,
+    'augment: transpose each train piece by up to ± this many semitones, redrawn each epoch (never off the keyboard)',
+  ],
+  [
+    '--stretch <fraction>',
+    'augmentStretch',
+    numberValue,
+    "augment: stretch each train piece's tempo by up to ± this fraction (0.1 = ±10%)",
+  ],
+  [
+    '--velocity-offset <n>',
+    'augmentVelocity',
+    integerValue,
+    'augment: add up to ± n to every velocity of a train piece (clamped to 1..127)',
+  ],
 ];
-const camel = (flag: string): string => flag.slice(2).split(' ')[0].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const camel = (flag: string): string =>
+  flag
+    .slice(2)
+    .split(' ')[0]
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Adds `train`. */
 export function register(program: Command, { io, exit }: CliContext): void {
@@ -46,14 +85,30 @@ export function register(program: Command, { io, exit }: CliContext): void {
         'n processes under torchrun, DistributedDataParallel): for GPUs. Either engine resumes a run the other started.\n\n' +
         '--objective contrastive --init <run|model folder> fine-tunes a trained language model into an embedding model: two random ' +
         'slices of the same performance are a positive pair, the other slices of the batch are negatives (symmetric InfoNCE), and a ' +
-        'head maps the mean-pooled hidden state to a unit vector. It starts from the init model\'s weights and settings (no preset); ' +
+        "head maps the mean-pooled hidden state to a unit vector. It starts from the init model's weights and settings (no preset); " +
         '--batch is pairs per step, --seq the longest slice. Validation reports the InfoNCE loss and how often a slice finds its pair first.',
     )
-    .option('--objective <name>', 'language-model (next-token prediction) or contrastive (embeddings; needs --init)', 'language-model')
+    .option(
+      '--objective <name>',
+      'language-model (next-token prediction) or contrastive (embeddings; needs --init)',
+      'language-model',
+    )
     .option('--init <dir>', 'contrastive: the trained run or exported model folder to start from (its best checkpoint)')
-    .option('--embed-dim <n>', `contrastive: width of the embedding (default ${CONTRASTIVE_DEFAULTS.embedDim})`, integerValue)
-    .option('--temperature <t>', `contrastive: InfoNCE temperature (default ${CONTRASTIVE_DEFAULTS.temperature})`, numberValue)
-    .option('--slice-min <tokens>', `contrastive: shortest slice in tokens (default ${CONTRASTIVE_DEFAULTS.minTokens}; the longest is --seq)`, integerValue)
+    .option(
+      '--embed-dim <n>',
+      `contrastive: width of the embedding (default ${CONTRASTIVE_DEFAULTS.embedDim})`,
+      integerValue,
+    )
+    .option(
+      '--temperature <t>',
+      `contrastive: InfoNCE temperature (default ${CONTRASTIVE_DEFAULTS.temperature})`,
+      numberValue,
+    )
+    .option(
+      '--slice-min <tokens>',
+      `contrastive: shortest slice in tokens (default ${CONTRASTIVE_DEFAULTS.minTokens}; the longest is --seq)`,
+      integerValue,
+    )
     .option('--data <dir>', 'token shards folder (from motif tokenize)')
     .option('--preset <name|file>', 'model and optimizer preset: tiny, small, paper or a .json file', 'small')
     .option('--out <dir>', 'new run directory')
@@ -61,13 +116,31 @@ export function register(program: Command, { io, exit }: CliContext): void {
     .option('--resume <dir>', 'continue this run exactly from its newest checkpoint')
     .option('--dropout <p>', 'dropout probability (overrides the preset)', numberValue)
     .option('--max-minutes <m>', 'time budget of this invocation; checkpoints and stops when spent', numberValue)
-    .option('--max-steps <n>', 'stop this invocation with a checkpoint once the run has done n steps in all (the schedule still spans --steps/--epochs; --resume continues)', integerValue)
-    .option('--engine <name>', 'native (the compute core, CPU) or torch (PyTorch DistributedDataParallel through torchrun: GPUs, several processes); both read and write the same run directory', 'native')
-    .option('--nproc <n>', 'torch engine: processes on this machine (one per GPU); each trains batch / n windows of every step', integerValue)
+    .option(
+      '--max-steps <n>',
+      'stop this invocation with a checkpoint once the run has done n steps in all (the schedule still spans --steps/--epochs; --resume continues)',
+      integerValue,
+    )
+    .option(
+      '--engine <name>',
+      'native (the compute core, CPU) or torch (PyTorch DistributedDataParallel through torchrun: GPUs, several processes); both read and write the same run directory',
+      'native',
+    )
+    .option(
+      '--nproc <n>',
+      'torch engine: processes on this machine (one per GPU); each trains batch / n windows of every step',
+      integerValue,
+    )
     .option('--device <name>', 'torch engine: cpu or cuda (default: cuda where PyTorch sees one)')
-    .option('--precision <p>', 'torch engine: bf16 (autocast) or fp32 training steps (default: bf16 on cuda, fp32 on cpu)')
+    .option(
+      '--precision <p>',
+      'torch engine: bf16 (autocast) or fp32 training steps (default: bf16 on cuda, fp32 on cpu)',
+    )
     .option('--json', 'print the outcome as JSON')
-    .option('--no-progress', 'no progress bar, plain lines instead (as when stderr is not a terminal): epochs, evaluations, a step line with ETA each minute');
+    .option(
+      '--no-progress',
+      'no progress bar, plain lines instead (as when stderr is not a terminal): epochs, evaluations, a step line with ETA each minute',
+    );
   for (const [flag, , parse, help] of TRAIN_FLAGS) trainCmd.option(flag, help, parse);
   trainCmd.action(async (opts: Record<string, unknown>) => {
     const train: Record<string, unknown> = {};
@@ -96,16 +169,34 @@ export function register(program: Command, { io, exit }: CliContext): void {
       };
       let outcome: RunOutcome;
       if (opts.resume) {
-        if (opts.data || opts.out || opts.config || opts.init || opts.dropout !== undefined || Object.keys(train).length > 0) {
-          throw new UsageError('--resume continues a run with its own settings; only --max-minutes, --max-steps and the engine flags may be given with it');
+        if (
+          opts.data ||
+          opts.out ||
+          opts.config ||
+          opts.init ||
+          opts.dropout !== undefined ||
+          Object.keys(train).length > 0
+        ) {
+          throw new UsageError(
+            '--resume continues a run with its own settings; only --max-minutes, --max-steps and the engine flags may be given with it',
+          );
         }
         outcome = await resumeRun(opts.resume as string, controls);
       } else {
         const contrastive = contrastiveSpec(opts);
-        if (!opts.out || (!opts.data && !contrastive)) throw new UsageError('motif train needs --data <shards> and --out <run dir> (or --resume <run dir>)');
+        if (!opts.out || (!opts.data && !contrastive))
+          throw new UsageError('motif train needs --data <shards> and --out <run dir> (or --resume <run dir>)');
         if (opts.maxMinutes !== undefined) train.maxMinutes = opts.maxMinutes;
         outcome = await startRun(
-          { data: opts.data as string | undefined, preset: opts.preset as string, out: opts.out as string, configFile: opts.config as string | undefined, model: opts.dropout !== undefined ? { dropout: opts.dropout as number } : {}, train, contrastive },
+          {
+            data: opts.data as string | undefined,
+            preset: opts.preset as string,
+            out: opts.out as string,
+            configFile: opts.config as string | undefined,
+            model: opts.dropout !== undefined ? { dropout: opts.dropout as number } : {},
+            train,
+            contrastive,
+          },
           controls,
         );
       }
@@ -123,13 +214,28 @@ export function register(program: Command, { io, exit }: CliContext): void {
 function contrastiveSpec(opts: Record<string, unknown>): NewRun['contrastive'] {
   const given = (['init', 'embedDim', 'temperature', 'sliceMin'] as const).filter((k) => opts[k] !== undefined);
   if (opts.objective === 'language-model') {
-    if (given.length) throw new UsageError(`--${given[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is a setting of the contrastive objective; add --objective contrastive`);
+    if (given.length)
+      throw new UsageError(
+        `--${given[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is a setting of the contrastive objective; add --objective contrastive`,
+      );
     return undefined;
   }
-  if (opts.objective !== 'contrastive') throw new UsageError(`--objective must be language-model or contrastive, got ${String(opts.objective)}`);
-  if (!opts.init) throw new UsageError('--objective contrastive needs --init <run or model folder>: the language model it starts from');
-  if (opts.config !== undefined) throw new UsageError('a contrastive run takes its model and settings from --init; --config does not apply');
-  return { init: opts.init as string, flags: { embedDim: opts.embedDim as number | undefined, temperature: opts.temperature as number | undefined, minTokens: opts.sliceMin as number | undefined } };
+  if (opts.objective !== 'contrastive')
+    throw new UsageError(`--objective must be language-model or contrastive, got ${String(opts.objective)}`);
+  if (!opts.init)
+    throw new UsageError(
+      '--objective contrastive needs --init <run or model folder>: the language model it starts from',
+    );
+  if (opts.config !== undefined)
+    throw new UsageError('a contrastive run takes its model and settings from --init; --config does not apply');
+  return {
+    init: opts.init as string,
+    flags: {
+      embedDim: opts.embedDim as number | undefined,
+      temperature: opts.temperature as number | undefined,
+      minTokens: opts.sliceMin as number | undefined,
+    },
+  };
 }
 
 /** The torch engine's settings from the flags, or undefined for the native engine (which takes none of them). */
@@ -141,8 +247,10 @@ function torchOptions(opts: Record<string, unknown>): TorchOptions | undefined {
   }
   if (opts.engine !== 'torch') throw new UsageError(`--engine must be native or torch, got ${String(opts.engine)}`);
   const { device, precision } = opts;
-  if (device !== undefined && device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got ${String(device)}`);
-  if (precision !== undefined && precision !== 'bf16' && precision !== 'fp32') throw new UsageError(`--precision must be bf16 or fp32, got ${String(precision)}`);
+  if (device !== undefined && device !== 'cpu' && device !== 'cuda')
+    throw new UsageError(`--device must be cpu or cuda, got ${String(device)}`);
+  if (precision !== undefined && precision !== 'bf16' && precision !== 'fp32')
+    throw new UsageError(`--precision must be bf16 or fp32, got ${String(precision)}`);
   return { nproc: (opts.nproc as number | undefined) ?? 1, device, precision };
 }
 
@@ -155,7 +263,9 @@ function printOutcome(io: CliIo, o: RunOutcome, report: string, json: boolean, e
     'time-limit': 'time budget spent; checkpoint saved',
     stopped: 'stopped; checkpoint saved',
   }[r.status];
-  io.out(`${what}: step ${r.step}/${r.totalSteps}, ${r.epochsDone} epochs, best validation loss ${r.bestValLoss.toFixed(4)}\n`);
+  io.out(
+    `${what}: step ${r.step}/${r.totalSteps}, ${r.epochsDone} epochs, best validation loss ${r.bestValLoss.toFixed(4)}\n`,
+  );
   if (r.status !== 'finished') io.out(`continue with: motif train --resume ${o.runDir}${engineFlags}\n`);
   io.out(`report: ${report}\n`);
 }

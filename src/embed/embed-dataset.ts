@@ -41,18 +41,38 @@ export interface EmbedDatasetResult {
 }
 
 /** The metadata columns of a store row for a dataset item. */
-export function rowMetadata(item: DatasetItem): Omit<EmbeddingRow, 'vector' | 'key' | 'keySource' | 'duration' | 'notes' | 'tokens'> {
+export function rowMetadata(
+  item: DatasetItem,
+): Omit<EmbeddingRow, 'vector' | 'key' | 'keySource' | 'duration' | 'notes' | 'tokens'> {
   return {
-    id: item.id, composer: item.composer ?? null, title: item.title ?? null, piece: item.piece ?? null, performer: item.performer ?? null,
-    file: item.path, split: item.split ?? null, form: formFromTitle(item.title, item.piece),
+    id: item.id,
+    composer: item.composer ?? null,
+    title: item.title ?? null,
+    piece: item.piece ?? null,
+    performer: item.performer ?? null,
+    file: item.path,
+    split: item.split ?? null,
+    form: formFromTitle(item.title, item.piece),
   };
 }
 
 /** Embeds `items` with `run`'s model into a new store at `options.out`, committing every `chunk` pieces. */
-export async function embedDataset(run: RunModel, items: readonly DatasetItem[], options: EmbedDatasetOptions): Promise<EmbedDatasetResult> {
+export async function embedDataset(
+  run: RunModel,
+  items: readonly DatasetItem[],
+  options: EmbedDatasetOptions,
+): Promise<EmbedDatasetResult> {
   const source = {
-    run: run.runDir, checkpoint: run.checkpoint, step: run.model.step, window: run.window, overlap: options.overlap ?? 0.5, sustain: run.sustain, instruments: run.instruments,
-    embedding: run.embedding, model: run.fingerprint, ...options.source,
+    run: run.runDir,
+    checkpoint: run.checkpoint,
+    step: run.model.step,
+    window: run.window,
+    overlap: options.overlap ?? 0.5,
+    sustain: run.sustain,
+    instruments: run.instruments,
+    embedding: run.embedding,
+    model: run.fingerprint,
+    ...options.source,
   };
   const writer = await StoreWriter.open(options.out, { overwrite: options.overwrite, resume: options.resume, source });
   try {
@@ -63,24 +83,54 @@ export async function embedDataset(run: RunModel, items: readonly DatasetItem[],
   }
 }
 
-async function fill(writer: StoreWriter, run: RunModel, items: readonly DatasetItem[], options: EmbedDatasetOptions): Promise<EmbedDatasetResult> {
+async function fill(
+  writer: StoreWriter,
+  run: RunModel,
+  items: readonly DatasetItem[],
+  options: EmbedDatasetOptions,
+): Promise<EmbedDatasetResult> {
   const todo = items.filter((item) => !writer.done.has(item.id));
-  const prepared = await prepareItems(todo, { tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments }, {
-    workers: options.workers,
-    onItem: (done) => options.onPrepared?.(done, todo.length),
-  });
+  const prepared = await prepareItems(
+    todo,
+    { tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments },
+    {
+      workers: options.workers,
+      onItem: (done) => options.onPrepared?.(done, todo.length),
+    },
+  );
   const { good, failures } = splitPrepared(prepared);
-  if (good.length + writer.done.size === 0) throw new Error(`none of the ${items.length} files could be read${failures.length ? `; first error: ${failures[0].error}` : ''}`);
+  if (good.length + writer.done.size === 0)
+    throw new Error(
+      `none of the ${items.length} files could be read${failures.length ? `; first error: ${failures[0].error}` : ''}`,
+    );
   const sequences = good.map((p) => frame(p.piece.ids, run.tokenizer));
   const tokens = windowTokens(sequences, run.window, options.overlap);
   options.onEmbedStart?.(tokens);
   const chunk = Math.max(1, options.chunk ?? 32);
   for (let i = 0; i < good.length; i += chunk) {
     const part = sequences.slice(i, i + chunk);
-    const vectors = embedSequences(run.model, part, { ...runExtraction(run), overlap: options.overlap, onTokens: options.onTokens });
-    await writer.add(good.slice(i, i + chunk).map(({ item, piece }, j) => ({
-      ...rowMetadata(item), vector: vectors[j], key: piece.key, keySource: piece.keySource, duration: piece.duration, notes: piece.notes, tokens: part[j].length,
-    })));
+    const vectors = embedSequences(run.model, part, {
+      ...runExtraction(run),
+      overlap: options.overlap,
+      onTokens: options.onTokens,
+    });
+    await writer.add(
+      good.slice(i, i + chunk).map(({ item, piece }, j) => ({
+        ...rowMetadata(item),
+        vector: vectors[j],
+        key: piece.key,
+        keySource: piece.keySource,
+        duration: piece.duration,
+        notes: piece.notes,
+        tokens: part[j].length,
+      })),
+    );
   }
-  return { store: await writer.finish(), pieces: good.length + writer.done.size, resumed: writer.done.size, tokens, failures };
+  return {
+    store: await writer.finish(),
+    pieces: good.length + writer.done.size,
+    resumed: writer.done.size,
+    tokens,
+    failures,
+  };
 }

@@ -21,12 +21,22 @@ export interface SnapshotEmbeddings {
 export type StageProgress = (label: string, total: number) => { tick(n?: number): void; stop(): void };
 
 /** Reads, labels and tokenizes `items` once, then embeds them with each snapshot in turn. */
-export async function embedSnapshots(runDir: string, snapshots: readonly Snapshot[], items: readonly DatasetItem[], progress: StageProgress, workers?: number): Promise<SnapshotEmbeddings> {
+export async function embedSnapshots(
+  runDir: string,
+  snapshots: readonly Snapshot[],
+  items: readonly DatasetItem[],
+  progress: StageProgress,
+  workers?: number,
+): Promise<SnapshotEmbeddings> {
   // Snapshots of one run share its tokenizer and how it reads MIDI; the first one supplies them.
   let first: RunModel | undefined = loadRunModel(runDir, snapshots[0].dir);
   const { tokenizer, tokenizerJson, sustain, instruments } = first;
   const reading = progress('reading', items.length);
-  const prepared = await prepareItems(items, { tokenizerJson, sustain, instruments }, { workers, onItem: () => reading.tick() });
+  const prepared = await prepareItems(
+    items,
+    { tokenizerJson, sustain, instruments },
+    { workers, onItem: () => reading.tick() },
+  );
   reading.stop();
   const { good, failures } = splitPrepared(prepared);
   const rows = good.map(({ item, piece }) => ({ ...rowMetadata(item), key: piece.key }));

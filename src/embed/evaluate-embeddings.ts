@@ -93,7 +93,12 @@ export interface EvaluateOptions {
 type Ok = PreparedOk;
 
 /** Evaluates the store's embeddings of `items` (a labelled dataset) with the run's model and both baselines. */
-export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, items: readonly DatasetItem[], options: EvaluateOptions = {}): Promise<EvaluationReport> {
+export async function evaluateEmbeddings(
+  store: EmbeddingStore,
+  run: RunModel,
+  items: readonly DatasetItem[],
+  options: EvaluateOptions = {},
+): Promise<EvaluationReport> {
   const { excerptSeconds = 15, seed = 0, k = 5 } = options;
   const stored = store.info.source.overlap;
   const overlap = options.overlap ?? (typeof stored === 'number' ? stored : 0.5);
@@ -102,12 +107,21 @@ export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, i
   const trainSplit = options.trainSplit ?? 'train';
   const evalItems = items.filter((i) => !hasSplits || i.split === split);
   if (evalItems.length === 0) throw new Error(`no items in split '${split}'`);
-  const trainItems = hasSplits && trainSplit !== split ? items.filter((i) => i.split === trainSplit && i.composer !== undefined) : [];
+  const trainItems =
+    hasSplits && trainSplit !== split ? items.filter((i) => i.split === trainSplit && i.composer !== undefined) : [];
 
   options.onStage?.('reading', evalItems.length + trainItems.length);
-  const prepared = await prepareItems([...evalItems, ...trainItems], {
-    tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments, handcrafted: true, excerpt: { seconds: excerptSeconds, seed },
-  }, { workers: options.workers, onItem: () => options.tick?.(1) });
+  const prepared = await prepareItems(
+    [...evalItems, ...trainItems],
+    {
+      tokenizerJson: run.tokenizerJson,
+      sustain: run.sustain,
+      instruments: run.instruments,
+      handcrafted: true,
+      excerpt: { seconds: excerptSeconds, seed },
+    },
+    { workers: options.workers, onItem: () => options.tick?.(1) },
+  );
   const { failures } = splitPrepared(prepared);
   const evalOk = splitPrepared(prepared.slice(0, evalItems.length)).good;
   const trainOk = splitPrepared(prepared.slice(evalItems.length)).good;
@@ -125,7 +139,12 @@ export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, i
   // Learned: full vectors from the store; files it lacks are embedded now by the same checkpoint.
   const vectors = new Map((await store.all()).map((r) => [r.id, r.vector]));
   const missing = all.map((p, i) => (vectors.has(p.item.id) ? -1 : i)).filter((i) => i >= 0);
-  const fresh = embed(run.model, 'embedding files missing from the store', missing.map((i) => full[i]), run.head);
+  const fresh = embed(
+    run.model,
+    'embedding files missing from the store',
+    missing.map((i) => full[i]),
+    run.head,
+  );
   missing.forEach((i, j) => vectors.set(all[i].item.id, fresh[j]));
   const learnedFull = all.map((p) => vectors.get(p.item.id)!);
   const learnedExcerpts = embed(run.model, 'embedding excerpts (learned)', excerpts, run.head);
@@ -136,14 +155,21 @@ export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, i
 
   // Hand-crafted features differ in scale by orders of magnitude: standardize with the full performances' statistics.
   const standardizer = fitStandardizer(all.map((p) => p.piece.handcrafted!));
-  const hcFull = standardize(all.map((p) => p.piece.handcrafted!), standardizer);
-  const hcExcerpts = standardize(evalOk.map((p) => p.piece.excerpt!.handcrafted!), standardizer);
+  const hcFull = standardize(
+    all.map((p) => p.piece.handcrafted!),
+    standardizer,
+  );
+  const hcExcerpts = standardize(
+    evalOk.map((p) => p.piece.excerpt!.handcrafted!),
+    standardizer,
+  );
 
   const nEval = evalOk.length;
   const ids = evalOk.map((p) => p.item.id);
   const groups = evalOk.map((p) => p.item.piece ?? p.item.id);
   /** The evaluated performances that have a label, as [row, label] pairs. */
-  const labelledBy = (label: (p: Ok) => string | undefined) => evalOk.map((p, i) => [i, label(p)] as const).filter((x): x is readonly [number, string] => x[1] !== undefined);
+  const labelledBy = (label: (p: Ok) => string | undefined) =>
+    evalOk.map((p, i) => [i, label(p)] as const).filter((x): x is readonly [number, string] => x[1] !== undefined);
   const labelled = labelledBy((p) => p.item.composer);
   const composers = labelled.map(([, c]) => c);
   const forms = labelledBy((p) => {
@@ -153,45 +179,88 @@ export async function evaluateEmbeddings(store: EmbeddingStore, run: RunModel, i
   const modes = labelledBy((p) => p.piece.key?.split(' ')[1]);
   const trainComposers = trainOk.map((p) => p.item.composer!);
 
-  const score = (fullVecs: ReadonlyArray<ArrayLike<number>>, excerptVecs: ReadonlyArray<ArrayLike<number>>): MethodScores => {
+  const score = (
+    fullVecs: ReadonlyArray<ArrayLike<number>>,
+    excerptVecs: ReadonlyArray<ArrayLike<number>>,
+  ): MethodScores => {
     const gallery: Labelled = { vectors: fullVecs.slice(0, nEval), ids, groups };
     const ex = retrieval({ vectors: excerptVecs, ids, groups }, gallery, [1, 5]);
     const whole = retrieval(gallery, gallery, [1]);
     // k-NN whose neighbours are never performances of the same piece (shared notes would make it easy).
     const knn = (items: ReadonlyArray<readonly [number, string]>): string[] | undefined =>
-      items.length > 0 ? knnPredict({ vectors: items.map(([i]) => fullVecs[i]), groups: items.map(([i]) => groups[i]) }, items.map(([, l]) => l), k) : undefined;
+      items.length > 0
+        ? knnPredict(
+            { vectors: items.map(([i]) => fullVecs[i]), groups: items.map(([i]) => groups[i]) },
+            items.map(([, l]) => l),
+            k,
+          )
+        : undefined;
     const knnAcc = (items: ReadonlyArray<readonly [number, string]>): number | null => {
       const predicted = knn(items);
-      return predicted ? accuracy(predicted, items.map(([, l]) => l)) : null;
+      return predicted
+        ? accuracy(
+            predicted,
+            items.map(([, l]) => l),
+          )
+        : null;
     };
     const composerKnn = knn(labelled);
     let probe: string[] | undefined;
     if (trainOk.length > 0 && labelled.length > 0 && new Set(trainComposers).size > 1) {
       const fitted = trainProbe(fullVecs.slice(nEval), trainComposers);
-      probe = predictProbe(fitted, labelled.map(([i]) => fullVecs[i]));
+      probe = predictProbe(
+        fitted,
+        labelled.map(([i]) => fullVecs[i]),
+      );
     }
     return {
-      excerpt_mrr: ex.mrr, excerpt_recall_at_1: ex.recallAt[1], excerpt_recall_at_5: ex.recallAt[5],
-      composer_knn_acc: composerKnn ? accuracy(composerKnn, composers) : null, composer_knn_macro_f1: composerKnn ? macroF1(composerKnn, composers) : null,
-      composer_probe_acc: probe ? accuracy(probe, composers) : null, composer_macro_f1: probe ? macroF1(probe, composers) : null,
-      full_mrr: whole.mrr, form_knn_acc: knnAcc(forms), mode_knn_acc: knnAcc(modes),
+      excerpt_mrr: ex.mrr,
+      excerpt_recall_at_1: ex.recallAt[1],
+      excerpt_recall_at_5: ex.recallAt[5],
+      composer_knn_acc: composerKnn ? accuracy(composerKnn, composers) : null,
+      composer_knn_macro_f1: composerKnn ? macroF1(composerKnn, composers) : null,
+      composer_probe_acc: probe ? accuracy(probe, composers) : null,
+      composer_macro_f1: probe ? macroF1(probe, composers) : null,
+      full_mrr: whole.mrr,
+      form_knn_acc: knnAcc(forms),
+      mode_knn_acc: knnAcc(modes),
     };
   };
   const groupSize = new Map<string, number>();
   for (const g of groups) groupSize.set(g, (groupSize.get(g) ?? 0) + 1);
   const answerable = groups.filter((g) => groupSize.get(g)! > 1).length;
   return {
-    split, checkpoint: run.checkpoint, excerpt_seconds: excerptSeconds, seed, knn_k: k,
+    split,
+    checkpoint: run.checkpoint,
+    excerpt_seconds: excerptSeconds,
+    seed,
+    knn_k: k,
     learned: score(learnedFull, learnedExcerpts),
-    ...(run.head ? { learned_mean: score(embed(run.model, 'embedding (mean pooling)', full), embed(run.model, 'embedding excerpts (mean pooling)', excerpts)) } : {}),
-    random_init: score(initFull, initExcerpts), handcrafted: score(hcFull, hcExcerpts),
+    ...(run.head
+      ? {
+          learned_mean: score(
+            embed(run.model, 'embedding (mean pooling)', full),
+            embed(run.model, 'embedding excerpts (mean pooling)', excerpts),
+          ),
+        }
+      : {}),
+    random_init: score(initFull, initExcerpts),
+    handcrafted: score(hcFull, hcExcerpts),
     majority_acc: composers.length ? majorityAccuracy(composers) : null,
-    majority_acc_train_prior: composers.length && trainComposers.length ? majorityAccuracy(composers, trainComposers) : null,
+    majority_acc_train_prior:
+      composers.length && trainComposers.length ? majorityAccuracy(composers, trainComposers) : null,
     form_majority_acc: forms.length ? majorityAccuracy(forms.map(([, f]) => f)) : null,
     mode_majority_acc: modes.length ? majorityAccuracy(modes.map(([, m]) => m)) : null,
     counts: {
-      performances: nEval, pieces: new Set(groups).size, composers: new Set(composers).size, train_performances: trainOk.length,
-      excerpt_queries: answerable, excerpt_skipped: nEval - answerable, full_queries: answerable, embedded_now: missing.length, failures: failures.length,
+      performances: nEval,
+      pieces: new Set(groups).size,
+      composers: new Set(composers).size,
+      train_performances: trainOk.length,
+      excerpt_queries: answerable,
+      excerpt_skipped: nEval - answerable,
+      full_queries: answerable,
+      embedded_now: missing.length,
+      failures: failures.length,
     },
     failures,
   };

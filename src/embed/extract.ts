@@ -79,9 +79,14 @@ export function frame(ids: ArrayLike<number>, tokenizer: Framing): Int32Array {
 }
 
 /** Embeds framed sequences: one (C) vector per sequence, windows weighted as {@link windowPlan} says. */
-export function embedSequences(model: Transformer, sequences: readonly Int32Array[], options: ExtractOptions = {}): Float32Array[] {
+export function embedSequences(
+  model: Transformer,
+  sequences: readonly Int32Array[],
+  options: ExtractOptions = {},
+): Float32Array[] {
   const T = options.window ?? model.config.maxLen;
-  if (T > model.config.maxLen) throw new Error(`window ${T} is longer than the model's context (${model.config.maxLen})`);
+  if (T > model.config.maxLen)
+    throw new Error(`window ${T} is longer than the model's context (${model.config.maxLen})`);
   const B = Math.max(1, options.batch ?? 8);
   const head = options.head;
   const C = head ? head.D : model.config.dModel;
@@ -119,6 +124,11 @@ export function embedSequences(model: Transformer, sequences: readonly Int32Arra
 }
 
 /** The embedding of one piece given as notes (e.g. a MIDI file never seen before). */
-export function embedNotes(model: Transformer, tokenizer: Framing & Pick<MidiTokenizer, 'encode'>, notes: Notes, options: ExtractOptions = {}): Float32Array {
+export function embedNotes(
+  model: Transformer,
+  tokenizer: Framing & Pick<MidiTokenizer, 'encode'>,
+  notes: Notes,
+  options: ExtractOptions = {},
+): Float32Array {
   return embedSequences(model, [frame(tokenizer.encode(notes), tokenizer)], options)[0];
 }

@@ -8,6 +8,8 @@ const prepare = makePreparer(workerData as PrepareSpec);
 
 serveTasks<PrepareTask, PreparedPiece>((task) => {
   const result = prepare(task);
-  const buffers = [result.ids, result.handcrafted, result.excerpt?.ids, result.excerpt?.handcrafted].filter((a) => a !== undefined).map((a) => a.buffer as ArrayBuffer);
+  const buffers = [result.ids, result.handcrafted, result.excerpt?.ids, result.excerpt?.handcrafted]
+    .filter((a) => a !== undefined)
+    .map((a) => a.buffer as ArrayBuffer);
   return { result, transfer: buffers };
 });

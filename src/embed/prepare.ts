@@ -55,9 +55,14 @@ export type PreparedItem =
 export type PreparedOk = Extract<PreparedItem, { ok: true }>;
 
 /** Prepared items split into those read (in their order) and the files that could not be, by id and error. */
-export function splitPrepared(prepared: readonly PreparedItem[]): { good: PreparedOk[]; failures: Array<{ id: string; error: string }> } {
+export function splitPrepared(prepared: readonly PreparedItem[]): {
+  good: PreparedOk[];
+  failures: Array<{ id: string; error: string }>;
+} {
   const good = prepared.filter((p): p is PreparedOk => p.ok);
-  const failures = prepared.filter((p): p is Extract<PreparedItem, { ok: false }> => !p.ok).map((p) => ({ id: p.item.id, error: p.error }));
+  const failures = prepared
+    .filter((p): p is Extract<PreparedItem, { ok: false }> => !p.ok)
+    .map((p) => ({ id: p.item.id, error: p.error }));
   return { good, failures };
 }
 
@@ -100,19 +105,30 @@ export function makePreparer(spec: PrepareSpec): (task: PrepareTask) => Prepared
     try {
       bytes = readFileSync(path);
     } catch (err) {
-      throw new Error(`${name}: cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+      throw new Error(`${name}: cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+        cause: err,
+      });
     }
     const perf = readMidi(bytes, name, { instruments: spec.instruments });
     const notes = spec.sustain === 'none' ? perf.notes : applySustain(perf, { rule: spec.sustain });
     if (notes.length === 0) throw new Error(`${name}: no notes`);
     const key = labelKey(notes, title);
     const piece: PreparedPiece = {
-      ids: tokenizer.encode(notes), notes: notes.length, duration: perf.duration, key: key?.name ?? null, keySource: key?.source ?? null,
+      ids: tokenizer.encode(notes),
+      notes: notes.length,
+      duration: perf.duration,
+      key: key?.name ?? null,
+      keySource: key?.source ?? null,
     };
     if (spec.handcrafted) piece.handcrafted = handcraftedVector(notes);
     if (spec.excerpt) {
       const ex = excerptOf(notes, spec.excerpt.seconds, new Rng(hash32(`${spec.excerpt.seed}:${name}`)));
-      piece.excerpt = { start: ex.start, ids: tokenizer.encode(ex.notes), notes: ex.notes.length, ...(spec.handcrafted ? { handcrafted: handcraftedVector(ex.notes) } : {}) };
+      piece.excerpt = {
+        start: ex.start,
+        ids: tokenizer.encode(ex.notes),
+        notes: ex.notes.length,
+        ...(spec.handcrafted ? { handcrafted: handcraftedVector(ex.notes) } : {}),
+      };
     }
     return piece;
   };
@@ -127,9 +143,17 @@ export interface PrepareOptions {
 }
 
 /** Prepares every item, results in input order. */
-export async function prepareItems(items: readonly DatasetItem[], spec: PrepareSpec, options: PrepareOptions = {}): Promise<PreparedItem[]> {
+export async function prepareItems(
+  items: readonly DatasetItem[],
+  spec: PrepareSpec,
+  options: PrepareOptions = {},
+): Promise<PreparedItem[]> {
   const workers = Math.min(options.workers ?? (items.length < 4 ? 0 : defaultWorkers()), items.length);
-  const task = (item: DatasetItem): PrepareTask => ({ path: item.path, name: item.id, ...(item.title ? { title: item.title } : {}) });
+  const task = (item: DatasetItem): PrepareTask => ({
+    path: item.path,
+    name: item.id,
+    ...(item.title ? { title: item.title } : {}),
+  });
   const out: PreparedItem[] = [];
   const settle = (item: DatasetItem, run: () => PreparedPiece | Promise<PreparedPiece>): Promise<void> =>
     Promise.resolve()
@@ -147,7 +171,11 @@ export async function prepareItems(items: readonly DatasetItem[], spec: PrepareS
     for (const item of items) await settle(item, () => prepare(task(item)));
     return out;
   }
-  const pool = new WorkerPool<PrepareTask, PreparedPiece>(workerScript(import.meta.url, 'prepare-worker'), spec, workers);
+  const pool = new WorkerPool<PrepareTask, PreparedPiece>(
+    workerScript(import.meta.url, 'prepare-worker'),
+    spec,
+    workers,
+  );
   try {
     const pending = items.map((item) => pool.run(task(item)));
     pending.forEach((p) => p.catch(() => undefined)); // awaited in order below; this only silences "unhandled" meanwhile

@@ -23,7 +23,11 @@ export function storeRun(source: Readonly<Record<string, unknown>>, run?: string
   const dir = run ?? (typeof source.run === 'string' ? source.run : undefined);
   if (!dir) throw new Error('this store does not record its run; pass --run <dir>');
   const same = run === undefined || (typeof source.run === 'string' && fileId(run) === fileId(source.run));
-  return { run: dir, checkpoint: checkpoint ?? (same && typeof source.checkpoint === 'string' ? source.checkpoint : 'best'), pooling: storePooling(source) };
+  return {
+    run: dir,
+    checkpoint: checkpoint ?? (same && typeof source.checkpoint === 'string' ? source.checkpoint : 'best'),
+    pooling: storePooling(source),
+  };
 }
 
 /** Same file or folder, by device and inode (paths may differ: relative, symlinked). */
@@ -43,11 +47,17 @@ function fileId(path: string): string | undefined {
  */
 export function checkStoreModel(storePath: string, source: Readonly<Record<string, unknown>>, run: RunModel): void {
   if (typeof source.model !== 'string' || source.model === run.fingerprint) return;
-  throw new Error(`${storePath}: was made by another model (${String(source.run)}, ${String(source.checkpoint)}) than ${run.checkpoint}; its vectors and this model's are not comparable. Use the store's own run, or embed a new store with this one`);
+  throw new Error(
+    `${storePath}: was made by another model (${String(source.run)}, ${String(source.checkpoint)}) than ${run.checkpoint}; its vectors and this model's are not comparable. Use the store's own run, or embed a new store with this one`,
+  );
 }
 
 /** Loads the model of `which` and checks that it is the one that made the store at `storePath`. */
-export function loadStoreModel(storePath: string, source: Readonly<Record<string, unknown>>, which: StoreRun): RunModel {
+export function loadStoreModel(
+  storePath: string,
+  source: Readonly<Record<string, unknown>>,
+  which: StoreRun,
+): RunModel {
   const run = loadRunModel(which.run, which.checkpoint, which.pooling);
   checkStoreModel(storePath, source, run);
   return run;
@@ -55,6 +65,9 @@ export function loadStoreModel(storePath: string, source: Readonly<Record<string
 
 /** Reads, tokenizes and embeds one MIDI file with `run`'s model, as the run read and embedded the store's pieces. */
 export function embedMidiFile(run: RunModel, path: string): Float32Array {
-  const ids = makePreparer({ tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments })({ path, name: path }).ids;
+  const ids = makePreparer({ tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments })({
+    path,
+    name: path,
+  }).ids;
   return embedSequences(run.model, [frame(ids, run.tokenizer)], runExtraction(run))[0];
 }

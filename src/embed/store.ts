@@ -72,7 +72,15 @@ function schema(dim: number): Schema {
   return new Schema([
     text('id', false),
     new Field('vector', new FixedSizeList(dim, new Field('item', new Float32(), true)), false),
-    text('composer'), text('title'), text('piece'), text('performer'), text('file', false), text('split'), text('key'), text('keySource'), text('form', false),
+    text('composer'),
+    text('title'),
+    text('piece'),
+    text('performer'),
+    text('file', false),
+    text('split'),
+    text('key'),
+    text('keySource'),
+    text('form', false),
     new Field('duration', new Float64(), false),
     new Field('notes', new Int32(), false),
     new Field('tokens', new Int32(), false),
@@ -92,20 +100,29 @@ export class EmbeddingStore {
   /** Opens the store in `path` (made by createStore). */
   static async open(path: string): Promise<EmbeddingStore> {
     const infoPath = join(path, INFO);
-    if (!existsSync(infoPath)) throw new Error(`${path}: not an embedding store (no ${INFO}); make one with motif embed`);
+    if (!existsSync(infoPath))
+      throw new Error(`${path}: not an embedding store (no ${INFO}); make one with motif embed`);
     const info = readJsonFile<StoreInfo>(infoPath);
     if (info.format !== 'motif-embeddings') throw new Error(`${infoPath}: not a motif embedding store`);
     const resolved = { ...info, source: mapPaths(info.source, (p) => resolve(path, p)) };
-    return damagedAs(path, async () => new EmbeddingStore(path, resolved, await (await lancedb.connect(path)).openTable(TABLE)));
+    return damagedAs(
+      path,
+      async () => new EmbeddingStore(path, resolved, await (await lancedb.connect(path)).openTable(TABLE)),
+    );
   }
 
   /** The k rows nearest to `vector` by cosine distance, nearest first, optionally only rows matching `filter`. */
   async nearest(vector: ArrayLike<number>, k: number, filter: StoreFilter = {}): Promise<Neighbour[]> {
-    if (vector.length !== this.info.dim) throw new Error(`${this.path}: query has ${vector.length} dimensions, the store ${this.info.dim}`);
+    if (vector.length !== this.info.dim)
+      throw new Error(`${this.path}: query has ${vector.length} dimensions, the store ${this.info.dim}`);
     let q = this.table.vectorSearch(Array.from(vector)).distanceType('cosine').limit(k);
     // Probing up to 64 partitions, re-ranking 10·k candidates exactly: recall@10 0.99 on isotropic random
     // vectors (bench/store.mjs), the hardest case; clustered embeddings need fewer probes.
-    if (this.info.index !== 'exact') q = q.nprobes(Math.min(this.info.partitions, 64)).ef(Math.max(100, 2 * k)).refineFactor(10);
+    if (this.info.index !== 'exact')
+      q = q
+        .nprobes(Math.min(this.info.partitions, 64))
+        .ef(Math.max(100, 2 * k))
+        .refineFactor(10);
     const where = Object.entries(filter)
       .filter(([, v]) => v !== undefined)
       .map(([col, v]) => `${col} = '${String(v).replace(/'/g, "''")}'`)
@@ -117,7 +134,13 @@ export class EmbeddingStore {
 
   /** The row with this id, if any. */
   async get(id: string): Promise<EmbeddingRow | undefined> {
-    const rows = (await damagedAs(this.path, () => this.table.query().where(`id = '${id.replace(/'/g, "''")}'`).limit(1).toArray())) as Array<Record<string, unknown>>;
+    const rows = (await damagedAs(this.path, () =>
+      this.table
+        .query()
+        .where(`id = '${id.replace(/'/g, "''")}'`)
+        .limit(1)
+        .toArray(),
+    )) as Array<Record<string, unknown>>;
     return rows.length ? toRow(rows[0], this.path) : undefined;
   }
 
@@ -141,8 +164,14 @@ async function damagedAs<T>(path: string, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (err) {
-    const detail = (err as Error).message.split('\n')[0].replace(/,?\s*\/\S*(?:rustc|\.cargo|\.rs)\S*/g, '').slice(0, 200);
-    throw new Error(`${path}: the embedding table is damaged or unreadable (${detail}); make the store again with motif embed --overwrite`, { cause: err });
+    const detail = (err as Error).message
+      .split('\n')[0]
+      .replace(/,?\s*\/\S*(?:rustc|\.cargo|\.rs)\S*/g, '')
+      .slice(0, 200);
+    throw new Error(
+      `${path}: the embedding table is damaged or unreadable (${detail}); make the store again with motif embed --overwrite`,
+      { cause: err },
+    );
   }
 }
 
@@ -219,7 +248,8 @@ export class StoreWriter {
   /** Starts (or with `resume`, continues) the store at `path`. */
   static async open(path: string, options: CreateStoreOptions = {}): Promise<StoreWriter> {
     const partial = `${path}.partial`;
-    if (existsSync(path) && !options.overwrite) throw new Error(`${path}: already exists; choose another --out or pass --overwrite`);
+    if (existsSync(path) && !options.overwrite)
+      throw new Error(`${path}: already exists; choose another --out or pass --overwrite`);
     // --overwrite replaces motif's own stores only: a dataset, a thesis or any other folder at --out is refused before anything is written.
     if (options.overwrite) {
       refuseForeign(path, INFO);
@@ -231,7 +261,10 @@ export class StoreWriter {
     const source = JSON.stringify(mapPaths(options.source ?? {}, (p) => relativeTo(path, p)));
     const sourceFile = join(partial, SOURCE);
     if (existsSync(partial) && !options.overwrite) {
-      if (!options.resume) throw new Error(`${partial}: an unfinished store of an interrupted run; continue it with --resume, or start over with --overwrite`);
+      if (!options.resume)
+        throw new Error(
+          `${partial}: an unfinished store of an interrupted run; continue it with --resume, or start over with --overwrite`,
+        );
       if (existsSync(sourceFile) && readFileSync(sourceFile, 'utf8') !== source) {
         throw new Error(`${partial}: was started from another run, checkpoint or dataset; start over with --overwrite`);
       }
@@ -242,7 +275,10 @@ export class StoreWriter {
     const db = await lancedb.connect(partial);
     if (!(await db.tableNames()).includes(TABLE)) return new StoreWriter(path, partial, db, options, new Set(), unlock);
     const table = await db.openTable(TABLE);
-    const kept = (await table.query().select(['id', 'vector']).toArray()) as Array<{ id: string; vector: { length: number } }>;
+    const kept = (await table.query().select(['id', 'vector']).toArray()) as Array<{
+      id: string;
+      vector: { length: number };
+    }>;
     const writer = new StoreWriter(path, partial, db, options, new Set(kept.map((r) => r.id)), unlock);
     writer.table = table;
     writer.rows = kept.length;
@@ -271,13 +307,25 @@ export class StoreWriter {
   /** Indexes (when large enough), writes store.json and moves the store into place. */
   async finish(): Promise<EmbeddingStore> {
     if (!this.table || this.rows === 0) throw new Error(`${this.path}: no embeddings to store`);
-    const partitions = this.rows >= (this.options.indexMinRows ?? INDEX_MIN_ROWS) ? Math.max(1, Math.round(Math.sqrt(this.rows) / 8)) : 0;
-    if (partitions > 0) await this.table.createIndex('vector', { config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: partitions }) });
+    const partitions =
+      this.rows >= (this.options.indexMinRows ?? INDEX_MIN_ROWS)
+        ? Math.max(1, Math.round(Math.sqrt(this.rows) / 8))
+        : 0;
+    if (partitions > 0)
+      await this.table.createIndex('vector', {
+        config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: partitions }),
+      });
     this.table.close();
     this.db.close();
     const info: StoreInfo = {
-      format: 'motif-embeddings', version: 1, created: new Date().toISOString(), dim: this.dim, count: this.rows,
-      index: partitions > 0 ? 'ivf_hnsw_sq' : 'exact', partitions, source: mapPaths(this.options.source ?? {}, (p) => relativeTo(this.path, p)),
+      format: 'motif-embeddings',
+      version: 1,
+      created: new Date().toISOString(),
+      dim: this.dim,
+      count: this.rows,
+      index: partitions > 0 ? 'ivf_hnsw_sq' : 'exact',
+      partitions,
+      source: mapPaths(this.options.source ?? {}, (p) => relativeTo(this.path, p)),
     };
     writeAtomic(join(this.partial, INFO), Buffer.from(JSON.stringify(info, null, 2) + '\n'));
     rmSync(join(this.partial, SOURCE));
@@ -297,9 +345,14 @@ const SOURCE = 'source.json';
  */
 function refuseForeign(path: string, ...markers: string[]): void {
   if (!existsSync(path)) return;
-  if (!statSync(path).isDirectory()) throw new Error(`${path}: is a file, not an embedding store; --overwrite replaces only stores motif made, so nothing was deleted`);
+  if (!statSync(path).isDirectory())
+    throw new Error(
+      `${path}: is a file, not an embedding store; --overwrite replaces only stores motif made, so nothing was deleted`,
+    );
   if (readdirSync(path).length > 0 && !markers.some((m) => existsSync(join(path, m)))) {
-    throw new Error(`${path}: is not an embedding store motif made (no ${markers.join(' or ')} inside); --overwrite replaces only those, so nothing was deleted. Choose another --out`);
+    throw new Error(
+      `${path}: is not an embedding store motif made (no ${markers.join(' or ')} inside); --overwrite replaces only those, so nothing was deleted. Choose another --out`,
+    );
   }
 }
 
@@ -311,11 +364,18 @@ function removeOwn(path: string, ...markers: string[]): void {
 
 function checkVectors(rows: readonly EmbeddingRow[], dim: number): void {
   const bad = rows.find((r) => r.vector.length !== dim || r.vector.some((x) => !Number.isFinite(x)));
-  if (bad) throw new Error(`${bad.id}: embedding has ${bad.vector.length} dimensions or non-finite values (expected ${dim} finite values)`);
+  if (bad)
+    throw new Error(
+      `${bad.id}: embedding has ${bad.vector.length} dimensions or non-finite values (expected ${dim} finite values)`,
+    );
 }
 
 /** Writes `rows` as a new store at `path` in one go (see {@link StoreWriter}). */
-export async function createStore(path: string, rows: readonly EmbeddingRow[], options: CreateStoreOptions = {}): Promise<EmbeddingStore> {
+export async function createStore(
+  path: string,
+  rows: readonly EmbeddingRow[],
+  options: CreateStoreOptions = {},
+): Promise<EmbeddingStore> {
   if (rows.length === 0) throw new Error(`${path}: no embeddings to store`);
   checkVectors(rows, rows[0].vector.length);
   const writer = await StoreWriter.open(path, options);

@@ -25,7 +25,7 @@ interface Expansions {
   offId: Int32Array;
 }
 
-const WORDS = 4;  // 128 pitches
+const WORDS = 4; // 128 pitches
 const bit = (p: number): number => 1 << (p & 31);
 
 const cache = new WeakMap<MidiTokenizer, Expansions>();
@@ -33,22 +33,27 @@ const cache = new WeakMap<MidiTokenizer, Expansions>();
 function expansions(tokenizer: MidiTokenizer): Expansions {
   let e = cache.get(tokenizer);
   if (e) return e;
-  const V = tokenizer.vocabSize, specials = tokenizer.bpe.model.specialCount;
+  const V = tokenizer.vocabSize,
+    specials = tokenizer.bpe.model.specialCount;
   const { kind, value } = tokenizer.base.layout;
   const reorder = tokenizer.base.rules.reorderTies;
   const start = new Int32Array(V + 1);
   const parts: Int32Array[] = [];
-  const needSounding = new Uint32Array(V * WORDS), needSilent = new Uint32Array(V * WORDS), needNotStruckNow = new Uint32Array(V * WORDS);
+  const needSounding = new Uint32Array(V * WORDS),
+    needSilent = new Uint32Array(V * WORDS),
+    needNotStruckNow = new Uint32Array(V * WORDS);
   const never = new Uint8Array(V);
   let total = 0;
-  const open = new Int8Array(128), struckAt = new Int32Array(128);
+  const open = new Int8Array(128),
+    struckAt = new Int32Array(128);
   for (let id = 0; id < V; id++) {
     start[id] = total;
     const base = id < specials ? new Int32Array(0) : tokenizer.bpe.decode([id]);
-    open.fill(-1);  // -1: not touched by this id yet; else 0/1 after its events so far
-    let group = 0;  // time tokens seen so far in this id
+    open.fill(-1); // -1: not touched by this id yet; else 0/1 after its events so far
+    let group = 0; // time tokens seen so far in this id
     for (const b of base) {
-      const p = value[b], w = id * WORDS + (p >> 5);
+      const p = value[b],
+        w = id * WORDS + (p >> 5);
       if (kind[b] === Kind.Time) group++;
       else if (kind[b] === Kind.On) {
         if (open[p] === -1) needSilent[w] |= bit(p);
@@ -70,7 +75,9 @@ function expansions(tokenizer: MidiTokenizer): Expansions {
   const events = new Int32Array(total);
   parts.forEach((p, id) => events.set(p, start[id]));
   const offId = new Int32Array(128).fill(-1);
-  kind.forEach((k, b) => { if (k === Kind.Off) offId[value[b]] = b; });
+  kind.forEach((k, b) => {
+    if (k === Kind.Off) offId[value[b]] = b;
+  });
   e = { start, events, needSounding, needSilent, needNotStruckNow, never, offId };
   cache.set(tokenizer, e);
   return e;
@@ -123,7 +130,8 @@ export class EventState {
     if (id === this.tokenizer.eosId) return true;
     const x = this.x;
     if (!(id >= this.tokenizer.bpe.model.specialCount && id < x.never.length) || x.never[id]) return false;
-    const o = this.openBits, n = this.nowBits;
+    const o = this.openBits,
+      n = this.nowBits;
     for (let w = 0, i = id * WORDS; w < WORDS; w++, i++) {
       if ((x.needSounding[i] & ~o[w]) | (x.needSilent[i] & o[w]) | (x.needNotStruckNow[i] & n[w])) return false;
     }
@@ -134,13 +142,28 @@ export class EventState {
   mask(logits: Float32Array): void {
     // allows() unrolled over the four words: this runs for every id at every step of every stream.
     const { needSounding: a, needSilent: b, needNotStruckNow: c, never } = this.x;
-    const [o0, o1, o2, o3] = this.openBits, [n0, n1, n2, n3] = this.nowBits;
-    const specials = this.tokenizer.bpe.model.specialCount, eos = this.tokenizer.eosId;
+    const [o0, o1, o2, o3] = this.openBits,
+      [n0, n1, n2, n3] = this.nowBits;
+    const specials = this.tokenizer.bpe.model.specialCount,
+      eos = this.tokenizer.eosId;
     for (let id = 0, i = 0; id < logits.length; id++, i += WORDS) {
       if (id === eos) continue;
-      const refused = id < specials || id >= never.length || never[id] ||
-        (a[i] & ~o0) | (b[i] & o0) | (c[i] & n0) | (a[i + 1] & ~o1) | (b[i + 1] & o1) | (c[i + 1] & n1) |
-        (a[i + 2] & ~o2) | (b[i + 2] & o2) | (c[i + 2] & n2) | (a[i + 3] & ~o3) | (b[i + 3] & o3) | (c[i + 3] & n3);
+      const refused =
+        id < specials ||
+        id >= never.length ||
+        never[id] ||
+        (a[i] & ~o0) |
+          (b[i] & o0) |
+          (c[i] & n0) |
+          (a[i + 1] & ~o1) |
+          (b[i + 1] & o1) |
+          (c[i + 1] & n1) |
+          (a[i + 2] & ~o2) |
+          (b[i + 2] & o2) |
+          (c[i + 2] & n2) |
+          (a[i + 3] & ~o3) |
+          (b[i + 3] & o3) |
+          (c[i + 3] & n3);
       if (refused) logits[id] = -Infinity;
     }
   }
@@ -159,7 +182,9 @@ export class EventState {
     }
     const { start, events, offId } = this.x;
     for (let k = start[id]; k < start[id + 1]; k++) {
-      const b = events[k], kind = this.kind[b], p = this.value[b];
+      const b = events[k],
+        kind = this.kind[b],
+        p = this.value[b];
       if (kind === Kind.Time) {
         this.time += p;
         this.openedNow.fill(0);
@@ -167,8 +192,8 @@ export class EventState {
       } else if (kind === Kind.On) {
         if (this.open[p]) {
           this.repairs++;
-          if (this.reorder && this.openedNow[p]) continue;  // struck twice at one time: keep the first
-          this.out.push(offId[p]);                           // struck again while sounding: end it first
+          if (this.reorder && this.openedNow[p]) continue; // struck twice at one time: keep the first
+          this.out.push(offId[p]); // struck again while sounding: end it first
         }
         this.open[p] = 1;
         this.openedNow[p] = 1;
@@ -191,7 +216,7 @@ export class EventState {
   cleanIds(): Int32Array {
     const tail: number[] = [];
     if (this.sounding > 0) {
-      tail.push(this.tokenizer.base.layout.timeBase);  // the smallest time token
+      tail.push(this.tokenizer.base.layout.timeBase); // the smallest time token
       for (let p = 0; p < 128; p++) if (this.open[p]) tail.push(this.x.offId[p]);
     }
     return Int32Array.from([...this.out, ...tail]);

@@ -10,7 +10,15 @@ import { sliceNotes } from '../analysis/excerpt.js';
 import { EventState } from './event-state.js';
 import { applyProcessors, minP, temperature, topK, topP, type LogitsProcessor } from './logits-processors.js';
 import { Sampler } from './sampler.js';
-import { atEos, maxNotes, maxSeconds, maxTokens, shouldStop, type StoppingCriterion, type StreamProgress } from './stopping.js';
+import {
+  atEos,
+  maxNotes,
+  maxSeconds,
+  maxTokens,
+  shouldStop,
+  type StoppingCriterion,
+  type StreamProgress,
+} from './stopping.js';
 
 /** Options of generate(); every field has a default. */
 export interface GenerateOptions {
@@ -97,13 +105,17 @@ function criteriaOf(o: GenerateOptions): StoppingCriterion[] {
 /** Continues `options.prompt` (or starts from nothing) with `model`, whose vocabulary is `tokenizer`'s. */
 export function generate(model: Transformer, tokenizer: MidiTokenizer, options: GenerateOptions = {}): Generation {
   if (model.config.vocabSize !== tokenizer.vocabSize) {
-    throw new Error(`the model has ${model.config.vocabSize} ids but the tokenizer ${tokenizer.vocabSize}: they were not trained together`);
+    throw new Error(
+      `the model has ${model.config.vocabSize} ids but the tokenizer ${tokenizer.vocabSize}: they were not trained together`,
+    );
   }
   const S = options.samples ?? 1;
   if (!Number.isInteger(S) || S < 1) throw new RangeError(`samples must be a positive integer, got ${S}`);
-  const V = model.config.vocabSize, capacity = model.config.maxLen;
+  const V = model.config.vocabSize,
+    capacity = model.config.maxLen;
   const keep = options.keepOnSlide ?? Math.floor(capacity / 2);
-  if (!Number.isInteger(keep) || keep < 1 || keep >= capacity) throw new RangeError(`keepOnSlide must be an integer in 1..${capacity - 1}, got ${keep}`);
+  if (!Number.isInteger(keep) || keep < 1 || keep >= capacity)
+    throw new RangeError(`keepOnSlide must be an integer in 1..${capacity - 1}, got ${keep}`);
   const processors = processorsOf(options);
   const criteria = criteriaOf(options);
   const greedy = options.temperature === 0;
@@ -113,11 +125,20 @@ export function generate(model: Transformer, tokenizer: MidiTokenizer, options: 
   const promptIds = Int32Array.from([tokenizer.bosId, ...(options.prompt ? tokenizer.encode(options.prompt) : [])]);
   const states = Array.from({ length: S }, () => new EventState(tokenizer));
   for (const st of states) for (const id of promptIds) st.push(id);
-  const promptSeconds = states[0].seconds, promptNotes = states[0].notes;
-  const samplers = Array.from({ length: S }, (_, s) => new Sampler((Math.imul(seed, 0x9e3779b1) + s * 0x85ebca6b) >>> 0, greedy));
+  const promptSeconds = states[0].seconds,
+    promptNotes = states[0].notes;
+  const samplers = Array.from(
+    { length: S },
+    (_, s) => new Sampler((Math.imul(seed, 0x9e3779b1) + s * 0x85ebca6b) >>> 0, greedy),
+  );
   const generated: number[][] = Array.from({ length: S }, () => []);
   const history: number[][] = Array.from({ length: S }, () => Array.from(promptIds));
-  const progress: StreamProgress[] = Array.from({ length: S }, () => ({ tokens: 0, notes: 0, seconds: 0, ended: false }));
+  const progress: StreamProgress[] = Array.from({ length: S }, () => ({
+    tokens: 0,
+    notes: 0,
+    seconds: 0,
+    ended: false,
+  }));
   const active = new Array<boolean>(S).fill(true);
 
   const decoder = model.decoder(S, capacity);
@@ -142,7 +163,7 @@ export function generate(model: Transformer, tokenizer: MidiTokenizer, options: 
       if (mask) states[s].mask(row);
       applyProcessors(row, processors);
       let id = samplers[s].sample(row);
-      if (id < 0) id = tokenizer.eosId;  // every id refused (processors cut everything): end the stream
+      if (id < 0) id = tokenizer.eosId; // every id refused (processors cut everything): end the stream
       states[s].push(id);
       generated[s].push(id);
       history[s].push(id);

@@ -57,7 +57,7 @@ export function minP(p: number): LogitsProcessor {
     if (p === 0) return;
     let max = -Infinity;
     for (const x of logits) if (x > max) max = x;
-    const cut = max + Math.log(p);  // prob_i ≥ p·prob_max  ⇔  logit_i ≥ logit_max + ln p
+    const cut = max + Math.log(p); // prob_i ≥ p·prob_max  ⇔  logit_i ≥ logit_max + ln p
     for (let i = 0; i < logits.length; i++) if (logits[i] < cut) logits[i] = -Infinity;
   };
 }

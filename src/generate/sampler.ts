@@ -7,7 +7,10 @@ import { softmax } from './logits-processors.js';
 export class Sampler {
   private readonly rng: Rng;
 
-  constructor(seed: number, private readonly greedy = false) {
+  constructor(
+    seed: number,
+    private readonly greedy = false,
+  ) {
     this.rng = new Rng(seed);
   }
 
@@ -15,7 +18,8 @@ export class Sampler {
   sample(logits: Float32Array): number {
     if (this.greedy) {
       let best = -1;
-      for (let i = 0; i < logits.length; i++) if (logits[i] > -Infinity && (best < 0 || logits[i] > logits[best])) best = i;
+      for (let i = 0; i < logits.length; i++)
+        if (logits[i] > -Infinity && (best < 0 || logits[i] > logits[best])) best = i;
       return best;
     }
     const p = softmax(logits);
@@ -26,6 +30,6 @@ export class Sampler {
       last = i;
       if ((u -= p[i]) < 0) return i;
     }
-    return last;  // rounding left u ≥ 0 after the last allowed id
+    return last; // rounding left u ≥ 0 after the last allowed id
   }
 }

@@ -20,8 +20,22 @@ export const DRUM_CHANNEL = 9;
 
 /** GM program families, eight programs each (0-based program >> 3). */
 const FAMILIES = [
-  'piano', 'chromatic percussion', 'organ', 'guitar', 'bass', 'strings', 'ensemble', 'brass',
-  'reed', 'pipe', 'synth lead', 'synth pad', 'synth effects', 'ethnic', 'percussive', 'sound effects',
+  'piano',
+  'chromatic percussion',
+  'organ',
+  'guitar',
+  'bass',
+  'strings',
+  'ensemble',
+  'brass',
+  'reed',
+  'pipe',
+  'synth lead',
+  'synth pad',
+  'synth effects',
+  'ethnic',
+  'percussive',
+  'sound effects',
 ];
 
 /** Whether a note on `channel` (0..15) played with `program` (0..127; 0 where the channel never set one, as GM starts) is a piano's. */
@@ -75,7 +89,9 @@ export function ignoredPedalEvents(dropped: Dropped): number {
 export function describeDropped(dropped: Dropped): string[] {
   return [
     ...dropped.notes.map((d) =>
-      d.program === null ? `${d.notes} notes on channel ${d.channel} (drums)` : `${d.notes} notes of program ${d.program} (${FAMILIES[(d.program - 1) >> 3]}) on channel ${d.channel}`,
+      d.program === null
+        ? `${d.notes} notes on channel ${d.channel} (drums)`
+        : `${d.notes} notes of program ${d.program} (${FAMILIES[(d.program - 1) >> 3]}) on channel ${d.channel}`,
     ),
     ...dropped.pedal.map((p) => `${p.events} pedal events on channel ${p.channel}, which has no piano notes`),
   ];

@@ -6,7 +6,15 @@
 // keeps no other controllers and no text.
 
 import { MidiError } from './errors.js';
-import { DEFAULT_INSTRUMENTS, DRUM_CHANNEL, NOTHING_DROPPED, isPianoNote, type DroppedNotes, type InstrumentPolicy, type IgnoredPedal } from './instruments.js';
+import {
+  DEFAULT_INSTRUMENTS,
+  DRUM_CHANNEL,
+  NOTHING_DROPPED,
+  isPianoNote,
+  type DroppedNotes,
+  type InstrumentPolicy,
+  type IgnoredPedal,
+} from './instruments.js';
 import { allocNotes, type Notes, type PedalEvent, type Performance } from './notes.js';
 
 /** Largest file accepted (256 MiB); a long piano performance is well under 1 MiB. */
@@ -207,7 +215,8 @@ class SmfReader {
         this.fail(`garbage bytes at byte ${at} where track ${this.track} should start`);
       }
     }
-    if (this.track < declaredTracks) this.fail(`truncated file: header declares ${declaredTracks} tracks, found ${this.track}`);
+    if (this.track < declaredTracks)
+      this.fail(`truncated file: header declares ${declaredTracks} tracks, found ${this.track}`);
     if (this.track > declaredTracks) this.warn(`header declares ${declaredTracks} tracks, found ${this.track}`);
     if (format === 0 && this.track > 1) this.warn(`format 0 with ${this.track} tracks; read as format 1`);
 
@@ -216,7 +225,9 @@ class SmfReader {
     this.lastTick.forEach((tick, track) => {
       const seconds = maps[format === 2 ? track : 0].seconds(tick);
       if (seconds > MAX_MIDI_SECONDS) {
-        this.fail(`absurd time: track ${track} lasts ${(seconds / 3600).toFixed(1)} h (limit ${MAX_MIDI_SECONDS / 3600} h); delta times are probably garbage`);
+        this.fail(
+          `absurd time: track ${track} lasts ${(seconds / 3600).toFixed(1)} h (limit ${MAX_MIDI_SECONDS / 3600} h); delta times are probably garbage`,
+        );
       }
       duration = Math.max(duration, seconds);
     });
@@ -225,7 +236,8 @@ class SmfReader {
     const piano = this.policy === 'all' ? undefined : this.leaveOutNonPiano(format);
     const notes = this.collectNotes(maps);
     let offKeyboard = 0;
-    for (let i = 0; i < notes.length; i++) if (notes.pitch[i] < LOWEST_KEY || notes.pitch[i] > HIGHEST_KEY) offKeyboard++;
+    for (let i = 0; i < notes.length; i++)
+      if (notes.pitch[i] < LOWEST_KEY || notes.pitch[i] > HIGHEST_KEY) offKeyboard++;
     if (offKeyboard > 0) this.warn(`${offKeyboard} notes outside the piano's range ${LOWEST_KEY}..${HIGHEST_KEY}`);
     const { pedal, ignored } = this.collectPedal(maps, piano?.playing);
     return {
@@ -314,7 +326,9 @@ class SmfReader {
     if (tick > MAX_TICK) this.fail(`absurd time: track ${track} spans ${tick} ticks; delta times are probably garbage`);
     if (declaredEnd > b.length) {
       if (!sawEndOfTrack) this.truncated(end);
-      this.warn(`track ${track} declares ${chunkLength} bytes but the file ends at byte ${b.length}; read up to its end-of-track`);
+      this.warn(
+        `track ${track} declares ${chunkLength} bytes but the file ends at byte ${b.length}; read up to its end-of-track`,
+      );
     } else if (!sawEndOfTrack) {
       this.warn(`track ${track} has no end-of-track event`);
     } else if (pos < declaredEnd) {
@@ -341,7 +355,7 @@ class SmfReader {
   private noteOff(key: number, tick: number): void {
     let kept = -1;
     let closed = 0;
-    for (let n = openHead[key]; n >= 0; ) {
+    for (let n = openHead[key]; n >= 0;) {
       const next = nextOpen[n];
       if (startTick[n] !== tick) {
         endTick[n] = tick;
@@ -370,7 +384,8 @@ class SmfReader {
       for (let n = openHead[key]; n >= 0; n = nextOpen[n]) endTick[n] = DROPPED;
       openHead[key] = -1;
     }
-    if (unclosed > 0) this.warn(`${unclosed} notes without a note-off in track ${this.track}, closed at the end of the track`);
+    if (unclosed > 0)
+      this.warn(`${unclosed} notes without a note-off in track ${this.track}, closed at the end of the track`);
   }
 
   private pedal(tick: number, value: number, channel: number): void {
@@ -474,10 +489,12 @@ class SmfReader {
         left.set(key, (left.get(key) ?? 0) + 1);
       }
     }
-    const dropped = [...left.keys()].sort((x, y) => x - y).map((key) => {
-      const program = key & 255;
-      return { channel: (key >> 8) + 1, program: program === 255 ? null : program + 1, notes: left.get(key)! };
-    });
+    const dropped = [...left.keys()]
+      .sort((x, y) => x - y)
+      .map((key) => {
+        const program = key & 255;
+        return { channel: (key >> 8) + 1, program: program === 255 ? null : program + 1, notes: left.get(key)! };
+      });
     return { dropped, playing };
   }
 

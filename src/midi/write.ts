@@ -25,9 +25,11 @@ export function writeMidi(notes: Notes, options: WriteMidiOptions = {}): Uint8Ar
   const ppq = options.ppq ?? 480;
   const tempo = options.tempo ?? 120;
   const pedal = options.pedal ?? [];
-  if (!Number.isInteger(ppq) || ppq < 1 || ppq > 0x7fff) throw new RangeError(`writeMidi: ppq must be an integer in 1..32767, got ${ppq}`);
+  if (!Number.isInteger(ppq) || ppq < 1 || ppq > 0x7fff)
+    throw new RangeError(`writeMidi: ppq must be an integer in 1..32767, got ${ppq}`);
   const usPerQuarter = Math.round(60e6 / tempo);
-  if (!(usPerQuarter >= 1 && usPerQuarter <= 0xffffff)) throw new RangeError(`writeMidi: tempo ${tempo} bpm is out of range`);
+  if (!(usPerQuarter >= 1 && usPerQuarter <= 0xffffff))
+    throw new RangeError(`writeMidi: tempo ${tempo} bpm is out of range`);
   const ticksPerSecond = (ppq * 1e6) / usPerQuarter;
   const toTick = (seconds: number): number => {
     if (!(seconds >= 0)) throw new RangeError(`writeMidi: negative or invalid time ${seconds}`);
@@ -61,7 +63,9 @@ export function writeMidi(notes: Notes, options: WriteMidiOptions = {}): Uint8Ar
     push(off, OFF, 0x80 | channel, pitch, 0);
   }
   for (const p of pedal) push(toTick(p.time), PEDAL, 0xb0, 64, Math.min(127, Math.max(0, Math.round(p.value))));
-  const order = Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) => tick[a] - tick[b] || kind[a] - kind[b] || a - b);
+  const order = Uint32Array.from({ length: count }, (_, i) => i).sort(
+    (a, b) => tick[a] - tick[b] || kind[a] - kind[b] || a - b,
+  );
 
   // Header 14, track header 8, tempo 7, end-of-track 4; each event at most 4 (delta) + 3 bytes.
   const out = new Uint8Array(14 + 8 + 7 + 7 * count + 4);

@@ -44,7 +44,8 @@ export class EmbeddingHead {
     weight?: ArrayLike<number>,
     bias?: ArrayLike<number>,
   ) {
-    if (weight && weight.length !== D * C) throw new Error(`embedding head: weight has ${weight.length} values, expected ${D} × ${C}`);
+    if (weight && weight.length !== D * C)
+      throw new Error(`embedding head: weight has ${weight.length} values, expected ${D} × ${C}`);
     if (bias && bias.length !== D) throw new Error(`embedding head: bias has ${bias.length} values, expected ${D}`);
     this.weight = Float32Array.from(weight ?? new Float32Array(D * C));
     this.bias = Float32Array.from(bias ?? new Float32Array(D));
@@ -64,9 +65,11 @@ export class EmbeddingHead {
   /** Embeddings of `pooled` (N × C): N unit vectors of D. */
   forward(pooled: ArrayLike<number>, N: number): HeadCache {
     const { C, D } = this;
-    if (pooled.length !== N * C) throw new Error(`embedding head: ${pooled.length} pooled values for ${N} rows of ${C}`);
+    if (pooled.length !== N * C)
+      throw new Error(`embedding head: ${pooled.length} pooled values for ${N} rows of ${C}`);
     const p = Float64Array.from(pooled);
-    const z = new Float64Array(N * D), norm = new Float64Array(N);
+    const z = new Float64Array(N * D),
+      norm = new Float64Array(N);
     for (let n = 0; n < N; n++) {
       let sq = 0;
       for (let d = 0; d < D; d++) {
@@ -118,7 +121,8 @@ export class EmbeddingHead {
   /** One AdamW step, the native optimizer's update (PyTorch's: decoupled decay on every parameter, bias-corrected moments), after scaling the gradients by `scale` (the clip). */
   adamw(lr: number, o: HeadOptim, scale = 1): void {
     this.steps++;
-    const c1 = 1 - o.beta1 ** this.steps, c2 = 1 - o.beta2 ** this.steps;
+    const c1 = 1 - o.beta1 ** this.steps,
+      c2 = 1 - o.beta2 ** this.steps;
     const update = (param: Float32Array, grad: Float64Array, offset: number) => {
       for (let i = 0; i < param.length; i++) {
         const g = grad[i] * scale;
@@ -139,7 +143,10 @@ export class EmbeddingHead {
       [HEAD_TENSORS.bias, { shape: [D], data: this.bias }],
     ]);
     if (withOptimizer) {
-      for (const [prefix, moments] of [[MOMENTS.m, this.m], [MOMENTS.v, this.v]] as const) {
+      for (const [prefix, moments] of [
+        [MOMENTS.m, this.m],
+        [MOMENTS.v, this.v],
+      ] as const) {
         out.set(prefix + HEAD_TENSORS.weight, { shape: [D, C], data: moments.subarray(0, D * C) });
         out.set(prefix + HEAD_TENSORS.bias, { shape: [D], data: moments.subarray(D * C) });
       }
@@ -150,13 +157,18 @@ export class EmbeddingHead {
 
   /** The head stored by {@link tensors} (its moments too when present); `where` names the file in errors. */
   static fromTensors(tensors: ReadonlyMap<string, StoredTensor>, where: string): EmbeddingHead {
-    const w = tensors.get(HEAD_TENSORS.weight), b = tensors.get(HEAD_TENSORS.bias);
-    if (!w || !b || w.shape.length !== 2) throw new Error(`${where}: no embedding head (${HEAD_TENSORS.weight}, ${HEAD_TENSORS.bias})`);
+    const w = tensors.get(HEAD_TENSORS.weight),
+      b = tensors.get(HEAD_TENSORS.bias);
+    if (!w || !b || w.shape.length !== 2)
+      throw new Error(`${where}: no embedding head (${HEAD_TENSORS.weight}, ${HEAD_TENSORS.bias})`);
     const [D, C] = w.shape;
     const head = new EmbeddingHead(C, D, w.data, b.data);
     const step = tensors.get(STEP);
     if (step) {
-      for (const [prefix, moments] of [[MOMENTS.m, head.m], [MOMENTS.v, head.v]] as const) {
+      for (const [prefix, moments] of [
+        [MOMENTS.m, head.m],
+        [MOMENTS.v, head.v],
+      ] as const) {
         moments.set(tensors.get(prefix + HEAD_TENSORS.weight)?.data ?? [], 0);
         moments.set(tensors.get(prefix + HEAD_TENSORS.bias)?.data ?? [], D * C);
       }

@@ -16,15 +16,24 @@ export class IncrementalDecoder {
   private readonly decoder: NativeDecoder;
 
   /** `nativeModel` is the Transformer's native object (Transformer.decoder() passes it). */
-  constructor(nativeModel: unknown, readonly streams: number, readonly capacity: number, readonly vocabSize: number) {
+  constructor(
+    nativeModel: unknown,
+    readonly streams: number,
+    readonly capacity: number,
+    readonly vocabSize: number,
+  ) {
     this.decoder = new (native.Decoder as NativeDecoderClass)(nativeModel, streams, capacity);
   }
 
   /** Positions held by every stream. */
-  get length(): number { return this.decoder.length(); }
+  get length(): number {
+    return this.decoder.length();
+  }
 
   /** Forgets every position. */
-  reset(): void { this.decoder.reset(); }
+  reset(): void {
+    this.decoder.reset();
+  }
 
   /**
    * Appends n tokens per stream — tokens (streams, n) row-major — and returns the logits (streams, V)

@@ -11,15 +11,44 @@ export interface NativeKernels {
   /** y (N, OC) = x (N, IC) · Wᵀ + b;  W (OC, IC), b (OC) or null. */
   linearForward(y: F32, x: F32, W: F32, b: F32 | null, N: number, IC: number, OC: number): void;
   /** dx += dy · W;  dW += dyᵀ · x;  db += Σ_rows dy. */
-  linearBackward(dx: F32 | null, dW: F32 | null, db: F32 | null, dy: F32, x: F32, W: F32, N: number, IC: number, OC: number): void;
+  linearBackward(
+    dx: F32 | null,
+    dW: F32 | null,
+    db: F32 | null,
+    dy: F32,
+    x: F32,
+    W: F32,
+    N: number,
+    IC: number,
+    OC: number,
+  ): void;
   /** out (B, T, C) = wte[tokens] + wpe[t];  ids are checked against wte's rows. */
   embeddingForward(out: F32, tokens: Int32Array, wte: F32, wpe: F32, B: number, T: number, C: number): void;
   /** dwte[tokens] += dout;  dwpe[t] += dout. */
-  embeddingBackward(dwte: F32 | null, dwpe: F32 | null, dout: F32, tokens: Int32Array, B: number, T: number, C: number): void;
+  embeddingBackward(
+    dwte: F32 | null,
+    dwpe: F32 | null,
+    dout: F32,
+    tokens: Int32Array,
+    B: number,
+    T: number,
+    C: number,
+  ): void;
   /** LayerNorm over C; writes mean and rstd (N) for the backward. */
   layernormForward(out: F32, mean: F32, rstd: F32, x: F32, w: F32, b: F32, N: number, C: number): void;
   /** dx, dw, db += gradients of layernormForward. */
-  layernormBackward(dx: F32 | null, dw: F32 | null, db: F32 | null, dout: F32, x: F32, w: F32, mean: F32, rstd: F32, N: number, C: number): void;
+  layernormBackward(
+    dx: F32 | null,
+    dw: F32 | null,
+    db: F32 | null,
+    dout: F32,
+    x: F32,
+    w: F32,
+    mean: F32,
+    rstd: F32,
+    N: number,
+    C: number,
+  ): void;
   /** out = max(x, 0); the length is out's. */
   reluForward(out: F32, x: F32): void;
   /** dx += dout where x > 0. */
@@ -33,13 +62,50 @@ export interface NativeKernels {
   /** dx += dout under the mask of dropoutForward with the same seed. */
   dropoutBackward(dx: F32, dout: F32, p: number, seed: number): void;
   /** Causal attention: qkv (B, T, 3C) → out (B, T, C), lse (B, NH, T). */
-  attentionForward(out: F32, lse: F32, qkv: F32, B: number, T: number, C: number, NH: number, p: number, seed: number): void;
+  attentionForward(
+    out: F32,
+    lse: F32,
+    qkv: F32,
+    B: number,
+    T: number,
+    C: number,
+    NH: number,
+    p: number,
+    seed: number,
+  ): void;
   /** dqkv (B, T, 3C) += gradient, from the forward's out and lse. */
-  attentionBackward(dqkv: F32, dout: F32, qkv: F32, out: F32, lse: F32, B: number, T: number, C: number, NH: number, p: number, seed: number): void;
+  attentionBackward(
+    dqkv: F32,
+    dout: F32,
+    qkv: F32,
+    out: F32,
+    lse: F32,
+    B: number,
+    T: number,
+    C: number,
+    NH: number,
+    p: number,
+    seed: number,
+  ): void;
   /** Summed loss; logits (N, V) become d(loss)/d(logits) · gradScale in place. */
-  crossentropyForwardBackward(logits: F32, losses: F32 | null, targets: Int32Array, N: number, V: number, ignoreIndex: number, gradScale: number): number;
+  crossentropyForwardBackward(
+    logits: F32,
+    losses: F32 | null,
+    targets: Int32Array,
+    N: number,
+    V: number,
+    ignoreIndex: number,
+    gradScale: number,
+  ): number;
   /** Summed loss; logits untouched. */
-  crossentropyForward(losses: F32 | null, logits: F32, targets: Int32Array, N: number, V: number, ignoreIndex: number): number;
+  crossentropyForward(
+    losses: F32 | null,
+    logits: F32,
+    targets: Int32Array,
+    N: number,
+    V: number,
+    ignoreIndex: number,
+  ): number;
   /** out (B, C) = masked mean of h (B, T, C) over t. */
   meanpoolForward(out: F32, h: F32, mask: Uint8Array, B: number, T: number, C: number): void;
   /** dh += gradient of meanpoolForward. */
@@ -57,7 +123,18 @@ export interface NativeKernels {
   /** dst = src (raw bf16 bits) widened exactly to float32; the length is dst's. */
   bf16ToF32(dst: F32, src: Uint16Array): void;
   /** One AdamW step t (1-based) of w, m, v in place. */
-  adamwUpdate(w: F32, g: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, t: number): void;
+  adamwUpdate(
+    w: F32,
+    g: F32,
+    m: F32,
+    v: F32,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    t: number,
+  ): void;
 }
 
 /** The native kernels of the active ISA (switch with native.setIsa). */

@@ -42,8 +42,21 @@ export interface NativeCore {
   threads(): number;
   setThreads(n: number): void;
   /** C (M, N) = alpha·op(A)·op(B) + beta·C, row-major with row strides lda/ldb/ldc; beta 0 never reads C. */
-  sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array,
-    lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    lda: number,
+    B: Float32Array,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    ldc: number,
+  ): void;
   /** Runs `iters` iterations of the register-only FMA loop on every thread; returns the FLOPs performed. */
   fmaPeak(iters: number): number;
   /** The active bf16 GEMM path (MOTIF_BF16 overrides the CPU's best at load). */
@@ -53,8 +66,21 @@ export interface NativeCore {
   /** The bf16 paths this machine can run, generic first. */
   availableBf16Paths(): Bf16Path[];
   /** As sgemm with A and B as raw bf16 bits (see kernels.f32ToBf16); fp32 products, sums and C. */
-  gemmBf16(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Uint16Array,
-    lda: number, B: Uint16Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
+  gemmBf16(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Uint16Array,
+    lda: number,
+    B: Uint16Array,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    ldc: number,
+  ): void;
   /** The active bf16 path's dot-product loop (VDPBF16PS or TDPBF16PS) on every thread; FLOPs performed. Throws on generic. */
   bf16Peak(iters: number): number;
   [name: string]: unknown;
@@ -64,7 +90,8 @@ function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
-    if (up === dir) throw new Error('motif: cannot find the project root (package.json) above ' + fileURLToPath(import.meta.url));
+    if (up === dir)
+      throw new Error('motif: cannot find the project root (package.json) above ' + fileURLToPath(import.meta.url));
     dir = up;
   }
   return dir;

@@ -48,13 +48,13 @@ const scratch = new DataView(new ArrayBuffer(4));
 export function f32ToBf16(x: number): number {
   scratch.setFloat32(0, x);
   const bits = scratch.getUint32(0);
-  const truncated = bits >>> 16;  // same sign, magnitude ≤ |x|
+  const truncated = bits >>> 16; // same sign, magnitude ≤ |x|
   if (Number.isNaN(x)) return truncated | 0x40;
   const mag = Math.abs(Math.fround(x));
   const lower = Math.abs(bf16ToF32(truncated));
   if (mag === lower) return truncated;
   const exponent = (truncated >>> 7) & 0xff;
-  const ulp = 2 ** (Math.max(exponent, 1) - 127 - 7);  // denormals share the smallest exponent's ulp
+  const ulp = 2 ** (Math.max(exponent, 1) - 127 - 7); // denormals share the smallest exponent's ulp
   const below = mag - lower;
   const above = lower + ulp - mag;
   // truncated + 1 is the next magnitude up, carrying into the exponent (0x7f7f + 1 is Inf) as it should.
@@ -247,8 +247,15 @@ function attentionRow(qkv: Vec, { T, C, NH }: AttentionShape, b: number, h: numb
 }
 
 // Dropout multiplier of probability (b, h, i, j): the hash index ((b·NH + h)·T + i)·T + j.
-const attentionDrop = ({ T, NH }: AttentionShape, p: number, seed: number, b: number, h: number, i: number, j: number) =>
-  dropoutMultiplier(seed, ((b * NH + h) * T + i) * T + j, p);
+const attentionDrop = (
+  { T, NH }: AttentionShape,
+  p: number,
+  seed: number,
+  b: number,
+  h: number,
+  i: number,
+  j: number,
+) => dropoutMultiplier(seed, ((b * NH + h) * T + i) * T + j, p);
 
 /** Causal attention over qkv (B, T, 3C): out (B, T, C) and lse (B, NH, T), dropout p on the probabilities. */
 export function attentionForward(qkv: Vec, B: number, T: number, C: number, NH: number, p = 0, seed = 0) {
@@ -263,7 +270,8 @@ export function attentionForward(qkv: Vec, B: number, T: number, C: number, NH: 
         lse[(b * NH + h) * T + i] = row.lse;
         for (let j = 0; j <= i; j++) {
           const w = row.P[j] * attentionDrop(shape, p, seed, b, h, i, j);
-          for (let d = 0; d < HS; d++) out[(b * T + i) * C + h * HS + d] += w * qkv[(b * T + j) * 3 * C + 2 * C + h * HS + d];
+          for (let d = 0; d < HS; d++)
+            out[(b * T + i) * C + h * HS + d] += w * qkv[(b * T + j) * 3 * C + 2 * C + h * HS + d];
         }
       }
   return { out, lse };
@@ -321,12 +329,20 @@ export function crossentropyForward(logits: Vec, targets: Vec, N: number, V: num
 }
 
 /** d(Σ losses)/d(logits) · gradScale: (softmax - onehot) per row, zero for ignored rows. */
-export function crossentropyBackward(logits: Vec, targets: Vec, N: number, V: number, ignoreIndex: number, gradScale: number) {
+export function crossentropyBackward(
+  logits: Vec,
+  targets: Vec,
+  N: number,
+  V: number,
+  ignoreIndex: number,
+  gradScale: number,
+) {
   const d = new Float64Array(N * V);
   for (let r = 0; r < N; r++) {
     if (targets[r] === ignoreIndex) continue;
     const lse = rowLogSumExp(logits, r, V);
-    for (let v = 0; v < V; v++) d[r * V + v] = (Math.exp(logits[r * V + v] - lse) - (v === targets[r] ? 1 : 0)) * gradScale;
+    for (let v = 0; v < V; v++)
+      d[r * V + v] = (Math.exp(logits[r * V + v] - lse) - (v === targets[r] ? 1 : 0)) * gradScale;
   }
   return d;
 }
@@ -339,7 +355,8 @@ export function meanpoolForward(h: Vec, mask: Vec, B: number, T: number, C: numb
   for (let b = 0; b < B; b++) {
     let n = 0;
     for (let t = 0; t < T; t++) if (mask[b * T + t]) n++;
-    for (let t = 0; t < T; t++) if (mask[b * T + t]) for (let c = 0; c < C; c++) out[b * C + c] += h[(b * T + t) * C + c] / n;
+    for (let t = 0; t < T; t++)
+      if (mask[b * T + t]) for (let c = 0; c < C; c++) out[b * C + c] += h[(b * T + t) * C + c] / n;
   }
   return out;
 }
@@ -350,7 +367,8 @@ export function meanpoolBackward(dout: Vec, mask: Vec, B: number, T: number, C: 
   for (let b = 0; b < B; b++) {
     let n = 0;
     for (let t = 0; t < T; t++) if (mask[b * T + t]) n++;
-    for (let t = 0; t < T; t++) if (mask[b * T + t]) for (let c = 0; c < C; c++) dh[(b * T + t) * C + c] = dout[b * C + c] / n;
+    for (let t = 0; t < T; t++)
+      if (mask[b * T + t]) for (let c = 0; c < C; c++) dh[(b * T + t) * C + c] = dout[b * C + c] / n;
   }
   return dh;
 }
@@ -377,7 +395,18 @@ export function l1Grad(g: Vec, w: Vec, l1: number): Float64Array {
 }
 
 /** AdamW step t (1-based) with PyTorch's semantics: decoupled decay, bias-corrected moments. */
-export function adamwUpdate(w: Vec, g: Vec, m: Vec, v: Vec, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, t: number) {
+export function adamwUpdate(
+  w: Vec,
+  g: Vec,
+  m: Vec,
+  v: Vec,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  weightDecay: number,
+  t: number,
+) {
   const n = w.length;
   const W = new Float64Array(n);
   const M = new Float64Array(n);

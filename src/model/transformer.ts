@@ -28,7 +28,12 @@ export interface StepStats {
 }
 
 interface OptimizerOptions {
-  beta1: number; beta2: number; eps: number; weightDecay: number; clip: number; l1: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  clip: number;
+  l1: number;
 }
 
 interface NativeModel {
@@ -77,27 +82,48 @@ export class Transformer {
   static create(config: Partial<ModelConfig>, seed = 0, optim: Partial<TrainConfig> = {}): Transformer {
     const c = modelConfig(config);
     const Model = native.Model as NativeModelClass;
-    const model = new Model({
-      V: c.vocabSize, maxT: c.maxLen, C: c.dModel, L: c.nLayers, NH: c.nHeads, F: c.dFF, dropout: c.dropout,
-      preLN: c.layout === 'pre-ln', gelu: c.activation === 'gelu', tiedHead: c.tiedHead, headBias: c.headBias, padId: c.padId,
-    }, seed);
+    const model = new Model(
+      {
+        V: c.vocabSize,
+        maxT: c.maxLen,
+        C: c.dModel,
+        L: c.nLayers,
+        NH: c.nHeads,
+        F: c.dFF,
+        dropout: c.dropout,
+        preLN: c.layout === 'pre-ln',
+        gelu: c.activation === 'gelu',
+        tiedHead: c.tiedHead,
+        headBias: c.headBias,
+        padId: c.padId,
+      },
+      seed,
+    );
     return new Transformer(c, seed, trainConfig(optim), model);
   }
 
   /** Optimizer steps taken so far (0 for weights saved without the optimizer: AdamW restarts). */
-  get step(): number { return this.model.getStep(); }
+  get step(): number {
+    return this.model.getStep();
+  }
 
   // Steps that trained the loaded weights, kept for provenance when the optimizer state was not saved.
   private stepsBeforeLoad = 0;
 
   /** Training steps behind these weights, also for weights exported without the optimizer. */
-  get trainedSteps(): number { return Math.max(this.step, this.stepsBeforeLoad); }
+  get trainedSteps(): number {
+    return Math.max(this.step, this.stepsBeforeLoad);
+  }
 
   /** Number of parameters (a tied head counted once). */
-  get numParameters(): number { return this.model.numParameters(); }
+  get numParameters(): number {
+    return this.model.numParameters();
+  }
 
   /** Every parameter tensor's name, shape and offset, in storage order. */
-  get tensors(): readonly TensorInfo[] { return this.tensorList; }
+  get tensors(): readonly TensorInfo[] {
+    return this.tensorList;
+  }
 
   /** One training step on tokens (B, T): forward, backward, L1, clipping, AdamW at `lr`. */
   trainStep(tokens: Int32Array, B: number, T: number, lr: number): StepStats {
@@ -115,7 +141,14 @@ export class Transformer {
     const o = this.optim;
     // The native core applies λ·Σ|w|; the mean form is the same penalty with λ spread over the parameters.
     const l1 = o.l1Form === 'mean' ? o.l1 / this.numParameters : o.l1;
-    return this.model.optimizerStep(lr, { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, clip, l1 });
+    return this.model.optimizerStep(lr, {
+      beta1: o.beta1,
+      beta2: o.beta2,
+      eps: o.eps,
+      weightDecay: o.weightDecay,
+      clip,
+      l1,
+    });
   }
 
   /** Mean next-token loss without dropout, and the number of targets it averages over. */
@@ -152,17 +185,25 @@ export class Transformer {
   }
 
   /** Current global gradient norm. */
-  gradNorm(): number { return this.model.gradNorm(); }
+  gradNorm(): number {
+    return this.model.gradNorm();
+  }
 
   /** Live views of the parameters by PyTorch state_dict name (writes change the model). */
-  parameters(): Map<string, Float32Array> { return this.views(0); }
+  parameters(): Map<string, Float32Array> {
+    return this.views(0);
+  }
 
   /** Live views of the gradients of the last forwardBackward. */
-  gradients(): Map<string, Float32Array> { return this.views(1); }
+  gradients(): Map<string, Float32Array> {
+    return this.views(1);
+  }
 
   private views(copy: 0 | 1 | 2 | 3): Map<string, Float32Array> {
     const base = copy * this.padded;
-    return new Map(this.tensorList.map((t) => [t.name, this.block.subarray(base + t.offset, base + t.offset + t.size)]));
+    return new Map(
+      this.tensorList.map((t) => [t.name, this.block.subarray(base + t.offset, base + t.offset + t.size)]),
+    );
   }
 
   /** Writes a checkpoint: parameters (PyTorch names) and, unless optimizer is false, AdamW moments and step. */
@@ -173,10 +214,17 @@ export class Transformer {
       for (const t of this.tensorList) out.set(prefix + t.name, { shape: t.shape, data: views.get(t.name)! });
     };
     add('', 0);
-    if (optimizer) { add(OPTIMIZER_PREFIXES.m, 2); add(OPTIMIZER_PREFIXES.v, 3); }
+    if (optimizer) {
+      add(OPTIMIZER_PREFIXES.m, 2);
+      add(OPTIMIZER_PREFIXES.v, 3);
+    }
     writeSafetensors(path, out, {
-      format: 'pt', 'motif.config': JSON.stringify(this.config), 'motif.optim': JSON.stringify(this.optim),
-      'motif.seed': String(this.seed), 'motif.step': String(optimizer ? this.step : 0), 'motif.trained_steps': String(this.trainedSteps),
+      format: 'pt',
+      'motif.config': JSON.stringify(this.config),
+      'motif.optim': JSON.stringify(this.optim),
+      'motif.seed': String(this.seed),
+      'motif.step': String(optimizer ? this.step : 0),
+      'motif.trained_steps': String(this.trainedSteps),
     });
   }
 
@@ -191,7 +239,8 @@ export class Transformer {
         throw new Error(`${path}: metadata '${key}' is not valid JSON`, { cause: err });
       }
     };
-    if (!config && !meta['motif.config']) throw new Error(`${path}: no motif.config in the metadata; pass the model config to load plain weights`);
+    if (!config && !meta['motif.config'])
+      throw new Error(`${path}: no motif.config in the metadata; pass the model config to load plain weights`);
     const cfg = config ?? (json('motif.config') as Partial<ModelConfig>);
     const optim = meta['motif.optim'] ? (json('motif.optim') as Partial<TrainConfig>) : {};
     const model = Transformer.create(cfg, Number(meta['motif.seed'] ?? 0), optim);
@@ -204,7 +253,11 @@ export class Transformer {
   // Copies every parameter (and moments when present) from stored tensors, checking names and shapes.
   private setState(stored: Map<string, StoredTensor>, path: string): void {
     const known = new Set<string>();
-    for (const [copy, prefix] of [[0, ''], [2, OPTIMIZER_PREFIXES.m], [3, OPTIMIZER_PREFIXES.v]] as const) {
+    for (const [copy, prefix] of [
+      [0, ''],
+      [2, OPTIMIZER_PREFIXES.m],
+      [3, OPTIMIZER_PREFIXES.v],
+    ] as const) {
       const views = this.views(copy);
       for (const t of this.tensorList) {
         const name = prefix + t.name;
@@ -214,13 +267,17 @@ export class Transformer {
           if (copy === 0) throw new Error(`${path}: missing tensor '${name}'`);
           continue;
         }
-        if (s.shape.join(',') !== t.shape.join(',')) throw new Error(`${path}: tensor '${name}' has shape [${s.shape}], the model needs [${t.shape}]`);
+        if (s.shape.join(',') !== t.shape.join(','))
+          throw new Error(`${path}: tensor '${name}' has shape [${s.shape}], the model needs [${t.shape}]`);
         views.get(t.name)!.set(s.data);
       }
     }
     // A tied head saved by PyTorch's own state_dict repeats tok.weight as head.weight.
     if (this.config.tiedHead) known.add('head.weight');
     const extra = [...stored.keys()].filter((k) => !known.has(k));
-    if (extra.length) throw new Error(`${path}: tensors the model does not have: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
+    if (extra.length)
+      throw new Error(
+        `${path}: tensors the model does not have: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`,
+      );
   }
 }

@@ -44,7 +44,12 @@ export function curveSpec(records: readonly MetricsRecord[], kind: CurveKind, ti
     mark: { type: 'line', point: points.length <= 80 },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
-      y: { field: 'value', type: 'quantitative', title: label, scale: kind === 'perplexity' ? { type: 'log' } : { zero: false } },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: label,
+        scale: kind === 'perplexity' ? { type: 'log' } : { zero: false },
+      },
       color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['train', 'validation'] } },
     },
   };

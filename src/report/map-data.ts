@@ -42,9 +42,30 @@ export interface MapGroups {
 
 // Tableau 20 followed by four darker tones: enough for the 24 major and minor keys without reusing a colour.
 const PALETTE = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
-  '#a0cbe8', '#ffbe7d', '#ff9d9a', '#86bcb6', '#8cd17d', '#f1ce63', '#d4a6c8', '#fabfd2', '#d7b5a6', '#79706e',
-  '#1f3b73', '#8c2d04', '#276419', '#54278f',
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+  '#a0cbe8',
+  '#ffbe7d',
+  '#ff9d9a',
+  '#86bcb6',
+  '#8cd17d',
+  '#f1ce63',
+  '#d4a6c8',
+  '#fabfd2',
+  '#d7b5a6',
+  '#79706e',
+  '#1f3b73',
+  '#8c2d04',
+  '#276419',
+  '#54278f',
 ];
 /** Group of items whose label is empty. */
 export const UNKNOWN = 'unknown';
@@ -58,7 +79,10 @@ export function mapGroups(items: readonly MapItem[], field: ColorField): MapGrou
   const label = (it: MapItem): string => it[field] || UNKNOWN;
   for (const it of items) counts.set(label(it), (counts.get(label(it)) ?? 0) + 1);
   // Unknown and other are drawn grey and listed last, so they never take a colour from a real group.
-  const ranked = [...counts].filter(([name]) => name !== UNKNOWN).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name]) => name);
+  const ranked = [...counts]
+    .filter(([name]) => name !== UNKNOWN)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([name]) => name);
   const kept = ranked.length > PALETTE.length ? ranked.slice(0, PALETTE.length - 1) : ranked;
   const names = [...kept];
   if (kept.length < ranked.length) names.push(OTHER);
@@ -73,7 +97,8 @@ export function mapGroups(items: readonly MapItem[], field: ColorField): MapGrou
 export function checkMapData(data: MapData): void {
   if (data.panels.length === 0) throw new Error('a map needs at least one panel');
   for (const p of data.panels) {
-    if (p.points.length !== data.items.length) throw new Error(`map panel "${p.title}": ${p.points.length} points for ${data.items.length} items`);
+    if (p.points.length !== data.items.length)
+      throw new Error(`map panel "${p.title}": ${p.points.length} points for ${data.items.length} items`);
     const bad = p.points.findIndex(([x, y]) => !Number.isFinite(x) || !Number.isFinite(y));
     if (bad >= 0) throw new Error(`map panel "${p.title}": point ${bad} (${data.items[bad].id}) is not finite`);
   }

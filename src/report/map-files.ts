@@ -22,11 +22,25 @@ export interface LabelledRow {
 /** A map item from a stored row; missing labels become empty strings. */
 export function mapItem(row: LabelledRow): MapItem {
   const s = (v: string | null | undefined): string => v ?? '';
-  return { id: row.id, composer: s(row.composer), title: s(row.title), performer: s(row.performer), piece: s(row.piece), key: s(row.key), form: s(row.form), split: s(row.split) };
+  return {
+    id: row.id,
+    composer: s(row.composer),
+    title: s(row.title),
+    performer: s(row.performer),
+    piece: s(row.piece),
+    key: s(row.key),
+    form: s(row.form),
+    split: s(row.split),
+  };
 }
 
 /** Map data from rows and one projection per panel (each in row order). */
-export function mapData(title: string, color: ColorField, rows: readonly LabelledRow[], panels: readonly MapPanel[]): MapData {
+export function mapData(
+  title: string,
+  color: ColorField,
+  rows: readonly LabelledRow[],
+  panels: readonly MapPanel[],
+): MapData {
   return { title, color, items: rows.map(mapItem), panels };
 }
 

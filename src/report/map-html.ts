@@ -27,7 +27,17 @@ export function mapHtml(data: MapData): string {
     title: data.title,
     color: data.color,
     groups: { names: groups.names, colors: groups.colors },
-    items: data.items.map((it, i) => [it.id, it.composer, it.title, it.performer, it.piece, it.key, it.form, it.split, groups.of[i]]),
+    items: data.items.map((it, i) => [
+      it.id,
+      it.composer,
+      it.title,
+      it.performer,
+      it.piece,
+      it.key,
+      it.form,
+      it.split,
+      groups.of[i],
+    ]),
     panels: data.panels.map((p) => ({ title: p.title, xy: p.points.flatMap(([x, y]) => [round(x), round(y)]) })),
   };
   // `<` escaped so no label can close the script element.

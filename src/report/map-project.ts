@@ -15,5 +15,8 @@ export interface VectorSet {
 export function projectPanels(sets: readonly VectorSet[], options: ProjectOptions): MapPanel[] {
   const projected = sets.map((s) => project(s.vectors, options));
   const target = projected[projected.length - 1];
-  return projected.map((points, i) => ({ title: sets[i].title, points: i === projected.length - 1 ? points : alignTo(points, target) }));
+  return projected.map((points, i) => ({
+    title: sets[i].title,
+    points: i === projected.length - 1 ? points : alignTo(points, target),
+  }));
 }

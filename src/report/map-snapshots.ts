@@ -19,7 +19,10 @@ export function pickSnapshots(all: readonly Snapshot[], epochs?: readonly number
   const half = (first.epoch + last.epoch) / 2;
   // Nearest to half-way among the inner snapshots; ties go to the earlier one.
   const inner = all.slice(1, -1);
-  const mid = inner.reduce<Snapshot | undefined>((best, s) => (best === undefined || Math.abs(s.epoch - half) < Math.abs(best.epoch - half) ? s : best), undefined);
+  const mid = inner.reduce<Snapshot | undefined>(
+    (best, s) => (best === undefined || Math.abs(s.epoch - half) < Math.abs(best.epoch - half) ? s : best),
+    undefined,
+  );
   return [first, ...(mid ? [mid] : []), ...(last !== first ? [last] : [])];
 }
 

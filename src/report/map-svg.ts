@@ -18,12 +18,23 @@ export function mapSpec(data: MapData): TopLevelSpec {
   const encoding = {
     x: { field: 'x', type: 'quantitative', axis, scale: { zero: false, nice: false, padding: 6 } },
     y: { field: 'y', type: 'quantitative', axis, scale: { zero: false, nice: false, padding: 6 } },
-    color: { field: 'group', type: 'nominal', title: data.color, scale: { domain: groups.names, range: groups.colors }, legend: { symbolLimit: 0, labelLimit: 220 } },
+    color: {
+      field: 'group',
+      type: 'nominal',
+      title: data.color,
+      scale: { domain: groups.names, range: groups.colors },
+      legend: { symbolLimit: 0, labelLimit: 220 },
+    },
   } as const;
   // Dots shrink as pieces multiply, so a thousand overlapping pieces stay readable and a few stay visible.
   const n = data.items.length;
   const mark = { type: 'circle', size: n <= 200 ? 40 : n <= 1000 ? 22 : 12, opacity: 0.8 } as const;
-  const common = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: data.title, background: 'white', data: { values } } as const;
+  const common = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: data.title,
+    background: 'white',
+    data: { values },
+  } as const;
   if (data.panels.length === 1) return { ...common, width: PANEL_SIZE, height: PANEL_SIZE, mark, encoding };
   return {
     ...common,

@@ -22,9 +22,15 @@ export interface ColoredMapFiles extends MapFiles {
 }
 
 /** Projects each vector set (same row order in all) and writes the maps; returns the files by colouring. */
-export async function writeMaps(rows: readonly LabelledRow[], sets: readonly VectorSet[], o: MapOptions): Promise<ColoredMapFiles[]> {
+export async function writeMaps(
+  rows: readonly LabelledRow[],
+  sets: readonly VectorSet[],
+  o: MapOptions,
+): Promise<ColoredMapFiles[]> {
   if (rows.length < 2) throw new Error(`a map needs at least 2 pieces, got ${rows.length}`);
-  for (const s of sets) if (s.vectors.length !== rows.length) throw new Error(`${s.title}: ${s.vectors.length} vectors for ${rows.length} pieces`);
+  for (const s of sets)
+    if (s.vectors.length !== rows.length)
+      throw new Error(`${s.title}: ${s.vectors.length} vectors for ${rows.length} pieces`);
   const panels = projectPanels(sets, o.projection);
   const out: ColoredMapFiles[] = [];
   for (const color of o.colors) {

@@ -20,7 +20,17 @@ export interface RunMap {
 }
 
 /** Embedding metric columns in the issue's order; any others follow. */
-const EMBEDDING_COLUMNS = ['excerpt_mrr', 'excerpt_recall_at_1', 'excerpt_recall_at_5', 'composer_knn_acc', 'composer_probe_acc', 'composer_macro_f1', 'form_knn_acc', 'mode_knn_acc', 'full_mrr'];
+const EMBEDDING_COLUMNS = [
+  'excerpt_mrr',
+  'excerpt_recall_at_1',
+  'excerpt_recall_at_5',
+  'composer_knn_acc',
+  'composer_probe_acc',
+  'composer_macro_f1',
+  'form_knn_acc',
+  'mode_knn_acc',
+  'full_mrr',
+];
 
 /** Writes loss.svg, perplexity.svg and report.html into the run directory; returns the report's path. */
 export async function writeRunReport(runDir: string): Promise<string> {
@@ -35,7 +45,11 @@ export async function writeRunReport(runDir: string): Promise<string> {
         .sort()
         .map((n) => {
           const html = n.replace(/\.svg$/, '.html');
-          return { name: n.slice(0, -4), svg: readFileSync(join(mapsDir, n), 'utf8'), ...(existsSync(join(mapsDir, html)) ? { html: `${RUN_FILES.maps}/${html}` } : {}) };
+          return {
+            name: n.slice(0, -4),
+            svg: readFileSync(join(mapsDir, n), 'utf8'),
+            ...(existsSync(join(mapsDir, html)) ? { html: `${RUN_FILES.maps}/${html}` } : {}),
+          };
         })
     : [];
   const svgs: string[] = [];
@@ -52,7 +66,10 @@ export async function writeRunReport(runDir: string): Promise<string> {
 /** The embedding evaluation as an HTML table (one row per method) and a line with the shared numbers. */
 function embeddingEvalHtml(e: EmbeddingEval, table: (id: string, head: string[], rows: string[][]) => string): string {
   const present = new Set(Object.values(e.methods).flatMap((m) => Object.keys(m)));
-  const columns = [...EMBEDDING_COLUMNS.filter((c) => present.has(c)), ...[...present].filter((c) => !EMBEDDING_COLUMNS.includes(c)).sort()];
+  const columns = [
+    ...EMBEDDING_COLUMNS.filter((c) => present.has(c)),
+    ...[...present].filter((c) => !EMBEDDING_COLUMNS.includes(c)).sort(),
+  ];
   const rows = Object.entries(e.methods).map(([method, m]) => [method, ...columns.map((c) => num(m[c], 3))]);
   const shared = Object.entries(e.shared).map(([k, v]) => `${k} ${num(v, 3)}`);
   const label = /^embedding-eval-(.+)$/.exec(e.name)?.[1];
@@ -66,7 +83,14 @@ export interface ReportExtras {
 }
 
 /** The report page as a string. */
-export function reportHtml(runDir: string, config: RunConfig, records: readonly MetricsRecord[], evals: readonly EvalResult[], svgs: readonly string[], extras: ReportExtras = {}): string {
+export function reportHtml(
+  runDir: string,
+  config: RunConfig,
+  records: readonly MetricsRecord[],
+  evals: readonly EvalResult[],
+  svgs: readonly string[],
+  extras: ReportExtras = {},
+): string {
   const { maps = [], embeddingEvals = [] } = extras;
   const epochs = records.filter((r) => r.kind === 'epoch');
   const settings: Array<[string, string]> = [
@@ -75,7 +99,12 @@ export function reportHtml(runDir: string, config: RunConfig, records: readonly 
     ['model', JSON.stringify(config.model)],
     ['training', JSON.stringify(config.train)],
     ['tokenizer', `${config.tokenizer.path} (sha256 ${config.tokenizer.sha256.slice(0, 12)}…)`],
-    ['code', config.git ? `${config.git.revision}${config.git.dirty ? ' (with uncommitted changes)' : ''}` : 'not a git checkout'],
+    [
+      'code',
+      config.git
+        ? `${config.git.revision}${config.git.dirty ? ' (with uncommitted changes)' : ''}`
+        : 'not a git checkout',
+    ],
     ['started', config.created],
   ];
   const table = (id: string, head: string[], rows: string[][]): string =>
@@ -101,10 +130,25 @@ ${maps.length ? `<h2>Maps over training</h2>${maps.map((m) => `<figure class="ma
 ${table(
   'epochs',
   ['epoch', 'step', 'train loss', 'train ppl', 'val loss', 'val ppl', 'lr', 'grad norm', 'tokens/s', 'elapsed s'],
-  epochs.map((r) => [String(r.epoch), String(r.step), num(r.trainLoss), num(r.trainPerplexity, 2), num(r.valLoss), num(r.valPerplexity, 2), r.lr === undefined || r.lr === null ? '' : r.lr.toExponential(2), num(r.gradNorm, 3), num(r.tokensPerSec, 0), num(r.elapsed, 1)]),
+  epochs.map((r) => [
+    String(r.epoch),
+    String(r.step),
+    num(r.trainLoss),
+    num(r.trainPerplexity, 2),
+    num(r.valLoss),
+    num(r.valPerplexity, 2),
+    r.lr === undefined || r.lr === null ? '' : r.lr.toExponential(2),
+    num(r.gradNorm, 3),
+    num(r.tokensPerSec, 0),
+    num(r.elapsed, 1),
+  ]),
 )}
 <h2>Settings</h2>
-${table('settings', [], settings.map(([k, v]) => [k, v]))}
+${table(
+  'settings',
+  [],
+  settings.map(([k, v]) => [k, v]),
+)}
 </body></html>
 `;
 }
@@ -121,9 +165,25 @@ function num(v: number | null | undefined, digits = 4): string {
 
 /** A split's evaluation row, then its baselines' rows. */
 function evalRows(e: EvalResult): string[][] {
-  const row = (name: string, r: { loss: number; perplexity: number; bitsPerNote: number }, checkpoint: string): string[] =>
-    [name, num(r.loss, 4), num(r.perplexity, 2), num(r.bitsPerNote, 3), checkpoint, String(e.pieces), String(e.notes), String(e.targets)];
-  const baselines = e.baselines ? (['unigram', 'bigram'] as const).map((k) => row(`${e.split} · ${k} baseline`, e.baselines![k], 'train-split counts')) : [];
+  const row = (
+    name: string,
+    r: { loss: number; perplexity: number; bitsPerNote: number },
+    checkpoint: string,
+  ): string[] => [
+    name,
+    num(r.loss, 4),
+    num(r.perplexity, 2),
+    num(r.bitsPerNote, 3),
+    checkpoint,
+    String(e.pieces),
+    String(e.notes),
+    String(e.targets),
+  ];
+  const baselines = e.baselines
+    ? (['unigram', 'bigram'] as const).map((k) =>
+        row(`${e.split} · ${k} baseline`, e.baselines![k], 'train-split counts'),
+      )
+    : [];
   return [row(e.split, e, e.checkpoint), ...baselines];
 }
 

@@ -18,12 +18,18 @@ export function resolveCheckpoint(runDir: string, choice: CheckpointChoice = 'be
   const checkpoints = new CheckpointStore(runDir);
   const epoch = /^epoch-(\d+)$/.exec(choice);
   let dir: string | undefined;
-  if (choice === 'best') dir = checkpoints.best()?.path ?? checkpoints.latest() ?? listSnapshots(runDir).at(-1)?.dir ?? exportedWeights(runDir);
+  if (choice === 'best')
+    dir =
+      checkpoints.best()?.path ?? checkpoints.latest() ?? listSnapshots(runDir).at(-1)?.dir ?? exportedWeights(runDir);
   else if (choice === 'last' || choice === 'latest') dir = checkpoints.latest();
   else if (epoch) dir = join(runDir, RUN_FILES.snapshots, snapshotName(Number(epoch[1])));
   else dir = resolve(choice);
   if (!dir || !existsSync(join(dir, MODEL_FILE))) {
-    const what = epoch ? `snapshot of epoch ${epoch[1]}` : choice === 'best' || choice === 'last' || choice === 'latest' ? `${choice} checkpoint` : `${MODEL_FILE} in ${choice}`;
+    const what = epoch
+      ? `snapshot of epoch ${epoch[1]}`
+      : choice === 'best' || choice === 'last' || choice === 'latest'
+        ? `${choice} checkpoint`
+        : `${MODEL_FILE} in ${choice}`;
     throw new Error(`${runDir}: no ${what}`);
   }
   return dir;

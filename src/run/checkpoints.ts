@@ -90,7 +90,10 @@ export class CheckpointStore {
 
   /** Records `step` as the best checkpoint (by validation loss). */
   setBest(step: number, valLoss: number): void {
-    writeAtomic(join(this.dir, BEST_FILE), Buffer.from(JSON.stringify({ step, checkpoint: checkpointName(step), valLoss }) + '\n'));
+    writeAtomic(
+      join(this.dir, BEST_FILE),
+      Buffer.from(JSON.stringify({ step, checkpoint: checkpointName(step), valLoss }) + '\n'),
+    );
   }
 
   /** The best checkpoint recorded, if it still exists. */
@@ -119,7 +122,11 @@ export interface Snapshot {
 }
 
 /** Commits the snapshot of `epoch` (`save` writes the weights into its folder) with its snapshot.json. */
-export function commitSnapshot(runDir: string, record: { epoch: number; step: number; valLoss: number }, save: (dir: string) => void): string {
+export function commitSnapshot(
+  runDir: string,
+  record: { epoch: number; step: number; valLoss: number },
+  save: (dir: string) => void,
+): string {
   return commitDir(join(runDir, RUN_FILES.snapshots, snapshotName(record.epoch)), (dir) => {
     save(dir);
     writeFileSync(join(dir, SNAPSHOT_FILE), JSON.stringify(record) + '\n');

@@ -56,9 +56,16 @@ export interface ContrastiveRecord {
 }
 
 /** Creates a run directory for a new run; refuses one that already holds a run (resume it instead) or other files. */
-export function createRunDir(dir: string, config: Omit<RunConfig, 'format' | 'version' | 'created' | 'git' | 'tokenizer'> & { tokenizer: { path: string; sha256: string } }): RunConfig {
-  if (existsSync(join(dir, RUN_FILES.config))) throw new Error(`${dir}: already holds a run; continue it with --resume ${dir}, or choose another --out`);
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`${dir}: exists and is not empty; choose a new --out folder`);
+export function createRunDir(
+  dir: string,
+  config: Omit<RunConfig, 'format' | 'version' | 'created' | 'git' | 'tokenizer'> & {
+    tokenizer: { path: string; sha256: string };
+  },
+): RunConfig {
+  if (existsSync(join(dir, RUN_FILES.config)))
+    throw new Error(`${dir}: already holds a run; continue it with --resume ${dir}, or choose another --out`);
+  if (existsSync(dir) && readdirSync(dir).length > 0)
+    throw new Error(`${dir}: exists and is not empty; choose a new --out folder`);
   ensureDir(dir);
   const tokenizerSrc = findTokenizer(config.data, config.tokenizer);
   let copy: string | null = null;
@@ -94,19 +101,35 @@ export function readRunConfig(dir: string): RunConfig {
   const config = readJsonFile<RunConfig>(path);
   if (config.format !== 'motif-run') throw new Error(`${path}: not a motif run config`);
   // Exported folders store their paths relative to themselves (see exportModel), so they move with the folder.
-  return { ...config, data: resolve(dir, config.data), tokenizer: { ...config.tokenizer, path: resolve(dir, config.tokenizer.path) } };
+  return {
+    ...config,
+    data: resolve(dir, config.data),
+    tokenizer: { ...config.tokenizer, path: resolve(dir, config.tokenizer.path) },
+  };
 }
 
 /** The config as an exported folder at `out` stores it: its paths relative to `out`, so no machine path is kept. */
 export function portableRunConfig(config: RunConfig, out: string): RunConfig {
-  return { ...config, data: relative(resolve(out), config.data), tokenizer: { ...config.tokenizer, path: relative(resolve(out), config.tokenizer.path) } };
+  return {
+    ...config,
+    data: relative(resolve(out), config.data),
+    tokenizer: { ...config.tokenizer, path: relative(resolve(out), config.tokenizer.path) },
+  };
 }
 
 /** The git commit of motif's own checkout (not the user's working directory), or null when git or a checkout is absent. */
 export function gitRevision(cwd = dirname(fileURLToPath(import.meta.url))): RunConfig['git'] {
   try {
-    const revision = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const revision = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return { revision, dirty: status.trim().length > 0 };
   } catch {
     return null;

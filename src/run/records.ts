@@ -69,6 +69,7 @@ export function parseEmbeddingEval(name: string, value: unknown): EmbeddingEval 
       methods[k] = Object.fromEntries(Object.entries(v).filter((e): e is [string, number] => typeof e[1] === 'number'));
     }
   }
-  if (Object.keys(methods).length === 0) throw new Error(`${name}: no method results (expected objects such as "learned", "random_init", "handcrafted")`);
+  if (Object.keys(methods).length === 0)
+    throw new Error(`${name}: no method results (expected objects such as "learned", "random_init", "handcrafted")`);
   return { name: name.replace(/\.json$/, ''), methods, shared };
 }

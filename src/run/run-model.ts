@@ -64,17 +64,37 @@ export function loadHead(dir: string): EmbeddingHead | undefined {
 export function loadRunModel(runDir: string, choice: CheckpointChoice = 'best', pooling: Pooling = 'auto'): RunModel {
   const config = readRunConfig(runDir);
   const checkpoint = resolveCheckpoint(runDir, choice);
-  const tokPath = config.tokenizer.copy ? join(runDir, config.tokenizer.copy) : findTokenizer(config.data, config.tokenizer);
-  if (!tokPath || !existsSync(tokPath)) throw new Error(`${runDir}: the run's tokenizer (${config.tokenizer.path}) is not in the run folder nor beside its data`);
+  const tokPath = config.tokenizer.copy
+    ? join(runDir, config.tokenizer.copy)
+    : findTokenizer(config.data, config.tokenizer);
+  if (!tokPath || !existsSync(tokPath))
+    throw new Error(
+      `${runDir}: the run's tokenizer (${config.tokenizer.path}) is not in the run folder nor beside its data`,
+    );
   const file = readTokenizer(tokPath);
-  if (file.sha256 !== config.tokenizer.sha256) throw new Error(`${tokPath}: is not the tokenizer ${runDir} was trained with (its SHA-256 differs from the one config.json records); restore the run's own tokenizer.json`);
+  if (file.sha256 !== config.tokenizer.sha256)
+    throw new Error(
+      `${tokPath}: is not the tokenizer ${runDir} was trained with (its SHA-256 differs from the one config.json records); restore the run's own tokenizer.json`,
+    );
   const model = Transformer.load(join(checkpoint, MODEL_FILE));
   const head = pooling === 'mean' ? undefined : loadHead(checkpoint);
-  if (pooling === 'contrastive' && !head) throw new Error(`${checkpoint}: no embedding head (${HEAD_FILE}); make one with motif train --objective contrastive --init ${runDir}`);
+  if (pooling === 'contrastive' && !head)
+    throw new Error(
+      `${checkpoint}: no embedding head (${HEAD_FILE}); make one with motif train --objective contrastive --init ${runDir}`,
+    );
   return {
-    ...(head ? { head } : {}), embedding: head ? 'contrastive' : 'mean', fingerprint: weightsFingerprint(model, head),
-    runDir: resolve(runDir), config, checkpoint, model, tokenizer: file.tokenizer, tokenizerJson: file.text, ...(config.reading ?? shardReading(config.data)),
-    window: Math.min(config.train.seqLen ?? model.config.maxLen, model.config.maxLen), batch: config.train.batchSize ?? 8,
+    ...(head ? { head } : {}),
+    embedding: head ? 'contrastive' : 'mean',
+    fingerprint: weightsFingerprint(model, head),
+    runDir: resolve(runDir),
+    config,
+    checkpoint,
+    model,
+    tokenizer: file.tokenizer,
+    tokenizerJson: file.text,
+    ...(config.reading ?? shardReading(config.data)),
+    window: Math.min(config.train.seqLen ?? model.config.maxLen, model.config.maxLen),
+    batch: config.train.batchSize ?? 8,
   };
 }
 

@@ -77,12 +77,16 @@ export function resolveTrainOptions(...layers: Array<object | undefined>): Train
       if (v === undefined) continue;
       if (k in DEFAULT_TRAIN) optim[k] = v;
       else if (k in DEFAULT_RUN) run[k] = v;
-      else throw new Error(`train options: unknown option "${k}" (known: ${[...Object.keys(DEFAULT_TRAIN), ...Object.keys(DEFAULT_RUN)].join(', ')})`);
+      else
+        throw new Error(
+          `train options: unknown option "${k}" (known: ${[...Object.keys(DEFAULT_TRAIN), ...Object.keys(DEFAULT_RUN)].join(', ')})`,
+        );
     }
   }
   for (const [k, [ok, what]] of Object.entries(RULES)) {
     const v = run[k];
-    if (typeof v !== 'number' || !ok(v)) throw new Error(`train options: ${k} must be ${what}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !ok(v))
+      throw new Error(`train options: ${k} must be ${what}, got ${JSON.stringify(v)}`);
   }
   run.snapshotEpochs = parseSnapshotEpochs(run.snapshotEpochs);
   const options = { ...trainConfig(optim, 'train options'), ...(run as unknown as RunOptions) };
@@ -94,22 +98,35 @@ type AugmentOptions = Pick<RunOptions, 'augmentTranspose' | 'augmentStretch' | '
 
 /** The augmentation the options ask for. Runs recorded before augmentation existed have none. */
 export function augmentRanges(o: Partial<AugmentOptions>): AugmentRanges {
-  return checkAugmentRanges({ transpose: o.augmentTranspose ?? 0, stretch: o.augmentStretch ?? 0, velocity: o.augmentVelocity ?? 0 }, 'train options: augment');
+  return checkAugmentRanges(
+    { transpose: o.augmentTranspose ?? 0, stretch: o.augmentStretch ?? 0, velocity: o.augmentVelocity ?? 0 },
+    'train options: augment',
+  );
 }
 
 /** The optimizer and schedule part of the options (what the model's trainStep needs). */
 export function optimizerConfig(o: TrainOptions): TrainConfig {
-  return Object.fromEntries(Object.keys(DEFAULT_TRAIN).map((k) => [k, o[k as keyof TrainConfig]])) as unknown as TrainConfig;
+  return Object.fromEntries(
+    Object.keys(DEFAULT_TRAIN).map((k) => [k, o[k as keyof TrainConfig]]),
+  ) as unknown as TrainConfig;
 }
 
 /** Snapshot epochs from a list or a comma-separated string such as "0,10,30,last". */
 export function parseSnapshotEpochs(v: unknown): SnapshotEpoch[] {
-  const items = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v;
-  if (!Array.isArray(items)) throw new Error(`train options: snapshotEpochs must be a list such as [0, 10, "last"], got ${JSON.stringify(v)}`);
+  const items =
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v;
+  if (!Array.isArray(items))
+    throw new Error(`train options: snapshotEpochs must be a list such as [0, 10, "last"], got ${JSON.stringify(v)}`);
   return items.map((e) => {
     if (e === 'last') return 'last';
     const n = typeof e === 'string' ? Number(e) : e;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error(`train options: snapshot epoch ${JSON.stringify(e)} is not an integer ≥ 0 or "last"`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+      throw new Error(`train options: snapshot epoch ${JSON.stringify(e)} is not an integer ≥ 0 or "last"`);
     return n;
   });
 }

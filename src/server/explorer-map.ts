@@ -31,7 +31,13 @@ export interface ExplorerMap {
 }
 
 /** The map of `rows` (every row of the store at `storePath`), from the cache when it matches. */
-export function explorerMap(storePath: string, info: StoreInfo, rows: readonly EmbeddingRow[], method: ProjectOptions['method'] = 'tsne', seed = 42): ExplorerMap {
+export function explorerMap(
+  storePath: string,
+  info: StoreInfo,
+  rows: readonly EmbeddingRow[],
+  method: ProjectOptions['method'] = 'tsne',
+  seed = 42,
+): ExplorerMap {
   const file = join(storePath, EXPLORER_MAP_FILE);
   const key: CachedMap['key'] = { created: info.created, count: rows.length, method, seed };
   if (existsSync(file)) {
@@ -41,7 +47,10 @@ export function explorerMap(storePath: string, info: StoreInfo, rows: readonly E
       return { points: new Map(rows.map((r) => [r.id, cached.points[r.id]])), cached: 'read' };
     }
   }
-  const xy = project(rows.map((r) => r.vector), { method, seed });
+  const xy = project(
+    rows.map((r) => r.vector),
+    { method, seed },
+  );
   const points = new Map(rows.map((r, i) => [r.id, xy[i]] as const));
   const record: CachedMap = { format: 'motif-explorer-map', version: 1, key, points: Object.fromEntries(points) };
   try {
@@ -65,8 +74,12 @@ function tryRead(file: string): CachedMap | undefined {
  * Where a new piece goes on the map: the mean of its neighbours' points weighted by similarity
  * (1 − distance, floored so that distant neighbours still count a little), so it lands among them.
  */
-export function placeAmong(neighbours: ReadonlyArray<{ point: readonly [number, number]; distance: number }>): [number, number] {
-  let x = 0, y = 0, total = 0;
+export function placeAmong(
+  neighbours: ReadonlyArray<{ point: readonly [number, number]; distance: number }>,
+): [number, number] {
+  let x = 0,
+    y = 0,
+    total = 0;
   for (const n of neighbours) {
     const w = Math.max(1e-3, 1 - n.distance);
     x += w * n.point[0];

@@ -33,7 +33,9 @@ export const MAX_GENERATE_SECONDS = 120;
 const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 /** The folder of an installed npm package (found as Node finds it; d3's "exports" hide its package.json from require.resolve). */
 function packageDir(name: string): string {
-  const dir = (createRequire(import.meta.url).resolve.paths(name) ?? []).map((p) => join(p, name)).find((d) => existsSync(join(d, 'package.json')));
+  const dir = (createRequire(import.meta.url).resolve.paths(name) ?? [])
+    .map((p) => join(p, name))
+    .find((d) => existsSync(join(d, 'package.json')));
   if (!dir) throw new Error(`the npm package ${name} is not installed; run npm install`);
   return dir;
 }
@@ -93,39 +95,89 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
   const byId = new Map(rows.map((r) => [r.id, r]));
   const t0 = performance.now();
   const map = explorerMap(options.store, store.info, rows, options.method, options.seed);
-  if (map.cached !== 'read') note(`map of ${rows.length} pieces computed in ${((performance.now() - t0) / 1000).toFixed(1)} s${map.warning ? `; ${map.warning}` : ''}`);
+  if (map.cached !== 'read')
+    note(
+      `map of ${rows.length} pieces computed in ${((performance.now() - t0) / 1000).toFixed(1)} s${map.warning ? `; ${map.warning}` : ''}`,
+    );
   const src = store.info.source;
   // Files are read as the store's model read its shards (recorded in the store; older stores: the defaults).
   const reading = recordedReading(src);
   // Uploads are embedded by the store's own model and checkpoint: other weights would place them in another space.
-  const embedder = tryLoad(typeof src.run === 'string' ? src.run : undefined, typeof src.checkpoint === 'string' ? src.checkpoint : 'best', storePooling(src), 'embedding uploads', note);
+  const embedder = tryLoad(
+    typeof src.run === 'string' ? src.run : undefined,
+    typeof src.checkpoint === 'string' ? src.checkpoint : 'best',
+    storePooling(src),
+    'embedding uploads',
+    note,
+  );
   if (embedder) checkStoreModel(options.store, src, embedder);
   const dim = embedder && (embedder.head?.D ?? embedder.model.config.dModel);
-  if (embedder && dim !== store.info.dim) throw new Error(`${options.store}: its vectors have ${store.info.dim} dimensions but its run's embeddings ${dim}`);
+  if (embedder && dim !== store.info.dim)
+    throw new Error(`${options.store}: its vectors have ${store.info.dim} dimensions but its run's embeddings ${dim}`);
   const generator = options.model ? tryLoad(options.model, 'best', 'mean', 'continuations', note) : embedder;
   const pieces: PieceJson[] = rows.map((r) => {
     const [x, y] = map.points.get(r.id)!;
-    return { id: r.id, composer: r.composer, title: r.title, performer: r.performer, piece: r.piece, key: r.key, form: r.form, split: r.split, duration: r.duration, notes: r.notes, x, y };
+    return {
+      id: r.id,
+      composer: r.composer,
+      title: r.title,
+      performer: r.performer,
+      piece: r.piece,
+      key: r.key,
+      form: r.form,
+      split: r.split,
+      duration: r.duration,
+      notes: r.notes,
+      x,
+      y,
+    };
   });
 
   // Colour groups per field as the static maps make them (largest first, the smallest merged into "other").
-  const items: MapItem[] = rows.map((r) => ({ id: r.id, composer: r.composer ?? '', title: r.title ?? '', performer: r.performer ?? '', piece: r.piece ?? '', key: r.key ?? '', form: r.form, split: r.split ?? '' }));
-  const colors = Object.fromEntries(COLOR_FIELDS.map((f) => {
-    const g = mapGroups(items, f);
-    return [f, { names: g.names, colors: g.colors, of: Array.from(g.of) }];
+  const items: MapItem[] = rows.map((r) => ({
+    id: r.id,
+    composer: r.composer ?? '',
+    title: r.title ?? '',
+    performer: r.performer ?? '',
+    piece: r.piece ?? '',
+    key: r.key ?? '',
+    form: r.form,
+    split: r.split ?? '',
   }));
+  const colors = Object.fromEntries(
+    COLOR_FIELDS.map((f) => {
+      const g = mapGroups(items, f);
+      return [f, { names: g.names, colors: g.colors, of: Array.from(g.of) }];
+    }),
+  );
 
   // Unknown query parameters are refused rather than dropped (fastify's default), so a typo is not silently ignored.
-  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, ajv: { customOptions: { removeAdditional: false } } });
+  const app = Fastify({
+    bodyLimit: MAX_BODY_BYTES,
+    logger: false,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
   // MIDI arrives as raw bytes whatever the Content-Type says: the reader, not the header, decides what it is.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err: FastifyError, _req, reply) => {
-    const status = err instanceof HttpError ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const status =
+      err instanceof HttpError
+        ? err.statusCode
+        : err.statusCode && err.statusCode >= 400 && err.statusCode < 500
+          ? err.statusCode
+          : 500;
     if (status === 500) note(`internal error: ${err.stack ?? err.message}`);
-    const message = status === 413 ? `the body is larger than the ${MAX_BODY_BYTES / 1024 / 1024} MB limit` : status === 500 ? 'internal error (see the server log)' : err.message;
+    const message =
+      status === 413
+        ? `the body is larger than the ${MAX_BODY_BYTES / 1024 / 1024} MB limit`
+        : status === 500
+          ? 'internal error (see the server log)'
+          : err.message;
     void reply.code(status).type('application/json').send({ error: message });
   });
-  app.setNotFoundHandler((req, reply) => void reply.code(404).send({ error: `no such route: ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler(
+    (req, reply) => void reply.code(404).send({ error: `no such route: ${req.method} ${req.url.split('?')[0]}` }),
+  );
 
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: 'index.html' });
   app.get<{ Params: { file: string } }>('/vendor/:file', (req, reply) => {
@@ -134,7 +186,8 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
     return reply.sendFile(basename(file), dirname(file));
   });
   app.get<{ Params: { file: string } }>('/vendor/piano/:file', (req, reply) => {
-    if (!PIANO_SAMPLE.test(req.params.file) || !existsSync(join(PIANO_DIR, req.params.file))) throw new HttpError(404, `no piano sample ${req.params.file}`);
+    if (!PIANO_SAMPLE.test(req.params.file) || !existsSync(join(PIANO_DIR, req.params.file)))
+      throw new HttpError(404, `no piano sample ${req.params.file}`);
     return reply.sendFile(req.params.file, PIANO_DIR);
   });
 
@@ -144,26 +197,49 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
     return row;
   };
   const fileOf = (row: EmbeddingRow): Uint8Array => {
-    if (!existsSync(row.file)) throw new HttpError(404, `the MIDI file of ${row.id} is no longer where it was embedded from`);
+    if (!existsSync(row.file))
+      throw new HttpError(404, `the MIDI file of ${row.id} is no longer where it was embedded from`);
     return readFileSync(row.file);
   };
-  const kQuery = { type: 'object', properties: { k: { type: 'integer', minimum: 1, maximum: 100, default: 10 } }, additionalProperties: false } as const;
+  const kQuery = {
+    type: 'object',
+    properties: { k: { type: 'integer', minimum: 1, maximum: 100, default: 10 } },
+    additionalProperties: false,
+  } as const;
 
-  app.get('/api/health', () => ({ ok: true, pieces: rows.length, embed: Boolean(embedder), generate: Boolean(generator) }));
+  app.get('/api/health', () => ({
+    ok: true,
+    pieces: rows.length,
+    embed: Boolean(embedder),
+    generate: Boolean(generator),
+  }));
   app.get('/api/pieces', () => ({ pieces, colors }));
   app.get<{ Params: { id: string } }>('/api/pieces/:id/midi', (req, reply) => {
     const row = pieceOf(req.params.id);
-    return reply.type('audio/midi').header('content-disposition', `attachment; filename="${basename(row.file).replace(/[^\w.-]/g, '_')}"`).send(Buffer.from(fileOf(row)));
+    return reply
+      .type('audio/midi')
+      .header('content-disposition', `attachment; filename="${basename(row.file).replace(/[^\w.-]/g, '_')}"`)
+      .send(Buffer.from(fileOf(row)));
   });
   app.get<{ Params: { id: string } }>('/api/pieces/:id/notes', (req) => {
     const row = pieceOf(req.params.id);
     return notesJson(uploadNotes(fileOf(row), row.id, reading));
   });
-  app.get<{ Params: { id: string }; Querystring: { k: number } }>('/api/pieces/:id/similar', { schema: { querystring: kQuery } }, async (req) => {
-    const row = pieceOf(req.params.id);
-    const found = await store.nearest(row.vector, req.query.k + 1);
-    return { id: row.id, neighbours: found.filter((h) => h.row.id !== row.id).slice(0, req.query.k).map(neighbourJson) };
-  });
+  app.get<{ Params: { id: string }; Querystring: { k: number } }>(
+    '/api/pieces/:id/similar',
+    { schema: { querystring: kQuery } },
+    async (req) => {
+      const row = pieceOf(req.params.id);
+      const found = await store.nearest(row.vector, req.query.k + 1);
+      return {
+        id: row.id,
+        neighbours: found
+          .filter((h) => h.row.id !== row.id)
+          .slice(0, req.query.k)
+          .map(neighbourJson),
+      };
+    },
+  );
   app.post<{ Querystring: { k: number } }>('/api/similar', { schema: { querystring: kQuery } }, async (req) => {
     const run = need(embedder, 'embedding uploads');
     const notes = uploadNotes(req.body, 'the uploaded file', reading);
@@ -184,27 +260,53 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
     },
     additionalProperties: false,
   } as const;
-  type GenerateQuery = { seconds: number; prompt_seconds: number; temperature: number; top_p: number; seed: number; continuation_only: boolean };
-  app.post<{ Querystring: GenerateQuery }>('/api/generate', { schema: { querystring: generateQuery } }, (req, reply) => {
-    const run = need(generator, 'continuations');
-    const q = req.query;
-    const prompt = cropPrompt(uploadNotes(req.body, 'the prompt', run), q.prompt_seconds);
-    if (prompt.length === 0) throw new HttpError(400, `the prompt has no notes in its first ${q.prompt_seconds} s`);
-    const result = generate(run.model, run.tokenizer, { prompt, maxSeconds: q.seconds, temperature: q.temperature, topP: q.top_p, seed: q.seed });
-    const sample = result.samples[0];
-    return reply
-      .type('audio/midi')
-      .header('x-motif-prompt-seconds', q.continuation_only ? '0' : String(Math.round(result.promptSeconds * 1000) / 1000))
-      .header('x-motif-tokens', String(sample.ids.length))
-      .header('content-disposition', 'attachment; filename="continuation.mid"')
-      .send(Buffer.from(writeMidi(q.continuation_only ? sample.continuation : sample.notes)));
-  });
+  type GenerateQuery = {
+    seconds: number;
+    prompt_seconds: number;
+    temperature: number;
+    top_p: number;
+    seed: number;
+    continuation_only: boolean;
+  };
+  app.post<{ Querystring: GenerateQuery }>(
+    '/api/generate',
+    { schema: { querystring: generateQuery } },
+    (req, reply) => {
+      const run = need(generator, 'continuations');
+      const q = req.query;
+      const prompt = cropPrompt(uploadNotes(req.body, 'the prompt', run), q.prompt_seconds);
+      if (prompt.length === 0) throw new HttpError(400, `the prompt has no notes in its first ${q.prompt_seconds} s`);
+      const result = generate(run.model, run.tokenizer, {
+        prompt,
+        maxSeconds: q.seconds,
+        temperature: q.temperature,
+        topP: q.top_p,
+        seed: q.seed,
+      });
+      const sample = result.samples[0];
+      return reply
+        .type('audio/midi')
+        .header(
+          'x-motif-prompt-seconds',
+          q.continuation_only ? '0' : String(Math.round(result.promptSeconds * 1000) / 1000),
+        )
+        .header('x-motif-tokens', String(sample.ids.length))
+        .header('content-disposition', 'attachment; filename="continuation.mid"')
+        .send(Buffer.from(writeMidi(q.continuation_only ? sample.continuation : sample.notes)));
+    },
+  );
 
   return { app, pieces: rows.length, canEmbed: Boolean(embedder), canGenerate: Boolean(generator) };
 }
 
 /** Loads a run's model, or says why not and returns undefined (the rest of the explorer still works). */
-function tryLoad(dir: string | undefined, checkpoint: string, pooling: Pooling, purpose: string, note: (m: string) => void): RunModel | undefined {
+function tryLoad(
+  dir: string | undefined,
+  checkpoint: string,
+  pooling: Pooling,
+  purpose: string,
+  note: (m: string) => void,
+): RunModel | undefined {
   if (!dir) {
     note(`the store does not record its run: no ${purpose}`);
     return undefined;
@@ -218,16 +320,33 @@ function tryLoad(dir: string | undefined, checkpoint: string, pooling: Pooling, 
 }
 
 function need(run: RunModel | undefined, purpose: string): RunModel {
-  if (!run) throw new HttpError(503, `this explorer has no model for ${purpose} (see the server's start-up message; pass --model)`);
+  if (!run)
+    throw new HttpError(
+      503,
+      `this explorer has no model for ${purpose} (see the server's start-up message; pass --model)`,
+    );
   return run;
 }
 
 /** The k nearest stored pieces to `vector`, each with its map point. */
-async function nearestWithPoints(store: EmbeddingStore, vector: Float32Array, k: number, points: ReadonlyMap<string, readonly [number, number]>): Promise<Array<Neighbour & { point: readonly [number, number] }>> {
+async function nearestWithPoints(
+  store: EmbeddingStore,
+  vector: Float32Array,
+  k: number,
+  points: ReadonlyMap<string, readonly [number, number]>,
+): Promise<Array<Neighbour & { point: readonly [number, number] }>> {
   return (await store.nearest(vector, k)).map((h) => ({ ...h, point: points.get(h.row.id)! }));
 }
 
 function neighbourJson(h: Neighbour): Record<string, unknown> {
   const r = h.row;
-  return { id: r.id, composer: r.composer, title: r.title, performer: r.performer, piece: r.piece, split: r.split, distance: Math.max(0, h.distance) };
+  return {
+    id: r.id,
+    composer: r.composer,
+    title: r.title,
+    performer: r.performer,
+    piece: r.piece,
+    split: r.split,
+    distance: Math.max(0, h.distance),
+  };
 }

@@ -10,7 +10,8 @@ import { HttpError } from './http-error.js';
 
 /** The notes of an uploaded MIDI file as the model reads them; `name` is how errors call the file. */
 export function uploadNotes(bytes: unknown, name: string, reading: MidiReading): Notes {
-  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new HttpError(400, 'send a MIDI file as the request body (Content-Type: audio/midi)');
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0)
+    throw new HttpError(400, 'send a MIDI file as the request body (Content-Type: audio/midi)');
   let notes: Notes;
   try {
     const perf = readMidi(bytes, name, { instruments: reading.instruments });

@@ -29,10 +29,15 @@ export interface BpeTrainStats {
 }
 
 /** Trains a BPE on pieces of base ids; see the file header for the exact semantics. */
-export function trainBpe(pieces: readonly Int32Array[], options: BpeTrainOptions, stats?: (s: BpeTrainStats) => void): BpeModel {
+export function trainBpe(
+  pieces: readonly Int32Array[],
+  options: BpeTrainOptions,
+  stats?: (s: BpeTrainStats) => void,
+): BpeModel {
   const { vocabSize, baseVocabSize } = options;
   const maxLen = options.maxTokenLength ?? Infinity;
-  if (!(baseVocabSize > 0) || baseVocabSize + 100 > 0xd800) throw new Error(`baseVocabSize ${baseVocabSize} must be in 1..${0xd800 - 100}`);
+  if (!(baseVocabSize > 0) || baseVocabSize + 100 > 0xd800)
+    throw new Error(`baseVocabSize ${baseVocabSize} must be in 1..${0xd800 - 100}`);
   if (!(maxLen >= 2)) throw new Error(`maxTokenLength ${maxLen} must be at least 2`);
 
   const vocab = new TokenTable(vocabSize);
@@ -41,7 +46,8 @@ export function trainBpe(pieces: readonly Int32Array[], options: BpeTrainOptions
   const { words, freq } = countWords(pieces, baseVocabSize);
   const baseToToken = addAlphabet(vocab, words, baseVocabSize, options.initialAlphabet);
   const baseTokens = pieces.reduce((s, p) => s + p.length, 0);
-  if (baseTokens >= 2 ** 31) throw new Error(`${baseTokens} base tokens: pair counts are int32, train on fewer than 2^31`);
+  if (baseTokens >= 2 ** 31)
+    throw new Error(`${baseTokens} base tokens: pair counts are int32, train on fewer than 2^31`);
   stats?.({ baseTokens, chunks: freq.reduce((s, f) => s + f, 0), distinctWords: words.length });
 
   const corpus = new WordLists(words, freq, baseToToken);
@@ -97,17 +103,26 @@ class TokenTable {
 /** Specials take the first ids; they are added tokens, never made of base characters, so must not collide with the alphabet. */
 function addSpecials(vocab: TokenTable, specialTokens: readonly string[]): void {
   for (const s of specialTokens) {
-    if (s.length === 0 || [...s].some((c) => c.charCodeAt(0) >= CHAR_OFFSET)) throw new Error(`special token ${JSON.stringify(s)} must be non-empty, with characters below U+${CHAR_OFFSET.toString(16).padStart(4, '0')}`);
+    if (s.length === 0 || [...s].some((c) => c.charCodeAt(0) >= CHAR_OFFSET))
+      throw new Error(
+        `special token ${JSON.stringify(s)} must be non-empty, with characters below U+${CHAR_OFFSET.toString(16).padStart(4, '0')}`,
+      );
     vocab.add(s);
   }
 }
 
 /** Adds the alphabet (base ids in the corpus or the initial alphabet) sorted by code point, i.e. by base id; returns base id → token id (-1 if absent). */
-function addAlphabet(vocab: TokenTable, words: readonly Int32Array[], baseVocabSize: number, initialAlphabet: ArrayLike<number> = []): Int32Array {
+function addAlphabet(
+  vocab: TokenTable,
+  words: readonly Int32Array[],
+  baseVocabSize: number,
+  initialAlphabet: ArrayLike<number> = [],
+): Int32Array {
   const present = new Uint8Array(baseVocabSize);
   for (const w of words) for (let i = 0; i < w.length; i++) present[w[i]] = 1;
   for (const id of Array.from(initialAlphabet)) {
-    if (!(id >= 0 && id < baseVocabSize)) throw new Error(`initialAlphabet: base id ${id} is outside 0..${baseVocabSize - 1}`);
+    if (!(id >= 0 && id < baseVocabSize))
+      throw new Error(`initialAlphabet: base id ${id} is outside 0..${baseVocabSize - 1}`);
     present[id] = 1;
   }
   const baseToToken = new Int32Array(baseVocabSize).fill(-1);
@@ -124,7 +139,8 @@ function countWords(pieces: readonly Int32Array[], baseVocabSize: number): { wor
   pieces.forEach((piece, p) => {
     for (let i = 0; i < piece.length; i++) {
       const id = piece[i];
-      if (!(id >= 0 && id < baseVocabSize)) throw new Error(`piece ${p}: base id ${id} at ${i} is outside 0..${baseVocabSize - 1}`);
+      if (!(id >= 0 && id < baseVocabSize))
+        throw new Error(`piece ${p}: base id ${id} at ${i} is outside 0..${baseVocabSize - 1}`);
     }
     for (let off = 0; off < piece.length; off += CHUNK_LENGTH) {
       const chunk = piece.subarray(off, off + CHUNK_LENGTH);
@@ -257,7 +273,8 @@ class PairTable {
   /** Positions where pair p may occur (stale ones included), collected into `out`; p's later records are dropped. */
   takePositions(p: number, out: Grow32): Int32Array {
     out.length = 0;
-    if (p < this.initialPairs) for (let k = this.initStart[p]; k < this.initStart[p + 1]; k++) out.push(this.initPos[k]);
+    if (p < this.initialPairs)
+      for (let k = this.initStart[p]; k < this.initStart[p + 1]; k++) out.push(this.initPos[k]);
     for (let r = this.head.data[p]; r >= 0; r = this.recNext.data[r]) out.push(this.recPos.data[r]);
     this.head.data[p] = -1;
     return out.data.subarray(0, out.length);
@@ -369,7 +386,14 @@ class ChangedPairs {
 }
 
 /** Merges the best pair until the vocabulary has `vocabSize` tokens or no pair is left; returns the merges as flat (left, right) ids. */
-function mergeUntil(vocabSize: number, vocab: TokenTable, corpus: WordLists, pairs: PairTable, maxLen: number, progress: () => void): Int32Array {
+function mergeUntil(
+  vocabSize: number,
+  vocab: TokenTable,
+  corpus: WordLists,
+  pairs: PairTable,
+  maxLen: number,
+  progress: () => void,
+): Int32Array {
   const heap = new PairHeap(pairs);
   const merges = new Grow32(2 * vocabSize);
   const changed = new ChangedPairs(pairs.size);
@@ -403,7 +427,17 @@ function mergeUntil(vocabSize: number, vocab: TokenTable, corpus: WordLists, pai
  * Replaces (a, b) by t at each of `pos` where it still stands, and moves the counts of the neighbouring pairs
  * from (l, a) and (b, r) to (l, t) and (t, r). A new pair as long as maxLen or longer is never counted (HF).
  */
-function mergeAt(pos: Int32Array, a: number, b: number, t: number, corpus: WordLists, pairs: PairTable, lengths: Int32Array, maxLen: number, changed: ChangedPairs): void {
+function mergeAt(
+  pos: Int32Array,
+  a: number,
+  b: number,
+  t: number,
+  corpus: WordLists,
+  pairs: PairTable,
+  lengths: Int32Array,
+  maxLen: number,
+  changed: ChangedPairs,
+): void {
   const { sym, toNext, toPrev, weight } = corpus;
   for (let k = 0; k < pos.length; k++) {
     const p = pos[k];

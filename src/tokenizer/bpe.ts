@@ -129,7 +129,8 @@ export class BpeCodec {
       const t = tokens[id];
       for (let k = 0; k < t.length; k++) {
         const base = t.charCodeAt(k) - CHAR_OFFSET;
-        if (base < 0 || base >= baseVocabSize) throw new Error(`BPE token ${id} has a character outside the base vocabulary (size ${baseVocabSize})`);
+        if (base < 0 || base >= baseVocabSize)
+          throw new Error(`BPE token ${id} has a character outside the base vocabulary (size ${baseVocabSize})`);
         this.pieceIds[this.pieceStart[id] + k] = base;
       }
       if (t.length === 1) this.baseToToken[t.charCodeAt(0) - CHAR_OFFSET] = id;
@@ -142,7 +143,8 @@ export class BpeCodec {
       const a = merges[2 * r];
       const b = merges[2 * r + 1];
       const joined = idOf.get(tokens[a] + tokens[b]);
-      if (joined === undefined) throw new Error(`BPE merge ${r} (${a}, ${b}) makes a token missing from the vocabulary`);
+      if (joined === undefined)
+        throw new Error(`BPE merge ${r} (${a}, ${b}) makes a token missing from the vocabulary`);
       this.mergeRank.set(a, b, r); // a repeated pair keeps its last rank, as Hugging Face does
       this.mergeResult[r] = joined;
     }
@@ -176,7 +178,10 @@ export class BpeCodec {
     for (let i = 0; i < n; i++) {
       const b = baseIds[from + i];
       const t = b >= 0 && b < baseToToken.length ? baseToToken[b] : -1;
-      if (t < 0) throw new Error(`base id ${b} is not in the BPE alphabet (never seen in training and not in its initial alphabet)`);
+      if (t < 0)
+        throw new Error(
+          `base id ${b} is not in the BPE alphabet (never seen in training and not in its initial alphabet)`,
+        );
       sym[i] = t;
       next[i] = i + 1 < n ? i + 1 : -1;
       prev[i] = i - 1;
@@ -240,7 +245,8 @@ export class BpeCodec {
     let total = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      if (!(id >= 0 && id < this.vocabSize)) throw new Error(`BPE id ${id} is outside the vocabulary (size ${this.vocabSize})`);
+      if (!(id >= 0 && id < this.vocabSize))
+        throw new Error(`BPE id ${id} is outside the vocabulary (size ${this.vocabSize})`);
       total += pieceStart[id + 1] - pieceStart[id];
     }
     const out = new Int32Array(total);

@@ -25,7 +25,12 @@ export interface DecodeRules {
  * a NOTE_ON of a pitch already sounding closes that note first; a NOTE_OFF with nothing open is ignored;
  * notes still open at the end are dropped. Output sorted by start, then pitch, then opening order.
  */
-export function decodeEvents(ids: ArrayLike<number>, layout: VocabLayout, velocities: VelocityBins, rules: DecodeRules): Notes {
+export function decodeEvents(
+  ids: ArrayLike<number>,
+  layout: VocabLayout,
+  velocities: VelocityBins,
+  rules: DecodeRules,
+): Notes {
   const { kind, value } = layout;
   const capacity = countNoteEvents(ids, kind);
   const notes = new NotePairing(capacity, rules.minDuration);

@@ -12,7 +12,7 @@ export function onsetOrder(n: number, time: Float64Array, pitch: Uint8Array): In
     if (time[i] < time[i - 1]) return order.sort(cmp); // input not sorted by time: no shortcut
   }
   // Sorted by time already (the Notes contract); only runs of equal times (chords) may need reordering.
-  for (let a = 0; a < n; ) {
+  for (let a = 0; a < n;) {
     let b = a + 1;
     while (b < n && time[b] === time[a]) b++;
     if (b - a > 32) order.subarray(a, b).sort(cmp);

@@ -62,19 +62,27 @@ export class ExpTimeTokenizer implements BaseTokenizer {
 
   constructor(params: Partial<ExpTimeParams> = {}) {
     const p = { ...EXPTIME_DEFAULTS, ...params };
-    if (!(p.timeUnit > 0) || !(p.maxTimeStep > p.timeUnit)) throw new Error(`exptime needs 0 < timeUnit < maxTimeStep, got ${p.timeUnit}, ${p.maxTimeStep}`);
+    if (!(p.timeUnit > 0) || !(p.maxTimeStep > p.timeUnit))
+      throw new Error(`exptime needs 0 < timeUnit < maxTimeStep, got ${p.timeUnit}, ${p.maxTimeStep}`);
     this.params = p;
     this.unit = p.timeUnit;
     this.velocities = new VelocityBins(p.velocityBins);
     // The reference's loop, float doubling included: dt = unit; while dt < max: add step; dt *= 2.
     const steps: number[] = [];
     for (let dt = p.timeUnit, step = 1; dt < p.maxTimeStep; dt *= 2, step *= 2) steps.push(step);
-    this.layout = buildVocab(p.minPitch, p.maxPitch, p.velocityBins, steps.map((s) => ({ name: `${s}T`, value: s })), p.placeholders);
+    this.layout = buildVocab(
+      p.minPitch,
+      p.maxPitch,
+      p.velocityBins,
+      steps.map((s) => ({ name: `${s}T`, value: s })),
+      p.placeholders,
+    );
     this.vocab = this.layout.vocab;
     this.rules = { scale: this.unit, minDuration: 1, reorderTies: true };
     this.maxStep = steps[steps.length - 1];
     this.maxStepId = this.layout.timeBase + steps.length - 1;
-    if (this.maxStep > 1 << 16) throw new Error(`exptime: maxTimeStep / timeUnit must stay below 65536, got ${p.maxTimeStep / p.timeUnit}`);
+    if (this.maxStep > 1 << 16)
+      throw new Error(`exptime: maxTimeStep / timeUnit must stay below 65536, got ${p.maxTimeStep / p.timeUnit}`);
     // Largest steps first; since steps are the powers of two below maxStep, these are r's binary digits.
     const ids: number[] = [];
     this.remainderStart = new Int32Array(this.maxStep + 1);
@@ -103,7 +111,10 @@ export class ExpTimeTokenizer implements BaseTokenizer {
     const events = orderEvents(n, on, off, pitch);
     const { maxStep, maxStepId, remainderStart, remainderIds } = this;
     // At most: 3 note tokens per note, and per gap (2n of them) its largest-step count plus one per smaller step.
-    const out = scratchInt32(IntSlot.ids, 3 * n + 2 * n * Math.log2(2 * maxStep) + Math.ceil(last / unit / maxStep) + 16);
+    const out = scratchInt32(
+      IntSlot.ids,
+      3 * n + 2 * n * Math.log2(2 * maxStep) + Math.ceil(last / unit / maxStep) + 16,
+    );
     let w = 0;
     const binOf = this.velocities.binOf;
     let previous = 0;

@@ -63,8 +63,13 @@ export class LogBinTokenizer implements BaseTokenizer {
     this.params = p;
     this.velocities = new VelocityBins(p.velocityBins);
     this.edges = Float64Array.from({ length: p.bins + 1 }, (_, b) => p.eps * Math.expm1(b / p.alpha));
-    this.representative = Float64Array.from({ length: p.bins }, (_, b) => (b === 0 ? 0 : (this.edges[b] + this.edges[b + 1]) / 2));
-    const time = Array.from({ length: p.bins - 1 }, (_, i) => ({ name: `TIME_${i + 1}`, value: this.representative[i + 1] }));
+    this.representative = Float64Array.from({ length: p.bins }, (_, b) =>
+      b === 0 ? 0 : (this.edges[b] + this.edges[b + 1]) / 2,
+    );
+    const time = Array.from({ length: p.bins - 1 }, (_, i) => ({
+      name: `TIME_${i + 1}`,
+      value: this.representative[i + 1],
+    }));
     this.layout = buildVocab(p.minPitch, p.maxPitch, p.velocityBins, time, p.placeholders);
     this.vocab = this.layout.vocab;
     this.rules = { scale: 1, minDuration: this.edges[1], reorderTies: false };

@@ -52,10 +52,13 @@ export class MidiTokenizer {
 
   constructor(base: BaseTokenizer, model: BpeModel, maxTokenLength: number | null = DEFAULT_MAX_TOKEN_LENGTH) {
     if (model.baseVocabSize !== base.vocab.length) {
-      throw new Error(`BPE was trained over ${model.baseVocabSize} base ids but scheme '${base.name}' has ${base.vocab.length}`);
+      throw new Error(
+        `BPE was trained over ${model.baseVocabSize} base ids but scheme '${base.name}' has ${base.vocab.length}`,
+      );
     }
     SPECIAL_TOKENS.forEach((s, id) => {
-      if (model.tokens[id] !== s || model.specialCount !== SPECIAL_TOKENS.length) throw new Error(`BPE special tokens must be ${SPECIAL_TOKENS.join(', ')} at ids 0..3`);
+      if (model.tokens[id] !== s || model.specialCount !== SPECIAL_TOKENS.length)
+        throw new Error(`BPE special tokens must be ${SPECIAL_TOKENS.join(', ')} at ids 0..3`);
     });
     this.base = base;
     this.bpe = new BpeCodec(model);
@@ -70,7 +73,11 @@ export class MidiTokenizer {
   }
 
   /** Trains the BPE on pieces already encoded by `base`. */
-  static trainOnIds(base: BaseTokenizer, pieces: readonly Int32Array[], options: MidiTokenizerTrainOptions): MidiTokenizer {
+  static trainOnIds(
+    base: BaseTokenizer,
+    pieces: readonly Int32Array[],
+    options: MidiTokenizerTrainOptions,
+  ): MidiTokenizer {
     const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
     const model = trainBpe(
       pieces,
@@ -109,7 +116,11 @@ export class MidiTokenizer {
 
   /** The Hugging Face tokenizer.json object, with the scheme and its parameters in model.motif. */
   toJSON(): TokenizerJson {
-    return toTokenizerJson(this.bpe.model, { scheme: this.base.name, params: { ...this.base.params }, maxTokenLength: this.maxTokenLength });
+    return toTokenizerJson(this.bpe.model, {
+      scheme: this.base.name,
+      params: { ...this.base.params },
+      maxTokenLength: this.maxTokenLength,
+    });
   }
 
   /** Rebuilds a tokenizer from a tokenizer.json object; `source` names it in errors. */

@@ -18,14 +18,19 @@ export function defaultParams(name: SchemeName): Record<string, number> {
 }
 
 /** Builds a scheme by name; `params` (all numbers) override the defaults, unknown names are an error. */
-export function createScheme(name: SchemeName, params: Readonly<Record<string, number | string | boolean>> = {}): BaseTokenizer {
+export function createScheme(
+  name: SchemeName,
+  params: Readonly<Record<string, number | string | boolean>> = {},
+): BaseTokenizer {
   const defaults = DEFAULTS[name];
   if (!defaults) throw new Error(`unknown tokenizer scheme '${name}' (known: ${SCHEME_NAMES.join(', ')})`);
   const chosen: Record<string, number> = {};
   for (const [key, value] of Object.entries(params)) {
-    if (!(key in defaults)) throw new Error(`scheme '${name}' has no parameter '${key}' (known: ${Object.keys(defaults).join(', ')})`);
+    if (!(key in defaults))
+      throw new Error(`scheme '${name}' has no parameter '${key}' (known: ${Object.keys(defaults).join(', ')})`);
     const v = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`scheme '${name}': parameter '${key}' must be a number, got ${JSON.stringify(value)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new Error(`scheme '${name}': parameter '${key}' must be a number, got ${JSON.stringify(value)}`);
     chosen[key] = v;
   }
   return name === 'exptime' ? new ExpTimeTokenizer(chosen) : new LogBinTokenizer(chosen);

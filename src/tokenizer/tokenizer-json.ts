@@ -24,7 +24,15 @@ export interface TokenizerJson {
   version: '1.0';
   truncation: null;
   padding: null;
-  added_tokens: Array<{ id: number; content: string; single_word: boolean; lstrip: boolean; rstrip: boolean; normalized: boolean; special: boolean }>;
+  added_tokens: Array<{
+    id: number;
+    content: string;
+    single_word: boolean;
+    lstrip: boolean;
+    rstrip: boolean;
+    normalized: boolean;
+    special: boolean;
+  }>;
   normalizer: null;
   pre_tokenizer: unknown;
   post_processor: null;
@@ -47,13 +55,17 @@ export interface TokenizerJson {
 const splitOn = (s: string) => ({ type: 'Split', pattern: { String: s }, behavior: 'Removed', invert: false });
 
 /** The tokenizer.json object of a BPE model with its metadata. */
-export function toTokenizerJson(model: BpeModel, meta: Omit<MotifMeta, 'version' | 'charOffset' | 'chunkLength' | 'baseVocabSize'>): TokenizerJson {
+export function toTokenizerJson(
+  model: BpeModel,
+  meta: Omit<MotifMeta, 'version' | 'charOffset' | 'chunkLength' | 'baseVocabSize'>,
+): TokenizerJson {
   const vocab: Record<string, number> = {};
   model.tokens.forEach((t, id) => {
     if (id >= model.specialCount) vocab[t] = id;
   });
   const merges: Array<[string, string]> = [];
-  for (let r = 0; r < model.merges.length / 2; r++) merges.push([model.tokens[model.merges[2 * r]], model.tokens[model.merges[2 * r + 1]]]);
+  for (let r = 0; r < model.merges.length / 2; r++)
+    merges.push([model.tokens[model.merges[2 * r]], model.tokens[model.merges[2 * r + 1]]]);
   return {
     version: '1.0',
     truncation: null,
@@ -82,7 +94,13 @@ export function toTokenizerJson(model: BpeModel, meta: Omit<MotifMeta, 'version'
       ignore_merges: false,
       vocab,
       merges,
-      motif: { version: 1, ...meta, baseVocabSize: model.baseVocabSize, charOffset: CHAR_OFFSET, chunkLength: CHUNK_LENGTH },
+      motif: {
+        version: 1,
+        ...meta,
+        baseVocabSize: model.baseVocabSize,
+        charOffset: CHAR_OFFSET,
+        chunkLength: CHUNK_LENGTH,
+      },
     },
   };
 }
@@ -105,24 +123,32 @@ export function fromTokenizerJson(json: unknown, source: string): { model: BpeMo
   if (meta.version !== 1) fail(`model.motif.version ${JSON.stringify(meta.version)} is not supported (expected 1)`);
   if (typeof meta.scheme !== 'string' || !isObject(meta.params)) fail('model.motif.scheme/params are missing');
   if (meta.charOffset !== CHAR_OFFSET || meta.chunkLength !== CHUNK_LENGTH) {
-    fail(`character offset ${String(meta.charOffset)} / chunk length ${String(meta.chunkLength)} differ from this motif (${CHAR_OFFSET} / ${CHUNK_LENGTH})`);
+    fail(
+      `character offset ${String(meta.charOffset)} / chunk length ${String(meta.chunkLength)} differ from this motif (${CHAR_OFFSET} / ${CHUNK_LENGTH})`,
+    );
   }
   const baseVocabSize = meta.baseVocabSize;
-  if (typeof baseVocabSize !== 'number' || !Number.isInteger(baseVocabSize) || baseVocabSize <= 0) return fail('model.motif.baseVocabSize is not a positive integer');
+  if (typeof baseVocabSize !== 'number' || !Number.isInteger(baseVocabSize) || baseVocabSize <= 0)
+    return fail('model.motif.baseVocabSize is not a positive integer');
   if (!isObject(m.vocab) || !Array.isArray(m.merges)) return fail('model.vocab or model.merges is missing');
   if (!Array.isArray(json.added_tokens)) return fail('added_tokens is missing');
 
   const tokens: string[] = [];
   const place = (content: unknown, id: unknown, where: string): void => {
-    if (typeof content !== 'string' || typeof id !== 'number' || !Number.isInteger(id) || id < 0) return fail(`${where}: bad entry ${JSON.stringify(content)} → ${JSON.stringify(id)}`);
-    if (tokens[id] !== undefined && tokens[id] !== content) fail(`${where}: id ${id} is both ${JSON.stringify(tokens[id])} and ${JSON.stringify(content)}`);
+    if (typeof content !== 'string' || typeof id !== 'number' || !Number.isInteger(id) || id < 0)
+      return fail(`${where}: bad entry ${JSON.stringify(content)} → ${JSON.stringify(id)}`);
+    if (tokens[id] !== undefined && tokens[id] !== content)
+      fail(`${where}: id ${id} is both ${JSON.stringify(tokens[id])} and ${JSON.stringify(content)}`);
     tokens[id] = content;
   };
   let specialCount = 0;
   for (const t of json.added_tokens) {
     if (!isObject(t)) return fail('added_tokens holds a non-object');
     place(t.content, t.id, 'added_tokens');
-    if (t.id !== specialCount) fail(`added token ${JSON.stringify(t.content)} has id ${String(t.id)}; special tokens must hold ids 0..n-1 in order`);
+    if (t.id !== specialCount)
+      fail(
+        `added token ${JSON.stringify(t.content)} has id ${String(t.id)}; special tokens must hold ids 0..n-1 in order`,
+      );
     specialCount++;
   }
   for (const [t, id] of Object.entries(m.vocab)) place(t, id, 'model.vocab');
@@ -132,7 +158,8 @@ export function fromTokenizerJson(json: unknown, source: string): { model: BpeMo
     if (id < specialCount) continue;
     for (let k = 0; k < t.length; k++) {
       const base = t.charCodeAt(k) - CHAR_OFFSET;
-      if (base < 0 || base >= baseVocabSize) fail(`token ${id} ${JSON.stringify(t)} holds a character outside the base vocabulary`);
+      if (base < 0 || base >= baseVocabSize)
+        fail(`token ${id} ${JSON.stringify(t)} holds a character outside the base vocabulary`);
     }
   }
   const idOf = new Map(tokens.map((t, id) => [t, id]));
@@ -142,8 +169,10 @@ export function fromTokenizerJson(json: unknown, source: string): { model: BpeMo
     if (!Array.isArray(pair) || pair.length !== 2) return fail(`merge ${r} is not a pair: ${JSON.stringify(entry)}`);
     const a = idOf.get(pair[0] as string);
     const b = idOf.get(pair[1] as string);
-    if (a === undefined || b === undefined || a < specialCount || b < specialCount) return fail(`merge ${r} ${JSON.stringify(entry)} uses a token missing from the vocabulary`);
-    if (!idOf.has(tokens[a] + tokens[b])) fail(`merge ${r} ${JSON.stringify(entry)} makes a token missing from the vocabulary`);
+    if (a === undefined || b === undefined || a < specialCount || b < specialCount)
+      return fail(`merge ${r} ${JSON.stringify(entry)} uses a token missing from the vocabulary`);
+    if (!idOf.has(tokens[a] + tokens[b]))
+      fail(`merge ${r} ${JSON.stringify(entry)} makes a token missing from the vocabulary`);
     merges[2 * r] = a;
     merges[2 * r + 1] = b;
   });

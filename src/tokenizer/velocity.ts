@@ -11,7 +11,8 @@ export class VelocityBins {
   private readonly mid: Uint8Array;
 
   constructor(readonly count: number) {
-    if (!Number.isInteger(count) || count < 1 || count > 128) throw new Error(`velocity bins must be an integer in 1..128, got ${count}`);
+    if (!Number.isInteger(count) || count < 1 || count > 128)
+      throw new Error(`velocity bins must be an integer in 1..128, got ${count}`);
     // numpy's linspace is arange(n + 1) * (128 / n) with the last value pinned to 128; floor as astype(int).
     const step = 128 / count;
     this.edges = Int32Array.from({ length: count + 1 }, (_, i) => (i === count ? 128 : Math.floor(i * step)));
@@ -21,7 +22,9 @@ export class VelocityBins {
       this.binOf[v] = b; // velocities ≥ 128 cannot come from MIDI; they share the top bin
     }
     // At least 1: a MIDI note-on with velocity 0 is a note-off (only reachable with more than 64 bins).
-    this.mid = Uint8Array.from({ length: count }, (_, b) => Math.max(1, Math.floor((this.edges[b] + this.edges[b + 1]) / 2)));
+    this.mid = Uint8Array.from({ length: count }, (_, b) =>
+      Math.max(1, Math.floor((this.edges[b] + this.edges[b + 1]) / 2)),
+    );
   }
 
   /** The bin of a MIDI velocity 0..127. */

@@ -37,10 +37,17 @@ export function buildVocab(
   time: ReadonlyArray<{ name: string; value: number }>,
   placeholders: number,
 ): VocabLayout {
-  if (!Number.isInteger(minPitch) || !Number.isInteger(maxPitch) || minPitch < 0 || maxPitch > 127 || minPitch > maxPitch) {
+  if (
+    !Number.isInteger(minPitch) ||
+    !Number.isInteger(maxPitch) ||
+    minPitch < 0 ||
+    maxPitch > 127 ||
+    minPitch > maxPitch
+  ) {
     throw new Error(`pitch range must be integers with 0 ≤ minPitch ≤ maxPitch ≤ 127, got ${minPitch}..${maxPitch}`);
   }
-  if (!Number.isInteger(placeholders) || placeholders < 0) throw new Error(`placeholders must be a non-negative integer, got ${placeholders}`);
+  if (!Number.isInteger(placeholders) || placeholders < 0)
+    throw new Error(`placeholders must be a non-negative integer, got ${placeholders}`);
   const vocab = ['<PAD>', '<CLS>'];
   const kinds: Kind[] = [Kind.Other, Kind.Other];
   const values: number[] = [0, 0];
@@ -58,7 +65,15 @@ export function buildVocab(
   const timeBase = vocab.length;
   for (const t of time) add(t.name, Kind.Time, t.value);
   for (let i = 0; i < placeholders; i++) add(`<PLACEHOLDER_${i}>`, Kind.Other, 0);
-  return { vocab, minPitch, maxPitch, velocityBase, timeBase, kind: Uint8Array.from(kinds), value: Float64Array.from(values) };
+  return {
+    vocab,
+    minPitch,
+    maxPitch,
+    velocityBase,
+    timeBase,
+    kind: Uint8Array.from(kinds),
+    value: Float64Array.from(values),
+  };
 }
 
 /** The notes a layout can encode (pitch in range), in input order: the input itself when all are, else a copy. */
@@ -83,7 +98,14 @@ export function selectNotes(notes: Notes, minPitch: number, maxPitch: number): N
  * Writes the note tokens of event `code` (from orderEvents) at out[w]: `VELOCITY_b NOTE_ON_p` for an
  * onset, `NOTE_OFF_p` for a release. Returns the next write position. Shared by every scheme's encoder.
  */
-export function writeNoteEvent(out: Int32Array, w: number, code: number, notes: Notes, layout: VocabLayout, binOf: Uint8Array): number {
+export function writeNoteEvent(
+  out: Int32Array,
+  w: number,
+  code: number,
+  notes: Notes,
+  layout: VocabLayout,
+  binOf: Uint8Array,
+): number {
   const i = code >> 1;
   const noteOn = 2 + 2 * (notes.pitch[i] - layout.minPitch); // NOTE_ON_p; NOTE_OFF_p follows it
   if (code & 1) {

@@ -15,7 +15,9 @@ export type EpochPieces = (epoch: number) => Promise<Int32Array[]>;
 export function epochAugmentations(count: number, ranges: AugmentRanges, seed: number, epoch: number): Augmentation[] {
   // A stream per epoch, independent of the window sampler's, so neither disturbs the other on resume.
   const rng = new Rng((seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
-  return Array.from({ length: count }, () => drawAugmentation(ranges, [rng.nextFloat(), rng.nextFloat(), rng.nextFloat()]));
+  return Array.from({ length: count }, () =>
+    drawAugmentation(ranges, [rng.nextFloat(), rng.nextFloat(), rng.nextFloat()]),
+  );
 }
 
 /**
@@ -23,12 +25,21 @@ export function epochAugmentations(count: number, ranges: AugmentRanges, seed: n
  * tokenized from; one that cannot be read stops training with its name (training on fewer pieces
  * than the run was set up with would silently change the experiment).
  */
-export function augmentedEpochs(pieces: readonly ShardPiece[], spec: EncoderSpec, ranges: AugmentRanges, seed: number, workers?: number): EpochPieces {
+export function augmentedEpochs(
+  pieces: readonly ShardPiece[],
+  spec: EncoderSpec,
+  ranges: AugmentRanges,
+  seed: number,
+  workers?: number,
+): EpochPieces {
   return async (epoch) => {
     const draws = epochAugmentations(pieces.length, ranges, seed, epoch);
     const out: Int32Array[] = [];
     for await (const r of encodeItems(pieces, spec, { workers, augmentation: (i) => draws[i] })) {
-      if (!r.ok) throw new Error(`augmentation re-reads the MIDI files the shards were made from, and ${r.item.path} failed: ${r.error}`);
+      if (!r.ok)
+        throw new Error(
+          `augmentation re-reads the MIDI files the shards were made from, and ${r.item.path} failed: ${r.error}`,
+        );
       out.push(r.ids);
     }
     return out;

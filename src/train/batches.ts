@@ -17,7 +17,14 @@ export function framedLength(ids: ArrayLike<number>): number {
 }
 
 /** Copies framed tokens [start, start + width) of a piece into out[offset…], pad past the end. */
-export function fillWindow(out: Int32Array, offset: number, ids: ArrayLike<number>, start: number, width: number, f: Framing): void {
+export function fillWindow(
+  out: Int32Array,
+  offset: number,
+  ids: ArrayLike<number>,
+  start: number,
+  width: number,
+  f: Framing,
+): void {
   const L = framedLength(ids);
   for (let j = 0; j < width; j++) {
     const i = start + j;

@@ -35,7 +35,10 @@ export class ContrastiveModel {
     readonly head: EmbeddingHead,
     readonly settings: ContrastiveSettings,
   ) {
-    if (head.C !== transformer.config.dModel) throw new Error(`the embedding head reads ${head.C} values but the model's width is ${transformer.config.dModel}`);
+    if (head.C !== transformer.config.dModel)
+      throw new Error(
+        `the embedding head reads ${head.C} values but the model's width is ${transformer.config.dModel}`,
+      );
   }
 
   /** One training step on a batch of slice pairs at learning rate `lr`. */
@@ -78,7 +81,9 @@ export class ContrastiveModel {
   /** Writes the checkpoint folder `dir` (with both parts' optimizer state when `withOptimizer`). */
   save(dir: string, withOptimizer: boolean): void {
     this.transformer.save(join(dir, MODEL_FILE), { optimizer: withOptimizer });
-    writeSafetensors(join(dir, HEAD_FILE), this.head.tensors(withOptimizer), { 'motif.settings': JSON.stringify(this.settings) });
+    writeSafetensors(join(dir, HEAD_FILE), this.head.tensors(withOptimizer), {
+      'motif.settings': JSON.stringify(this.settings),
+    });
   }
 
   /** Loads a folder written by {@link save}. */
@@ -91,7 +96,11 @@ export class ContrastiveModel {
     } catch (err) {
       throw new Error(`${path}: metadata 'motif.settings' is missing or not JSON`, { cause: err });
     }
-    return new ContrastiveModel(Transformer.load(join(dir, MODEL_FILE)), EmbeddingHead.fromTensors(file.tensors, path), settings);
+    return new ContrastiveModel(
+      Transformer.load(join(dir, MODEL_FILE)),
+      EmbeddingHead.fromTensors(file.tensors, path),
+      settings,
+    );
   }
 }
 
@@ -99,11 +108,20 @@ export class ContrastiveModel {
  * Validation of the contrastive objective: fixed slice pairs of the validation split (the same every
  * time: drawn once from `seed`), `batches` batches of B pairs; mean InfoNCE loss and top-1.
  */
-export function contrastiveValidation(pieces: readonly SlicePiece[], framing: Framing, minTokens: number, maxTokens: number, B: number, batches: number, seed: number): (model: ContrastiveModel) => { loss: number; top1: number } {
+export function contrastiveValidation(
+  pieces: readonly SlicePiece[],
+  framing: Framing,
+  minTokens: number,
+  maxTokens: number,
+  B: number,
+  batches: number,
+  seed: number,
+): (model: ContrastiveModel) => { loss: number; top1: number } {
   const sampler = new SlicePairs(pieces, framing, minTokens, maxTokens, seed);
   const fixed = Array.from({ length: batches }, () => sampler.next(Math.min(B, pieces.length)));
   return (model) => {
-    let loss = 0, top1 = 0;
+    let loss = 0,
+      top1 = 0;
     for (const batch of fixed) {
       const r = model.evalBatch(batch);
       loss += r.loss / fixed.length;

@@ -21,29 +21,59 @@ export type ContrastiveFlags = Partial<Omit<ContrastiveRecord, 'kind' | 'init' |
 
 /** The training options a fine-tuning run changes from its language model's (the objective's defaults are config.ts's).
  *  Snapshots before and after fine-tuning, so `motif map --over-training` shows what the stage changed. */
-const FINE_TUNING = { lr: 1e-4, batchSize: 32, epochs: 20, pctStart: 0.1, weightDecay: 0.01, snapshotEpochs: [0, 'last'], evalInterval: 0, steps: 0 } as const;
+const FINE_TUNING = {
+  lr: 1e-4,
+  batchSize: 32,
+  epochs: 20,
+  pctStart: 0.1,
+  weightDecay: 0.01,
+  snapshotEpochs: [0, 'last'],
+  evalInterval: 0,
+  steps: 0,
+} as const;
 
 /** The parts of a new contrastive run's config: model, training options and objective, from the init model and the flags. */
-export function contrastiveRunConfig(init: string, out: string, flags: ContrastiveFlags, train: Readonly<Record<string, unknown>> = {}, model: Partial<ModelConfig> = {}): { model: ModelConfig; options: TrainOptions; objective: ContrastiveRecord; initConfig: RunConfig } {
+export function contrastiveRunConfig(
+  init: string,
+  out: string,
+  flags: ContrastiveFlags,
+  train: Readonly<Record<string, unknown>> = {},
+  model: Partial<ModelConfig> = {},
+): { model: ModelConfig; options: TrainOptions; objective: ContrastiveRecord; initConfig: RunConfig } {
   const initConfig = readRunConfig(init);
   const checkpoint = resolveCheckpoint(init, 'best');
   const m = modelConfig({ ...initConfig.model, ...model }, 'model config');
   const options = resolveTrainOptions(initConfig.train, FINE_TUNING, train);
-  if (options.seqLen > m.maxLen) throw new Error(`seqLen ${options.seqLen} exceeds the model's maxLen ${m.maxLen}; lower --seq`);
+  if (options.seqLen > m.maxLen)
+    throw new Error(`seqLen ${options.seqLen} exceeds the model's maxLen ${m.maxLen}; lower --seq`);
   const objective: ContrastiveRecord = {
-    kind: 'contrastive', init: relative(resolve(out), resolve(init)), initCheckpoint: relative(resolve(out), resolve(checkpoint)), ...CONTRASTIVE_DEFAULTS, ...defined(flags),
+    kind: 'contrastive',
+    init: relative(resolve(out), resolve(init)),
+    initCheckpoint: relative(resolve(out), resolve(checkpoint)),
+    ...CONTRASTIVE_DEFAULTS,
+    ...defined(flags),
   };
-  if (!(objective.minTokens >= 2 && objective.minTokens <= options.seqLen)) throw new Error(`the shortest slice (${objective.minTokens} tokens) must be 2..seqLen (${options.seqLen})`);
+  if (!(objective.minTokens >= 2 && objective.minTokens <= options.seqLen))
+    throw new Error(`the shortest slice (${objective.minTokens} tokens) must be 2..seqLen (${options.seqLen})`);
   if (!(objective.temperature > 0)) throw new Error(`the temperature must be positive, got ${objective.temperature}`);
   return { model: m, options, objective, initConfig };
 }
 
 /** What the trainer needs for the contrastive run in `runDir`. */
-export function contrastiveTraining(runDir: string, config: RunConfig & { objective: ContrastiveRecord }, corpus: Corpus, options: TrainOptions): { objective: Objective<ContrastiveModel>; models: ModelSource<ContrastiveModel> } {
+export function contrastiveTraining(
+  runDir: string,
+  config: RunConfig & { objective: ContrastiveRecord },
+  corpus: Corpus,
+  options: TrainOptions,
+): { objective: Objective<ContrastiveModel>; models: ModelSource<ContrastiveModel> } {
   const o = config.objective;
   const pieces = (split: string) => corpus.split(split).map((p) => ({ ids: p.ids, work: p.piece.piece ?? p.piece.id }));
   const objective = contrastiveObjective(pieces('train'), pieces('validation'), corpus.framing, {
-    pairs: options.batchSize, minTokens: o.minTokens, maxTokens: options.seqLen, seed: options.seed, validationBatches: o.validationBatches,
+    pairs: options.batchSize,
+    minTokens: o.minTokens,
+    maxTokens: options.seqLen,
+    seed: options.seed,
+    validationBatches: o.validationBatches,
   });
   const create = (): ContrastiveModel => {
     // The language model's weights with a fresh optimizer (its AdamW state belongs to another objective).
@@ -52,7 +82,11 @@ export function contrastiveTraining(runDir: string, config: RunConfig & { object
     const weights = lm.parameters();
     for (const [name, w] of model.parameters()) w.set(weights.get(name)!);
     const rng = new Rng(options.seed ^ 0x4ead);
-    return new ContrastiveModel(model, EmbeddingHead.create(model.config.dModel, o.embedDim, () => rng.nextFloat()), { temperature: o.temperature, clipNorm: options.clipNorm });
+    return new ContrastiveModel(
+      model,
+      EmbeddingHead.create(model.config.dModel, o.embedDim, () => rng.nextFloat()),
+      { temperature: o.temperature, clipNorm: options.clipNorm },
+    );
   };
   return { objective, models: { create, load: (dir) => ContrastiveModel.load(dir) } };
 }

@@ -20,11 +20,24 @@ export interface SliceSettings {
 }
 
 /** The objective of a contrastive run over the train and validation performances. */
-export function contrastiveObjective(train: readonly SlicePiece[], validation: readonly SlicePiece[], framing: Framing, s: SliceSettings): Objective<ContrastiveModel> {
+export function contrastiveObjective(
+  train: readonly SlicePiece[],
+  validation: readonly SlicePiece[],
+  framing: Framing,
+  s: SliceSettings,
+): Objective<ContrastiveModel> {
   const pairs = Math.min(s.pairs, train.length);
   const sampler = new SlicePairs(train, framing, s.minTokens, s.maxTokens, s.seed);
   // A seed of its own (not the run's) so the validation pairs stay the same whatever the run's seed.
-  const validate = contrastiveValidation(validation, framing, s.minTokens, s.maxTokens, pairs, s.validationBatches, 0x5eed);
+  const validate = contrastiveValidation(
+    validation,
+    framing,
+    s.minTokens,
+    s.maxTokens,
+    pairs,
+    s.validationBatches,
+    0x5eed,
+  );
   return {
     stepsPerEpoch: Math.max(1, Math.ceil(train.length / pairs)),
     get rng() {

@@ -34,9 +34,13 @@ export const ALL_PIECES = NO_SPLIT;
 export function openCorpus(dir: string): Corpus {
   const shards = openShards(dir);
   const index = shards.index;
-  if (!index.complete) throw new Error(`${dir}: the token shards are incomplete (tokenizing was interrupted); finish them with motif tokenize --resume`);
+  if (!index.complete)
+    throw new Error(
+      `${dir}: the token shards are incomplete (tokenizing was interrupted); finish them with motif tokenize --resume`,
+    );
   // Indexes record the ids by role; older ones without them used the tokenizer's fixed special ids.
-  const special = (role: string, name: (typeof SPECIAL_TOKENS)[number]): number => index.specialIds?.[role] ?? SPECIAL_TOKENS.indexOf(name);
+  const special = (role: string, name: (typeof SPECIAL_TOKENS)[number]): number =>
+    index.specialIds?.[role] ?? SPECIAL_TOKENS.indexOf(name);
   const framing = { padId: special('pad', '<PAD>'), bosId: special('bos', '<CLS>'), eosId: special('eos', '<EOS>') };
   const splits = [...new Set(index.pieces.map(splitOf))];
   return {
@@ -46,7 +50,8 @@ export function openCorpus(dir: string): Corpus {
     splits,
     split(name) {
       const pieces = name === ALL_PIECES ? index.pieces : index.pieces.filter((p) => splitOf(p) === name);
-      if (pieces.length === 0) throw new Error(`${dir}: no pieces in split "${name}" (splits present: ${splits.join(', ') || 'none'})`);
+      if (pieces.length === 0)
+        throw new Error(`${dir}: no pieces in split "${name}" (splits present: ${splits.join(', ') || 'none'})`);
       return pieces.map((piece) => ({ piece, ids: shards.tokens(piece) }));
     },
   };

@@ -23,7 +23,8 @@ export interface ExportResult {
 /** Writes the model of `checkpointDir` (a folder holding model.safetensors) from `runDir` into `out`. */
 export function exportModel(runDir: string, checkpointDir: string, out: string): ExportResult {
   readRunConfig(runDir); // refuses a folder that is not a run, with its own message
-  if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out}: exists and is not empty; choose a new folder`);
+  if (existsSync(out) && readdirSync(out).length > 0)
+    throw new Error(`${out}: exists and is not empty; choose a new folder`);
   ensureDir(out);
   const contrastive = existsSync(join(checkpointDir, HEAD_FILE)) ? ContrastiveModel.load(checkpointDir) : undefined;
   const model = contrastive?.transformer ?? Transformer.load(join(checkpointDir, MODEL_FILE));

@@ -18,7 +18,8 @@ export interface InfoNceResult {
 
 /** Symmetric InfoNCE of views `a` and `b` (B × D each) at temperature `tau`. */
 export function infoNce(a: ArrayLike<number>, b: ArrayLike<number>, B: number, D: number, tau: number): InfoNceResult {
-  if (a.length !== B * D || b.length !== B * D) throw new Error(`infoNce: views of ${a.length} and ${b.length} values for ${B} pairs of ${D}`);
+  if (a.length !== B * D || b.length !== B * D)
+    throw new Error(`infoNce: views of ${a.length} and ${b.length} values for ${B} pairs of ${D}`);
   if (!(tau > 0)) throw new Error(`infoNce: temperature must be positive, got ${tau}`);
   const S = new Float64Array(B * B);
   for (let i = 0; i < B; i++)
@@ -28,8 +29,10 @@ export function infoNce(a: ArrayLike<number>, b: ArrayLike<number>, B: number, D
       S[i * B + j] = dot / tau;
     }
   // Row softmax (A → B) and column softmax (B → A), each stabilised by its maximum.
-  const rowP = new Float64Array(B * B), colP = new Float64Array(B * B);
-  let loss = 0, hits = 0;
+  const rowP = new Float64Array(B * B),
+    colP = new Float64Array(B * B);
+  let loss = 0,
+    hits = 0;
   for (let i = 0; i < B; i++) {
     const { lse, argmax } = logSumExp((j) => S[i * B + j], B);
     for (let j = 0; j < B; j++) rowP[i * B + j] = Math.exp(S[i * B + j] - lse);
@@ -42,7 +45,8 @@ export function infoNce(a: ArrayLike<number>, b: ArrayLike<number>, B: number, D
     loss += (lse - S[j * B + j]) / (2 * B);
     if (argmax === j) hits++;
   }
-  const dA = new Float64Array(B * D), dB = new Float64Array(B * D);
+  const dA = new Float64Array(B * D),
+    dB = new Float64Array(B * D);
   for (let i = 0; i < B; i++)
     for (let j = 0; j < B; j++) {
       const g = (rowP[i * B + j] + colP[i * B + j] - (i === j ? 2 : 0)) / (2 * B * tau);

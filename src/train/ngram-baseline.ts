@@ -55,7 +55,8 @@ export function ngramBaselines(train: Pieces, evaluated: Pieces, f: Framing, voc
   const score = { unigram: 0, bigram: 0, targets: 0 };
   forEachTarget(evaluated, f, (c, t) => {
     const pu = pUnigram(t);
-    const pb = contextCount[c] > 0 ? ((pairs.get(c * V + t) ?? 0) + successors[c] * pu) / (contextCount[c] + successors[c]) : pu;
+    const pb =
+      contextCount[c] > 0 ? ((pairs.get(c * V + t) ?? 0) + successors[c] * pu) / (contextCount[c] + successors[c]) : pu;
     score.unigram -= Math.log(pu);
     score.bigram -= Math.log(pb);
     score.targets++;

@@ -49,4 +49,3 @@ export interface TrainData {
    */
   trainInEpoch?: (epoch: number) => Promise<ReadonlyArray<ArrayLike<number>>>;
 }
-

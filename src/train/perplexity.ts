@@ -25,7 +25,13 @@ export interface SplitLoss {
  * the event loop between batches: a validation can take minutes, and Ctrl-C (a second one quits at once)
  * must be heard during it.
  */
-export async function evaluatePieces(model: LossModel, pieces: ReadonlyArray<ArrayLike<number>>, framing: Framing, width: number, batch: number): Promise<SplitLoss> {
+export async function evaluatePieces(
+  model: LossModel,
+  pieces: ReadonlyArray<ArrayLike<number>>,
+  framing: Framing,
+  width: number,
+  batch: number,
+): Promise<SplitLoss> {
   let lossSum = 0;
   let targets = 0;
   for (const { tokens } of evalBatches(pieces, framing, width, batch)) {
@@ -41,6 +47,7 @@ export async function evaluatePieces(model: LossModel, pieces: ReadonlyArray<Arr
 
 /** Bits per note: the split's total NLL in bits over its number of notes; comparable across vocabularies. */
 export function bitsPerNote(lossSum: number, notes: number): number {
-  if (!(notes > 0)) throw new Error('evaluate: bits per note needs a note count > 0 (is the shard index missing notes?)');
+  if (!(notes > 0))
+    throw new Error('evaluate: bits per note needs a note count > 0 (is the shard index missing notes?)');
   return lossSum / Math.LN2 / notes;
 }

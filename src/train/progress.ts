@@ -18,7 +18,12 @@ export type ProgressMode = 'auto' | 'lines' | 'off';
 const STEP_LINE_MS = 60_000;
 
 /** A reporter for `totalSteps`, starting at `startStep`. */
-export function progressReporter(totalSteps: number, startStep: number, epochs: number, mode: ProgressMode): ProgressReporter {
+export function progressReporter(
+  totalSteps: number,
+  startStep: number,
+  epochs: number,
+  mode: ProgressMode,
+): ProgressReporter {
   if (mode === 'off') return { step() {}, line() {}, stop() {} };
   if (mode === 'lines' || !process.stderr.isTTY) return lineReporter(totalSteps);
   // A MultiBar (of one bar) because only it can print lines above the bar without tearing it.
@@ -56,7 +61,9 @@ function lineReporter(totalSteps: number): ProgressReporter {
       if (now - lastLine < STEP_LINE_MS || step === first.step) return;
       lastLine = now;
       const eta = ((now - first.time) / (step - first.step)) * (totalSteps - step);
-      process.stderr.write(`step ${step}/${totalSteps} | epoch ${v.epoch.toFixed(2)} | loss ${v.loss.toFixed(4)} | ${Math.round(v.tokensPerSec)} tok/s | ETA ${minutes(eta)}\n`);
+      process.stderr.write(
+        `step ${step}/${totalSteps} | epoch ${v.epoch.toFixed(2)} | loss ${v.loss.toFixed(4)} | ${Math.round(v.tokensPerSec)} tok/s | ETA ${minutes(eta)}\n`,
+      );
     },
     line: (text) => void process.stderr.write(text + '\n'),
     stop() {},

@@ -67,15 +67,32 @@ export interface RunOutcome {
 
 /** The one-cycle schedule of a training config. */
 export function oneCycleSchedule(o: TrainConfig): LrSchedule {
-  return (step, totalSteps) => oneCycleLr(step, { maxLr: o.lr, totalSteps, pctStart: o.pctStart, divFactor: o.divFactor, finalDivFactor: o.finalDivFactor });
+  return (step, totalSteps) =>
+    oneCycleLr(step, {
+      maxLr: o.lr,
+      totalSteps,
+      pctStart: o.pctStart,
+      divFactor: o.divFactor,
+      finalDivFactor: o.finalDivFactor,
+    });
 }
 
 /** Creates a run directory and trains it. */
 export async function startRun(n: NewRun, c: RunControls = {}): Promise<RunOutcome> {
-  const { corpus, preset, model, options, objective } = n.contrastive ? contrastiveSetup(n, n.contrastive) : languageModelSetup(n);
-  if (options.seqLen > model.maxLen) throw new Error(`seqLen ${options.seqLen} exceeds the model's maxLen ${model.maxLen}; lower --seq or raise maxLen`);
+  const { corpus, preset, model, options, objective } = n.contrastive
+    ? contrastiveSetup(n, n.contrastive)
+    : languageModelSetup(n);
+  if (options.seqLen > model.maxLen)
+    throw new Error(`seqLen ${options.seqLen} exceeds the model's maxLen ${model.maxLen}; lower --seq or raise maxLen`);
   const existed = existsSync(n.out); // createRunDir accepts only an absent or empty folder
-  const config = createRunDir(n.out, { data: corpus.dir, preset, model: { ...model }, train: options, tokenizer: corpus.index.tokenizer, ...(objective ? { objective } : {}) });
+  const config = createRunDir(n.out, {
+    data: corpus.dir,
+    preset,
+    model: { ...model },
+    train: options,
+    tokenizer: corpus.index.tokenizer,
+    ...(objective ? { objective } : {}),
+  });
   try {
     return await execute(n.out, config, corpus, false, c);
   } catch (err) {
@@ -104,16 +121,27 @@ function languageModelSetup(n: NewRun): RunSetup {
   const preset = loadPreset(n.preset);
   const file = n.configFile ? readConfigFile(n.configFile) : {};
   // The shards' tokenizer fixes the vocabulary and the pad id whatever the preset says.
-  const model = modelConfig({ ...preset.model, ...file.model, ...n.model, vocabSize: corpus.index.vocabSize, padId: corpus.framing.padId }, 'model config');
+  const model = modelConfig(
+    { ...preset.model, ...file.model, ...n.model, vocabSize: corpus.index.vocabSize, padId: corpus.framing.padId },
+    'model config',
+  );
   return { corpus, preset: preset.name, model, options: resolveTrainOptions(preset.train, file.train, n.train) };
 }
 
 function contrastiveSetup(n: NewRun, spec: NonNullable<NewRun['contrastive']>): RunSetup {
-  const { model, options, objective, initConfig } = contrastiveRunConfig(spec.init, n.out, spec.flags, n.train, n.model);
+  const { model, options, objective, initConfig } = contrastiveRunConfig(
+    spec.init,
+    n.out,
+    spec.flags,
+    n.train,
+    n.model,
+  );
   // The slices must be tokens of the language model's own vocabulary: its shards by default, or others made with its tokenizer.
   const corpus = openCorpus(n.data || initConfig.data);
   if (corpus.index.tokenizer.sha256 !== initConfig.tokenizer.sha256) {
-    throw new Error(`${corpus.dir}: these shards were made with another tokenizer than ${spec.init}'s; tokenize the data with its tokenizer.json`);
+    throw new Error(
+      `${corpus.dir}: these shards were made with another tokenizer than ${spec.init}'s; tokenize the data with its tokenizer.json`,
+    );
   }
   return { corpus, preset: 'contrastive', model, options, objective };
 }
@@ -122,21 +150,38 @@ function contrastiveSetup(n: NewRun, spec: NonNullable<NewRun['contrastive']>): 
 export async function resumeRun(runDir: string, c: RunControls = {}): Promise<RunOutcome> {
   // An export carries a run's config but no checkpoints: "resuming" it would train from step 0 inside it.
   if (isExportedModel(runDir)) {
-    throw new Error(`${runDir}: is an exported model (read-only), not a training run; resume the run it was exported from, or start a new run with --out`);
+    throw new Error(
+      `${runDir}: is an exported model (read-only), not a training run; resume the run it was exported from, or start a new run with --out`,
+    );
   }
   const config = readRunConfig(runDir);
   const corpus = openCorpus(config.data);
   if (corpus.index.tokenizer.sha256 !== config.tokenizer.sha256) {
-    throw new Error(`${config.data}: the shards were re-tokenized with another tokenizer since this run started; the run cannot continue on them`);
+    throw new Error(
+      `${config.data}: the shards were re-tokenized with another tokenizer since this run started; the run cannot continue on them`,
+    );
   }
   return execute(runDir, config, corpus, true, c);
 }
 
 /** Trains `runDir` holding its lock: a second process on the same run is refused, not interleaved. */
-async function execute(runDir: string, config: RunConfig, corpus: Corpus, resume: boolean, c: RunControls): Promise<RunOutcome> {
+async function execute(
+  runDir: string,
+  config: RunConfig,
+  corpus: Corpus,
+  resume: boolean,
+  c: RunControls,
+): Promise<RunOutcome> {
   if (c.torch) {
     // The Python processes take the run's lock themselves: they are the ones writing it.
-    const result = await trainWithTorch({ ...c.torch, runDir, maxSteps: c.stopAtStep, maxMinutes: c.maxMinutes, signal: c.signal, showOutput: c.progress !== 'off' });
+    const result = await trainWithTorch({
+      ...c.torch,
+      runDir,
+      maxSteps: c.stopAtStep,
+      maxMinutes: c.maxMinutes,
+      signal: c.signal,
+      showOutput: c.progress !== 'off',
+    });
     return { runDir, result };
   }
   const unlock = lockDir(runDir);
@@ -147,7 +192,13 @@ async function execute(runDir: string, config: RunConfig, corpus: Corpus, resume
   }
 }
 
-async function trainLocked(runDir: string, config: RunConfig, corpus: Corpus, resume: boolean, c: RunControls): Promise<RunOutcome> {
+async function trainLocked(
+  runDir: string,
+  config: RunConfig,
+  corpus: Corpus,
+  resume: boolean,
+  c: RunControls,
+): Promise<RunOutcome> {
   const options = { ...config.train, ...(c.maxMinutes !== undefined ? { maxMinutes: c.maxMinutes } : {}) };
   if (options.threads > 0) native.setThreads(options.threads);
   const ids = (split: string): Array<ArrayLike<number>> => corpus.split(split).map((p) => p.ids);
@@ -155,12 +206,28 @@ async function trainLocked(runDir: string, config: RunConfig, corpus: Corpus, re
   const trainInEpoch = augments(ranges)
     ? augmentedEpochs(
         corpus.split('train').map((p) => p.piece),
-        { tokenizerJson: readFileSync(config.tokenizer.copy ? join(runDir, config.tokenizer.copy) : config.tokenizer.path, 'utf8'), ...recordedReading(corpus.index) },
+        {
+          tokenizerJson: readFileSync(
+            config.tokenizer.copy ? join(runDir, config.tokenizer.copy) : config.tokenizer.path,
+            'utf8',
+          ),
+          ...recordedReading(corpus.index),
+        },
         ranges,
         options.seed,
       )
     : undefined;
-  const common = { runDir, options, schedule: oneCycleSchedule(options), resume, signal: c.signal, stopAtStep: c.stopAtStep, progress: c.progress, onRecord: c.onRecord, onWarning: c.onWarning };
+  const common = {
+    runDir,
+    options,
+    schedule: oneCycleSchedule(options),
+    resume,
+    signal: c.signal,
+    stopAtStep: c.stopAtStep,
+    progress: c.progress,
+    onRecord: c.onRecord,
+    onWarning: c.onWarning,
+  };
   const objective = config.objective;
   const result = objective
     ? await train({ ...common, ...contrastiveTraining(runDir, { ...config, objective }, corpus, options) })
@@ -187,21 +254,46 @@ export interface EvalOutcome extends EvalResult {
  * own shards (`written` says where; the caller then redraws the report): an exported model is
  * read-only, and other data must not overwrite the run's record of its own.
  */
-export async function evaluateRun(runDir: string, split: string, choice: CheckpointChoice = 'best', data?: string): Promise<EvalOutcome> {
+export async function evaluateRun(
+  runDir: string,
+  split: string,
+  choice: CheckpointChoice = 'best',
+  data?: string,
+): Promise<EvalOutcome> {
   const config = readRunConfig(runDir);
   const shards = data ?? config.data;
   const corpus = openCorpus(shards);
   if (corpus.index.tokenizer.sha256 !== config.tokenizer.sha256) {
-    throw new Error(`${shards}: these shards were made with another tokenizer than the model's (${runDir}); tokenize the data with ${join(runDir, RUN_FILES.tokenizer)}`);
+    throw new Error(
+      `${shards}: these shards were made with another tokenizer than the model's (${runDir}); tokenize the data with ${join(runDir, RUN_FILES.tokenizer)}`,
+    );
   }
   const dir = resolveCheckpoint(runDir, choice);
   const model = loadTransformer(dir);
   const pieces = corpus.split(split);
-  const loss = await evaluatePieces(model, pieces.map((p) => p.ids), corpus.framing, config.train.seqLen, config.train.batchSize);
+  const loss = await evaluatePieces(
+    model,
+    pieces.map((p) => p.ids),
+    corpus.framing,
+    config.train.seqLen,
+    config.train.batchSize,
+  );
   const notes = pieces.reduce((n, p) => n + p.piece.notes, 0);
   const training = trainingPieces(config, corpus, shards);
-  const counts = 'pieces' in training ? ngramBaselines(training.pieces, pieces.map((p) => p.ids), corpus.framing, corpus.index.vocabSize) : undefined;
-  const baseline = (b: BaselineLoss) => ({ loss: b.loss, perplexity: Math.exp(b.loss), bitsPerNote: bitsPerNote(b.lossSum, notes) });
+  const counts =
+    'pieces' in training
+      ? ngramBaselines(
+          training.pieces,
+          pieces.map((p) => p.ids),
+          corpus.framing,
+          corpus.index.vocabSize,
+        )
+      : undefined;
+  const baseline = (b: BaselineLoss) => ({
+    loss: b.loss,
+    perplexity: Math.exp(b.loss),
+    bitsPerNote: bitsPerNote(b.lossSum, notes),
+  });
   const result: EvalResult = {
     split,
     checkpoint: dir,
@@ -223,15 +315,22 @@ export async function evaluateRun(runDir: string, split: string, choice: Checkpo
 }
 
 /** The train split the run was trained on, for the n-gram bars, or why it is not at hand. */
-function trainingPieces(config: RunConfig, evaluated: Corpus, shards: string): { pieces: Array<ArrayLike<number>> } | { note: string } {
+function trainingPieces(
+  config: RunConfig,
+  evaluated: Corpus,
+  shards: string,
+): { pieces: Array<ArrayLike<number>> } | { note: string } {
   let corpus = evaluated;
   if (resolve(shards) !== resolve(config.data)) {
     try {
       corpus = openCorpus(config.data);
     } catch {
-      return { note: `the run's training shards (${config.data}) are not at hand, so there are no n-gram bars to compare with` };
+      return {
+        note: `the run's training shards (${config.data}) are not at hand, so there are no n-gram bars to compare with`,
+      };
     }
-    if (corpus.index.tokenizer.sha256 !== config.tokenizer.sha256) return { note: `${config.data} no longer holds the shards the run trained on: no n-gram bars` };
+    if (corpus.index.tokenizer.sha256 !== config.tokenizer.sha256)
+      return { note: `${config.data} no longer holds the shards the run trained on: no n-gram bars` };
   }
   return { pieces: corpus.split('train').map((p) => p.ids) };
 }
@@ -243,7 +342,11 @@ function readConfigFile(path: string): { model?: Record<string, unknown>; train?
   } catch (err) {
     throw new Error(`${path}: cannot read the config (${(err as Error).message})`, { cause: err });
   }
-  if (typeof raw !== 'object' || raw === null || Object.keys(raw).some((k) => k !== 'model' && k !== 'train' && k !== '_comments')) {
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    Object.keys(raw).some((k) => k !== 'model' && k !== 'train' && k !== '_comments')
+  ) {
     throw new Error(`${path}: a run config is an object with "model" and/or "train" sections`);
   }
   return raw as { model?: Record<string, unknown>; train?: Record<string, unknown> };

@@ -36,8 +36,10 @@ export class SlicePairs {
     readonly maxTokens: number,
     seed: number,
   ) {
-    if (pieces.length < 2) throw new Error(`contrastive batches need at least 2 performances, the split has ${pieces.length}`);
-    if (!(Number.isInteger(minTokens) && minTokens >= 2 && maxTokens >= minTokens)) throw new Error(`slice lengths must satisfy 2 ≤ min ≤ max, got ${minTokens}..${maxTokens}`);
+    if (pieces.length < 2)
+      throw new Error(`contrastive batches need at least 2 performances, the split has ${pieces.length}`);
+    if (!(Number.isInteger(minTokens) && minTokens >= 2 && maxTokens >= minTokens))
+      throw new Error(`slice lengths must satisfy 2 ≤ min ≤ max, got ${minTokens}..${maxTokens}`);
     const works = new Map<string, number[]>();
     pieces.forEach((p, i) => works.set(p.work, [...(works.get(p.work) ?? []), i]));
     this.byWork = [...works.values()];
@@ -54,7 +56,8 @@ export class SlicePairs {
 
   /** The next batch of `B` pairs (B ≤ the number of performances). */
   next(B: number): SliceBatch {
-    if (B < 2 || B > this.pieces.length) throw new Error(`a contrastive batch needs 2..${this.pieces.length} pairs here, got ${B}`);
+    if (B < 2 || B > this.pieces.length)
+      throw new Error(`a contrastive batch needs 2..${this.pieces.length} pairs here, got ${B}`);
     const chosen = this.choose(B);
     const T = this.maxTokens;
     const tokens = new Int32Array(2 * B * T).fill(this.framing.padId);

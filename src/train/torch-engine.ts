@@ -39,7 +39,9 @@ export interface TorchInvocation extends TorchOptions {
  */
 export function torchPython(): string {
   const candidates = process.env.MOTIF_PYTHON ? [process.env.MOTIF_PYTHON] : ['python3', '/usr/bin/python3'];
-  const found = candidates.find((python) => spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0);
+  const found = candidates.find(
+    (python) => spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0,
+  );
   if (found) return found;
   throw new Error(
     `the torch engine needs PyTorch and numpy for Python 3, and ${candidates.join(' and ')} cannot import them: ` +
@@ -62,7 +64,21 @@ export function torchCommand(python: string, t: TorchInvocation, resultFile: str
 export function torchrunArgs(nproc: number, logDir: string): string[] {
   // --redirects 1 --tee 1: Debian's torch 1.13 on Python 3.11 fails on torchrun's default 0 for both (IntFlag
   // iteration skips the zero member); 1 sends each worker's stdout to its log and the console. Progress is on stderr.
-  return ['-m', 'torch.distributed.run', '--standalone', '--nnodes', '1', '--nproc_per_node', String(nproc), '--redirects', '1', '--tee', '1', '--log_dir', logDir];
+  return [
+    '-m',
+    'torch.distributed.run',
+    '--standalone',
+    '--nnodes',
+    '1',
+    '--nproc_per_node',
+    String(nproc),
+    '--redirects',
+    '1',
+    '--tee',
+    '1',
+    '--log_dir',
+    logDir,
+  ];
 }
 
 /** Runs the engine on `runDir` (which must hold config.json) until it finishes or stops; resolves with how it ended. */
@@ -73,7 +89,9 @@ export async function trainWithTorch(t: TorchInvocation): Promise<TrainResult> {
   const resultFile = join(scratch, 'result.json');
   try {
     const [cmd, ...args] = torchCommand(python, t, resultFile, join(scratch, 'logs'));
-    const child = spawn(cmd, args, { stdio: ['ignore', t.showOutput ? 'inherit' : 'pipe', t.showOutput ? 'inherit' : 'pipe'] });
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', t.showOutput ? 'inherit' : 'pipe', t.showOutput ? 'inherit' : 'pipe'],
+    });
     let output = '';
     child.stdout?.on('data', (d: Buffer) => void (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => void (output += d.toString()));
@@ -91,7 +109,10 @@ export async function trainWithTorch(t: TorchInvocation): Promise<TrainResult> {
     }
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     const tail = output.trim().split('\n').slice(-15).join('\n');
-    throw new Error(`the torch engine (${[cmd, ...args].join(' ')}) ${how}` + (t.showOutput ? '; its messages are above' : tail ? `:\n${tail}` : ''));
+    throw new Error(
+      `the torch engine (${[cmd, ...args].join(' ')}) ${how}` +
+        (t.showOutput ? '; its messages are above' : tail ? `:\n${tail}` : ''),
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -94,7 +94,8 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
   const store = new CheckpointStore(t.runDir);
   const metrics = new MetricsLog(join(t.runDir, RUN_FILES.metrics));
-  const wantSnapshot = (epoch: number): boolean => o.snapshotEpochs.includes(epoch) || (epoch === epochs && o.snapshotEpochs.includes('last'));
+  const wantSnapshot = (epoch: number): boolean =>
+    o.snapshotEpochs.includes(epoch) || (epoch === epochs && o.snapshotEpochs.includes('last'));
 
   let model: M;
   let s: TrainerState;
@@ -150,7 +151,8 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
     return path;
   };
   const pointBest = (): void => {
-    if (s.bestStep !== undefined && store.best()?.step !== s.bestStep && existsSync(store.path(s.bestStep))) store.setBest(s.bestStep, s.bestValLoss);
+    if (s.bestStep !== undefined && store.best()?.step !== s.bestStep && existsSync(store.path(s.bestStep)))
+      store.setBest(s.bestStep, s.bestValLoss);
   };
   const snapshot = (epoch: number, valLoss: number): void => {
     commitSnapshot(t.runDir, { epoch, step: s.step, valLoss }, (dir) => model.save(dir, false));
@@ -184,7 +186,8 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
   }
 
   // A run resumed at or past its stop step stops at once, not one step past it (as python/train_torch.py).
-  let status: TrainResult['status'] = t.stopAtStep !== undefined && t.stopAtStep <= s.step && s.step < totalSteps ? 'stopped' : 'finished';
+  let status: TrainResult['status'] =
+    t.stopAtStep !== undefined && t.stopAtStep <= s.step && s.step < totalSteps ? 'stopped' : 'finished';
   let lastCheckpoint = store.latest() ?? '';
   try {
     while (status === 'finished' && s.step < totalSteps) {
@@ -192,7 +195,8 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
       const t0 = performance.now();
       const r = await objective.step(model, lr, s.epochsDone);
       const seconds = (performance.now() - t0) / 1000;
-      if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss ${r.loss} at step ${s.step + 1} (lr ${lr}); try a lower --lr`);
+      if (!Number.isFinite(r.loss))
+        throw new Error(`training diverged: loss ${r.loss} at step ${s.step + 1} (lr ${lr}); try a lower --lr`);
       s.step++;
       s.stepInEpoch++;
       for (const acc of [s.sinceRecord, s.sinceEpoch]) {
@@ -202,7 +206,11 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
         acc.tokens += r.tokens;
         acc.seconds += seconds;
       }
-      progress.step(s.step, { epoch: s.epochsDone + s.stepInEpoch / stepsPerEpoch, loss: r.loss, tokensPerSec: r.tokens / seconds });
+      progress.step(s.step, {
+        epoch: s.epochsDone + s.stepInEpoch / stepsPerEpoch,
+        loss: r.loss,
+        tokensPerSec: r.tokens / seconds,
+      });
 
       // The last step always validates and checkpoints, also when a step budget ends it mid-epoch.
       const last = s.step === totalSteps;
@@ -212,7 +220,15 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
         s.epochsDone++;
         s.stepInEpoch = 0;
         const v = await validate();
-        write({ kind: 'epoch', step: s.step, epoch: s.epochsDone, ...summarize(s.sinceEpoch), ...v, lr, elapsed: elapsed() });
+        write({
+          kind: 'epoch',
+          step: s.step,
+          epoch: s.epochsDone,
+          ...summarize(s.sinceEpoch),
+          ...v,
+          lr,
+          elapsed: elapsed(),
+        });
         s.sinceEpoch = emptyAcc();
         s.sinceRecord = emptyAcc();
         improved = noteValidation(v.valLoss);
@@ -220,7 +236,15 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
         save = true;
       } else if (last || (o.evalInterval > 0 && s.step % o.evalInterval === 0)) {
         const v = await validate();
-        write({ kind: 'step', step: s.step, epoch: s.epochsDone + s.stepInEpoch / stepsPerEpoch, ...summarize(s.sinceRecord), ...v, lr, elapsed: elapsed() });
+        write({
+          kind: 'step',
+          step: s.step,
+          epoch: s.epochsDone + s.stepInEpoch / stepsPerEpoch,
+          ...summarize(s.sinceRecord),
+          ...v,
+          lr,
+          elapsed: elapsed(),
+        });
         s.sinceRecord = emptyAcc();
         improved = noteValidation(v.valLoss);
       }
@@ -243,21 +267,34 @@ export async function train<M extends SavableModel>(t: TrainerOptions<M>): Promi
   } finally {
     progress.stop();
   }
-  return { status, step: s.step, totalSteps, epochsDone: s.epochsDone, bestValLoss: s.bestValLoss, checkpoint: lastCheckpoint };
+  return {
+    status,
+    step: s.step,
+    totalSteps,
+    epochsDone: s.epochsDone,
+    bestValLoss: s.bestValLoss,
+    checkpoint: lastCheckpoint,
+  };
 }
 
 /**
  * The newest checkpoint that loads. One that does not (a disk error, a hand edit, a copy cut short) is
  * set aside with a warning and the one before is tried: resuming from it repeats the lost steps exactly.
  */
-function loadNewest<M extends SavableModel>(store: CheckpointStore, models: ModelSource<M>, warn?: (message: string) => void): { state: TrainerState; model: M } | undefined {
+function loadNewest<M extends SavableModel>(
+  store: CheckpointStore,
+  models: ModelSource<M>,
+  warn?: (message: string) => void,
+): { state: TrainerState; model: M } | undefined {
   for (const step of store.steps().reverse()) {
     const dir = store.path(step);
     try {
       return { state: readJsonFile<TrainerState>(join(dir, TRAINER_STATE_FILE)), model: models.load(dir) };
     } catch (err) {
       const aside = store.setAside(step);
-      warn?.(`${dir}: damaged (${(err as Error).message.split('\n')[0]}); moved to ${aside}, resuming from the checkpoint before it`);
+      warn?.(
+        `${dir}: damaged (${(err as Error).message.split('\n')[0]}); moved to ${aside}, resuming from the checkpoint before it`,
+      );
     }
   }
   return undefined;
@@ -265,10 +302,16 @@ function loadNewest<M extends SavableModel>(store: CheckpointStore, models: Mode
 
 /** A record as one line for people. */
 function recordLine(r: MetricsRecord, epochs: number): string {
-  const f = (label: string, v: number | undefined, digits: number): string => (v === undefined ? '' : `  ${label} ${v.toFixed(digits)}`);
+  const f = (label: string, v: number | undefined, digits: number): string =>
+    v === undefined ? '' : `  ${label} ${v.toFixed(digits)}`;
   const where = r.kind === 'epoch' ? `epoch ${r.epoch}/${epochs}` : `step ${r.step} (epoch ${r.epoch.toFixed(2)})`;
   return (
-    where + f('train loss', r.trainLoss, 4) + f('val loss', r.valLoss, 4) + f('val ppl', r.valPerplexity, 2) + f('val top-1', r.valTop1, 3) +
-    (r.lr === undefined ? '' : `  lr ${r.lr.toExponential(2)}`) + f('tok/s', r.tokensPerSec, 0)
+    where +
+    f('train loss', r.trainLoss, 4) +
+    f('val loss', r.valLoss, 4) +
+    f('val ppl', r.valPerplexity, 2) +
+    f('val top-1', r.valTop1, 3) +
+    (r.lr === undefined ? '' : `  lr ${r.lr.toExponential(2)}`) +
+    f('tok/s', r.tokensPerSec, 0)
   );
 }

@@ -31,7 +31,11 @@ export function loadTransformer(dir: string): TransformerModel {
 }
 
 /** Fresh or restored Transformers with the given architecture, seed and optimizer settings. */
-export function transformerSource(config: ModelConfig, seed: number, optim: TrainConfig): ModelSource<TransformerModel> {
+export function transformerSource(
+  config: ModelConfig,
+  seed: number,
+  optim: TrainConfig,
+): ModelSource<TransformerModel> {
   return {
     create: () => new TransformerModel(Transformer.create(config, seed, optim)),
     load: loadTransformer,

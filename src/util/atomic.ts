@@ -1,7 +1,17 @@
 // Atomic file writes: temp file, fsync, rename. Readers see the old file or the whole new one, never half of one.
 // Not a file-locking scheme: two writers of the same path still race (the last rename wins; see dir-lock.ts).
 // Output paths come from users, so a failure says which path and why in words, and leaves no temp file.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 /** What an fs error code means for an output path, in words. */
@@ -32,7 +42,8 @@ export function ensureDir(dir: string): void {
 
 /** Writes `bytes` to `path` atomically, creating missing parent folders (the temp file sits beside it, so the rename stays on one file system). */
 export function writeAtomic(path: string, bytes: Uint8Array): void {
-  if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`${path}: is a folder; give the path of a file to write`);
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new Error(`${path}: is a folder; give the path of a file to write`);
   ensureDir(dirname(path));
   const tmp = `${path}.tmp-${process.pid}`;
   try {

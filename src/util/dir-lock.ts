@@ -46,18 +46,26 @@ export function lockDir(dir: string): () => void {
     try {
       const fd = openSync(path, 'wx');
       try {
-        writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies LockOwner) + '\n');
+        writeSync(
+          fd,
+          JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies LockOwner) +
+            '\n',
+        );
       } finally {
         closeSync(fd);
       }
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${path}: cannot create the lock: ${(err as Error).message}`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new Error(`${path}: cannot create the lock: ${(err as Error).message}`, { cause: err });
       const owner = readOwner(path);
       const abandoned = owner === undefined || (owner.host === hostname() && !alive(owner.pid));
       if (!abandoned || attempt > 0) {
         const who = owner ? `process ${owner.pid} on ${owner.host} (since ${owner.since})` : 'another process';
-        throw new Error(`${dir}: in use by ${who}; wait for it to end, or, if no such process is running, delete ${path}`, { cause: err });
+        throw new Error(
+          `${dir}: in use by ${who}; wait for it to end, or, if no such process is running, delete ${path}`,
+          { cause: err },
+        );
       }
       rmSync(path, { force: true }); // left by a process that is gone: take it over
     }

@@ -22,7 +22,10 @@ export class WorkerPool<T, R> {
   private static readonly AHEAD = 2;
   private readonly busy = new Map<Worker, number>(); // live workers → tasks sent and not yet answered
   private readonly queue: number[] = []; // seqs not yet sent, in order
-  private readonly pending = new Map<number, { task: T; resolve: (r: R) => void; reject: (e: Error) => void; worker?: Worker }>();
+  private readonly pending = new Map<
+    number,
+    { task: T; resolve: (r: R) => void; reject: (e: Error) => void; worker?: Worker }
+  >();
   private seq = 0;
   private closed = false;
 
@@ -36,7 +39,8 @@ export class WorkerPool<T, R> {
 
   /** Queues one task. */
   run(task: T): Promise<R> {
-    if (this.closed || this.busy.size === 0) return Promise.reject(new Error(this.closed ? 'worker pool is closed' : 'no worker is running'));
+    if (this.closed || this.busy.size === 0)
+      return Promise.reject(new Error(this.closed ? 'worker pool is closed' : 'no worker is running'));
     const seq = this.seq++;
     const done = new Promise<R>((resolve, reject) => this.pending.set(seq, { task, resolve, reject }));
     this.queue.push(seq);
@@ -54,10 +58,13 @@ export class WorkerPool<T, R> {
   private spawn(): void {
     const worker = this.script.pathname.endsWith('.ts')
       ? // Node 20 workers do not get the main thread's tsx hooks: register them, then import the .ts entry.
-        new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(this.script.href)}); })`, {
-          eval: true,
-          workerData: this.data,
-        })
+        new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(this.script.href)}); })`,
+          {
+            eval: true,
+            workerData: this.data,
+          },
+        )
       : new Worker(this.script, { workerData: this.data });
     this.busy.set(worker, 0);
     let answered = false;
@@ -90,7 +97,8 @@ export class WorkerPool<T, R> {
   private dispatch(): void {
     while (this.queue.length > 0) {
       let worker: Worker | undefined;
-      for (const [w, n] of this.busy) if (n < WorkerPool.AHEAD && (worker === undefined || n < this.busy.get(worker)!)) worker = w;
+      for (const [w, n] of this.busy)
+        if (n < WorkerPool.AHEAD && (worker === undefined || n < this.busy.get(worker)!)) worker = w;
       if (worker === undefined) return;
       this.busy.set(worker, this.busy.get(worker)! + 1);
       const seq = this.queue.shift()!;
@@ -110,7 +118,9 @@ export class WorkerPool<T, R> {
 }
 
 /** Inside a worker: answers each task with `handler` (its thrown message becomes the task's error). */
-export function serveTasks<T, R>(handler: (task: T, data: unknown) => { result: R; transfer?: TransferListItem[] }): void {
+export function serveTasks<T, R>(
+  handler: (task: T, data: unknown) => { result: R; transfer?: TransferListItem[] },
+): void {
   if (isMainThread || !parentPort) throw new Error('serveTasks must run inside a worker thread');
   const port = parentPort;
   port.on('message', ({ seq, task }: { seq: number; task: T }) => {

@@ -19,7 +19,9 @@ test('sliceNotes keeps notes starting in [from, to), shifted and clipped', () =>
 });
 
 test('randomExcerpt: seeded, inside the window, whole performance when short', () => {
-  const notes = notesFrom(Array.from({ length: 600 }, (_, i) => ({ pitch: 40 + (i % 40), velocity: 64, start: i * 0.1, end: i * 0.1 + 0.5 })));
+  const notes = notesFrom(
+    Array.from({ length: 600 }, (_, i) => ({ pitch: 40 + (i % 40), velocity: 64, start: i * 0.1, end: i * 0.1 + 0.5 })),
+  );
   const a = randomExcerpt(notes, 15, new Rng(9));
   const b = randomExcerpt(notes, 15, new Rng(9));
   assert.deepEqual(notesToArray(a), notesToArray(b));

@@ -6,7 +6,6 @@ import { FORMS, formFromTitle } from '../../src/analysis/form.js';
 import { readAsapMetadata } from '../../src/data/metadata.js';
 import { ASAP, skipWithoutAsap } from '../helpers/asap.js';
 
-
 test('formFromTitle reads MAESTRO-style titles, spellings and plurals', () => {
   const cases: Array<[string, string]> = [
     ['Sonata in C-sharp Minor, Op. 27 No. 2', 'sonata'],
@@ -39,12 +38,33 @@ test('formFromTitle reads MAESTRO-style titles, spellings and plurals', () => {
 
 // The form each ASAP collection folder (second path segment) stands for; collections without one are 'other'.
 const COLLECTION_FORM: Record<string, string> = {
-  Fugue: 'fugue', Prelude: 'prelude', Piano_Sonatas: 'sonata', Keyboard_Sonatas: 'sonata', Sonatas: 'sonata',
-  Sonata: 'sonata', Sonata_2: 'sonata', Sonata_3: 'sonata', Etudes_op_10: 'etude', Etudes_op_25: 'etude',
-  Etudes_op_8: 'etude', Transcendental_Etudes: 'etude', Concert_Etude_S145: 'etude', Gran_Etudes_de_Paganini: 'etude',
-  Ballades: 'ballade', Ballade_2: 'ballade', Scherzos: 'scherzo', Preludes_op_23: 'prelude', Preludes_op_32: 'prelude',
-  'Impromptu_op.90_D.899': 'impromptu', Impromptu_op142: 'impromptu', Toccata: 'toccata', Toccata_repeat: 'toccata',
-  Hungarian_Rhapsodies: 'rhapsody', Fantasie_475: 'fantasy', Wanderer_fantasie: 'fantasy', Barcarolle: 'barcarolle',
+  Fugue: 'fugue',
+  Prelude: 'prelude',
+  Piano_Sonatas: 'sonata',
+  Keyboard_Sonatas: 'sonata',
+  Sonatas: 'sonata',
+  Sonata: 'sonata',
+  Sonata_2: 'sonata',
+  Sonata_3: 'sonata',
+  Etudes_op_10: 'etude',
+  Etudes_op_25: 'etude',
+  Etudes_op_8: 'etude',
+  Transcendental_Etudes: 'etude',
+  Concert_Etude_S145: 'etude',
+  Gran_Etudes_de_Paganini: 'etude',
+  Ballades: 'ballade',
+  Ballade_2: 'ballade',
+  Scherzos: 'scherzo',
+  Preludes_op_23: 'prelude',
+  Preludes_op_32: 'prelude',
+  'Impromptu_op.90_D.899': 'impromptu',
+  Impromptu_op142: 'impromptu',
+  Toccata: 'toccata',
+  Toccata_repeat: 'toccata',
+  Hungarian_Rhapsodies: 'rhapsody',
+  Fantasie_475: 'fantasy',
+  Wanderer_fantasie: 'fantasy',
+  Barcarolle: 'barcarolle',
   Italian_concerto: 'concerto',
 };
 

@@ -35,11 +35,28 @@ test('handcraftedVector of a C–E chord then a G', () => {
 });
 
 test('standardize gives zero-mean unit-variance columns and leaves constant columns at 0', () => {
-  const rows = [[1, 5, 2], [3, 5, 4], [5, 5, 9]];
+  const rows = [
+    [1, 5, 2],
+    [3, 5, 4],
+    [5, 5, 9],
+  ];
   const s = fitStandardizer(rows);
   const z = standardize(rows, s);
   const sd = Math.sqrt(8 / 3); // column 0: mean 3, deviations -2, 0, 2
-  expectClose(z.map((r) => r[0]), [-2 / sd, 0, 2 / sd], { label: 'column 0' });
-  expectClose(z.map((r) => r[1]), [0, 0, 0], { label: 'constant column' });
-  for (let j = 0; j < 3; j++) expectClose(z.reduce((a, r) => a + r[j], 0), 0, { atol: 1e-12, label: `mean of column ${j}` });
+  expectClose(
+    z.map((r) => r[0]),
+    [-2 / sd, 0, 2 / sd],
+    { label: 'column 0' },
+  );
+  expectClose(
+    z.map((r) => r[1]),
+    [0, 0, 0],
+    { label: 'constant column' },
+  );
+  for (let j = 0; j < 3; j++)
+    expectClose(
+      z.reduce((a, r) => a + r[j], 0),
+      0,
+      { atol: 1e-12, label: `mean of column ${j}` },
+    );
 });

@@ -7,10 +7,17 @@ import { readFileSync } from 'node:fs';
 import { readMidi } from '../../src/midi/read.js';
 import { applySustain } from '../../src/midi/sustain.js';
 import { notesFrom, type Notes } from '../../src/midi/notes.js';
-import { closelyRelated, estimateKey, keyFromTitle, keyName, KRUMHANSL_KESSLER, labelKey, type Key } from '../../src/analysis/key.js';
+import {
+  closelyRelated,
+  estimateKey,
+  keyFromTitle,
+  keyName,
+  KRUMHANSL_KESSLER,
+  labelKey,
+  type Key,
+} from '../../src/analysis/key.js';
 import { readAsapMetadata } from '../../src/data/metadata.js';
 import { ASAP, skipWithoutAsap } from '../helpers/asap.js';
-
 
 const named = (k: Key | undefined) => (k ? keyName(k) : 'none');
 
@@ -42,11 +49,13 @@ test('keyFromTitle reads MAESTRO, ASAP-style, German and BWV titles', () => {
 /** Notes playing `degrees` (semitones above `tonic`) in octave 4, each lasting `weights[i]` seconds. */
 function scaleNotes(tonic: number, degrees: number[], weights: number[]): Notes {
   let t = 0;
-  return notesFrom(degrees.map((d, i) => {
-    const n = { pitch: 60 + ((tonic + d) % 12), velocity: 64, start: t, end: t + weights[i] };
-    t += weights[i];
-    return n;
-  }));
+  return notesFrom(
+    degrees.map((d, i) => {
+      const n = { pitch: 60 + ((tonic + d) % 12), velocity: 64, start: t, end: t + weights[i] };
+      t += weights[i];
+      return n;
+    }),
+  );
 }
 
 test('Krumhansl–Kessler finds a weighted scale in every transposition, major and minor', () => {
@@ -83,19 +92,39 @@ test('closelyRelated accepts same, relative and parallel keys only', () => {
 // Standard catalogue keys of ASAP pieces whose titles do not state them (no Beethoven/Haydn/Mozart
 // movements here: inner movements change key and would test the table, not the algorithm).
 const KNOWN_KEYS: Record<string, string> = {
-  'Chopin/Etudes_op_10/1': 'C major', 'Chopin/Etudes_op_10/2': 'A minor', 'Chopin/Etudes_op_10/3': 'E major',
-  'Chopin/Etudes_op_10/4': 'C# minor', 'Chopin/Etudes_op_10/5': 'Gb major', 'Chopin/Etudes_op_10/7': 'C major',
-  'Chopin/Etudes_op_10/8': 'F major', 'Chopin/Etudes_op_10/10': 'Ab major', 'Chopin/Etudes_op_10/12': 'C minor',
-  'Chopin/Etudes_op_25/1': 'Ab major', 'Chopin/Etudes_op_25/4': 'A minor', 'Chopin/Etudes_op_25/5': 'E minor',
-  'Chopin/Etudes_op_25/8': 'Db major', 'Chopin/Etudes_op_25/10': 'B minor', 'Chopin/Etudes_op_25/11': 'A minor',
-  'Chopin/Etudes_op_25/12': 'C minor', 'Chopin/Ballades/1': 'G minor', 'Chopin/Ballades/2': 'F major',
-  'Chopin/Ballades/3': 'Ab major', 'Chopin/Ballades/4': 'F minor', 'Chopin/Scherzos/20': 'B minor',
-  'Chopin/Scherzos/31': 'Bb minor', 'Chopin/Scherzos/39': 'C# minor',
-  'Liszt/Transcendental_Etudes/1': 'C major', 'Liszt/Transcendental_Etudes/3': 'F major',
-  'Liszt/Transcendental_Etudes/4': 'D minor', 'Liszt/Transcendental_Etudes/5': 'Bb major',
-  'Liszt/Transcendental_Etudes/9': 'Ab major', 'Liszt/Transcendental_Etudes/10': 'F minor',
-  'Liszt/Transcendental_Etudes/11': 'Db major', 'Rachmaninoff/Preludes_op_23/4': 'D major',
-  'Rachmaninoff/Preludes_op_23/6': 'Eb major', 'Rachmaninoff/Preludes_op_32/5': 'G major',
+  'Chopin/Etudes_op_10/1': 'C major',
+  'Chopin/Etudes_op_10/2': 'A minor',
+  'Chopin/Etudes_op_10/3': 'E major',
+  'Chopin/Etudes_op_10/4': 'C# minor',
+  'Chopin/Etudes_op_10/5': 'Gb major',
+  'Chopin/Etudes_op_10/7': 'C major',
+  'Chopin/Etudes_op_10/8': 'F major',
+  'Chopin/Etudes_op_10/10': 'Ab major',
+  'Chopin/Etudes_op_10/12': 'C minor',
+  'Chopin/Etudes_op_25/1': 'Ab major',
+  'Chopin/Etudes_op_25/4': 'A minor',
+  'Chopin/Etudes_op_25/5': 'E minor',
+  'Chopin/Etudes_op_25/8': 'Db major',
+  'Chopin/Etudes_op_25/10': 'B minor',
+  'Chopin/Etudes_op_25/11': 'A minor',
+  'Chopin/Etudes_op_25/12': 'C minor',
+  'Chopin/Ballades/1': 'G minor',
+  'Chopin/Ballades/2': 'F major',
+  'Chopin/Ballades/3': 'Ab major',
+  'Chopin/Ballades/4': 'F minor',
+  'Chopin/Scherzos/20': 'B minor',
+  'Chopin/Scherzos/31': 'Bb minor',
+  'Chopin/Scherzos/39': 'C# minor',
+  'Liszt/Transcendental_Etudes/1': 'C major',
+  'Liszt/Transcendental_Etudes/3': 'F major',
+  'Liszt/Transcendental_Etudes/4': 'D minor',
+  'Liszt/Transcendental_Etudes/5': 'Bb major',
+  'Liszt/Transcendental_Etudes/9': 'Ab major',
+  'Liszt/Transcendental_Etudes/10': 'F minor',
+  'Liszt/Transcendental_Etudes/11': 'Db major',
+  'Rachmaninoff/Preludes_op_23/4': 'D major',
+  'Rachmaninoff/Preludes_op_23/6': 'Eb major',
+  'Rachmaninoff/Preludes_op_32/5': 'G major',
 };
 
 interface Known {
@@ -110,7 +139,10 @@ function knownKeyPerformances(): { wtc: Known[]; catalogue: Known[] } {
     const fromTitle = item.title === undefined ? undefined : keyFromTitle(item.title);
     const listed = item.piece === undefined ? undefined : KNOWN_KEYS[item.piece];
     if (!fromTitle && !listed) continue;
-    assert.ok(!fromTitle || /bwv/i.test(item.title ?? ''), `only WTC titles imply a key in ASAP, yet "${item.title}" gave ${named(fromTitle)}`);
+    assert.ok(
+      !fromTitle || /bwv/i.test(item.title ?? ''),
+      `only WTC titles imply a key in ASAP, yet "${item.title}" gave ${named(fromTitle)}`,
+    );
     const notes = applySustain(readMidi(readFileSync(item.path), item.path));
     if (fromTitle) wtc.push({ truth: fromTitle, notes });
     else catalogue.push({ truth: keyFromTitle(listed as string) as Key, notes });
@@ -130,18 +162,29 @@ function accuracy(set: Known[], profiles = KRUMHANSL_KESSLER): { exact: number; 
   return { exact: exact / set.length, related: related / set.length };
 }
 
-test('key finding on ASAP performances of known key beats a lower bound that shuffled profiles miss', { skip: skipWithoutAsap }, (t) => {
-  const { wtc, catalogue } = knownKeyPerformances();
-  assert.ok(wtc.length >= 100, `expected the WTC pieces of ASAP, found ${wtc.length} performances`);
-  assert.ok(catalogue.length >= 200, `expected the catalogue-key pieces of ASAP, found ${catalogue.length} performances`);
-  const a = accuracy(wtc);
-  const b = accuracy(catalogue);
-  t.diagnostic(`WTC (${wtc.length} performances): exact ${a.exact.toFixed(3)}, up to relative/parallel ${a.related.toFixed(3)}`);
-  t.diagnostic(`catalogue keys (${catalogue.length} performances): exact ${b.exact.toFixed(3)}, up to relative/parallel ${b.related.toFixed(3)}`);
-  assert.ok(a.exact >= 0.9 && a.related >= 0.95, `WTC accuracy too low: ${JSON.stringify(a)}`);
-  assert.ok(b.exact >= 0.7 && b.related >= 0.85, `catalogue accuracy too low: ${JSON.stringify(b)}`);
-  // The bound must bite: the same algorithm with each profile reversed (same values, wrong degrees) fails it.
-  const reversed: [number[], number[]] = [[...KRUMHANSL_KESSLER[0]].reverse(), [...KRUMHANSL_KESSLER[1]].reverse()];
-  const bad = accuracy(wtc, reversed);
-  assert.ok(bad.exact < 0.9, `reversed profiles should fail the WTC bound: ${JSON.stringify(bad)}`);
-});
+test(
+  'key finding on ASAP performances of known key beats a lower bound that shuffled profiles miss',
+  { skip: skipWithoutAsap },
+  (t) => {
+    const { wtc, catalogue } = knownKeyPerformances();
+    assert.ok(wtc.length >= 100, `expected the WTC pieces of ASAP, found ${wtc.length} performances`);
+    assert.ok(
+      catalogue.length >= 200,
+      `expected the catalogue-key pieces of ASAP, found ${catalogue.length} performances`,
+    );
+    const a = accuracy(wtc);
+    const b = accuracy(catalogue);
+    t.diagnostic(
+      `WTC (${wtc.length} performances): exact ${a.exact.toFixed(3)}, up to relative/parallel ${a.related.toFixed(3)}`,
+    );
+    t.diagnostic(
+      `catalogue keys (${catalogue.length} performances): exact ${b.exact.toFixed(3)}, up to relative/parallel ${b.related.toFixed(3)}`,
+    );
+    assert.ok(a.exact >= 0.9 && a.related >= 0.95, `WTC accuracy too low: ${JSON.stringify(a)}`);
+    assert.ok(b.exact >= 0.7 && b.related >= 0.85, `catalogue accuracy too low: ${JSON.stringify(b)}`);
+    // The bound must bite: the same algorithm with each profile reversed (same values, wrong degrees) fails it.
+    const reversed: [number[], number[]] = [[...KRUMHANSL_KESSLER[0]].reverse(), [...KRUMHANSL_KESSLER[1]].reverse()];
+    const bad = accuracy(wtc, reversed);
+    assert.ok(bad.exact < 0.9, `reversed profiles should fail the WTC bound: ${JSON.stringify(bad)}`);
+  },
+);

@@ -6,7 +6,13 @@ import { expectClose } from '../helpers/close.js';
 
 // Unit vectors, so cosine = dot product: a1·a2 = 0.8, a1·b1 = 0.6, a2·b1 = 0.96, a2·b2 = 0.6, b1·b2 = 0.8, a1·b2 = 0.
 const items = {
-  vectors: [[1, 0], [0.8, 0.6], [0.6, 0.8], [0, 1], [-1, 0]],
+  vectors: [
+    [1, 0],
+    [0.8, 0.6],
+    [0.6, 0.8],
+    [0, 1],
+    [-1, 0],
+  ],
   ids: ['a1', 'a2', 'b1', 'b2', 'c1'],
   groups: ['A', 'A', 'B', 'B', 'C'],
 };
@@ -19,13 +25,24 @@ test('retrieval: MRR and recall@k of a hand-worked configuration', () => {
   assert.equal(r.queries, 4);
   assert.equal(r.skipped, 1);
   expectClose(r.mrr ?? NaN, (1 + 1 / 2 + 1 / 2 + 1) / 4, { label: 'MRR' });
-  expectClose([r.recallAt[1], r.recallAt[2], r.recallAt[5]].map((x) => x ?? NaN), [2 / 4, 4 / 4, 4 / 4], { label: 'recall@1,2,5' });
+  expectClose(
+    [r.recallAt[1], r.recallAt[2], r.recallAt[5]].map((x) => x ?? NaN),
+    [2 / 4, 4 / 4, 4 / 4],
+    { label: 'recall@1,2,5' },
+  );
 });
 
 test('retrieval: a query never finds itself, and scaling a vector changes nothing (cosine)', () => {
   // Queries are excerpts with the ids of gallery items: a1's excerpt equals a1 exactly, yet a1 is excluded,
   // so the excerpt must rank a2 (0.8) against b1 (0.6) → rank 1; a2's excerpt ranks a1 (0.8) below b1 (0.96) → rank 2.
-  const queries = { vectors: [[5, 0], [0.8, 0.6]], ids: ['a1', 'a2'], groups: ['A', 'A'] };
+  const queries = {
+    vectors: [
+      [5, 0],
+      [0.8, 0.6],
+    ],
+    ids: ['a1', 'a2'],
+    groups: ['A', 'A'],
+  };
   const r = retrieval(queries, items, [1]);
   expectClose(r.mrr ?? NaN, (1 + 1 / 2) / 2, { label: 'excerpt MRR' });
   expectClose(r.recallAt[1] ?? NaN, 1 / 2, { label: 'excerpt recall@1' });
@@ -33,20 +50,43 @@ test('retrieval: a query never finds itself, and scaling a vector changes nothin
 
 test('retrieval: ties count against the query, so a collapsed embedding scores badly', () => {
   // All equal: each query's best same-group item ties with both other-group items → rank 3.
-  const collapsed = { vectors: [[1, 1], [1, 1], [1, 1], [1, 1]], ids: ['a1', 'a2', 'b1', 'b2'], groups: ['A', 'A', 'B', 'B'] };
+  const collapsed = {
+    vectors: [
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ],
+    ids: ['a1', 'a2', 'b1', 'b2'],
+    groups: ['A', 'A', 'B', 'B'],
+  };
   const r = retrieval(collapsed, collapsed, [1]);
   expectClose(r.mrr ?? NaN, 1 / 3, { label: 'MRR' });
   assert.equal(r.recallAt[1], 0);
 });
 
 test('retrieval over zero queries is null, not 0 (nothing to find is not "never found")', () => {
-  const lonely = { vectors: [[1, 0], [0, 1]], ids: ['a1', 'b1'], groups: ['A', 'B'] };
+  const lonely = {
+    vectors: [
+      [1, 0],
+      [0, 1],
+    ],
+    ids: ['a1', 'b1'],
+    groups: ['A', 'B'],
+  };
   const r = retrieval(lonely, lonely, [1, 5]);
   assert.deepEqual([r.mrr, r.recallAt[1], r.recallAt[5], r.queries, r.skipped], [null, null, null, 0, 2]);
 });
 
 test('knnPredict: neighbours never come from the query’s own group; votes and tie-break by summed similarity', () => {
-  const v = [[1, 0], [0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0, 1], [0.1, 0.9]];
+  const v = [
+    [1, 0],
+    [0.9, 0.1],
+    [0.8, 0.2],
+    [0.7, 0.3],
+    [0, 1],
+    [0.1, 0.9],
+  ];
   const groups = ['p1', 'p1', 'p2', 'p3', 'p4', 'p5'];
   const labels = ['X', 'X', 'Y', 'X', 'Y', 'X'];
   // Item 0 (p1) may not see item 1: cosines 2: 0.8/√0.68 = 0.970, 3: 0.7/√0.58 = 0.919, 5: 0.1/√0.82 = 0.110, 4: 0.

@@ -43,32 +43,36 @@ test('logisticLoss gradient matches central finite differences', () => {
   expectClose(grad, numeric, { rtol: 1e-5, atol: 1e-8, label: 'gradient' });
 });
 
-test('fitLogistic reaches scikit-learn LogisticRegression’s solution (multinomial, C = 0.5)', { skip: sklearn ? false : `no scikit-learn at ${PYTHON}` }, () => {
-  const { x, y } = blobs(3, 20, 3, 5, 3); // overlapping classes, so the optimum is finite and the penalty matters
-  const { theta, iterations } = fitLogistic(x, y, 3, { c: 0.5, tol: 1e-9 });
-  assert.ok(iterations > 0);
-  const script = `
+test(
+  'fitLogistic reaches scikit-learn LogisticRegression’s solution (multinomial, C = 0.5)',
+  { skip: sklearn ? false : `no scikit-learn at ${PYTHON}` },
+  () => {
+    const { x, y } = blobs(3, 20, 3, 5, 3); // overlapping classes, so the optimum is finite and the penalty matters
+    const { theta, iterations } = fitLogistic(x, y, 3, { c: 0.5, tol: 1e-9 });
+    assert.ok(iterations > 0);
+    const script = `
 import json, sys
 from sklearn.linear_model import LogisticRegression
 d = json.load(sys.stdin)
 m = LogisticRegression(C=0.5, tol=1e-12, max_iter=100000, multi_class='multinomial').fit(d['x'], d['y'])
 print(json.dumps({'coef': m.coef_.tolist(), 'intercept': m.intercept_.tolist()}))`;
-  const r = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify({ x, y }), encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const ref = JSON.parse(r.stdout) as { coef: number[][]; intercept: number[] };
-  const d = 5;
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  for (let m = 0; m < 3; m++) {
-    for (let j = 0; j < d; j++) {
-      ours.push(theta[j * 3 + m]);
-      theirs.push(ref.coef[m][j]);
+    const r = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify({ x, y }), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const ref = JSON.parse(r.stdout) as { coef: number[][]; intercept: number[] };
+    const d = 5;
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let m = 0; m < 3; m++) {
+      for (let j = 0; j < d; j++) {
+        ours.push(theta[j * 3 + m]);
+        theirs.push(ref.coef[m][j]);
+      }
+      ours.push(theta[d * 3 + m]);
+      theirs.push(ref.intercept[m]);
     }
-    ours.push(theta[d * 3 + m]);
-    theirs.push(ref.intercept[m]);
-  }
-  expectClose(ours, theirs, { rtol: 1e-4, atol: 1e-5, label: 'weights and biases vs scikit-learn' });
-});
+    expectClose(ours, theirs, { rtol: 1e-4, atol: 1e-5, label: 'weights and biases vs scikit-learn' });
+  },
+);
 
 test('trainProbe separates well-separated classes and is deterministic', () => {
   const train = blobs(4, 30, 4, 8, 0.5);

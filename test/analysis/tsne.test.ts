@@ -67,7 +67,9 @@ test('t-SNE keeps neighbourhoods of separated clusters and separates them; same 
   const kept = knnPreservation(x, map, 10);
   const baseline = knnPreservation(x, random, 10);
   const trust = trustworthiness(x, map, 10);
-  t.diagnostic(`10-NN preservation ${kept.toFixed(3)} (random layout ${baseline.toFixed(3)}), trustworthiness ${trust.toFixed(3)}, KL ${kl.toFixed(3)}`);
+  t.diagnostic(
+    `10-NN preservation ${kept.toFixed(3)} (random layout ${baseline.toFixed(3)}), trustworthiness ${trust.toFixed(3)}, KL ${kl.toFixed(3)}`,
+  );
   assert.ok(kept > 0.45, `10-NN preservation ${kept.toFixed(3)}`);
   assert.ok(kept > baseline + 0.4, `preservation ${kept.toFixed(3)} vs random layout ${baseline.toFixed(3)}`);
   assert.ok(trust > 0.9 && trust > trustworthiness(x, random, 10) + 0.2, `trustworthiness ${trust.toFixed(3)}`);
@@ -86,5 +88,16 @@ test('project: t-SNE and UMAP both separate the clusters, deterministically', ()
     assert.deepEqual(project(x, { method, seed: 5 }), map, `${method} is deterministic`);
   }
   assert.deepEqual(project([[1, 2]], { method: 'umap' }), [[0, 0]]);
-  assert.equal(project([[1, 2], [3, 4], [5, 7]], { method: 'umap' }).length, 3, 'UMAP on three points');
+  assert.equal(
+    project(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 7],
+      ],
+      { method: 'umap' },
+    ).length,
+    3,
+    'UMAP on three points',
+  );
 });

@@ -20,14 +20,21 @@ writeTinyRun(data, ids, runDir);
 
 test('a store answers only to the weights that made it; a swapped tokenizer is named', async () => {
   const store = join(root, 'store');
-  assert.equal((await motif('embed', '--run', runDir, '--checkpoint', 'epoch-1', '--data', data, '--out', store)).code, 2); // 2: the dataset's bad file
+  assert.equal(
+    (await motif('embed', '--run', runDir, '--checkpoint', 'epoch-1', '--data', data, '--out', store)).code,
+    2,
+  ); // 2: the dataset's bad file
   const query = join(data, ids[0]);
 
   const same = await motif('similar', query, '--store', store, '--k', '2', '--json');
   assert.equal(same.code, 0, same.err);
   const exported = join(root, 'export');
   exportModel(runDir, join(runDir, 'snapshots', 'epoch-0001'), exported);
-  assert.equal((await motif('similar', query, '--store', store, '--run', exported, '--k', '2')).code, 0, 'the same weights, exported elsewhere');
+  assert.equal(
+    (await motif('similar', query, '--store', store, '--run', exported, '--k', '2')).code,
+    0,
+    'the same weights, exported elsewhere',
+  );
 
   const other = await motif('similar', query, '--store', store, '--checkpoint', 'epoch-2', '--k', '2');
   assert.equal(other.code, 1);

@@ -29,16 +29,38 @@ const data = join(root, 'asap');
 const ids = writeLabelledDataset(data);
 const runDir = join(root, 'run');
 const { tokenizer } = writeTinyRun(data, ids, runDir);
-const snapshot = (epoch: number): Transformer => Transformer.load(join(runDir, 'snapshots', `epoch-000${epoch}`, MODEL_FILE));
+const snapshot = (epoch: number): Transformer =>
+  Transformer.load(join(runDir, 'snapshots', `epoch-000${epoch}`, MODEL_FILE));
 /** A file embedded on its own, as the run reads it (its training window 48). */
-const byHand = (model: Transformer, path: string): Float32Array => embedSequences(model, [frame(tokenizer.encode(readNotes(path)), tokenizer)], { window: 48 })[0];
+const byHand = (model: Transformer, path: string): Float32Array =>
+  embedSequences(model, [frame(tokenizer.encode(readNotes(path)), tokenizer)], { window: 48 })[0];
 
-const METRIC_KEYS = ['excerpt_mrr', 'excerpt_recall_at_1', 'composer_knn_acc', 'composer_probe_acc', 'composer_macro_f1', 'full_mrr', 'form_knn_acc', 'mode_knn_acc'];
+const METRIC_KEYS = [
+  'excerpt_mrr',
+  'excerpt_recall_at_1',
+  'composer_knn_acc',
+  'composer_probe_acc',
+  'composer_macro_f1',
+  'full_mrr',
+  'form_knn_acc',
+  'mode_knn_acc',
+];
 
 test('embed → similar → evaluate', async (t) => {
   const store1 = join(root, 'store1');
   await t.test('motif embed stores every good file with its metadata and names the bad one', async () => {
-    const r = await motif('embed', '--run', runDir, '--checkpoint', 'epoch-1', '--data', data, '--out', store1, '--json');
+    const r = await motif(
+      'embed',
+      '--run',
+      runDir,
+      '--checkpoint',
+      'epoch-1',
+      '--data',
+      data,
+      '--out',
+      store1,
+      '--json',
+    );
     assert.equal(r.code, 2, r.err);
     assert.ok(r.err.includes(BAD_ID), 'stderr names the bad file');
     const summary = JSON.parse(r.out) as { pieces: number; failed: number };
@@ -49,10 +71,16 @@ test('embed → similar → evaluate', async (t) => {
     const model = snapshot(1);
     for (const row of rows) {
       expectClose(row.vector, byHand(model, join(data, row.id)), { rtol: 1e-4, atol: 1e-5, label: row.id });
-      assert.equal(row.split, row.id.includes('Prelude') || row.id.includes('Ballade') || row.id.includes('Etude') ? 'train' : 'test');
+      assert.equal(
+        row.split,
+        row.id.includes('Prelude') || row.id.includes('Ballade') || row.id.includes('Etude') ? 'train' : 'test',
+      );
     }
     const prelude = rows.find((row) => row.id.startsWith('Bach/Prelude'))!;
-    assert.deepEqual([prelude.composer, prelude.piece, prelude.form, prelude.key, prelude.keySource], ['Bach', 'Bach/Prelude_1', 'prelude', 'C major', 'title']);
+    assert.deepEqual(
+      [prelude.composer, prelude.piece, prelude.form, prelude.key, prelude.keySource],
+      ['Bach', 'Bach/Prelude_1', 'prelude', 'C major', 'title'],
+    );
     assert.equal(prelude.notes, readNotes(join(data, prelude.id)).length);
     const again = await motif('embed', '--run', runDir, '--checkpoint', 'epoch-1', '--data', data, '--out', store1);
     assert.equal(again.code, 1);
@@ -65,18 +93,36 @@ test('embed → similar → evaluate', async (t) => {
     const items = openDataset(data).items;
     // Native calls (batches of 3 windows) of the first chunk of 4 pieces; the next call is in the second chunk.
     const firstChunk = items.filter((item) => item.id !== BAD_ID).slice(0, 4);
-    const windows = firstChunk.reduce((n, item) => n + windowPlan(tokenizer.encode(readNotes(item.path)).length + 2, 48).length, 0);
+    const windows = firstChunk.reduce(
+      (n, item) => n + windowPlan(tokenizer.encode(readNotes(item.path)).length + 2, 48).length,
+      0,
+    );
     let calls = 0;
     const interrupt = (): void => {
       if (++calls === Math.ceil(windows / 3) + 1) throw new Error('interrupted');
     };
     // Same source as the CLI records, so the CLI may resume it.
-    await assert.rejects(embedDataset(run, items, { out, chunk: 4, onTokens: interrupt, source: { dataset: data, split: null } }), /interrupted/);
+    await assert.rejects(
+      embedDataset(run, items, { out, chunk: 4, onTokens: interrupt, source: { dataset: data, split: null } }),
+      /interrupted/,
+    );
     assert.equal(existsSync(out), false, 'no half store under the final name');
     const fresh = await motif('embed', '--run', runDir, '--checkpoint', 'epoch-1', '--data', data, '--out', out);
     assert.equal(fresh.code, 1);
     assert.match(fresh.err, /unfinished store.*--resume/);
-    const r = await motif('embed', '--run', runDir, '--checkpoint', 'epoch-1', '--data', data, '--out', out, '--resume', '--json');
+    const r = await motif(
+      'embed',
+      '--run',
+      runDir,
+      '--checkpoint',
+      'epoch-1',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--resume',
+      '--json',
+    );
     assert.equal(r.code, 2, r.err);
     const summary = JSON.parse(r.out) as { pieces: number; resumed: number };
     assert.equal(summary.pieces, ids.length);
@@ -84,7 +130,8 @@ test('embed → similar → evaluate', async (t) => {
     const rows = await (await openStore(out)).all();
     assert.deepEqual(rows.map((row) => row.id).sort(), [...ids].sort());
     const model = snapshot(1);
-    for (const row of rows) expectClose(row.vector, byHand(model, join(data, row.id)), { rtol: 1e-4, atol: 1e-5, label: row.id });
+    for (const row of rows)
+      expectClose(row.vector, byHand(model, join(data, row.id)), { rtol: 1e-4, atol: 1e-5, label: row.id });
   });
 
   await t.test('motif similar: a stored piece and an unseen MIDI file, by cosine distance', async () => {
@@ -93,19 +140,41 @@ test('embed → similar → evaluate', async (t) => {
     const r = await motif('similar', query.id, '--store', store1, '--k', '4', '--json');
     assert.equal(r.code, 0, r.err);
     const got = JSON.parse(r.out) as { neighbours: Array<{ id: string; distance: number }> };
-    const expected = rows.filter((row) => row.id !== query.id).map((row) => ({ id: row.id, distance: 1 - cosine(query.vector, row.vector) })).sort((a, b) => a.distance - b.distance).slice(0, 4);
-    assert.deepEqual(got.neighbours.map((n) => n.id), expected.map((n) => n.id));
-    expectClose(got.neighbours.map((n) => n.distance), expected.map((n) => n.distance), { atol: 1e-4, label: 'distances' });
+    const expected = rows
+      .filter((row) => row.id !== query.id)
+      .map((row) => ({ id: row.id, distance: 1 - cosine(query.vector, row.vector) }))
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, 4);
+    assert.deepEqual(
+      got.neighbours.map((n) => n.id),
+      expected.map((n) => n.id),
+    );
+    expectClose(
+      got.neighbours.map((n) => n.distance),
+      expected.map((n) => n.distance),
+      { atol: 1e-4, label: 'distances' },
+    );
 
     const unseen = join(root, 'unseen.mid');
     writeFileSync(unseen, writeMidi(randomNotes(999, 120)));
     const u = await motif('similar', unseen, '--store', store1, '--k', '2', '--split', 'test', '--json');
     assert.equal(u.code, 0, u.err);
     const vec = byHand(snapshot(1), unseen);
-    const want = rows.filter((row) => row.split === 'test').map((row) => ({ id: row.id, distance: 1 - cosine(vec, row.vector) })).sort((a, b) => a.distance - b.distance).slice(0, 2);
+    const want = rows
+      .filter((row) => row.split === 'test')
+      .map((row) => ({ id: row.id, distance: 1 - cosine(vec, row.vector) }))
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, 2);
     const near = (JSON.parse(u.out) as typeof got).neighbours;
-    assert.deepEqual(near.map((n) => n.id), want.map((n) => n.id));
-    expectClose(near.map((n) => n.distance), want.map((n) => n.distance), { atol: 1e-4, label: 'unseen distances' });
+    assert.deepEqual(
+      near.map((n) => n.id),
+      want.map((n) => n.id),
+    );
+    expectClose(
+      near.map((n) => n.distance),
+      want.map((n) => n.distance),
+      { atol: 1e-4, label: 'unseen distances' },
+    );
 
     const bad = await motif('similar', 'no/such/piece.mid', '--store', store1);
     assert.equal(bad.code, 1);
@@ -114,7 +183,10 @@ test('embed → similar → evaluate', async (t) => {
     // A stored file given by its path: it is not its own nearest neighbour (k slots stay for others).
     const byPath = await motif('similar', join(data, query.id), '--store', store1, '--k', '4', '--json');
     assert.equal(byPath.code, 0, byPath.err);
-    assert.deepEqual((JSON.parse(byPath.out) as typeof got).neighbours.map((n) => n.id), expected.map((n) => n.id));
+    assert.deepEqual(
+      (JSON.parse(byPath.out) as typeof got).neighbours.map((n) => n.id),
+      expected.map((n) => n.id),
+    );
 
     const bogus = await motif('similar', query.id, '--store', store1, '--split', 'bogus');
     assert.equal(bogus.code, 1);
@@ -125,10 +197,14 @@ test('embed → similar → evaluate', async (t) => {
     const r = await motif('evaluate', '--store', store1, '--data', data, '--json');
     assert.equal(r.code, 2, r.err);
     const e = JSON.parse(r.out) as EvaluationReport;
-    for (const m of ['learned', 'random_init', 'handcrafted'] as const) for (const key of METRIC_KEYS) assert.ok(key in e[m], `${m}.${key}`);
+    for (const m of ['learned', 'random_init', 'handcrafted'] as const)
+      for (const key of METRIC_KEYS) assert.ok(key in e[m], `${m}.${key}`);
     // The store was made by the epoch-1 snapshot, initialised with the run's seed: it is the random init.
     assert.deepEqual(e.learned, e.random_init);
-    assert.deepEqual([e.counts.performances, e.counts.pieces, e.counts.composers, e.counts.train_performances, e.counts.failures], [6, 3, 3, 6, 1]);
+    assert.deepEqual(
+      [e.counts.performances, e.counts.pieces, e.counts.composers, e.counts.train_performances, e.counts.failures],
+      [6, 3, 3, 6, 1],
+    );
     assert.equal(e.majority_acc, 1 / 3);
 
     // Hand-crafted full-performance retrieval by hand: standardize over test + train, rank within test.
@@ -137,11 +213,17 @@ test('embed → similar → evaluate', async (t) => {
     const hc = [...testIds, ...trainIds].map((id) => handcraftedVector(readNotes(join(data, id))));
     const z = standardize(hc, fitStandardizer(hc));
     const groups = testIds.map((id) => id.split('/').slice(0, 2).join('/'));
-    const full = retrieval({ vectors: z.slice(0, 6), ids: testIds, groups }, { vectors: z.slice(0, 6), ids: testIds, groups });
+    const full = retrieval(
+      { vectors: z.slice(0, 6), ids: testIds, groups },
+      { vectors: z.slice(0, 6), ids: testIds, groups },
+    );
     assert.equal(e.handcrafted.full_mrr, full.mrr);
     // The learned full-performance MRR from the stored vectors.
     const stored = new Map((await (await openStore(store1)).all()).map((row) => [row.id, row.vector]));
-    const learned = retrieval({ vectors: testIds.map((id) => stored.get(id)!), ids: testIds, groups }, { vectors: testIds.map((id) => stored.get(id)!), ids: testIds, groups });
+    const learned = retrieval(
+      { vectors: testIds.map((id) => stored.get(id)!), ids: testIds, groups },
+      { vectors: testIds.map((id) => stored.get(id)!), ids: testIds, groups },
+    );
     assert.equal(e.learned.full_mrr, learned.mrr);
     // Form and mode k-NN, piece-disjoint: the three test pieces are a fugue, a nocturne and a sonata, so no
     // neighbour of another piece has the right form (a vote that counted the twin performance would).
@@ -152,12 +234,19 @@ test('embed → similar → evaluate', async (t) => {
     const modeKnn = knnPredict({ vectors: testIds.map((id) => stored.get(id)!), groups }, modes, 5);
     assert.equal(e.learned.mode_knn_acc, accuracy(modeKnn, modes));
     assert.equal(e.mode_majority_acc, majorityAccuracy(modes));
-    for (const m of ['learned', 'handcrafted'] as const) for (const key of METRIC_KEYS) assert.ok((e[m][key as 'full_mrr'] ?? 0) >= 0 && (e[m][key as 'full_mrr'] ?? 0) <= 1);
+    for (const m of ['learned', 'handcrafted'] as const)
+      for (const key of METRIC_KEYS)
+        assert.ok((e[m][key as 'full_mrr'] ?? 0) >= 0 && (e[m][key as 'full_mrr'] ?? 0) <= 1);
 
     // Another checkpoint: a store of epoch 2 is no longer the random init.
     const store2 = join(root, 'store2');
-    assert.equal((await motif('embed', '--run', runDir, '--checkpoint', 'epoch-2', '--data', data, '--out', store2)).code, 2);
-    const e2 = JSON.parse((await motif('evaluate', '--store', store2, '--data', data, '--json')).out) as EvaluationReport;
+    assert.equal(
+      (await motif('embed', '--run', runDir, '--checkpoint', 'epoch-2', '--data', data, '--out', store2)).code,
+      2,
+    );
+    const e2 = JSON.parse(
+      (await motif('evaluate', '--store', store2, '--data', data, '--json')).out,
+    ) as EvaluationReport;
     assert.deepEqual(e2.random_init, e.random_init);
     assert.deepEqual(e2.handcrafted, e.handcrafted);
     assert.notDeepEqual(e2.learned, e2.random_init);

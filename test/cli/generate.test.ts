@@ -14,11 +14,25 @@ const dir = mkdtempSync(join(tmpdir(), 'motif-generate-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('generate continues a prompt: JSON summary, and the same seed writes the same file', async () => {
-  const args = ['generate', '--model', MODEL, '--prompt', PROMPT, '--prompt-seconds', '4', '--seconds', '3', '--seed', '11', '--json'];
+  const args = [
+    'generate',
+    '--model',
+    MODEL,
+    '--prompt',
+    PROMPT,
+    '--prompt-seconds',
+    '4',
+    '--seconds',
+    '3',
+    '--seed',
+    '11',
+    '--json',
+  ];
   const a = await motif(...args, '--out', join(dir, 'a.mid'));
   assert.equal(a.code, 0, a.err);
   const json = JSON.parse(a.out) as Record<string, unknown>;
-  for (const key of ['notes', 'seconds', 'tokens', 'tokens_per_s', 'repairs', 'out']) assert.ok(key in json, `key ${key}`);
+  for (const key of ['notes', 'seconds', 'tokens', 'tokens_per_s', 'repairs', 'out'])
+    assert.ok(key in json, `key ${key}`);
   assert.equal(json.repairs, 0);
   assert.ok((json.seconds as number) >= 4 + 3 - 0.5, `prompt + continuation last ${String(json.seconds)} s`);
   const b = await motif(...args, '--out', join(dir, 'b.mid'));
@@ -30,11 +44,26 @@ test('generate continues a prompt: JSON summary, and the same seed writes the sa
 
 test('several samples go to a folder; --continuation-only starts at the continuation', async () => {
   const out = join(dir, 'samples');
-  const r = await motif('generate', '--model', MODEL, '--tokens', '40', '--samples', '2', '--continuation-only', '--out', out, '--json');
+  const r = await motif(
+    'generate',
+    '--model',
+    MODEL,
+    '--tokens',
+    '40',
+    '--samples',
+    '2',
+    '--continuation-only',
+    '--out',
+    out,
+    '--json',
+  );
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(readdirSync(out).sort(), ['sample-1.mid', 'sample-2.mid']);
   const json = JSON.parse(r.out) as { samples: Array<{ tokens: number }> };
-  assert.deepEqual(json.samples.map((s) => s.tokens), [40, 40]);
+  assert.deepEqual(
+    json.samples.map((s) => s.tokens),
+    [40, 40],
+  );
 });
 
 test('bad input is named, exits 1 and writes nothing', async () => {

@@ -30,10 +30,12 @@ test.after(() => rmSync(root, { recursive: true, force: true }));
 test('--help explains every verb and the exit codes; verbs have their own --help', async () => {
   const top = await motif('--help');
   assert.equal(top.code, 0);
-  for (const verb of ['demo', 'inspect', 'tokenizer', 'tokenize', 'decode', 'Exit codes', '--json']) assert.ok(top.out.includes(verb), verb);
+  for (const verb of ['demo', 'inspect', 'tokenizer', 'tokenize', 'decode', 'Exit codes', '--json'])
+    assert.ok(top.out.includes(verb), verb);
   const inspect = await motif('inspect', '--help');
   assert.equal(inspect.code, 0);
-  for (const flag of ['--tokens', '--scheme', 'exptime', 'logbin', '--no-sustain', '--json']) assert.ok(inspect.out.includes(flag), flag);
+  for (const flag of ['--tokens', '--scheme', 'exptime', 'logbin', '--no-sustain', '--json'])
+    assert.ok(inspect.out.includes(flag), flag);
   const train = await motif('tokenizer', 'train', '--help');
   assert.ok(train.out.includes('--vocab-size') && train.out.includes('--split'));
   assert.ok((await motif('tokenize', '--help')).out.includes('exit code is 2'));
@@ -59,7 +61,9 @@ test('usage errors exit 1 with a message', async () => {
   assert.equal(tooSmall.code, 1);
   assert.match(tooSmall.err, /--vocab-size 5 is below the 207 tokens of the 'exptime' scheme alone.*'base'/);
   assert.ok(!existsSync(join(root, 'small.json')));
-  const base = JSON.parse((await motif('tokenizer', 'train', data, '--vocab-size', 'base', '--out', join(root, 'base.json'), '--json')).out);
+  const base = JSON.parse(
+    (await motif('tokenizer', 'train', data, '--vocab-size', 'base', '--out', join(root, 'base.json'), '--json')).out,
+  );
   assert.equal(base.vocabSize, 207);
 });
 
@@ -95,15 +99,33 @@ test('inspect shows what the reader repaired and notes off the keyboard', async 
   // One track: pitch 10 (below the piano) on and off, then pitch 60 on with no note-off.
   const events = [0x00, 0x90, 10, 64, 0x60, 0x80, 10, 0, 0x00, 0x90, 60, 64, 0x60, 0xff, 0x2f, 0x00];
   const bytes = Uint8Array.from([
-    ...Buffer.from('MThd'), 0, 0, 0, 6, 0, 0, 0, 1, 0x01, 0xe0,
-    ...Buffer.from('MTrk'), 0, 0, 0, events.length, ...events,
+    ...Buffer.from('MThd'),
+    0,
+    0,
+    0,
+    6,
+    0,
+    0,
+    0,
+    1,
+    0x01,
+    0xe0,
+    ...Buffer.from('MTrk'),
+    0,
+    0,
+    0,
+    events.length,
+    ...events,
   ]);
   const file = join(root, 'warnings.mid');
   writeFileSync(file, bytes);
   const j = await motif('inspect', file, '--json', '--no-sustain');
   assert.equal(j.code, 0, j.err);
   const warnings = JSON.parse(j.out).warnings as string[];
-  assert.ok(warnings.some((w) => /1 notes without a note-off/.test(w)), warnings.join('; '));
+  assert.ok(
+    warnings.some((w) => /1 notes without a note-off/.test(w)),
+    warnings.join('; '),
+  );
   assert.ok(warnings.includes(`${file}: 1 notes outside the piano's range 21..108`), warnings.join('; '));
   assert.match((await motif('inspect', file, '--no-sustain')).out, /warning +.*without a note-off/);
 });
@@ -134,7 +156,18 @@ test('inspect says which instruments it left out; --instruments all keeps them',
 
 test('tokenizer train → tokenize → decode, with bad files reported by name and exit code 2', async () => {
   const tok = join(root, 'tok.json');
-  const train = await motif('tokenizer', 'train', data, '--vocab-size', '300', '--out', tok, '--json', '--workers', '2');
+  const train = await motif(
+    'tokenizer',
+    'train',
+    data,
+    '--vocab-size',
+    '300',
+    '--out',
+    tok,
+    '--json',
+    '--workers',
+    '2',
+  );
   assert.equal(train.code, 2, train.err);
   const trained = JSON.parse(train.out);
   assert.deepEqual(trained.failures.map((f: { id: string }) => f.id).sort(), Object.keys(BAD_FILES).sort());
@@ -148,10 +181,30 @@ test('tokenizer train → tokenize → decode, with bad files reported by name a
   for (const id of Object.keys(BAD_FILES)) assert.ok(tk.err.includes(`  ${id}: `), `${id} reported in:\n${tk.err}`);
   assert.match(tk.out, /tokenized 3 of 7 files/);
   const again = JSON.parse((await motif('tokenize', data, '--tokenizer', tok, '--out', out, '--json')).out);
-  assert.deepEqual(Object.keys(again).sort(), ['dtype', 'failed', 'failures', 'files', 'notes', 'out', 'pieces', 'reading', 'resumed', 'seconds', 'shards', 'tokens', 'vocabSize']);
+  assert.deepEqual(Object.keys(again).sort(), [
+    'dtype',
+    'failed',
+    'failures',
+    'files',
+    'notes',
+    'out',
+    'pieces',
+    'reading',
+    'resumed',
+    'seconds',
+    'shards',
+    'tokens',
+    'vocabSize',
+  ]);
   assert.equal(again.pieces, 3);
-  const resumed = JSON.parse((await motif('tokenize', data, '--tokenizer', tok, '--out', out, '--json', '--resume')).out);
-  assert.deepEqual([resumed.resumed, resumed.files, resumed.pieces, resumed.failed], [3, 4, 3, 4], 'finished pieces kept, bad files retried');
+  const resumed = JSON.parse(
+    (await motif('tokenize', data, '--tokenizer', tok, '--out', out, '--json', '--resume')).out,
+  );
+  assert.deepEqual(
+    [resumed.resumed, resumed.files, resumed.pieces, resumed.failed],
+    [3, 4, 3, 4],
+    'finished pieces kept, bad files retried',
+  );
 
   // ids printed by inspect decode back to the notes the tokenizer decodes.
   const idsFile = join(root, 'ids.txt');
@@ -164,7 +217,8 @@ test('tokenizer train → tokenize → decode, with bad files reported by name a
   assert.equal(dec.notes, expected.length);
   const back = readMidi(readFileSync(mid), mid).notes;
   assert.deepEqual(Array.from(back.pitch), Array.from(expected.pitch));
-  for (let i = 0; i < back.length; i++) assert.ok(Math.abs(back.start[i] - expected.start[i]) < 2e-3, `note ${i} start`);
+  for (let i = 0; i < back.length; i++)
+    assert.ok(Math.abs(back.start[i] - expected.start[i]) < 2e-3, `note ${i} start`);
 
   // The same piece straight from the shards (tokenizer taken from index.json).
   const mid2 = join(root, 'out2.mid');
@@ -189,7 +243,12 @@ test('tokenizer train → tokenize → decode, with bad files reported by name a
   writeFileSync(pastFile, `5 ${baseSize} 6`);
   const pastBase = await motif('decode', pastFile, '--base', '--out', join(root, 'x.mid'));
   assert.equal(pastBase.code, 1);
-  assert.match(pastBase.err, new RegExp(`past\\.txt: id ${baseSize} at position 1 is outside the vocabulary 0\\.\\.${baseSize - 1} of the 'exptime' base scheme`));
+  assert.match(
+    pastBase.err,
+    new RegExp(
+      `past\\.txt: id ${baseSize} at position 1 is outside the vocabulary 0\\.\\.${baseSize - 1} of the 'exptime' base scheme`,
+    ),
+  );
 });
 
 test('a tokenizer is not trained on files without notes', async () => {
@@ -207,41 +266,95 @@ test('tokenize and tokenizer train report what --instruments left out and what t
   writeFileSync(join(dir, 'band.mid'), bandFile());
   writeFileSync(join(dir, 'piano.mid'), readFileSync(good));
   // Twelve files with a note never released: more than the text lists, all of them in --json.
-  for (let i = 0; i < 12; i++) writeFileSync(join(dir, `open${String(i).padStart(2, '0')}.mid`), smf(0, 100, track(ev(0, 0x90, 60 + i, 50), ev(100, 0xb0, 1, 0))));
+  for (let i = 0; i < 12; i++)
+    writeFileSync(
+      join(dir, `open${String(i).padStart(2, '0')}.mid`),
+      smf(0, 100, track(ev(0, 0x90, 60 + i, 50), ev(100, 0xb0, 1, 0))),
+    );
   const tok = join(root, 'band-tok.json');
   const trained = await motif('tokenizer', 'train', dir, '--vocab-size', '250', '--out', tok);
   assert.equal(trained.code, 0, trained.err);
-  assert.match(trained.err, /note: --instruments piano left out 7 notes and 2 pedal events of 1 files \(--instruments all keeps them\):\n {2}band\.mid: 3 notes of program 41 \(strings\) on channel 2; 4 notes on channel 10 \(drums\); 2 pedal events on channel 2, which has no piano notes\n/);
-  assert.match(trained.err, /warning: the MIDI reader repaired or ignored something in 12 files \(12 warnings\):\n {2}open00\.mid: 1 notes without a note-off/);
-  assert.match(trained.err, /open09\.mid: 1 notes without a note-off.*\n {2}\.\.\. and 2 more \(--json lists them all\)\n/);
+  assert.match(
+    trained.err,
+    /note: --instruments piano left out 7 notes and 2 pedal events of 1 files \(--instruments all keeps them\):\n {2}band\.mid: 3 notes of program 41 \(strings\) on channel 2; 4 notes on channel 10 \(drums\); 2 pedal events on channel 2, which has no piano notes\n/,
+  );
+  assert.match(
+    trained.err,
+    /warning: the MIDI reader repaired or ignored something in 12 files \(12 warnings\):\n {2}open00\.mid: 1 notes without a note-off/,
+  );
+  assert.match(
+    trained.err,
+    /open09\.mid: 1 notes without a note-off.*\n {2}\.\.\. and 2 more \(--json lists them all\)\n/,
+  );
   assert.ok(!trained.err.includes('open10.mid'), 'the text lists the first ten');
 
-  const json = JSON.parse((await motif('tokenize', dir, '--tokenizer', tok, '--out', join(root, 'band-shards'), '--json')).out);
+  const json = JSON.parse(
+    (await motif('tokenize', dir, '--tokenizer', tok, '--out', join(root, 'band-shards'), '--json')).out,
+  );
   assert.equal(json.reading.instruments, 'piano');
   assert.equal(json.reading.droppedNotes, BAND_DRUMS.length + BAND_VIOLIN.length);
   assert.equal(json.reading.ignoredPedalEvents, 2);
   assert.equal(json.reading.warnings, 12);
-  assert.deepEqual(json.reading.files.map((f: { id: string }) => f.id), ['band.mid', ...Array.from({ length: 12 }, (_, i) => `open${String(i).padStart(2, '0')}.mid`)]);
+  assert.deepEqual(
+    json.reading.files.map((f: { id: string }) => f.id),
+    ['band.mid', ...Array.from({ length: 12 }, (_, i) => `open${String(i).padStart(2, '0')}.mid`)],
+  );
   assert.deepEqual(json.reading.files[0].dropped, readMidi(bandFile(), 'band.mid').dropped);
   assert.equal(JSON.parse(readFileSync(join(root, 'band-shards', 'index.json'), 'utf8')).instruments, 'piano');
 
-  const all = await motif('tokenize', dir, '--tokenizer', tok, '--out', join(root, 'band-shards-all'), '--instruments', 'all', '--json');
+  const all = await motif(
+    'tokenize',
+    dir,
+    '--tokenizer',
+    tok,
+    '--out',
+    join(root, 'band-shards-all'),
+    '--instruments',
+    'all',
+    '--json',
+  );
   const allJson = JSON.parse(all.out);
   assert.equal(allJson.reading.droppedNotes, 0);
   assert.equal(allJson.notes, json.notes + BAND_DRUMS.length + BAND_VIOLIN.length);
   assert.equal(JSON.parse(readFileSync(join(root, 'band-shards-all', 'index.json'), 'utf8')).instruments, 'all');
-  const text = await motif('tokenize', dir, '--tokenizer', tok, '--out', join(root, 'band-shards-all'), '--instruments', 'all');
+  const text = await motif(
+    'tokenize',
+    dir,
+    '--tokenizer',
+    tok,
+    '--out',
+    join(root, 'band-shards-all'),
+    '--instruments',
+    'all',
+  );
   assert.ok(!text.err.includes('left out'), text.err);
   assert.match(text.err, /warning: the MIDI reader repaired or ignored something in 12 files/);
 });
 
 test('tokenizer train uses the train split by default when there is one', async () => {
   const dir = fileURLToPath(new URL('../../data/default', import.meta.url));
-  const r = JSON.parse((await motif('tokenizer', 'train', dir, '--vocab-size', '250', '--out', join(root, 'default.json'), '--json')).out);
+  const r = JSON.parse(
+    (await motif('tokenizer', 'train', dir, '--vocab-size', '250', '--out', join(root, 'default.json'), '--json')).out,
+  );
   assert.equal(r.split, 'train');
   const items = openDataset(dir).items;
   assert.equal(r.files, items.filter((i) => i.split === 'train').length);
-  const all = JSON.parse((await motif('tokenizer', 'train', dir, '--split', 'test', '--vocab-size', '250', '--out', join(root, 'default.json'), '--json')).out);
+  const all = JSON.parse(
+    (
+      await motif(
+        'tokenizer',
+        'train',
+        dir,
+        '--split',
+        'test',
+        '--vocab-size',
+        '250',
+        '--out',
+        join(root, 'default.json'),
+        '--json',
+      )
+    ).out,
+  );
   assert.equal(all.files, items.filter((i) => i.split === 'test').length);
 });
 
@@ -251,7 +364,10 @@ test('demo runs the verbs end to end on the embedded dataset, then again with an
   const first = await motif('demo', '--out', out, '--model', 'none', ...fast);
   assert.equal(first.code, 0, first.err);
   const summary = JSON.parse(first.out);
-  assert.deepEqual(summary.steps.map((s: { command: string }) => s.command.split(' ')[1]), ['tokenizer', 'tokenize', 'train', 'eval']);
+  assert.deepEqual(
+    summary.steps.map((s: { command: string }) => s.command.split(' ')[1]),
+    ['tokenizer', 'tokenize', 'train', 'eval'],
+  );
   const [tok, shards, , evaluation] = summary.steps.map((s: { result: Record<string, unknown> }) => s.result);
   assert.equal(tok.failures.length, 0);
   const items = openDataset(fileURLToPath(new URL('../../data/default', import.meta.url))).items;
@@ -265,11 +381,17 @@ test('demo runs the verbs end to end on the embedded dataset, then again with an
   const second = await motif('demo', '--out', out, '--model', model, ...fast); // replaces its own folder
   assert.equal(second.code, 0, second.err);
   const steps = JSON.parse(second.out).steps as Array<{ command: string; result: unknown }>;
-  assert.deepEqual(steps.map((s) => s.command.split(' ')[1]), ['tokenizer', 'tokenize', 'train', 'eval', 'embed', 'map', 'similar']);
+  assert.deepEqual(
+    steps.map((s) => s.command.split(' ')[1]),
+    ['tokenizer', 'tokenize', 'train', 'eval', 'embed', 'map', 'similar'],
+  );
   assert.ok(existsSync(join(out, 'maps', 'map-composer.html')));
   const similar = steps[6].result as { neighbours: Array<{ distance: number }> };
   assert.equal(similar.neighbours.length, 5);
-  assert.ok(similar.neighbours.every((n, i) => i === 0 || n.distance >= similar.neighbours[i - 1].distance), 'nearest first');
+  assert.ok(
+    similar.neighbours.every((n, i) => i === 0 || n.distance >= similar.neighbours[i - 1].distance),
+    'nearest first',
+  );
 
   const foreign = join(root, 'not-a-demo');
   mkdirSync(foreign, { recursive: true });
@@ -293,7 +415,19 @@ test('the real entry point: exit codes reach the shell', () => {
 test('inspect handles a performance with more notes than a call takes arguments', async () => {
   const big = join(root, 'big.mid');
   const n = 300_000;
-  writeFileSync(big, writeMidi(notesFrom(Array.from({ length: n }, (_, i) => ({ pitch: 30 + (i % 50), velocity: 64, start: i * 0.01, end: i * 0.01 + 0.05 })))));
+  writeFileSync(
+    big,
+    writeMidi(
+      notesFrom(
+        Array.from({ length: n }, (_, i) => ({
+          pitch: 30 + (i % 50),
+          velocity: 64,
+          start: i * 0.01,
+          end: i * 0.01 + 0.05,
+        })),
+      ),
+    ),
+  );
   const r = await motif('inspect', big, '--json');
   assert.equal(r.code, 0, r.err);
   const summary = JSON.parse(r.out) as { notes: number; pitchRange: number[] };
@@ -303,7 +437,18 @@ test('inspect handles a performance with more notes than a call takes arguments'
 
 test('every verb is offered, also where the native core is missing (verbs load it in their actions: test/architecture.test.ts)', async () => {
   const top = await motif('--help');
-  for (const verb of ['train', 'perplexity', 'export', 'embed', 'similar', 'evaluate-embeddings', 'map', 'generate', 'serve']) assert.match(top.out, new RegExp(`^  ${verb}\\b`, 'm'), verb);
+  for (const verb of [
+    'train',
+    'perplexity',
+    'export',
+    'embed',
+    'similar',
+    'evaluate-embeddings',
+    'map',
+    'generate',
+    'serve',
+  ])
+    assert.match(top.out, new RegExp(`^  ${verb}\\b`, 'm'), verb);
 });
 
 test('the old names eval and evaluate still work, as aliases of perplexity and evaluate-embeddings', async () => {

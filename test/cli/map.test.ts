@@ -42,9 +42,20 @@ test('motif map --store: one projection, one SVG and page per colouring, cluster
   const rows: EmbeddingRow[] = Array.from({ length: 36 }, (_, i) => {
     const c = i % 3;
     return {
-      id: `p${i}.mid`, vector: Float32Array.from({ length: dim }, (_, d) => (d % 3 === c ? 1 : 0) + noise()),
-      composer: composers[c], title: `Work ${i}`, piece: `w${i >> 1}`, performer: `P${i % 5}`, file: `/x/p${i}.mid`,
-      split: i < 24 ? 'train' : 'test', key: null, keySource: null, form: 'other', duration: 60, notes: 100, tokens: 50,
+      id: `p${i}.mid`,
+      vector: Float32Array.from({ length: dim }, (_, d) => (d % 3 === c ? 1 : 0) + noise()),
+      composer: composers[c],
+      title: `Work ${i}`,
+      piece: `w${i >> 1}`,
+      performer: `P${i % 5}`,
+      file: `/x/p${i}.mid`,
+      split: i < 24 ? 'train' : 'test',
+      key: null,
+      keySource: null,
+      form: 'other',
+      duration: 60,
+      notes: 100,
+      tokens: 50,
     };
   });
   const store = join(root, 'store');
@@ -53,11 +64,17 @@ test('motif map --store: one projection, one SVG and page per colouring, cluster
   const r = await motif('map', '--store', store, '--color', 'composer,split', '--out', prefix, '--json');
   assert.equal(r.code, 0, r.err);
   const files = JSON.parse(r.out) as Array<{ color: string; svg: string; html: string }>;
-  assert.deepEqual(files.map((f) => [f.color, f.svg, f.html]), ['composer', 'split'].map((c) => [c, `${prefix}-${c}.svg`, `${prefix}-${c}.html`]));
+  assert.deepEqual(
+    files.map((f) => [f.color, f.svg, f.html]),
+    ['composer', 'split'].map((c) => [c, `${prefix}-${c}.svg`, `${prefix}-${c}.html`]),
+  );
   for (const f of files) assert.ok(existsSync(f.svg) && existsSync(f.html));
 
   const page = pageData(files[0].html);
-  assert.deepEqual(page.items.map((it) => [it[0], it[1]]), rows.map((row) => [row.id, row.composer]));
+  assert.deepEqual(
+    page.items.map((it) => [it[0], it[1]]),
+    rows.map((row) => [row.id, row.composer]),
+  );
   const xy = page.panels[0].xy;
   // Every point's nearest neighbour on the map is of its own composer: the projection saw the right vectors.
   for (let i = 0; i < rows.length; i++) {
@@ -72,9 +89,23 @@ test('motif map --store: one projection, one SVG and page per colouring, cluster
   // Both colourings share the projection.
   assert.deepEqual(pageData(files[1].html).panels, page.panels);
 
-  const test = await motif('map', '--store', store, '--split', 'test', '--method', 'umap', '--out', join(root, 'maps', 't'), '--json');
+  const test = await motif(
+    'map',
+    '--store',
+    store,
+    '--split',
+    'test',
+    '--method',
+    'umap',
+    '--out',
+    join(root, 'maps', 't'),
+    '--json',
+  );
   assert.equal(test.code, 0, test.err);
-  assert.deepEqual(pageData(join(root, 'maps', 't.html')).items.map((it) => it[0]), rows.filter((row) => row.split === 'test').map((row) => row.id));
+  assert.deepEqual(
+    pageData(join(root, 'maps', 't.html')).items.map((it) => it[0]),
+    rows.filter((row) => row.split === 'test').map((row) => row.id),
+  );
 });
 
 test('motif map: clear usage errors', async () => {
@@ -100,7 +131,13 @@ test('motif map --over-training: each snapshot embeds the dataset, panels first/
   const tokPath = join(root, 'tokenizer.json');
   writeTokenizer(tokenizer, tokPath);
   const runDir = join(root, 'run');
-  createRunDir(runDir, { data: join(root, 'no-shards'), preset: 'tiny', model: {}, train: resolveTrainOptions({}), tokenizer: { path: tokPath, sha256: createHash('sha256').update(readFileSync(tokPath)).digest('hex') } });
+  createRunDir(runDir, {
+    data: join(root, 'no-shards'),
+    preset: 'tiny',
+    model: {},
+    train: resolveTrainOptions({}),
+    tokenizer: { path: tokPath, sha256: createHash('sha256').update(readFileSync(tokPath)).digest('hex') },
+  });
   const config = { vocabSize: tokenizer.vocabSize, maxLen: 64, dModel: 32, nLayers: 2, nHeads: 2, dFF: 64, dropout: 0 };
   for (const epoch of [0, 2, 3, 6]) {
     const dir = join(runDir, 'snapshots', snapshotName(epoch));
@@ -114,10 +151,19 @@ test('motif map --over-training: each snapshot embeds the dataset, panels first/
   const [files] = JSON.parse(r.out) as Array<{ svg: string; html: string }>;
   assert.equal(files.html, join(runDir, 'maps', 'over-training-tsne.html'));
   const page = pageData(files.html);
-  assert.deepEqual(page.panels.map((p) => p.title), ['epoch 0 (before training)', 'epoch 3', 'epoch 6']);
-  assert.deepEqual(page.items.map((it) => it[0]), good);
+  assert.deepEqual(
+    page.panels.map((p) => p.title),
+    ['epoch 0 (before training)', 'epoch 3', 'epoch 6'],
+  );
+  assert.deepEqual(
+    page.items.map((it) => it[0]),
+    good,
+  );
   for (const p of page.panels) assert.equal(p.xy.length, 2 * good.length);
-  assert.ok(readFileSync(join(runDir, 'report.html'), 'utf8').includes(readFileSync(files.svg, 'utf8')), 'the run report shows the new map');
+  assert.ok(
+    readFileSync(join(runDir, 'report.html'), 'utf8').includes(readFileSync(files.svg, 'utf8')),
+    'the run report shows the new map',
+  );
 
   // The vectors behind the panels: each snapshot's model embedding each file on its own.
   const snaps = pickSnapshots(listSnapshots(runDir));

@@ -19,17 +19,45 @@ after(() => rmSync(base, { recursive: true, force: true }));
 const shards = writeTinyShards(join(base, 'shards'));
 const comparable = (records: MetricsRecord[]) => records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);
 
-
 test('a contrastive run fine-tunes a language model and resumes exactly', async () => {
   const lm = join(base, 'lm');
   await motif('train', '--data', shards, '--preset', 'tiny', '--out', lm, '--epochs', '2', '--snapshots', '', '--json');
-  const flags = ['--objective', 'contrastive', '--init', lm, '--epochs', '3', '--batch', '4', '--seq', '24', '--slice-min', '6', '--embed-dim', '8', '--json'];
+  const flags = [
+    '--objective',
+    'contrastive',
+    '--init',
+    lm,
+    '--epochs',
+    '3',
+    '--batch',
+    '4',
+    '--seq',
+    '24',
+    '--slice-min',
+    '6',
+    '--embed-dim',
+    '8',
+    '--json',
+  ];
   const whole = join(base, 'whole');
   const outcome = JSON.parse((await motif('train', ...flags, '--out', whole)).out) as { status: string };
   assert.equal(outcome.status, 'finished');
 
-  const config = JSON.parse(readFileSync(join(whole, 'config.json'), 'utf8')) as { preset: string; objective: { kind: string; init: string; initCheckpoint: string; embedDim: number; minTokens: number }; train: { lr: number; batchSize: number } };
-  assert.deepEqual([config.preset, config.objective.kind, config.objective.init, config.objective.embedDim, config.objective.minTokens], ['contrastive', 'contrastive', '../lm', 8, 6]);
+  const config = JSON.parse(readFileSync(join(whole, 'config.json'), 'utf8')) as {
+    preset: string;
+    objective: { kind: string; init: string; initCheckpoint: string; embedDim: number; minTokens: number };
+    train: { lr: number; batchSize: number };
+  };
+  assert.deepEqual(
+    [
+      config.preset,
+      config.objective.kind,
+      config.objective.init,
+      config.objective.embedDim,
+      config.objective.minTokens,
+    ],
+    ['contrastive', 'contrastive', '../lm', 8, 6],
+  );
   assert.match(config.objective.initCheckpoint, /^\.\.\/lm\/checkpoints\/step-\d+$/);
   assert.deepEqual([config.train.lr, config.train.batchSize], [1e-4, 4], 'fine-tuning defaults, then flags');
 
@@ -39,13 +67,19 @@ test('a contrastive run fine-tunes a language model and resumes exactly', async 
   assert.ok(epochs.every((r) => r.valTop1! >= 0 && r.valTop1! <= 1 && r.valPerplexity === undefined));
 
   // Step 0 is the language model's weights, untouched: its checkpoint holds exactly the init weights.
-  const init = Transformer.load(join(lm, config.objective.initCheckpoint.replace('../lm/', ''), MODEL_FILE)).parameters();
+  const init = Transformer.load(
+    join(lm, config.objective.initCheckpoint.replace('../lm/', ''), MODEL_FILE),
+  ).parameters();
   const first = ContrastiveModel.load(new CheckpointStore(whole).path(0)).transformer.parameters();
   for (const [name, w] of init) assert.deepEqual(first.get(name), w, name);
 
   // Snapshots before and after by default, each an embedding model with its head (maps over training).
-  assert.deepEqual(listSnapshots(whole).map((s) => s.epoch), [0, 3]);
-  for (const s of listSnapshots(whole)) assert.equal(ContrastiveModel.load(s.dir).head.weight.length, 8 * 32, `${s.dir}: its embedding head`);
+  assert.deepEqual(
+    listSnapshots(whole).map((s) => s.epoch),
+    [0, 3],
+  );
+  for (const s of listSnapshots(whole))
+    assert.equal(ContrastiveModel.load(s.dir).head.weight.length, 8 * 32, `${s.dir}: its embedding head`);
 
   const parts = join(base, 'parts');
   await motif('train', ...flags, '--out', parts, '--max-steps', '2');

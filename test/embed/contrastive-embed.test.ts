@@ -30,7 +30,9 @@ const { config } = writeTinyRun(data, ids, runDir);
 // Epoch 2's snapshot becomes a contrastive model: the same transformer with a head beside it.
 const rng = new Rng(4);
 const head = EmbeddingHead.create(config.dModel, 12, () => rng.nextFloat());
-writeSafetensors(join(runDir, 'snapshots', 'epoch-0002', HEAD_FILE), head.tensors(false), { 'motif.settings': JSON.stringify({ temperature: 0.1, clipNorm: 1 }) });
+writeSafetensors(join(runDir, 'snapshots', 'epoch-0002', HEAD_FILE), head.tensors(false), {
+  'motif.settings': JSON.stringify({ temperature: 0.1, clipNorm: 1 }),
+});
 const items = openDataset(data).items.filter((i) => ids.includes(i.id));
 
 test('embed uses the head where the checkpoint has one; mean pooling on request', async () => {
@@ -50,12 +52,17 @@ test('embed uses the head where the checkpoint has one; mean pooling on request'
   const mean = loadRunModel(runDir, 'epoch-2', 'mean');
   assert.equal(mean.embedding, 'mean');
   assert.equal(mean.head, undefined);
-  assert.throws(() => loadRunModel(runDir, 'epoch-1', 'contrastive'), /no embedding head.*motif train --objective contrastive/);
+  assert.throws(
+    () => loadRunModel(runDir, 'epoch-1', 'contrastive'),
+    /no embedding head.*motif train --objective contrastive/,
+  );
 
   const report = await evaluateEmbeddings(opened, run, openDataset(data).items, { workers: 0 });
   const meanStore = join(root, 'mean');
   await embedDataset(mean, items, { out: meanStore, workers: 0 });
-  const meanReport = await evaluateEmbeddings(await openStore(meanStore), mean, openDataset(data).items, { workers: 0 });
+  const meanReport = await evaluateEmbeddings(await openStore(meanStore), mean, openDataset(data).items, {
+    workers: 0,
+  });
   assert.deepEqual(report.learned_mean, meanReport.learned, 'learned_mean is the same model mean-pooled');
   assert.notDeepEqual(report.learned, report.learned_mean);
   assert.equal(meanReport.learned_mean, undefined);

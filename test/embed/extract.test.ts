@@ -24,21 +24,45 @@ function single(ids: Int32Array): Float32Array {
 }
 
 test('window plans cover every position once by weight, with the last window ending at n', () => {
-  for (const [n, T, overlap] of [[150, 64, 0.5], [64, 64, 0.5], [10, 64, 0.5], [65, 64, 0.25], [1000, 100, 0.9], [200, 64, 0]] as const) {
+  for (const [n, T, overlap] of [
+    [150, 64, 0.5],
+    [64, 64, 0.5],
+    [10, 64, 0.5],
+    [65, 64, 0.25],
+    [1000, 100, 0.9],
+    [200, 64, 0],
+  ] as const) {
     const plan = windowPlan(n, T, overlap);
-    assert.equal(plan.reduce((s, w) => s + w.weight, 0), n, `weights of n=${n} T=${T}`);
+    assert.equal(
+      plan.reduce((s, w) => s + w.weight, 0),
+      n,
+      `weights of n=${n} T=${T}`,
+    );
     assert.equal(plan[0].start, 0);
     assert.equal(plan[plan.length - 1].end, n);
     for (const w of plan) assert.ok(w.end - w.start <= T && w.weight > 0);
     for (let i = 1; i < plan.length; i++) assert.equal(plan[i].weight, plan[i].end - plan[i - 1].end);
   }
-  assert.deepEqual(windowPlan(150, 64, 0.5).map((w) => [w.start, w.end, w.weight]), [[0, 64, 64], [32, 96, 32], [64, 128, 32], [86, 150, 22]]);
+  assert.deepEqual(
+    windowPlan(150, 64, 0.5).map((w) => [w.start, w.end, w.weight]),
+    [
+      [0, 64, 64],
+      [32, 96, 32],
+      [64, 128, 32],
+      [86, 150, 22],
+    ],
+  );
 });
 
 test('a long piece is the new-token-weighted mean of its windows, each embedded by hand', () => {
   const seq = randomIds(150, 1);
   // Windows of 64 with 50% overlap, written out by hand: [0,64) [32,96) [64,128) [86,150); new tokens 64, 32, 32, 22.
-  const hand = [[0, 64, 64], [32, 96, 32], [64, 128, 32], [86, 150, 22]] as const;
+  const hand = [
+    [0, 64, 64],
+    [32, 96, 32],
+    [64, 128, 32],
+    [86, 150, 22],
+  ] as const;
   const expected = new Float64Array(C);
   for (const [s, e, w] of hand) {
     const v = single(seq.subarray(s, e));
@@ -58,14 +82,19 @@ test('pooling masks padding: pad tokens appended (masked) leave the vector uncha
   expectClose(model.embed(tokens, mask, 1, T), alone, { rtol: 1e-4, atol: 1e-5, label: 'padded' });
   // Padding must be masked, not merely harmless: pooling over the pads too gives another vector.
   const unmasked = model.embed(tokens, new Uint8Array(T).fill(1), 1, T);
-  assert.ok(unmasked.some((x, c) => Math.abs(x - alone[c]) > 1e-3), 'pads pooled in should change the mean');
+  assert.ok(
+    unmasked.some((x, c) => Math.abs(x - alone[c]) > 1e-3),
+    'pads pooled in should change the mean',
+  );
 });
 
 test('batching mixed lengths gives the same vectors as one sequence at a time', () => {
   const seqs = [randomIds(5, 3), randomIds(64, 4), randomIds(100, 5), randomIds(31, 6), randomIds(200, 7)];
   const together = embedSequences(model, seqs, { window: 64, batch: 4 });
   let tokens = 0;
-  const apart = seqs.map((s) => embedSequences(model, [s], { window: 64, batch: 1, onTokens: (n) => (tokens += n) })[0]);
+  const apart = seqs.map(
+    (s) => embedSequences(model, [s], { window: 64, batch: 1, onTokens: (n) => (tokens += n) })[0],
+  );
   together.forEach((v, i) => expectClose(v, apart[i], { rtol: 1e-4, atol: 1e-5, label: `sequence ${i}` }));
   // Windows of 64 with 50% overlap (stride 32), by hand: 5 → 5; 64 → 64; 100 → [0,64) [32,96) [36,100);
   // 31 → 31; 200 → [0,64) [32,96) [64,128) [96,160) [128,192) [136,200).

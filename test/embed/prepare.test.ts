@@ -26,7 +26,9 @@ test('an excerpt is the notes starting inside a window of the piece, clipped and
   for (const seed of [1, 2, 3]) {
     const { start, notes: ex } = excerptOf(notes, 15, new Rng(seed));
     assert.ok(start >= all[0].start && start <= last - 15, `start ${start}`);
-    const want = all.filter((n) => n.start >= start && n.start < start + 15).map((n) => ({ ...n, start: n.start - start, end: Math.min(n.end, start + 15) - start }));
+    const want = all
+      .filter((n) => n.start >= start && n.start < start + 15)
+      .map((n) => ({ ...n, start: n.start - start, end: Math.min(n.end, start + 15) - start }));
     assert.deepEqual(notesToArray(ex), want);
     assert.equal(excerptOf(notes, 15, new Rng(seed)).start, start, 'same seed, same excerpt');
   }
@@ -37,16 +39,32 @@ test('an excerpt is the notes starting inside a window of the piece, clipped and
 
 test('workers prepare exactly what the main thread does; bad files are named, in order', async () => {
   const good = writeMixedDataset(root, 4);
-  const tokenizer = MidiTokenizer.train(createScheme('exptime', {}), good.map((id) => readNotes(join(root, id))), { vocabSize: 300 });
+  const tokenizer = MidiTokenizer.train(
+    createScheme('exptime', {}),
+    good.map((id) => readNotes(join(root, id))),
+    { vocabSize: 300 },
+  );
   const tokPath = join(root, 'tokenizer.json');
   writeTokenizer(tokenizer, tokPath);
-  const spec: PrepareSpec = { tokenizerJson: readFileSync(tokPath, 'utf8'), sustain: 'musical', instruments: 'piano', handcrafted: true, excerpt: { seconds: 5, seed: 3 } };
+  const spec: PrepareSpec = {
+    tokenizerJson: readFileSync(tokPath, 'utf8'),
+    sustain: 'musical',
+    instruments: 'piano',
+    handcrafted: true,
+    excerpt: { seconds: 5, seed: 3 },
+  };
   const items = openDataset(root).items;
   const inThread = await prepareItems(items, spec, { workers: 0 });
   const pooled = await prepareItems(items, spec, { workers: 2 });
-  assert.deepEqual(pooled.map((p) => p.item.id), items.map((i) => i.id));
+  assert.deepEqual(
+    pooled.map((p) => p.item.id),
+    items.map((i) => i.id),
+  );
   assert.deepEqual(pooled, inThread);
-  const failed = pooled.filter((p) => !p.ok).map((p) => p.item.id).sort();
+  const failed = pooled
+    .filter((p) => !p.ok)
+    .map((p) => p.item.id)
+    .sort();
   assert.deepEqual(failed, Object.keys(BAD_FILES).sort());
   for (const p of pooled) {
     if (!p.ok) {

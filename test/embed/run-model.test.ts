@@ -26,7 +26,11 @@ test("a run reads files the way its shards were read: 'piano' when index.json sa
   writeTinyRun(data, ids, runDir);
   const shards = `${runDir}-no-shards`; // where writeTinyRun's run says its shards are
   const band = join(data, 'band.mid');
-  const notesOf = (run: RunModel): number => makePreparer({ tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments })({ path: band, name: 'band.mid' }).notes;
+  const notesOf = (run: RunModel): number =>
+    makePreparer({ tokenizerJson: run.tokenizerJson, sustain: run.sustain, instruments: run.instruments })({
+      path: band,
+      name: 'band.mid',
+    }).notes;
 
   const unrecorded = loadRunModel(runDir, 'epoch-1');
   assert.deepEqual([unrecorded.instruments, unrecorded.sustain], ['all', 'musical'], 'no index at hand');
@@ -37,7 +41,10 @@ test("a run reads files the way its shards were read: 'piano' when index.json sa
   const old = loadRunModel(runDir, 'epoch-1');
   assert.deepEqual([old.instruments, old.sustain], ['all', 'reference'], 'an index from before the choice');
 
-  writeFileSync(join(shards, 'index.json'), JSON.stringify({ format: 'motif-shards', sustain: 'musical', instruments: 'piano' }));
+  writeFileSync(
+    join(shards, 'index.json'),
+    JSON.stringify({ format: 'motif-shards', sustain: 'musical', instruments: 'piano' }),
+  );
   const piano = loadRunModel(runDir, 'epoch-1');
   assert.equal(piano.instruments, 'piano');
   assert.equal(notesOf(piano), BAND_PIANO.length);

@@ -1,7 +1,16 @@
 // The LanceDB embedding store: rows round-trip, nearest() against a brute-force cosine ranking (with and
 // without a metadata filter), the ANN-indexed path's distances, and clear errors.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -16,26 +25,59 @@ test.after(() => rmSync(root, { recursive: true, force: true }));
 function rows(n: number, dim: number, seed: number): EmbeddingRow[] {
   const r = new Rng(seed);
   return Array.from({ length: n }, (_, i) => ({
-    id: `c${i % 3}/p${i}.mid`, vector: Float32Array.from({ length: dim }, () => r.nextFloat() - 0.5),
-    composer: ['Bach', "O'Neill", 'Liszt'][i % 3], title: i % 4 ? `Work ${i}` : null, piece: `w${i >> 1}`, performer: null, file: `/data/p${i}.mid`,
-    split: i % 5 === 0 ? 'test' : 'train', key: 'C major', keySource: 'notes', form: 'other', duration: i + 0.5, notes: 10 * i, tokens: 7 * i,
+    id: `c${i % 3}/p${i}.mid`,
+    vector: Float32Array.from({ length: dim }, () => r.nextFloat() - 0.5),
+    composer: ['Bach', "O'Neill", 'Liszt'][i % 3],
+    title: i % 4 ? `Work ${i}` : null,
+    piece: `w${i >> 1}`,
+    performer: null,
+    file: `/data/p${i}.mid`,
+    split: i % 5 === 0 ? 'test' : 'train',
+    key: 'C major',
+    keySource: 'notes',
+    form: 'other',
+    duration: i + 0.5,
+    notes: 10 * i,
+    tokens: 7 * i,
   }));
 }
 
 function bruteForce(all: readonly EmbeddingRow[], q: Float32Array, k: number): Array<{ id: string; distance: number }> {
-  return all.map((r) => ({ id: r.id, distance: 1 - cosine(q, r.vector) })).sort((a, b) => a.distance - b.distance).slice(0, k);
+  return all
+    .map((r) => ({ id: r.id, distance: 1 - cosine(q, r.vector) }))
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, k);
 }
 
 test('a store records its paths relative to itself: it moves with its data and holds no machine path', async () => {
   const home = join(root, 'home');
   const data = rows(4, 6, 3).map((r, i) => ({ ...r, file: join(home, 'data', `p${i}.mid`) }));
-  await createStore(join(home, 'store'), data, { source: { run: join(home, 'run'), checkpoint: join(home, 'run', 'snapshots', 'epoch-0001'), dataset: join(home, 'data'), window: 8 } });
-  assert.doesNotMatch(readFileSync(join(home, 'store', 'store.json'), 'utf8'), new RegExp(root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no absolute path in store.json');
+  await createStore(join(home, 'store'), data, {
+    source: {
+      run: join(home, 'run'),
+      checkpoint: join(home, 'run', 'snapshots', 'epoch-0001'),
+      dataset: join(home, 'data'),
+      window: 8,
+    },
+  });
+  assert.doesNotMatch(
+    readFileSync(join(home, 'store', 'store.json'), 'utf8'),
+    new RegExp(root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+    'no absolute path in store.json',
+  );
   const moved = join(root, 'moved');
   renameSync(home, moved);
   const store = await openStore(join(moved, 'store'));
-  assert.deepEqual(store.info.source, { run: join(moved, 'run'), checkpoint: join(moved, 'run', 'snapshots', 'epoch-0001'), dataset: join(moved, 'data'), window: 8 });
-  assert.deepEqual((await store.all()).map((r) => r.file), data.map((_, i) => join(moved, 'data', `p${i}.mid`)));
+  assert.deepEqual(store.info.source, {
+    run: join(moved, 'run'),
+    checkpoint: join(moved, 'run', 'snapshots', 'epoch-0001'),
+    dataset: join(moved, 'data'),
+    window: 8,
+  });
+  assert.deepEqual(
+    (await store.all()).map((r) => r.file),
+    data.map((_, i) => join(moved, 'data', `p${i}.mid`)),
+  );
   assert.equal((await store.nearest(data[1].vector, 1))[0].row.file, join(moved, 'data', 'p1.mid'));
 });
 
@@ -43,25 +85,46 @@ test('rows round-trip and nearest() matches a brute-force cosine ranking, filter
   const data = rows(60, 12, 1);
   const path = join(root, 'exact');
   await createStore(path, data, { source: { run: 'r' } });
-  assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('.tmp')), [], 'no temporary folder left');
+  assert.deepEqual(
+    readdirSync(root).filter((n) => n.startsWith('.tmp')),
+    [],
+    'no temporary folder left',
+  );
   const store = await openStore(path);
   assert.equal(store.info.index, 'exact');
   assert.deepEqual(store.info.source, { run: resolve('r') }, 'paths come back resolved');
   assert.equal(await store.count(), 60);
   const back = await store.all();
-  assert.deepEqual(back.map((r) => ({ ...r, vector: [...r.vector] })), data.map((r) => ({ ...r, vector: [...r.vector] })));
+  assert.deepEqual(
+    back.map((r) => ({ ...r, vector: [...r.vector] })),
+    data.map((r) => ({ ...r, vector: [...r.vector] })),
+  );
   assert.deepEqual((await store.get(data[7].id))?.title, data[7].title);
   assert.equal(await store.get('nope'), undefined);
 
   for (const q of [data[0].vector, data[33].vector, rows(1, 12, 9)[0].vector]) {
     const got = await store.nearest(q, 5);
     const want = bruteForce(data, q, 5);
-    assert.deepEqual(got.map((h) => h.row.id), want.map((h) => h.id));
-    expectClose(got.map((h) => h.distance), want.map((h) => h.distance), { atol: 1e-5, label: 'distances' });
+    assert.deepEqual(
+      got.map((h) => h.row.id),
+      want.map((h) => h.id),
+    );
+    expectClose(
+      got.map((h) => h.distance),
+      want.map((h) => h.distance),
+      { atol: 1e-5, label: 'distances' },
+    );
     // A filter value with a quote is escaped, not injected.
     const filtered = await store.nearest(q, 4, { composer: "O'Neill", split: 'train' });
-    const wantFiltered = bruteForce(data.filter((r) => r.composer === "O'Neill" && r.split === 'train'), q, 4);
-    assert.deepEqual(filtered.map((h) => h.row.id), wantFiltered.map((h) => h.id));
+    const wantFiltered = bruteForce(
+      data.filter((r) => r.composer === "O'Neill" && r.split === 'train'),
+      q,
+      4,
+    );
+    assert.deepEqual(
+      filtered.map((h) => h.row.id),
+      wantFiltered.map((h) => h.id),
+    );
   }
 });
 
@@ -101,12 +164,18 @@ test('--overwrite replaces only a store motif made: a folder of MIDI files or a 
   const dataset = join(root, 'dataset');
   mkdirSync(join(dataset, 'Bach'), { recursive: true });
   writeFileSync(join(dataset, 'Bach', 'a.mid'), 'MThd...');
-  await assert.rejects(createStore(dataset, rows(3, 4, 3), { overwrite: true }), /dataset: is not an embedding store motif made .*nothing was deleted/);
+  await assert.rejects(
+    createStore(dataset, rows(3, 4, 3), { overwrite: true }),
+    /dataset: is not an embedding store motif made .*nothing was deleted/,
+  );
   assert.deepEqual(readdirSync(join(dataset, 'Bach')), ['a.mid']);
   // An unfinished store's folder that is not motif's is refused the same way.
   mkdirSync(`${dataset}2.partial`);
   writeFileSync(join(`${dataset}2.partial`, 'thesis.tex'), '\\documentclass{article}');
-  await assert.rejects(createStore(`${dataset}2`, rows(3, 4, 3), { overwrite: true }), /dataset2\.partial: is not an embedding store/);
+  await assert.rejects(
+    createStore(`${dataset}2`, rows(3, 4, 3), { overwrite: true }),
+    /dataset2\.partial: is not an embedding store/,
+  );
   assert.ok(existsSync(join(`${dataset}2.partial`, 'thesis.tex')));
   const file = join(root, 'notes.txt');
   writeFileSync(file, 'mine');
@@ -121,7 +190,9 @@ test('one writer per store: a second writer of an unfinished store is refused; t
   const path = join(root, 'locked');
   const writer = await StoreWriter.open(path, { source: { run: 'r' } });
   await writer.add(rows(4, 8, 5));
-  await assert.rejects(StoreWriter.open(path, { source: { run: 'r' }, resume: true }), (err: Error) => err.message.startsWith(`${path}.partial: in use by process ${process.pid}`));
+  await assert.rejects(StoreWriter.open(path, { source: { run: 'r' }, resume: true }), (err: Error) =>
+    err.message.startsWith(`${path}.partial: in use by process ${process.pid}`),
+  );
   await assert.rejects(StoreWriter.open(path, { overwrite: true }), /in use by process/);
   assert.ok(existsSync(`${path}.partial`), 'the refused overwrite removed nothing');
   await writer.finish();
@@ -132,12 +203,18 @@ test('one writer per store: a second writer of an unfinished store is refused; t
 test('a damaged store table is reported with the store folder and the way out, without the library build paths', async () => {
   const path = join(root, 'damaged');
   await createStore(path, rows(5, 4, 9));
-  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)],
+    );
   const data = walk(path).filter((f) => f.endsWith('.lance') && f.includes(`${join('embeddings.lance', 'data')}`));
   assert.ok(data.length > 0, 'the table has data files');
   for (const f of data) writeFileSync(f, 'garbage');
   await assert.rejects(
     async () => (await openStore(path)).all(),
-    (err: Error) => err.message.startsWith(`${path}: the embedding table is damaged`) && err.message.includes('--overwrite') && !/rustc|\.cargo|\.rs:/.test(err.message),
+    (err: Error) =>
+      err.message.startsWith(`${path}: the embedding table is damaged`) &&
+      err.message.includes('--overwrite') &&
+      !/rustc|\.cargo|\.rs:/.test(err.message),
   );
 });

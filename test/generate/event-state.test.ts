@@ -17,21 +17,32 @@ import { EventState } from '../../src/generate/event-state.js';
 import { Rng } from '../../src/util/rng.js';
 
 const FILES = ['Bach/Prelude/bwv_858/VuV01M.mid', 'Chopin/Etudes_op_25/8/Toscano02.mid'];
-const pieces: Notes[] = FILES.map((f) => applySustain(readMidi(readFileSync(`data/default/${f}`), f), { rule: 'musical' }));
+const pieces: Notes[] = FILES.map((f) =>
+  applySustain(readMidi(readFileSync(`data/default/${f}`), f), { rule: 'musical' }),
+);
 
 function assertValid(notes: Notes, label: string): void {
   for (let i = 0; i < notes.length; i++) {
-    assert.ok(notes.end[i] > notes.start[i] && notes.start[i] >= 0, `${label}: note ${i} lasts ${notes.start[i]}..${notes.end[i]}`);
+    assert.ok(
+      notes.end[i] > notes.start[i] && notes.start[i] >= 0,
+      `${label}: note ${i} lasts ${notes.start[i]}..${notes.end[i]}`,
+    );
     assert.ok(notes.velocity[i] >= 1 && notes.velocity[i] <= 127, `${label}: velocity ${notes.velocity[i]}`);
   }
   const bytes = writeMidi(notes);
   assert.equal(readMidi(bytes, label).notes.length, notes.length, `${label}: motif's reader`);
   const tone = new toneMidi.Midi(bytes);
-  assert.equal(tone.tracks.reduce((a, t) => a + t.notes.length, 0), notes.length, `${label}: @tonejs/midi`);
+  assert.equal(
+    tone.tracks.reduce((a, t) => a + t.notes.length, 0),
+    notes.length,
+    `${label}: @tonejs/midi`,
+  );
 }
 
 for (const scheme of ['exptime', 'logbin'] as const) {
-  const tokenizer = MidiTokenizer.train(createScheme(scheme), pieces, { vocabSize: MidiTokenizer.minVocabSize(createScheme(scheme)) + 300 });
+  const tokenizer = MidiTokenizer.train(createScheme(scheme), pieces, {
+    vocabSize: MidiTokenizer.minVocabSize(createScheme(scheme)) + 300,
+  });
 
   test(`${scheme}: a real piece passes unrepaired and decodes as the tokenizer decodes it`, () => {
     const ids = tokenizer.encode(pieces[0]);

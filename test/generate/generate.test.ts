@@ -14,7 +14,9 @@ import { cropPrompt, generate } from '../../src/generate/generate.js';
 
 const file = 'Bach/Prelude/bwv_858/VuV01M.mid';
 const piece = applySustain(readMidi(readFileSync(`data/default/${file}`), file), { rule: 'musical' });
-const tokenizer = MidiTokenizer.train(createScheme('exptime'), [piece], { vocabSize: MidiTokenizer.minVocabSize(createScheme('exptime')) + 100 });
+const tokenizer = MidiTokenizer.train(createScheme('exptime'), [piece], {
+  vocabSize: MidiTokenizer.minVocabSize(createScheme('exptime')) + 100,
+});
 const model = Transformer.create({ ...loadPreset('tiny').model, vocabSize: tokenizer.vocabSize, maxLen: 48 }, 1);
 const prompt = cropPrompt(piece, 2);
 
@@ -49,8 +51,15 @@ test('a generation longer than the context slides, says so, and stays valid', ()
   const slides: number[] = [];
   const tokens: number[] = [];
   const g = generate(model, tokenizer, {
-    prompt, maxTokens: 120, seed: 2, samples: 2, maskInvalid: true,
-    onSlide: (at) => slides.push(at), onToken: (s, id) => { if (s === 0) tokens.push(id); },
+    prompt,
+    maxTokens: 120,
+    seed: 2,
+    samples: 2,
+    maskInvalid: true,
+    onSlide: (at) => slides.push(at),
+    onToken: (s, id) => {
+      if (s === 0) tokens.push(id);
+    },
   });
   assert.ok(g.slides >= 2 && slides.length === g.slides, `${g.slides} slides`);
   assert.deepEqual(Int32Array.from(tokens), g.samples[0].ids, 'onToken saw every id in order');

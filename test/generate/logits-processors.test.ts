@@ -11,7 +11,9 @@ const kept = (l: Float32Array) => Array.from(l, (x, i) => (x > -Infinity ? i : -
 
 test('temperature divides the logits: below 1 sharpens, above 1 flattens, 1 leaves them', () => {
   const l = Float32Array.from([2, 1, 0, -1]);
-  const sharp = Float32Array.from(l), flat = Float32Array.from(l), same = Float32Array.from(l);
+  const sharp = Float32Array.from(l),
+    flat = Float32Array.from(l),
+    same = Float32Array.from(l);
   temperature(0.5)(sharp);
   temperature(2)(flat);
   temperature(1)(same);
@@ -36,7 +38,14 @@ test('top-k keeps the k largest (ties at the k-th kept); 0 keeps all', () => {
 
 test('top-p keeps the smallest most-likely set reaching p', () => {
   const base = [0.5, 0.05, 0.3, 0.15];
-  for (const [p, want] of [[0.5, [0]], [0.51, [0, 2]], [0.8, [0, 2]], [0.81, [0, 2, 3]], [0.96, [0, 1, 2, 3]], [1, [0, 1, 2, 3]]] as const) {
+  for (const [p, want] of [
+    [0.5, [0]],
+    [0.51, [0, 2]],
+    [0.8, [0, 2]],
+    [0.81, [0, 2, 3]],
+    [0.96, [0, 1, 2, 3]],
+    [1, [0, 1, 2, 3]],
+  ] as const) {
     const l = logProbs(base);
     topP(p)(l);
     assert.deepEqual(kept(l), want, `p = ${p}`);
@@ -54,7 +63,10 @@ test('min-p keeps ids at least p times as likely as the most likely', () => {
 
 test('the sampler follows the softmax, repeats itself by seed, and never draws a refused id', () => {
   const l = Float32Array.from([Math.log(0.6), Math.log(0.3), -Infinity, Math.log(0.1)]);
-  const draws = (seed: number, n: number) => { const s = new Sampler(seed); return Array.from({ length: n }, () => s.sample(l)); };
+  const draws = (seed: number, n: number) => {
+    const s = new Sampler(seed);
+    return Array.from({ length: n }, () => s.sample(l));
+  };
   const a = draws(1, 20000);
   const freq = [0, 1, 2, 3].map((i) => a.filter((x) => x === i).length / a.length);
   expectClose(freq, [0.6, 0.3, 0, 0.1], { atol: 0.015, rtol: 0 });

@@ -9,11 +9,25 @@ const PPQ = 100;
 export const bandSeconds = (tick: number): number => (tick * 0.5) / PPQ;
 
 /** [pitch, startTick, endTick] of the piano (channel 1, no program change: GM's program 1, a piano). */
-export const BAND_PIANO: ReadonlyArray<readonly [number, number, number]> = [[60, 0, 100], [64, 100, 200], [67, 200, 300], [72, 300, 400]];
+export const BAND_PIANO: ReadonlyArray<readonly [number, number, number]> = [
+  [60, 0, 100],
+  [64, 100, 200],
+  [67, 200, 300],
+  [72, 300, 400],
+];
 /** Drum notes on channel 10 (the kit set to program 1, still drums). */
-export const BAND_DRUMS: ReadonlyArray<readonly [number, number, number]> = [[36, 0, 10], [36, 100, 110], [36, 200, 210], [36, 300, 310]];
+export const BAND_DRUMS: ReadonlyArray<readonly [number, number, number]> = [
+  [36, 0, 10],
+  [36, 100, 110],
+  [36, 200, 210],
+  [36, 300, 310],
+];
 /** Violin notes on channel 2 (program 41, set by the conductor track). */
-export const BAND_VIOLIN: ReadonlyArray<readonly [number, number, number]> = [[76, 0, 150], [79, 150, 300], [81, 300, 400]];
+export const BAND_VIOLIN: ReadonlyArray<readonly [number, number, number]> = [
+  [76, 0, 150],
+  [79, 150, 300],
+  [81, 300, 400],
+];
 /** The violin channel's pedal: down at this tick, up at the next. */
 export const BAND_PEDAL = [50, 350] as const;
 /** Velocity of every note. */
@@ -21,7 +35,10 @@ export const BAND_VELOCITY = 80;
 
 /** Note-on/off events on `channel` (0-based) for [pitch, start, end] notes, as one track's delta-timed events. */
 function notes(channel: number, list: ReadonlyArray<readonly [number, number, number]>): number[][] {
-  const events = list.flatMap(([pitch, start, end]) => [[start, 0x90 | channel, pitch, BAND_VELOCITY], [end, 0x80 | channel, pitch, 0]]);
+  const events = list.flatMap(([pitch, start, end]) => [
+    [start, 0x90 | channel, pitch, BAND_VELOCITY],
+    [end, 0x80 | channel, pitch, 0],
+  ]);
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // offs (0x8n) before ons (0x9n) at one tick
   let now = 0;
   return events.map(([tick, ...bytes]) => {
@@ -33,7 +50,9 @@ function notes(channel: number, list: ReadonlyArray<readonly [number, number, nu
 
 /** The file's bytes. */
 export function bandFile(): Uint8Array {
-  return smf(1, PPQ,
+  return smf(
+    1,
+    PPQ,
     track(ev(0, 0xc1, 40)), // conductor: channel 2 plays a violin
     track(...notes(0, BAND_PIANO)),
     track(ev(0, 0xc9, 0), ...notes(9, BAND_DRUMS)),

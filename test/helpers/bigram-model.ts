@@ -14,7 +14,12 @@ export class BigramModel implements TrainableModel {
     public W = new Float64Array(V * V),
   ) {}
 
-  private pass(tokens: Int32Array, B: number, T: number, grad: Float64Array | null): { lossSum: number; count: number } {
+  private pass(
+    tokens: Int32Array,
+    B: number,
+    T: number,
+    grad: Float64Array | null,
+  ): { lossSum: number; count: number } {
     let lossSum = 0;
     let count = 0;
     const V = this.V;
@@ -53,11 +58,19 @@ export class BigramModel implements TrainableModel {
   }
 
   save(dir: string, withOptimizer: boolean): void {
-    writeFileSync(join(dir, 'bigram.json'), JSON.stringify({ V: this.V, pad: this.pad, W: [...this.W], steps: withOptimizer ? this.steps : undefined }));
+    writeFileSync(
+      join(dir, 'bigram.json'),
+      JSON.stringify({ V: this.V, pad: this.pad, W: [...this.W], steps: withOptimizer ? this.steps : undefined }),
+    );
   }
 
   static load(dir: string): BigramModel {
-    const j = JSON.parse(readFileSync(join(dir, 'bigram.json'), 'utf8')) as { V: number; pad: number; W: number[]; steps?: number };
+    const j = JSON.parse(readFileSync(join(dir, 'bigram.json'), 'utf8')) as {
+      V: number;
+      pad: number;
+      W: number[];
+      steps?: number;
+    };
     const m = new BigramModel(j.V, j.pad, Float64Array.from(j.W));
     m.steps = j.steps ?? 0;
     return m;

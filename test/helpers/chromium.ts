@@ -10,7 +10,9 @@ import { chromium, type Page } from 'playwright-core';
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** `skip` value for node:test: false when chromium is there, else the visible reason. */
-export const chromiumSkip: string | false = existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (apt-get install -y chromium): browser test skipped`;
+export const chromiumSkip: string | false = existsSync(CHROMIUM)
+  ? false
+  : `no ${CHROMIUM} (apt-get install -y chromium): browser test skipped`;
 
 /** A page and what it did: every requested URL, and every console error or uncaught exception. */
 export interface RecordedPage {
@@ -20,14 +22,26 @@ export interface RecordedPage {
 }
 
 /** Runs `fn` on a fresh page of a fresh headless chromium profile, and closes the browser afterwards. */
-export async function withPage<T>(fn: (p: RecordedPage) => Promise<T>, viewport = { width: 1280, height: 800 }): Promise<T> {
+export async function withPage<T>(
+  fn: (p: RecordedPage) => Promise<T>,
+  viewport = { width: 1280, height: 800 },
+): Promise<T> {
   const profile = mkdtempSync(join(tmpdir(), 'motif-chromium-'));
   // Playwright takes the profile folder as an argument of its own rather than as --user-data-dir.
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());

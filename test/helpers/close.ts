@@ -13,7 +13,11 @@ export interface CloseOptions {
 type Numbers = ArrayLike<number> | number;
 
 /** Fails unless every element of `actual` is within atol + rtol·|expected| of `expected` (NaN only matches NaN). */
-export function expectClose(actual: Numbers, expected: Numbers, { rtol = 1e-5, atol = 1e-6, label = 'value' }: CloseOptions = {}): void {
+export function expectClose(
+  actual: Numbers,
+  expected: Numbers,
+  { rtol = 1e-5, atol = 1e-6, label = 'value' }: CloseOptions = {},
+): void {
   const a = typeof actual === 'number' ? [actual] : actual;
   const e = typeof expected === 'number' ? [expected] : expected;
   assert.equal(a.length, e.length, `${label}: length ${a.length} differs from expected ${e.length}`);

@@ -24,14 +24,25 @@ export const BAD_ID = 'Chopin/Ballade_1/Bad01.mid';
 
 /** One performance of a piece: stretched in time by `stretch`, velocities raised by `louder`. */
 function perform(notes: Notes, stretch: number, louder: number): Notes {
-  return notesFrom(notesToArray(notes).map((n) => ({ ...n, start: n.start * stretch, end: n.end * stretch, velocity: Math.min(127, n.velocity + louder) })));
+  return notesFrom(
+    notesToArray(notes).map((n) => ({
+      ...n,
+      start: n.start * stretch,
+      end: n.end * stretch,
+      velocity: Math.min(127, n.velocity + louder),
+    })),
+  );
 }
 
 /** Writes the dataset under `root`; returns the ids of the good performances, in metadata order. */
 export function writeLabelledDataset(root: string): string[] {
   const rows = ['composer,title,folder,midi_performance,split'];
   const ids: string[] = [];
-  const works = [['Bach', 'Prelude in C major BWV 846', 'Fugue in C minor BWV 847'], ['Chopin', 'Ballade No. 1 in G minor', 'Nocturne Op. 9 No. 2'], ['Liszt', 'Etude S. 139', 'Sonata in B minor']] as const;
+  const works = [
+    ['Bach', 'Prelude in C major BWV 846', 'Fugue in C minor BWV 847'],
+    ['Chopin', 'Ballade No. 1 in G minor', 'Nocturne Op. 9 No. 2'],
+    ['Liszt', 'Etude S. 139', 'Sonata in B minor'],
+  ] as const;
   works.forEach(([composer, ...titles], c) => {
     titles.forEach((title, p) => {
       const folder = `${composer}/${title.split(' ')[0]}_${p + 1}`;
@@ -58,16 +69,30 @@ export function readNotes(path: string): Notes {
 }
 
 /** A run directory for `ids` under `root`: tokenizer trained on them, snapshots of epochs 1 (seed RUN_SEED) and 2 (another seed). */
-export function writeTinyRun(dataRoot: string, ids: readonly string[], runDir: string): { tokenizer: MidiTokenizer; config: Record<string, number> } {
-  const tokenizer = MidiTokenizer.train(createScheme('exptime', {}), ids.map((id) => readNotes(join(dataRoot, id))), { vocabSize: 300 });
+export function writeTinyRun(
+  dataRoot: string,
+  ids: readonly string[],
+  runDir: string,
+): { tokenizer: MidiTokenizer; config: Record<string, number> } {
+  const tokenizer = MidiTokenizer.train(
+    createScheme('exptime', {}),
+    ids.map((id) => readNotes(join(dataRoot, id))),
+    { vocabSize: 300 },
+  );
   const tokPath = join(runDir + '-tokenizer.json');
   writeTokenizer(tokenizer, tokPath);
   createRunDir(runDir, {
-    data: join(runDir + '-no-shards'), preset: 'tiny', model: {}, train: resolveTrainOptions({ seqLen: 48, batchSize: 3, seed: RUN_SEED }),
+    data: join(runDir + '-no-shards'),
+    preset: 'tiny',
+    model: {},
+    train: resolveTrainOptions({ seqLen: 48, batchSize: 3, seed: RUN_SEED }),
     tokenizer: { path: tokPath, sha256: createHash('sha256').update(readFileSync(tokPath)).digest('hex') },
   });
   const config = { vocabSize: tokenizer.vocabSize, maxLen: 64, dModel: 32, nLayers: 2, nHeads: 2, dFF: 64, dropout: 0 };
-  for (const [epoch, seed] of [[1, RUN_SEED], [2, 77]]) {
+  for (const [epoch, seed] of [
+    [1, RUN_SEED],
+    [2, 77],
+  ]) {
     const dir = join(runDir, 'snapshots', snapshotName(epoch));
     mkdirSync(dir, { recursive: true });
     Transformer.create(config, seed).save(join(dir, MODEL_FILE), { optimizer: false });

@@ -10,7 +10,14 @@ export function vlq(value: number): number[] {
 
 /** A chunk: 4-letter id, 32-bit big-endian length (the real one unless `length` is given), body. */
 export function chunk(id: string, body: number[], length = body.length): number[] {
-  return [...Buffer.from(id, 'latin1'), (length >>> 24) & 0xff, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff, ...body];
+  return [
+    ...Buffer.from(id, 'latin1'),
+    (length >>> 24) & 0xff,
+    (length >> 16) & 0xff,
+    (length >> 8) & 0xff,
+    length & 0xff,
+    ...body,
+  ];
 }
 
 /** The MThd chunk. */

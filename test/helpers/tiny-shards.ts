@@ -21,12 +21,23 @@ export function writeTinyShards(dir: string, { maxLen = 28, seed = 3 } = {}): st
     dataset: { root: dir, layout: 'folder' },
   });
   const r = new Rng(seed);
-  for (const [split, n] of [['train', 24], ['validation', 5], ['test', 6]] as const) {
+  for (const [split, n] of [
+    ['train', 24],
+    ['validation', 5],
+    ['test', 6],
+  ] as const) {
     for (let i = 0; i < n; i++) {
       const len = 4 + r.nextInt(maxLen - 3);
       let x = 4 + r.nextInt(60);
-      const ids = Int32Array.from({ length: len }, () => (x = r.nextFloat() < 0.85 ? 4 + ((x - 4 + 3) % 60) : 4 + r.nextInt(60)));
-      writer.add({ id: `${split}/${i}.mid`, path: join(dir, `${split}-${i}.mid`), kind: 'performance', split }, ids, Math.ceil(len / 3));
+      const ids = Int32Array.from(
+        { length: len },
+        () => (x = r.nextFloat() < 0.85 ? 4 + ((x - 4 + 3) % 60) : 4 + r.nextInt(60)),
+      );
+      writer.add(
+        { id: `${split}/${i}.mid`, path: join(dir, `${split}-${i}.mid`), kind: 'performance', split },
+        ids,
+        Math.ceil(len / 3),
+      );
     }
   }
   writer.finish();

@@ -7,4 +7,6 @@ export const PYTHON = '/usr/bin/python3';
 
 /** `skip` value for node:test: false when torch and numpy import, else the visible reason. */
 export const torchSkip: string | false =
-  spawnSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0 ? false : `${PYTHON} cannot import torch and numpy (apt-get install -y python3-torch): PyTorch test skipped`;
+  spawnSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0
+    ? false
+    : `${PYTHON} cannot import torch and numpy (apt-get install -y python3-torch): PyTorch test skipped`;

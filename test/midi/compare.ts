@@ -10,11 +10,20 @@ export function canonical(list: readonly PlainNote[]): PlainNote[] {
 }
 
 /** Asserts same length, same pitch and velocity, and start and end within `tolerance` seconds. */
-export function assertSameNotes(got: readonly PlainNote[], want: readonly PlainNote[], tolerance: number, label: string): void {
+export function assertSameNotes(
+  got: readonly PlainNote[],
+  want: readonly PlainNote[],
+  tolerance: number,
+  label: string,
+): void {
   assert.equal(got.length, want.length, `${label}: note count`);
   got.forEach((g, i) => {
     const w = want[i];
-    const same = g.pitch === w.pitch && g.velocity === w.velocity && Math.abs(g.start - w.start) <= tolerance && Math.abs(g.end - w.end) <= tolerance;
+    const same =
+      g.pitch === w.pitch &&
+      g.velocity === w.velocity &&
+      Math.abs(g.start - w.start) <= tolerance &&
+      Math.abs(g.end - w.end) <= tolerance;
     assert.ok(same, `${label}: note ${i}: got ${JSON.stringify(g)}, want ${JSON.stringify(w)}`);
   });
 }

@@ -7,13 +7,16 @@ import { MidiError } from '../../src/midi/errors.js';
 import { chunk, ev, header, smf, tempo, track } from '../helpers/smf.js';
 
 function rejects(bytes: Uint8Array, message: RegExp): void {
-  assert.throws(() => readMidi(bytes, 'bad.mid'), (e: unknown) => {
-    assert.ok(e instanceof MidiError, `not a MidiError: ${String(e)}`);
-    assert.equal(e.file, 'bad.mid');
-    assert.match(e.message, /^bad\.mid: /);
-    assert.match(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => readMidi(bytes, 'bad.mid'),
+    (e: unknown) => {
+      assert.ok(e instanceof MidiError, `not a MidiError: ${String(e)}`);
+      assert.equal(e.file, 'bad.mid');
+      assert.match(e.message, /^bad\.mid: /);
+      assert.match(e.message, message);
+      return true;
+    },
+  );
 }
 
 const good = smf(1, 480, track(tempo(0, 500_000)), track(ev(0, 0x90, 60, 64), ev(480, 0x80, 60, 0)));
@@ -42,7 +45,12 @@ test('truncated or invalid header', () => {
 test('truncated track, at every cut inside the second track', () => {
   const secondTrack = 14 + 8 + 7 + 4; // header, then track 0: chunk header, tempo, end-of-track
   for (let cut = secondTrack; cut < good.length; cut++) {
-    rejects(good.slice(0, cut), new RegExp(`^bad\\.mid: truncated (track 1 at byte ${cut}|file: track 1 cut at byte ${cut}|file: header declares 2 tracks, found 1)$`));
+    rejects(
+      good.slice(0, cut),
+      new RegExp(
+        `^bad\\.mid: truncated (track 1 at byte ${cut}|file: track 1 cut at byte ${cut}|file: header declares 2 tracks, found 1)$`,
+      ),
+    );
   }
 });
 
@@ -50,25 +58,42 @@ test('garbage bytes: invalid status, data byte where status expected, bad data b
   rejects(smf(0, 96, track(ev(0, 0xf4))), /invalid status byte 0xF4 in track 0 at byte 23/);
   rejects(smf(0, 96, track(ev(0, 60, 100))), /data byte 0x3C without a status byte in track 0/);
   rejects(smf(0, 96, track(ev(0, 0x90, 60, 0xc8))), /garbage in track 0 at byte 25: data byte 0xC8 after status 0x90/);
-  rejects(Uint8Array.from([...header(1, 2, 96), ...track(), 0x00, 0x13, 0xfe, 0x99, 0, 0, 0, 0]), /garbage bytes at byte 26 where track 1 should start/);
+  rejects(
+    Uint8Array.from([...header(1, 2, 96), ...track(), 0x00, 0x13, 0xfe, 0x99, 0, 0, 0, 0]),
+    /garbage bytes at byte 26 where track 1 should start/,
+  );
 });
 
 test('variable-length quantity longer than 4 bytes', () => {
-  rejects(smf(0, 96, track([0x81, 0x80, 0x80, 0x80, 0x00, 0x90, 60, 1])), /variable-length quantity longer than 4 bytes in track 0 at byte 22/);
-  rejects(smf(0, 96, track([0, 0xff, 0x01, 0xff, 0xff, 0xff, 0xff, 0x7f])), /variable-length quantity longer than 4 bytes/);
+  rejects(
+    smf(0, 96, track([0x81, 0x80, 0x80, 0x80, 0x00, 0x90, 60, 1])),
+    /variable-length quantity longer than 4 bytes in track 0 at byte 22/,
+  );
+  rejects(
+    smf(0, 96, track([0, 0xff, 0x01, 0xff, 0xff, 0xff, 0xff, 0x7f])),
+    /variable-length quantity longer than 4 bytes/,
+  );
 });
 
 test('absurd times: a file claiming more than 24 hours', () => {
   // 4-byte deltas of 0x0FFFFFFF ticks at 96 ppq and 120 bpm: about 16 days each.
   const huge = [0xff, 0xff, 0xff, 0x7f];
-  rejects(smf(0, 96, track([...huge, 0x90, 60, 1], [...huge, 0x80, 60, 0])), /absurd time: track 0 lasts \d+\.\d h \(limit 24 h\)/);
+  rejects(
+    smf(0, 96, track([...huge, 0x90, 60, 1], [...huge, 0x80, 60, 0])),
+    /absurd time: track 0 lasts \d+\.\d h \(limit 24 h\)/,
+  );
   // The same delta at a fast tempo is under 24 h and reads.
-  assert.equal(readMidi(smf(0, 960, track(tempo(0, 2000), [...huge, 0x90, 60, 1], ev(1, 0x80, 60, 0))), 'fast.mid').notes.length, 1);
+  assert.equal(
+    readMidi(smf(0, 960, track(tempo(0, 2000), [...huge, 0x90, 60, 1], ev(1, 0x80, 60, 0))), 'fast.mid').notes.length,
+    1,
+  );
 });
 
 test('huge files are refused before parsing, with the limit in the message', () => {
   // A view claiming MAX+1 bytes without allocating them: length is all readMidi checks first.
-  const fake = new Proxy(new Uint8Array(16), { get: (t, k) => (k === 'length' ? MAX_MIDI_BYTES + 1 : Reflect.get(t, k)) });
+  const fake = new Proxy(new Uint8Array(16), {
+    get: (t, k) => (k === 'length' ? MAX_MIDI_BYTES + 1 : Reflect.get(t, k)),
+  });
   rejects(fake, new RegExp(`file too large \\(${MAX_MIDI_BYTES + 1} bytes; the limit is 256 MiB\\)`));
 });
 
@@ -80,11 +105,24 @@ test('an error in one file leaves the reader clean for the next', () => {
 });
 
 test('random damage to a good file: either a Performance with valid notes or a MidiError, never anything else', () => {
-  const base = smf(1, 96,
+  const base = smf(
+    1,
+    96,
     track(tempo(0, 400_000), ev(0, 0xff, 0x01, 3, 0x61, 0x62, 0x63), tempo(200, 300_000)),
-    track(ev(0, 0x90, 60, 64), ev(0, 67, 70), ev(96, 0xb0, 64, 127), ev(0, 0xf0, 2, 1, 0xf7), ev(96, 0x80, 60, 0), ev(0, 0x90, 67, 0), ev(48, 0xb0, 64, 0)),
+    track(
+      ev(0, 0x90, 60, 64),
+      ev(0, 67, 70),
+      ev(96, 0xb0, 64, 127),
+      ev(0, 0xf0, 2, 1, 0xf7),
+      ev(96, 0x80, 60, 0),
+      ev(0, 0x90, 67, 0),
+      ev(48, 0xb0, 64, 0),
+    ),
   );
-  const damage = fc.array(fc.record({ at: fc.nat({ max: base.length - 1 }), byte: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 });
+  const damage = fc.array(fc.record({ at: fc.nat({ max: base.length - 1 }), byte: fc.integer({ min: 0, max: 255 }) }), {
+    minLength: 1,
+    maxLength: 4,
+  });
   fc.assert(
     fc.property(damage, fc.nat({ max: base.length }), (edits, cut) => {
       const bytes = base.slice(0, Math.max(cut, 1));

@@ -52,7 +52,11 @@ function ends(perf: Performance, rule: SustainRule): number[] {
 }
 
 // A dense pedal press from 1.0 to 2.0 whose last down event is at 1.5 (then up at 2.0).
-const pedal = [{ time: 1.0, value: 100 }, { time: 1.5, value: 90 }, { time: 2.0, value: 0 }];
+const pedal = [
+  { time: 1.0, value: 100 },
+  { time: 1.5, value: 90 },
+  { time: 2.0, value: 0 },
+];
 const notes: PlainNote[] = [
   { pitch: 60, velocity: 50, start: 0.5, end: 1.2 }, // released in both presses' windows
   { pitch: 62, velocity: 50, start: 0.5, end: 1.7 }, // released after the last down event: only 'musical' holds it
@@ -67,22 +71,42 @@ test('musical rule: held until the first up event, or the next strike of the sam
   const perf = performance(notes, pedal);
   const byNote = new Map(notesToArray(applySustain(perf)).map((n) => [`${n.pitch}@${n.start}`, n.end]));
   assert.deepEqual(Object.fromEntries(byNote), {
-    '65@0': 1.2, '64@0.2': 1.3, '60@0.5': 2.0, '62@0.5': 2.0, '65@0.5': 0.8, '64@1.3': 2.0, '67@2.1': 2.5,
+    '65@0': 1.2,
+    '64@0.2': 1.3,
+    '60@0.5': 2.0,
+    '62@0.5': 2.0,
+    '65@0.5': 0.8,
+    '64@1.3': 2.0,
+    '67@2.1': 2.5,
   });
   assert.deepEqual(ends(perf, 'musical'), musicalLiteral(perf));
 });
 
 test('reference rule: press ends at its last down event; re-struck pitches end at the next onset', () => {
   const perf = performance(notes, pedal);
-  const byNote = new Map(notesToArray(applySustain(perf, { rule: 'reference' })).map((n) => [`${n.pitch}@${n.start}`, n.end]));
+  const byNote = new Map(
+    notesToArray(applySustain(perf, { rule: 'reference' })).map((n) => [`${n.pitch}@${n.start}`, n.end]),
+  );
   assert.deepEqual(Object.fromEntries(byNote), {
-    '65@0': 0.5, '64@0.2': 1.3, '60@0.5': 1.5, '62@0.5': 1.7, '65@0.5': 0.8, '64@1.3': 1.5, '67@2.1': 2.5,
+    '65@0': 0.5,
+    '64@0.2': 1.3,
+    '60@0.5': 1.5,
+    '62@0.5': 1.7,
+    '65@0.5': 0.8,
+    '64@1.3': 1.5,
+    '67@2.1': 2.5,
   });
   assert.deepEqual(ends(perf, 'reference'), referenceLiteral(perf));
 });
 
 test('a pedal never lifted: musical holds to the end of the performance, reference (one down event) does nothing', () => {
-  const perf = performance([{ pitch: 60, velocity: 1, start: 0, end: 1 }, { pitch: 61, velocity: 1, start: 3, end: 4 }], [{ time: 0.5, value: 127 }]);
+  const perf = performance(
+    [
+      { pitch: 60, velocity: 1, start: 0, end: 1 },
+      { pitch: 61, velocity: 1, start: 3, end: 4 },
+    ],
+    [{ time: 0.5, value: 127 }],
+  );
   assert.deepEqual(ends(perf, 'musical'), [4, 4]);
   assert.deepEqual(ends(perf, 'reference'), [1, 4]);
 });
@@ -91,15 +115,30 @@ test('pitch, velocity, start and order are kept; the input is not changed', () =
   const perf = performance(notes, pedal);
   const before = notesToArray(perf.notes);
   const out = applySustain(perf);
-  assert.deepEqual(Array.from(out.pitch), before.map((n) => n.pitch));
-  assert.deepEqual(Array.from(out.start), before.map((n) => n.start));
-  assert.deepEqual(Array.from(out.velocity), before.map((n) => n.velocity));
+  assert.deepEqual(
+    Array.from(out.pitch),
+    before.map((n) => n.pitch),
+  );
+  assert.deepEqual(
+    Array.from(out.start),
+    before.map((n) => n.start),
+  );
+  assert.deepEqual(
+    Array.from(out.velocity),
+    before.map((n) => n.velocity),
+  );
   assert.deepEqual(notesToArray(perf.notes), before);
 });
 
 test('random pedal sequences: both rules match their literal transcriptions', () => {
   const tenths = (lo: number, hi: number) => fc.integer({ min: lo, max: hi }).map((k) => k / 10);
-  const note = fc.record({ pitch: fc.integer({ min: 60, max: 63 }), velocity: fc.constant(64), start: tenths(0, 40), length: tenths(1, 15) })
+  const note = fc
+    .record({
+      pitch: fc.integer({ min: 60, max: 63 }),
+      velocity: fc.constant(64),
+      start: tenths(0, 40),
+      length: tenths(1, 15),
+    })
     .map(({ length, ...n }) => ({ ...n, end: Math.round((n.start + length) * 10) / 10 }));
   const event = fc.record({ time: tenths(0, 60), value: fc.constantFrom(0, 30, 63, 64, 100, 127) });
   fc.assert(

@@ -47,7 +47,7 @@ const special: [number, number, string][] = [
 /** Every bf16 value's neighbourhood (low halves at and around the tie) plus random patterns. */
 function sweep(): Float32Array {
   const lows = [0x0000, 0x0001, 0x7fff, 0x8000, 0x8001, 0xffff];
-  const bits = new Uint32Array(65536 * lows.length + (1 << 18) + 7);  // + 7: not a multiple of any vector width
+  const bits = new Uint32Array(65536 * lows.length + (1 << 18) + 7); // + 7: not a multiple of any vector width
   let n = 0;
   for (let hi = 0; hi < 65536; hi++) for (const lo of lows) bits[n++] = ((hi << 16) | lo) >>> 0;
   let s = 12345;
@@ -87,7 +87,11 @@ for (const isa of native.availableIsas()) {
       kernels.f32ToBf16(out, src);
       special.forEach(([bits, want, what], i) => {
         for (const rep of [0, 1, 2])
-          assert.equal(out[1 + rep * cases.length + i].toString(16), want.toString(16), `${isa}: 0x${bits.toString(16)} (${what})`);
+          assert.equal(
+            out[1 + rep * cases.length + i].toString(16),
+            want.toString(16),
+            `${isa}: 0x${bits.toString(16)} (${what})`,
+          );
       });
     });
 
@@ -109,41 +113,50 @@ for (const isa of native.availableIsas()) {
       const wideBits = new Uint32Array(wide.buffer);
       for (let i = 0; i < all.length; i++) {
         assert.equal(wideBits[i], (i << 16) >>> 0, `bf16 0x${i.toString(16)}`);
-        if (!Number.isNaN(wide[i])) assert.ok(Object.is(wide[i], bf16ToF32(i)), `bf16 0x${i.toString(16)} vs reference`);
+        if (!Number.isNaN(wide[i]))
+          assert.ok(Object.is(wide[i], bf16ToF32(i)), `bf16 0x${i.toString(16)} vs reference`);
       }
       const back = new Uint16Array(all.length);
       kernels.f32ToBf16(back, wide);
       // NaNs come back quiet: only signalling ones (bit 6 clear) change, and only by that bit.
-      for (let i = 0; i < all.length; i++) assert.equal(back[i], Number.isNaN(wide[i]) ? i | 0x40 : i, `round trip of 0x${i.toString(16)}`);
+      for (let i = 0; i < all.length; i++)
+        assert.equal(back[i], Number.isNaN(wide[i]) ? i | 0x40 : i, `round trip of 0x${i.toString(16)}`);
     });
 
     it('rejects a source shorter than the destination', () => {
       assert.throws(() => kernels.f32ToBf16(new Uint16Array(8), new Float32Array(7)), RangeError);
       assert.throws(() => kernels.bf16ToF32(new Float32Array(8), new Uint16Array(7)), RangeError);
-      assert.throws(() => kernels.f32ToBf16(new Float32Array(8) as unknown as Uint16Array, new Float32Array(8)), TypeError);
+      assert.throws(
+        () => kernels.f32ToBf16(new Float32Array(8) as unknown as Uint16Array, new Float32Array(8)),
+        TypeError,
+      );
     });
   });
 }
 
 describe('bf16 conversion against PyTorch', () => {
-  it('gives the bits of torch.Tensor.to(torch.bfloat16) for every non-NaN value of the sweep', { skip: torchSkip }, () => {
-    const src = sweep();
-    const out = new Uint16Array(src.length);
-    kernels.f32ToBf16(out, src);
-    const script = `
+  it(
+    'gives the bits of torch.Tensor.to(torch.bfloat16) for every non-NaN value of the sweep',
+    { skip: torchSkip },
+    () => {
+      const src = sweep();
+      const out = new Uint16Array(src.length);
+      kernels.f32ToBf16(out, src);
+      const script = `
 import sys, numpy, torch
 x = torch.from_numpy(numpy.frombuffer(sys.stdin.buffer.read(), dtype=numpy.float32).copy())
 sys.stdout.buffer.write(x.to(torch.bfloat16).view(torch.int16).numpy().tobytes())`;
-    const r = spawnSync(PYTHON, ['-c', script], { input: Buffer.from(src.buffer), maxBuffer: 1 << 26 });
-    assert.equal(r.status, 0, r.stderr?.toString());
-    const torchBits = new Uint16Array(r.stdout.buffer, r.stdout.byteOffset, src.length);
-    let compared = 0;
-    for (let i = 0; i < src.length; i++) {
-      if (Number.isNaN(src[i])) continue;  // torch writes one canonical NaN; motif keeps sign and payload
-      compared++;
-      if (out[i] !== torchBits[i])
-        assert.fail(`[${i}] ${src[i]}: motif 0x${out[i].toString(16)}, torch 0x${torchBits[i].toString(16)}`);
-    }
-    assert.ok(compared > 300000, `compared ${compared} values`);
-  });
+      const r = spawnSync(PYTHON, ['-c', script], { input: Buffer.from(src.buffer), maxBuffer: 1 << 26 });
+      assert.equal(r.status, 0, r.stderr?.toString());
+      const torchBits = new Uint16Array(r.stdout.buffer, r.stdout.byteOffset, src.length);
+      let compared = 0;
+      for (let i = 0; i < src.length; i++) {
+        if (Number.isNaN(src[i])) continue; // torch writes one canonical NaN; motif keeps sign and payload
+        compared++;
+        if (out[i] !== torchBits[i])
+          assert.fail(`[${i}] ${src[i]}: motif 0x${out[i].toString(16)}, torch 0x${torchBits[i].toString(16)}`);
+      }
+      assert.ok(compared > 300000, `compared ${compared} values`);
+    },
+  );
 });

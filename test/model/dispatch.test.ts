@@ -20,7 +20,10 @@ function inChild(env: Record<string, string>, expression: string): string {
   const script = `import { native } from ${JSON.stringify(new URL('../../src/model/native.ts', import.meta.url).href)};
     console.log(JSON.stringify(${expression}));`;
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: childEnv, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    env: childEnv,
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, `child failed: ${r.stderr}`);
   return r.stdout.trim().split('\n').at(-1) ?? '';
 }
@@ -28,17 +31,28 @@ function inChild(env: Record<string, string>, expression: string): string {
 describe('CPU feature detection', () => {
   const features = native.cpuFeatures();
 
-  it('agrees with the flags the Linux kernel reports', { skip: !existsSync('/proc/cpuinfo') && 'no /proc/cpuinfo' }, () => {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l)) ?? '';
-    const flags = new Set(line.split(':')[1]?.trim().split(/\s+/) ?? []);
-    const has = (...names: string[]) => names.every((n) => flags.has(n));
-    assert.equal(features.avx2, has('avx2', 'fma', 'f16c'), 'avx2');
-    assert.equal(features.avx512, has('avx2', 'fma', 'f16c', 'avx512f', 'avx512dq', 'avx512bw', 'avx512vl'), 'avx512');
-    assert.equal(features.avx512bf16, features.avx512 && has('avx512_bf16'), 'avx512bf16');
-    // Linux lists amx_* only where CPUID has them and the kernel supports tile state.
-    assert.equal(features.amxCpu && features.amxOs, has('amx_tile', 'amx_bf16'), 'amx_tile, amx_bf16');
-    assert.equal(features.amx, features.amxCpu && features.amxOs && features.amxPermitted && features.avx512, 'amx');
-  });
+  it(
+    'agrees with the flags the Linux kernel reports',
+    { skip: !existsSync('/proc/cpuinfo') && 'no /proc/cpuinfo' },
+    () => {
+      const line =
+        readFileSync('/proc/cpuinfo', 'utf8')
+          .split('\n')
+          .find((l) => /^(flags|Features)\s*:/.test(l)) ?? '';
+      const flags = new Set(line.split(':')[1]?.trim().split(/\s+/) ?? []);
+      const has = (...names: string[]) => names.every((n) => flags.has(n));
+      assert.equal(features.avx2, has('avx2', 'fma', 'f16c'), 'avx2');
+      assert.equal(
+        features.avx512,
+        has('avx2', 'fma', 'f16c', 'avx512f', 'avx512dq', 'avx512bw', 'avx512vl'),
+        'avx512',
+      );
+      assert.equal(features.avx512bf16, features.avx512 && has('avx512_bf16'), 'avx512bf16');
+      // Linux lists amx_* only where CPUID has them and the kernel supports tile state.
+      assert.equal(features.amxCpu && features.amxOs, has('amx_tile', 'amx_bf16'), 'amx_tile, amx_bf16');
+      assert.equal(features.amx, features.amxCpu && features.amxOs && features.amxPermitted && features.avx512, 'amx');
+    },
+  );
 
   it('lists exactly the bf16 paths the features allow, best last, and starts on the best', () => {
     const expected: Bf16Path[] = ['generic'];
@@ -72,7 +86,8 @@ describe('choosing the ISA', () => {
   });
 
   it('MOTIF_ISA picks the table at load; an unusable value falls back to the best with a warning', () => {
-    for (const isa of native.availableIsas()) assert.equal(inChild({ MOTIF_ISA: isa }, 'native.isa()'), JSON.stringify(isa));
+    for (const isa of native.availableIsas())
+      assert.equal(inChild({ MOTIF_ISA: isa }, 'native.isa()'), JSON.stringify(isa));
     assert.equal(inChild({ MOTIF_ISA: 'bogus' }, 'native.isa()'), JSON.stringify(native.cpuFeatures().best));
   });
 });
@@ -90,7 +105,10 @@ describe('choosing the bf16 path', () => {
 
   it('MOTIF_BF16 picks the path at load, apart from MOTIF_ISA; an unusable value falls back to the best', () => {
     for (const path of native.availableBf16Paths())
-      assert.equal(inChild({ MOTIF_BF16: path, MOTIF_ISA: 'generic' }, '[native.bf16Path(), native.isa()]'), JSON.stringify([path, 'generic']));
+      assert.equal(
+        inChild({ MOTIF_BF16: path, MOTIF_ISA: 'generic' }, '[native.bf16Path(), native.isa()]'),
+        JSON.stringify([path, 'generic']),
+      );
     const unusable = native.cpuFeatures().amx ? 'bogus' : 'amx';
     assert.equal(inChild({ MOTIF_BF16: unusable }, 'native.bf16Path()'), JSON.stringify(native.cpuFeatures().bestBf16));
   });

@@ -39,7 +39,10 @@ interface InfoNceCase {
   dBias: number[];
   dPooled: number[];
 }
-const summary = JSON.parse(readFileSync(join(DIR, 'fixtures.json'), 'utf8')) as { cases: Record<string, Case>; infoNce: InfoNceCase };
+const summary = JSON.parse(readFileSync(join(DIR, 'fixtures.json'), 'utf8')) as {
+  cases: Record<string, Case>;
+  infoNce: InfoNceCase;
+};
 
 function maxAbs(x: ArrayLike<number>): number {
   let m = 0;
@@ -54,12 +57,19 @@ function expectTensorClose(actual: ArrayLike<number>, expected: ArrayLike<number
 
 for (const [name, c] of Object.entries(summary.cases)) {
   const file = readSafetensors(join(DIR, `${name}.safetensors`)).tensors;
-  const stored = (prefix: string) => new Map([...file].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t.data]));
+  const stored = (prefix: string) =>
+    new Map([...file].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t.data]));
   const tokens = Int32Array.from(c.tokens);
   const load = () => {
     const model = Transformer.create(c.config, 0, {
-      lr: c.optim.lr, beta1: c.optim.beta1, beta2: c.optim.beta2, eps: c.optim.eps,
-      weightDecay: c.optim.weightDecay, clipNorm: c.optim.clip, l1: c.optim.l1, l1Form: 'sum', // make_fixtures.py: λ·Σ|w|
+      lr: c.optim.lr,
+      beta1: c.optim.beta1,
+      beta2: c.optim.beta2,
+      eps: c.optim.eps,
+      weightDecay: c.optim.weightDecay,
+      clipNorm: c.optim.clip,
+      l1: c.optim.l1,
+      l1Form: 'sum', // make_fixtures.py: λ·Σ|w|
     });
     const params = model.parameters();
     const weights = stored('weights.');
@@ -125,7 +135,11 @@ for (const [name, c] of Object.entries(summary.cases)) {
     for (const [k, ref] of stored('after3.')) {
       const keep = (i: number) => !k.endsWith('in_proj_bias') || i < C || i >= 2 * C;
       const pick = (x: ArrayLike<number>) => Array.from(x).filter((_, i) => keep(i));
-      expectClose(pick(params.get(k)!), pick(ref), { rtol: 1e-4, atol: 0.01 * c.optim.lr * c.steps.length, label: `${name} after 3 steps ${k}` });
+      expectClose(pick(params.get(k)!), pick(ref), {
+        rtol: 1e-4,
+        atol: 0.01 * c.optim.lr * c.steps.length,
+        label: `${name} after 3 steps ${k}`,
+      });
     }
   });
 }

@@ -19,7 +19,7 @@ import { gemmShape, rng, type GemmShape } from './gemm-case.js';
 const U = 2 ** -24;
 
 interface Case extends GemmShape {
-  A: Uint16Array;  // bf16 bits
+  A: Uint16Array; // bf16 bits
   B: Uint16Array;
   C: Float32Array;
 }
@@ -27,17 +27,33 @@ interface Case extends GemmShape {
 /** n uniform values in [-1, 1) rounded to bf16 by the native conversion (tested in bf16.test.ts). */
 function bf16Random(n: number, rand: () => number): Uint16Array {
   const out = new Uint16Array(n);
-  kernels.f32ToBf16(out, Float32Array.from({ length: n }, () => rand() * 2 - 1));
+  kernels.f32ToBf16(
+    out,
+    Float32Array.from({ length: n }, () => rand() * 2 - 1),
+  );
   return out;
 }
 
-function makeCase(M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number, seed: number, pad = 3): Case {
+function makeCase(
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+  alpha: number,
+  beta: number,
+  seed: number,
+  pad = 3,
+): Case {
   const rand = rng(seed);
   const shape = gemmShape(M, N, K, transA, transB, alpha, beta, pad);
   const A = bf16Random((transA ? K : M) * shape.lda, rand);
   const B = bf16Random((transB ? N : K) * shape.ldb, rand);
   // beta = 0 must not read C: NaN there would leak into the result if it did.
-  const C = beta === 0 ? new Float32Array(M * shape.ldc).fill(NaN) : Float32Array.from({ length: M * shape.ldc }, () => rand() * 2 - 1);
+  const C =
+    beta === 0
+      ? new Float32Array(M * shape.ldc).fill(NaN)
+      : Float32Array.from({ length: M * shape.ldc }, () => rand() * 2 - 1);
   return { ...shape, A, B, C };
 }
 
@@ -83,7 +99,8 @@ function check(c: Case, label: string): void {
   const { expected, bound } = reference(c);
   expectClose(dense, expected, { rtol: 0, atol: bound, label });
   for (let i = 0; i < c.M; i++)
-    for (let j = c.N; j < c.ldc; j++) assert.ok(Object.is(full[i * c.ldc + j], c.C[i * c.ldc + j]), `${label}: wrote C[${i}, ${j}] past N`);
+    for (let j = c.N; j < c.ldc; j++)
+      assert.ok(Object.is(full[i * c.ldc + j], c.C[i * c.ldc + j]), `${label}: wrote C[${i}, ${j}] past N`);
 }
 
 const features = native.cpuFeatures();
@@ -98,17 +115,34 @@ after(() => {
 /** Why `path` cannot run here, or false when it can. */
 function whyNot(path: Bf16Path): string | false {
   if (available.includes(path)) return false;
-  if (path === 'avx512bf16') return 'avx512bf16 path skipped: this CPU (or OS) has no AVX512_BF16 with AVX-512 F/DQ/BW/VL';
-  if (!features.amxCpu) return 'AMX path skipped: this CPU has no AMX-TILE/AMX-BF16 (CPUID leaf 7 EDX bits 24/22), and AMX cannot be emulated; the path is built but untested here';
+  if (path === 'avx512bf16')
+    return 'avx512bf16 path skipped: this CPU (or OS) has no AVX512_BF16 with AVX-512 F/DQ/BW/VL';
+  if (!features.amxCpu)
+    return 'AMX path skipped: this CPU has no AMX-TILE/AMX-BF16 (CPUID leaf 7 EDX bits 24/22), and AMX cannot be emulated; the path is built but untested here';
   if (!features.amxOs) return 'AMX path skipped: the OS does not enable tile state (XCR0 bits 17/18)';
-  if (!features.amxPermitted) return 'AMX path skipped: Linux refused arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)';
+  if (!features.amxPermitted)
+    return 'AMX path skipped: Linux refused arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)';
   return 'AMX path skipped: its packing needs AVX-512, which this CPU lacks';
 }
 
-const transposes: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+const transposes: [boolean, boolean][] = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
 // 1, 7, 33, 65, 129, 257: none a multiple of the micro-tiles (8 × 48; AMX 32 × 32 × 32 depths).
 const oddShapes: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 33], [7, 1, 129], [33, 129, 1], [7, 33, 257], [65, 33, 7], [129, 65, 33], [257, 7, 65], [33, 257, 129], [37, 65, 0],
+  [1, 1, 1],
+  [1, 7, 33],
+  [7, 1, 129],
+  [33, 129, 1],
+  [7, 33, 257],
+  [65, 33, 7],
+  [129, 65, 33],
+  [257, 7, 65],
+  [33, 257, 129],
+  [37, 65, 0],
 ];
 
 for (const path of ['generic', 'avx512bf16', 'amx'] as Bf16Path[]) {
@@ -118,8 +152,15 @@ for (const path of ['generic', 'avx512bf16', 'amx'] as Bf16Path[]) {
       let seed = 1;
       for (const [M, N, K] of oddShapes)
         for (const [ta, tb] of transposes)
-          for (const [alpha, beta] of [[1, 0], [0.5, 1], [-1.25, -0.5]])
-            check(makeCase(M, N, K, ta, tb, alpha, beta, seed++), `${path} M=${M} N=${N} K=${K} transA=${ta} transB=${tb} alpha=${alpha} beta=${beta}`);
+          for (const [alpha, beta] of [
+            [1, 0],
+            [0.5, 1],
+            [-1.25, -0.5],
+          ])
+            check(
+              makeCase(M, N, K, ta, tb, alpha, beta, seed++),
+              `${path} M=${M} N=${N} K=${K} transA=${ta} transB=${tb} alpha=${alpha} beta=${beta}`,
+            );
     });
 
     it('matches the reference on shapes that span threads and depth slices, on 1 and 2 threads', () => {
@@ -128,7 +169,7 @@ for (const path of ['generic', 'avx512bf16', 'amx'] as Bf16Path[]) {
       for (let trial = 0; trial < 4; trial++) {
         const M = 100 + Math.floor(rand() * 100);
         const N = 100 + Math.floor(rand() * 100);
-        const K = 1100 + Math.floor(rand() * 1000);  // 2–3 depth slices of every path (768 and 1024 deep)
+        const K = 1100 + Math.floor(rand() * 1000); // 2–3 depth slices of every path (768 and 1024 deep)
         const [ta, tb] = transposes[trial];
         const c = makeCase(M, N, K, ta, tb, 0.75, trial % 2 ? 0 : 2, 100 + trial, trial);
         for (const threads of [1, 2]) {
@@ -142,8 +183,11 @@ for (const path of ['generic', 'avx512bf16', 'amx'] as Bf16Path[]) {
     it('alpha = 0 scales C by beta without reading A and B', () => {
       assert.ok(native.setBf16Path(path));
       const c = makeCase(9, 21, 17, false, true, 0, -2, 7);
-      c.A.fill(0x7fc0);  // NaN
-      const expected = Float64Array.from({ length: c.M * c.N }, (_, x) => -2 * c.C[Math.floor(x / c.N) * c.ldc + (x % c.N)]);
+      c.A.fill(0x7fc0); // NaN
+      const expected = Float64Array.from(
+        { length: c.M * c.N },
+        (_, x) => -2 * c.C[Math.floor(x / c.N) * c.ldc + (x % c.N)],
+      );
       expectClose(run(c).dense, expected, { rtol: 0, atol: 0, label: `${path} alpha=0` });
     });
 
@@ -183,7 +227,10 @@ describe('gemmBf16 arguments', () => {
   it('rejects float32 operands and arrays too short for the shape', () => {
     const A = new Uint16Array(16);
     const C = new Float32Array(16);
-    assert.throws(() => native.gemmBf16(false, false, 4, 4, 4, 1, new Float32Array(16) as unknown as Uint16Array, 4, A, 4, 0, C, 4), TypeError);
+    assert.throws(
+      () => native.gemmBf16(false, false, 4, 4, 4, 1, new Float32Array(16) as unknown as Uint16Array, 4, A, 4, 0, C, 4),
+      TypeError,
+    );
     assert.throws(() => native.gemmBf16(false, false, 4, 4, 4, 1, new Uint16Array(15), 4, A, 4, 0, C, 4), RangeError);
     assert.throws(() => native.gemmBf16(false, false, 4, 4, 4, 1, A, 3, A, 4, 0, C, 4), /leading dimension/);
   });

@@ -26,6 +26,26 @@ export interface GemmShape {
 }
 
 /** The shape of a case whose rows are `pad` elements wider than they need be. */
-export function gemmShape(M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number, pad: number): GemmShape {
-  return { transA, transB, M, N, K, alpha, beta, lda: (transA ? M : K) + pad, ldb: (transB ? K : N) + pad, ldc: N + pad };
+export function gemmShape(
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+  alpha: number,
+  beta: number,
+  pad: number,
+): GemmShape {
+  return {
+    transA,
+    transB,
+    M,
+    N,
+    K,
+    alpha,
+    beta,
+    lda: (transA ? M : K) + pad,
+    ldb: (transB ? K : N) + pad,
+    ldc: N + pad,
+  };
 }

@@ -26,15 +26,19 @@ for (const isa of native.availableIsas()) {
     for (const streams of [1, 3]) {
       test(`cached logits equal the full forward (${isa}, ${arch.layout}, ${streams} stream${streams > 1 ? 's' : ''}, across a slide)`, () => {
         withIsa(isa, () => {
-          const capacity = 20, keep = 9, total = 36;
+          const capacity = 20,
+            keep = 9,
+            total = 36;
           const model = Transformer.create({ ...tiny, ...arch, maxLen: 24 }, 3);
           const V = model.config.vocabSize;
           const next = lcg(17 + streams);
-          const seqs = Array.from({ length: streams }, () => Array.from({ length: total }, () => 1 + (next() % (V - 1))));
+          const seqs = Array.from({ length: streams }, () =>
+            Array.from({ length: total }, () => 1 + (next() % (V - 1))),
+          );
           const prompt = 5;
-          for (let s = 1; s < streams; s++) seqs[s].splice(0, prompt, ...seqs[0].slice(0, prompt));  // a common prompt
+          for (let s = 1; s < streams; s++) seqs[s].splice(0, prompt, ...seqs[0].slice(0, prompt)); // a common prompt
           const dec = model.decoder(streams, capacity);
-          let start = 0;  // first position of the window the cache holds
+          let start = 0; // first position of the window the cache holds
           const check = (logits: Float32Array, end: number, label: string) => {
             const width = end - start;
             const window = Int32Array.from(seqs.flatMap((q) => q.slice(start, end)));
@@ -51,7 +55,10 @@ for (const isa of native.availableIsas()) {
               check(dec.append(tail, keep), t, `re-encoded window at ${t}`);
               slides++;
             }
-            const logits = dec.append(Int32Array.from(seqs, (q) => q[t]), 1);
+            const logits = dec.append(
+              Int32Array.from(seqs, (q) => q[t]),
+              1,
+            );
             check(logits, t + 1, `step ${t}`);
             assert.equal(dec.length, t + 1 - start);
           }

@@ -7,8 +7,17 @@ import { join } from 'node:path';
 import { expectClose } from '../helpers/close.js';
 import { oneCycleLr } from '../../src/model/one-cycle.js';
 
-interface Reference { totalSteps: number; maxLr: number; pctStart: number; divFactor: number; finalDivFactor: number; lrs: number[] }
-const { oneCycle } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'model', 'fixtures.json'), 'utf8')) as { oneCycle: Reference[] };
+interface Reference {
+  totalSteps: number;
+  maxLr: number;
+  pctStart: number;
+  divFactor: number;
+  finalDivFactor: number;
+  lrs: number[];
+}
+const { oneCycle } = JSON.parse(
+  readFileSync(join(import.meta.dirname, '..', 'fixtures', 'model', 'fixtures.json'), 'utf8'),
+) as { oneCycle: Reference[] };
 
 test('matches PyTorch OneCycleLR step by step', () => {
   assert.ok(oneCycle.length >= 2);
@@ -21,7 +30,10 @@ test('matches PyTorch OneCycleLR step by step', () => {
 test('starts at maxLr/div, peaks at maxLr, ends at maxLr/(div·finalDiv); rejects steps out of range', () => {
   const o = { maxLr: 1e-3, totalSteps: 1000 };
   expectClose(oneCycleLr(0, o), 1e-3 / 25, { rtol: 1e-12, label: 'start' });
-  expectClose(Math.max(...Array.from({ length: 1000 }, (_, s) => oneCycleLr(s, o))), 1e-3, { rtol: 1e-12, label: 'peak' });
+  expectClose(Math.max(...Array.from({ length: 1000 }, (_, s) => oneCycleLr(s, o))), 1e-3, {
+    rtol: 1e-12,
+    label: 'peak',
+  });
   expectClose(oneCycleLr(999, o), 1e-3 / 25 / 1e4, { rtol: 1e-9, label: 'end' });
   assert.throws(() => oneCycleLr(1000, o), /outside/);
 });

@@ -37,13 +37,19 @@ test('reads the files python/motif_model.py writes (the committed fixtures)', ()
   const { tensors, metadata } = readSafetensors(join(ROOT, 'test', 'fixtures', 'model', 'post_ln.safetensors'));
   assert.equal(metadata.case, 'post_ln');
   assert.deepEqual(tensors.get('weights.tok.weight')!.shape, [tiny.vocabSize, tiny.dModel]);
-  assert.deepEqual(tensors.get('weights.encoder.layers.1.self_attn.in_proj_weight')!.shape, [3 * tiny.dModel, tiny.dModel]);
+  assert.deepEqual(tensors.get('weights.encoder.layers.1.self_attn.in_proj_weight')!.shape, [
+    3 * tiny.dModel,
+    tiny.dModel,
+  ]);
 });
 
 test('bad files are reported by name', () => {
   const path = join(dir, 'bad.safetensors');
   writeFileSync(path, Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123]));
-  assert.throws(() => readSafetensors(path), (e: Error) => e.message.includes(path) && /exceeds the file size/.test(e.message));
+  assert.throws(
+    () => readSafetensors(path),
+    (e: Error) => e.message.includes(path) && /exceeds the file size/.test(e.message),
+  );
   const wrong = join(dir, 'wrong.safetensors');
   writeSafetensors(wrong, new Map([['x', { shape: [2], data: Float32Array.of(1, 2) }]]));
   assert.throws(() => Transformer.load(wrong, tiny), /missing tensor 'tok.weight'/);
@@ -53,7 +59,8 @@ test('bad files are reported by name', () => {
 test('a checkpoint resumes exactly: same parameters after more steps, dropout included', () => {
   const cfg = { ...tiny, dropout: 0.1 };
   const a = Transformer.create(cfg, 42, { weightDecay: 0.01, l1: 1e-4 });
-  const B = 2, T = 16;
+  const B = 2,
+    T = 16;
   const tokens = Int32Array.from({ length: B * T }, (_, i) => 1 + ((i * 7) % 63));
   for (let i = 0; i < 2; i++) a.trainStep(tokens, B, T, 1e-3);
   const path = join(dir, 'ckpt.safetensors');
@@ -71,12 +78,18 @@ test('a checkpoint resumes exactly: same parameters after more steps, dropout in
 });
 
 test('weights move both ways with PyTorch (python/motif_model.py)', { skip: torchSkip }, () => {
-  for (const layout of [{ layout: 'post-ln' as const }, { layout: 'pre-ln' as const, activation: 'gelu' as const, tiedHead: true, headBias: false }]) {
+  for (const layout of [
+    { layout: 'post-ln' as const },
+    { layout: 'pre-ln' as const, activation: 'gelu' as const, tiedHead: true, headBias: false },
+  ]) {
     const cfg = { ...tiny, ...layout };
     const motif = Transformer.create(cfg, 9);
-    const B = 2, T = 10;
+    const B = 2,
+      T = 10;
     const tokens = Int32Array.from({ length: B * T }, (_, i) => 1 + ((i * 13) % 63));
-    const fromMotif = join(dir, 'motif.safetensors'), fromTorch = join(dir, 'torch.safetensors'), out = join(dir, 'out.safetensors');
+    const fromMotif = join(dir, 'motif.safetensors'),
+      fromTorch = join(dir, 'torch.safetensors'),
+      out = join(dir, 'out.safetensors');
     motif.save(fromMotif, { optimizer: false });
     // PyTorch loads motif's weights and computes logits; it also writes its own fresh weights.
     const script = `
@@ -100,9 +113,17 @@ with torch.no_grad():
     assert.equal(r.status, 0, r.stderr);
     const rows = Int32Array.from({ length: B * T }, (_, i) => i);
     const torchLogits = readSafetensors(out).tensors.get('logits')!.data;
-    expectClose(motif.logits(tokens, B, T, rows), torchLogits, { rtol: 1e-4, atol: 1e-4, label: `${cfg.layout} motif weights in PyTorch` });
+    expectClose(motif.logits(tokens, B, T, rows), torchLogits, {
+      rtol: 1e-4,
+      atol: 1e-4,
+      label: `${cfg.layout} motif weights in PyTorch`,
+    });
     const loaded = Transformer.load(fromTorch, cfg);
     const freshLogits = readSafetensors(out + '.fresh').tensors.get('logits')!.data;
-    expectClose(loaded.logits(tokens, B, T, rows), freshLogits, { rtol: 1e-4, atol: 1e-4, label: `${cfg.layout} PyTorch weights in motif` });
+    expectClose(loaded.logits(tokens, B, T, rows), freshLogits, {
+      rtol: 1e-4,
+      atol: 1e-4,
+      label: `${cfg.layout} PyTorch weights in motif`,
+    });
   }
 });

@@ -16,7 +16,17 @@ interface Case extends GemmShape {
   C: Float32Array;
 }
 
-function makeCase(M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number, seed: number, pad = 3): Case {
+function makeCase(
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+  alpha: number,
+  beta: number,
+  seed: number,
+  pad = 3,
+): Case {
   const rand = rng(seed);
   const shape = gemmShape(M, N, K, transA, transB, alpha, beta, pad);
   const fill = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
@@ -58,9 +68,21 @@ const tolerance = (K: number) => ({ rtol: 1e-5, atol: 2e-6 * (K + 1) });
 const isas = native.availableIsas();
 restoreIsaAfter();
 
-const transposes: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+const transposes: [boolean, boolean][] = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
 const oddShapes: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 33], [7, 1, 129], [33, 129, 1], [7, 33, 129], [129, 33, 7], [13, 47, 300], [37, 65, 0],
+  [1, 1, 1],
+  [1, 7, 33],
+  [7, 1, 129],
+  [33, 129, 1],
+  [7, 33, 129],
+  [129, 33, 7],
+  [13, 47, 300],
+  [37, 65, 0],
 ];
 
 for (const isa of isas) {
@@ -70,14 +92,19 @@ for (const isa of isas) {
       let seed = 1;
       for (const [M, N, K] of oddShapes)
         for (const [ta, tb] of transposes)
-          for (const [alpha, beta] of [[1, 0], [0.5, 1], [-1.25, -0.5]]) {
+          for (const [alpha, beta] of [
+            [1, 0],
+            [0.5, 1],
+            [-1.25, -0.5],
+          ]) {
             const c = makeCase(M, N, K, ta, tb, alpha, beta, seed++);
             const { dense, full } = run(c);
             const label = `${isa} M=${M} N=${N} K=${K} transA=${ta} transB=${tb} alpha=${alpha} beta=${beta}`;
             expectClose(dense, reference(c), { ...tolerance(K), label });
             // Columns past N in each row of C are not C's: they must be untouched.
             for (let i = 0; i < M; i++)
-              for (let j = N; j < c.ldc; j++) assert.ok(Object.is(full[i * c.ldc + j], c.C[i * c.ldc + j]), `${label}: wrote C[${i}, ${j}] past N`);
+              for (let j = N; j < c.ldc; j++)
+                assert.ok(Object.is(full[i * c.ldc + j], c.C[i * c.ldc + j]), `${label}: wrote C[${i}, ${j}] past N`);
           }
     });
 
@@ -86,17 +113,23 @@ for (const isa of isas) {
       for (let trial = 0; trial < 6; trial++) {
         const M = 1 + Math.floor(rand() * 200);
         const N = 1 + Math.floor(rand() * 200);
-        const K = 250 + Math.floor(rand() * 1500);  // crosses the K slice boundaries of every ISA (256..768)
+        const K = 250 + Math.floor(rand() * 1500); // crosses the K slice boundaries of every ISA (256..768)
         const [ta, tb] = transposes[trial % 4];
         const c = makeCase(M, N, K, ta, tb, 0.75, trial % 2 ? 0 : 2, 100 + trial, trial);
-        expectClose(run(c).dense, reference(c), { ...tolerance(K), label: `${isa} random M=${M} N=${N} K=${K} transA=${ta} transB=${tb}` });
+        expectClose(run(c).dense, reference(c), {
+          ...tolerance(K),
+          label: `${isa} random M=${M} N=${N} K=${K} transA=${ta} transB=${tb}`,
+        });
       }
     });
 
     it('alpha = 0 scales C by beta without reading A and B', () => {
       const c = makeCase(9, 21, 17, false, true, 0, -2, 7);
       c.A.fill(NaN);
-      const expected = Float64Array.from({ length: c.M * c.N }, (_, x) => -2 * c.C[Math.floor(x / c.N) * c.ldc + (x % c.N)]);
+      const expected = Float64Array.from(
+        { length: c.M * c.N },
+        (_, x) => -2 * c.C[Math.floor(x / c.N) * c.ldc + (x % c.N)],
+      );
       expectClose(run(c).dense, expected, { rtol: 0, atol: 0, label: `${isa} alpha=0` });
     });
   });
@@ -118,7 +151,8 @@ describe('sgemm across ISAs and threads', () => {
     const base = results.get('generic/1');
     assert.ok(base);
     // The paths differ only in float32 rounding (K slices and vector widths differ), a tenth of the reference tolerance.
-    for (const [key, r] of results) expectClose(r, base, { rtol: 1e-5, atol: 2e-7 * c.K, label: `${key} vs generic/1` });
+    for (const [key, r] of results)
+      expectClose(r, base, { rtol: 1e-5, atol: 2e-7 * c.K, label: `${key} vs generic/1` });
   });
 
   it('gives correct results while worker threads call it concurrently', async () => {
@@ -141,8 +175,15 @@ describe('sgemm across ISAs and threads', () => {
       parentPort.postMessage(ok);`;
     const addon = new URL('../../build/Release/motif_native.node', import.meta.url).pathname;
     const workers = [0, 1].map(() => new Worker(source, { eval: true, workerData: { addon, M: 97, N: 131, K: 64 } }));
-    const done = workers.map((w) => new Promise<boolean>((resolve, reject) => { w.once('message', resolve); w.once('error', reject); }));
-    for (let r = 0; r < 10; r++) expectClose(run(c).dense, expected, { ...tolerance(c.K), label: `main thread, round ${r}` });
+    const done = workers.map(
+      (w) =>
+        new Promise<boolean>((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+    );
+    for (let r = 0; r < 10; r++)
+      expectClose(run(c).dense, expected, { ...tolerance(c.K), label: `main thread, round ${r}` });
     assert.deepEqual(await Promise.all(done), [true, true]);
     await Promise.all(workers.map((w) => w.terminate()));
   });

@@ -35,9 +35,10 @@ const pooledObjective: Objective = (model, tokens, B, T) => {
 // loss is still a fixed function of the parameters.
 function gradCheck(config: Partial<ModelConfig>, label: string, objective = nextToken): void {
   const model = Transformer.create({ ...tiny, ...config }, 7);
-  const B = 2, T = 12;
+  const B = 2,
+    T = 12;
   const tokens = randomTokens(B * T, model.config.vocabSize, 11);
-  tokens.fill(tiny.padId, B * T - 3);  // the second sequence ends in padding
+  tokens.fill(tiny.padId, B * T - 3); // the second sequence ends in padding
   objective(model, tokens, B, T);
   const grads = new Map([...model.gradients()].map(([k, g]) => [k, Float64Array.from(g)]));
   let rng = 12345;
@@ -49,9 +50,13 @@ function gradCheck(config: Partial<ModelConfig>, label: string, objective = next
     const analytic = idx.reduce((s, i, j) => s + g[i] * dir[j], 0);
     const orig = idx.map((i) => w[i]);
     const lossAt = (step: number) => {
-      idx.forEach((i, j) => { w[i] = orig[j] + step * dir[j]; });
+      idx.forEach((i, j) => {
+        w[i] = orig[j] + step * dir[j];
+      });
       const loss = objective(model, tokens, B, T);
-      idx.forEach((i, j) => { w[i] = orig[j]; });
+      idx.forEach((i, j) => {
+        w[i] = orig[j];
+      });
       return loss;
     };
     // Float32 forward: the loss carries ~1e-6 of rounding, i.e. ~1e-4 in the quotient at h = 1e-2.
@@ -64,7 +69,8 @@ function gradCheck(config: Partial<ModelConfig>, label: string, objective = next
 // GELU throughout: a ReLU kink at (not just near) a weight makes the central difference average the
 // two slopes at every step size, so no h rescues it. ReLU's gradient is checked against PyTorch
 // instead (fixtures.test.ts, post_ln case).
-test('gradients match finite differences: post-LN, untied head with bias', () => gradCheck({ activation: 'gelu' }, 'post-ln'));
+test('gradients match finite differences: post-LN, untied head with bias', () =>
+  gradCheck({ activation: 'gelu' }, 'post-ln'));
 test('gradients match finite differences: pre-LN, tied head', () =>
   gradCheck({ layout: 'pre-ln', activation: 'gelu', tiedHead: true, headBias: false }, 'pre-ln'));
 test('gradients match finite differences at odd sizes (C 30, 3 heads, F 50, V 37, 3 layers)', () =>
@@ -77,32 +83,42 @@ test('gradients of the pooled vectors (the contrastive path) match finite differ
 });
 test('pooledForward in evaluation terms equals embed without dropout; pooledBackward needs a forward first', () => {
   const model = Transformer.create({ ...tiny, dropout: 0 }, 3);
-  const B = 2, T = 10;
+  const B = 2,
+    T = 10;
   const tokens = randomTokens(B * T, model.config.vocabSize, 5);
   const mask = Uint8Array.from({ length: B * T }, (_, i) => (i % T < 7 ? 1 : 0));
-  expectClose(model.pooledForward(tokens, mask, B, T), model.embed(tokens, mask, B, T), { rtol: 1e-6, label: 'pooled' });
+  expectClose(model.pooledForward(tokens, mask, B, T), model.embed(tokens, mask, B, T), {
+    rtol: 1e-6,
+    label: 'pooled',
+  });
   model.pooledBackward(new Float32Array(B * model.config.dModel));
   assert.throws(() => model.pooledBackward(new Float32Array(B * model.config.dModel)), /needs a pooled_forward first/);
 });
 
 test('dropout is deterministic by seed and off in evaluation', () => {
   const cfg = { ...tiny, dropout: 0.2 };
-  const B = 2, T = 16;
+  const B = 2,
+    T = 16;
   const tokens = randomTokens(B * T, tiny.vocabSize, 3);
   const run = (seed: number) => {
     const m = Transformer.create(cfg, seed);
     return [0, 1, 2].map(() => m.trainStep(tokens, B, T, 1e-3).loss);
   };
   assert.deepEqual(run(5), run(5), 'same seed, same losses');
-  const a = Transformer.create(cfg, 5), b = Transformer.create(cfg, 5);
+  const a = Transformer.create(cfg, 5),
+    b = Transformer.create(cfg, 5);
   b.trainStep(tokens, B, T, 1e-3);
-  b.parameters().forEach((w, k) => w.set(a.parameters().get(k)!));  // a's weights at a later step
+  b.parameters().forEach((w, k) => w.set(a.parameters().get(k)!)); // a's weights at a later step
   assert.notEqual(b.forwardBackward(tokens, B, T), a.forwardBackward(tokens, B, T), 'masks change with the step');
   const evalLoss = a.evalLoss(tokens, B, T).loss;
   assert.notEqual(a.forwardBackward(tokens, B, T), evalLoss, 'training loss uses dropout');
   assert.equal(a.evalLoss(tokens, B, T).loss, evalLoss, 'evaluation is deterministic');
   const noDrop = Transformer.create({ ...tiny, dropout: 0 }, 5);
-  assert.equal(noDrop.forwardBackward(tokens, B, T), noDrop.evalLoss(tokens, B, T).loss, 'without dropout, train loss = eval loss');
+  assert.equal(
+    noDrop.forwardBackward(tokens, B, T),
+    noDrop.evalLoss(tokens, B, T).loss,
+    'without dropout, train loss = eval loss',
+  );
 });
 
 test('the tiny model overfits one short sequence', () => {
@@ -123,11 +139,16 @@ test('the tiny model overfits one short sequence', () => {
 // that could see the future would go below it.
 test('the tiny model learns a dependency two tokens back, and cannot see the future', () => {
   const model = Transformer.create(tiny, 1, { weightDecay: 0 });
-  const S = 32, B = 8, T = 32;
+  const S = 32,
+    B = 8,
+    T = 32;
   let s = 5;
   const rnd = (n: number) => Math.floor(((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * n);
   const perm = Array.from({ length: S }, (_, i) => i);
-  for (let i = S - 1; i > 0; i--) { const j = rnd(i + 1); [perm[i], perm[j]] = [perm[j], perm[i]]; }
+  for (let i = S - 1; i > 0; i--) {
+    const j = rnd(i + 1);
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
   const batch = () => {
     const t = new Int32Array(B * T);
     for (let o = 0; o < B * T; o += T) {
@@ -147,16 +168,31 @@ test('the tiny model learns a dependency two tokens back, and cannot see the fut
 
 test('logits at chosen rows equal the rows of the full logits; loss ignores padding', () => {
   const model = Transformer.create(tiny, 2);
-  const B = 2, T = 10, V = tiny.vocabSize;
+  const B = 2,
+    T = 10,
+    V = tiny.vocabSize;
   const tokens = randomTokens(B * T, V, 4);
-  const all = model.logits(tokens, B, T, Int32Array.from({ length: B * T }, (_, i) => i));
+  const all = model.logits(
+    tokens,
+    B,
+    T,
+    Int32Array.from({ length: B * T }, (_, i) => i),
+  );
   const rows = Int32Array.of(19, 3, 10);
   const some = model.logits(tokens, B, T, rows);
-  rows.forEach((r, i) => expectClose(some.subarray(i * V, (i + 1) * V), all.subarray(r * V, (r + 1) * V), { label: `row ${r}` }));
+  rows.forEach((r, i) =>
+    expectClose(some.subarray(i * V, (i + 1) * V), all.subarray(r * V, (r + 1) * V), { label: `row ${r}` }),
+  );
   // Reference loss from the logits: mean over non-pad next-token targets.
   tokens.fill(tiny.padId, 15);
-  const logits = model.logits(tokens, B, T, Int32Array.from({ length: B * T }, (_, i) => i));
-  let sum = 0, count = 0;
+  const logits = model.logits(
+    tokens,
+    B,
+    T,
+    Int32Array.from({ length: B * T }, (_, i) => i),
+  );
+  let sum = 0,
+    count = 0;
   for (let b = 0; b < B; b++)
     for (let t = 0; t + 1 < T; t++) {
       const target = tokens[b * T + t + 1];
@@ -174,7 +210,8 @@ test('logits at chosen rows equal the rows of the full logits; loss ignores padd
 test('embeddings ignore masked positions (causal: later tokens cannot leak in)', () => {
   const model = Transformer.create(tiny, 3);
   const T = 12;
-  const a = randomTokens(T, tiny.vocabSize, 8), b = a.slice();
+  const a = randomTokens(T, tiny.vocabSize, 8),
+    b = a.slice();
   b.set([5, 6, 7], 9);
   const mask = Uint8Array.from({ length: T }, (_, t) => (t < 9 ? 1 : 0));
   expectClose(model.embed(b, mask, 1, T), model.embed(a, mask, 1, T), { label: 'embedding' });
@@ -195,7 +232,10 @@ test('L1 mean form is λ·mean|w|: the sum form at λ/N, step for step', () => {
   assert.equal(a.l1Penalty, b.l1Penalty);
   for (const [k, w] of mean.parameters()) assert.deepEqual(w, sum.parameters().get(k), k);
   const literal = Transformer.create({ ...tiny, dropout: 0 }, 3, { l1: lambda, l1Form: 'sum', lr: 1e-2 });
-  expectClose(literal.trainStep(tokens, 2, 10, 1e-2).l1Penalty, lambda * absSum, { rtol: 1e-5, label: 'sum form = λ·Σ|w|' });
+  expectClose(literal.trainStep(tokens, 2, 10, 1e-2).l1Penalty, lambda * absSum, {
+    rtol: 1e-5,
+    label: 'sum form = λ·Σ|w|',
+  });
 });
 
 test('config validation names the problem; presets load', () => {

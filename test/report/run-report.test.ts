@@ -26,9 +26,21 @@ test('the report draws every train and validation point and tabulates every epoc
   writeFileSync(join(base, 'tok.json'), '{"fake":true}');
   const run = join(base, 'run');
   const options = resolveTrainOptions({ batchSize: 2, seqLen: 6, epochs: 4, evalInterval: 3, snapshotEpochs: [] });
-  createRunDir(run, { data, preset: 'fake', model: { V: 8 }, train: options, tokenizer: { path: join(base, 'tok.json'), sha256: createHash('sha256').update('{"fake":true}').digest('hex') } });
+  createRunDir(run, {
+    data,
+    preset: 'fake',
+    model: { V: 8 },
+    train: options,
+    tokenizer: { path: join(base, 'tok.json'), sha256: createHash('sha256').update('{"fake":true}').digest('hex') },
+  });
   const pieces = [Int32Array.of(3, 4, 5, 6, 7, 3, 4), Int32Array.of(5, 6, 7, 3, 4, 5, 6, 7, 3)];
-  await train({ runDir: run, options, data: { train: pieces, validation: pieces.slice(1), framing: { padId: 0, bosId: 1, eosId: 2 } }, models: bigramSource(8, 0), schedule: () => 0.3 });
+  await train({
+    runDir: run,
+    options,
+    data: { train: pieces, validation: pieces.slice(1), framing: { padId: 0, bosId: 1, eosId: 2 } },
+    models: bigramSource(8, 0),
+    schedule: () => 0.3,
+  });
   const records = readMetrics(join(run, 'metrics.jsonl'));
   const html = readFileSync(await writeRunReport(run), 'utf8');
 
@@ -37,7 +49,10 @@ test('the report draws every train and validation point and tabulates every epoc
   const epochs = records.filter((r) => r.kind === 'epoch');
   const trainPoints = records.filter((r) => r.trainLoss !== undefined).length;
   const valPoints = records.filter((r) => r.valLoss !== undefined).length;
-  assert.ok(trainPoints > epochs.filter((r) => r.trainLoss !== undefined).length, 'step records add train points (interval means)');
+  assert.ok(
+    trainPoints > epochs.filter((r) => r.trainLoss !== undefined).length,
+    'step records add train points (interval means)',
+  );
   assert.ok(valPoints > 5, 'step records add validation points');
   assert.equal(symbolCount(loss), trainPoints + valPoints);
   assert.equal(symbolCount(ppl), curvePoints(records, 'perplexity').length);
@@ -56,15 +71,53 @@ test('a diverged run (perplexity overflowed to null in JSON) still gets its repo
   writeFileSync(join(base, 'tok.json'), '{"fake":true}');
   const run = join(base, 'run');
   const options = resolveTrainOptions({ batchSize: 2, seqLen: 6, epochs: 1, snapshotEpochs: [] });
-  createRunDir(run, { data: join(base, 'shards'), preset: 'fake', model: { V: 8 }, train: options, tokenizer: { path: join(base, 'tok.json'), sha256: createHash('sha256').update('{"fake":true}').digest('hex') } });
+  createRunDir(run, {
+    data: join(base, 'shards'),
+    preset: 'fake',
+    model: { V: 8 },
+    train: options,
+    tokenizer: { path: join(base, 'tok.json'), sha256: createHash('sha256').update('{"fake":true}').digest('hex') },
+  });
   // What such a run writes: Infinity becomes null through JSON.stringify.
-  writeFileSync(join(run, 'metrics.jsonl'), [
-    { kind: 'epoch', step: 0, epoch: 0, valLoss: 2.1, valPerplexity: Math.exp(2.1), elapsed: 1 },
-    { kind: 'epoch', step: 9, epoch: 1, trainLoss: 800, trainPerplexity: Infinity, valLoss: 900, valPerplexity: Infinity, lr: 1000, elapsed: 2 },
-  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
-  writeFileSync(join(run, 'eval-test.json'), JSON.stringify({ split: 'test', checkpoint: 'c', step: 9, loss: 900, perplexity: Infinity, bitsPerNote: 5000, targets: 10, notes: 3, pieces: 1 }));
+  writeFileSync(
+    join(run, 'metrics.jsonl'),
+    [
+      { kind: 'epoch', step: 0, epoch: 0, valLoss: 2.1, valPerplexity: Math.exp(2.1), elapsed: 1 },
+      {
+        kind: 'epoch',
+        step: 9,
+        epoch: 1,
+        trainLoss: 800,
+        trainPerplexity: Infinity,
+        valLoss: 900,
+        valPerplexity: Infinity,
+        lr: 1000,
+        elapsed: 2,
+      },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
+  writeFileSync(
+    join(run, 'eval-test.json'),
+    JSON.stringify({
+      split: 'test',
+      checkpoint: 'c',
+      step: 9,
+      loss: 900,
+      perplexity: Infinity,
+      bitsPerNote: 5000,
+      targets: 10,
+      notes: 3,
+      pieces: 1,
+    }),
+  );
   const html = readFileSync(await writeRunReport(run), 'utf8');
   assert.ok(html.includes('<td>∞</td>'), 'the overflowed perplexity shows as ∞');
   assert.ok(html.includes('<td>900</td>'));
-  assert.equal(symbolCount(readFileSync(join(run, 'perplexity.svg'), 'utf8')), 1, 'only the finite perplexity is plotted');
+  assert.equal(
+    symbolCount(readFileSync(join(run, 'perplexity.svg'), 'utf8')),
+    1,
+    'only the finite perplexity is plotted',
+  );
 });

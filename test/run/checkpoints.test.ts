@@ -49,7 +49,11 @@ test('a committed folder is not rewritten, and removeStale clears temporaries', 
   store.commit(3, () => assert.fail('an existing checkpoint must not be written again'));
   assert.equal(readFileSync(join(store.path(3), 'x'), 'utf8'), 'first');
   const snap = join(run, 'snapshots', 'epoch-0001');
-  assert.throws(() => commitDir(snap, () => { throw new Error('killed'); }));
+  assert.throws(() =>
+    commitDir(snap, () => {
+      throw new Error('killed');
+    }),
+  );
   assert.ok(!existsSync(snap));
   assert.deepEqual(removeStale(join(run, 'snapshots')).length, 1);
   commitDir(snap, (dir) => writeFileSync(join(dir, 'y'), 'ok'));

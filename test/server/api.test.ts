@@ -29,7 +29,8 @@ after(async () => {
 });
 
 const get = (path: string, init?: RequestInit) => fetch(`${ex.base}${path}`, init);
-const post = (path: string, body: Uint8Array | string, type = 'audio/midi') => get(path, { method: 'POST', headers: { 'content-type': type }, body });
+const post = (path: string, body: Uint8Array | string, type = 'audio/midi') =>
+  get(path, { method: 'POST', headers: { 'content-type': type }, body });
 const url = (id: string, what: string) => `/api/pieces/${encodeURIComponent(id)}/${what}`;
 async function json<T>(res: Response, status = 200): Promise<T> {
   const body = (await res.json()) as T;
@@ -39,11 +40,20 @@ async function json<T>(res: Response, status = 200): Promise<T> {
 }
 const fileOf = (id: string) => readFileSync(join(made.data, id));
 /** Cosine distances from `v` to every stored row, nearest first. */
-const ranked = (v: Float32Array) => rows.map((r) => ({ id: r.id, distance: 1 - cosine(v, r.vector) })).sort((a, b) => a.distance - b.distance);
+const ranked = (v: Float32Array) =>
+  rows.map((r) => ({ id: r.id, distance: 1 - cosine(v, r.vector) })).sort((a, b) => a.distance - b.distance);
 
 test('health, pieces with finite map points and colour groups', async () => {
-  assert.deepEqual(await json(await get('/api/health')), { ok: true, pieces: made.ids.length, embed: true, generate: true });
-  const { pieces, colors } = await json<{ pieces: Array<{ id: string; x: number; y: number; composer: string; split: string }>; colors: Record<string, { names: string[]; of: number[] }> }>(await get('/api/pieces'));
+  assert.deepEqual(await json(await get('/api/health')), {
+    ok: true,
+    pieces: made.ids.length,
+    embed: true,
+    generate: true,
+  });
+  const { pieces, colors } = await json<{
+    pieces: Array<{ id: string; x: number; y: number; composer: string; split: string }>;
+    colors: Record<string, { names: string[]; of: number[] }>;
+  }>(await get('/api/pieces'));
   assert.deepEqual(pieces.map((p) => p.id).sort(), [...made.ids].sort());
   assert.ok(pieces.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y)));
   assert.ok(new Set(pieces.map((p) => `${p.x},${p.y}`)).size > 1, 'the map is not one point');
@@ -62,23 +72,42 @@ test('a piece: its MIDI file, its notes as the run reads them, its neighbours wi
   const expected = readNotes(join(made.data, id));
   assert.equal(notes.notes.length, expected.length);
   notes.notes.forEach(([start, dur, pitch, vel], i) => {
-    assert.ok(Math.abs(start - expected.start[i]) < 1e-3 && Math.abs(dur - (expected.end[i] - expected.start[i])) < 2e-3, `note ${i}`);
+    assert.ok(
+      Math.abs(start - expected.start[i]) < 1e-3 && Math.abs(dur - (expected.end[i] - expected.start[i])) < 2e-3,
+      `note ${i}`,
+    );
     assert.deepEqual([pitch, vel], [expected.pitch[i], expected.velocity[i]]);
   });
 
-  const { neighbours } = await json<{ neighbours: Array<{ id: string; distance: number }> }>(await get(`${url(id, 'similar')}?k=4`));
-  const want = ranked(rows.find((r) => r.id === id)!.vector).filter((r) => r.id !== id).slice(0, 4);
-  assert.deepEqual(neighbours.map((n) => n.id), want.map((w) => w.id));
+  const { neighbours } = await json<{ neighbours: Array<{ id: string; distance: number }> }>(
+    await get(`${url(id, 'similar')}?k=4`),
+  );
+  const want = ranked(rows.find((r) => r.id === id)!.vector)
+    .filter((r) => r.id !== id)
+    .slice(0, 4);
+  assert.deepEqual(
+    neighbours.map((n) => n.id),
+    want.map((w) => w.id),
+  );
   neighbours.forEach((n, i) => assert.ok(Math.abs(n.distance - Math.max(0, want[i].distance)) < 1e-4));
 });
 
-test('an uploaded file: embedded by the store\'s run, its nearest pieces, placed among them', async () => {
+test("an uploaded file: embedded by the store's run, its nearest pieces, placed among them", async () => {
   const id = made.ids[5];
-  const r = await json<{ neighbours: Array<{ id: string; distance: number }>; position: [number, number]; notes: number }>(await post('/api/similar?k=3', fileOf(id)));
+  const r = await json<{
+    neighbours: Array<{ id: string; distance: number }>;
+    position: [number, number];
+    notes: number;
+  }>(await post('/api/similar?k=3', fileOf(id)));
   // The same file as a stored piece embeds to the stored vector: it is its own nearest, at distance ~0.
   assert.equal(r.neighbours[0].id, id);
   assert.ok(r.neighbours[0].distance < 1e-4);
-  assert.deepEqual(r.neighbours.map((n) => n.id), ranked(rows.find((x) => x.id === id)!.vector).slice(0, 3).map((w) => w.id));
+  assert.deepEqual(
+    r.neighbours.map((n) => n.id),
+    ranked(rows.find((x) => x.id === id)!.vector)
+      .slice(0, 3)
+      .map((w) => w.id),
+  );
   assert.equal(r.notes, readNotes(join(made.data, id)).length);
   const map = explorerMap(made.store, (await openStore(made.store)).info, rows);
   const want = placeAmong(r.neighbours.map((n) => ({ point: map.points.get(n.id)!, distance: n.distance })));
@@ -87,11 +116,14 @@ test('an uploaded file: embedded by the store\'s run, its nearest pieces, placed
   assert.equal(notes.notes.length, r.notes);
 });
 
-test('uploads are read as the store\'s model read its shards (this tiny run\'s: every instrument)', async () => {
+test("uploads are read as the store's model read its shards (this tiny run's: every instrument)", async () => {
   const band = bandFile();
   const notes = await json<{ notes: unknown[] }>(await post('/api/notes', band));
   assert.equal(notes.notes.length, readMidi(band, 'band', { instruments: 'all' }).notes.length);
-  assert.ok(notes.notes.length > readMidi(band, 'band', { instruments: 'piano' }).notes.length, 'the drums and violin are kept');
+  assert.ok(
+    notes.notes.length > readMidi(band, 'band', { instruments: 'piano' }).notes.length,
+    'the drums and violin are kept',
+  );
 });
 
 test('a continuation comes back as MIDI: the prompt as read, then new notes', async () => {
@@ -122,7 +154,12 @@ test('refusals are 4xx JSON errors that say what is wrong', async () => {
     ['JSON body', post('/api/similar', '{"a":1}', 'application/json'), 400, /send a MIDI file/],
     ['truncated MIDI', post('/api/notes', fileOf(made.ids[0]).subarray(0, 30)), 400, /not a MIDI file motif can read/],
     ['too long a continuation', post('/api/generate?seconds=1000', fileOf(made.ids[0])), 400, /seconds must be <= 120/],
-    ['over the size limit', post('/api/similar', new Uint8Array(MAX_BODY_BYTES + 1)), 413, /larger than the 5 MB limit/],
+    [
+      'over the size limit',
+      post('/api/similar', new Uint8Array(MAX_BODY_BYTES + 1)),
+      413,
+      /larger than the 5 MB limit/,
+    ],
     ['unknown route', get('/api/nothing'), 404, /no such route: GET \/api\/nothing/],
     ['unknown vendor file', get('/vendor/piano/..%2Fpackage.json'), 404, /no piano sample/],
   ];
@@ -149,7 +186,11 @@ test('the map is computed once per store and cached beside it; a store made agai
 });
 
 test('motif serve listens on 127.0.0.1 by default, answers, and stops on Ctrl-C', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--store', made.store, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--store', made.store, '--port', '0', '--json'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

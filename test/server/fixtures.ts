@@ -24,25 +24,40 @@ export interface ServedExplorer extends Explorer {
 }
 
 /** Makes the dataset, run and store under a fresh temp folder (once per test file). */
-export async function makeStore(): Promise<{ root: string; data: string; store: string; runDir: string; ids: string[] }> {
+export async function makeStore(): Promise<{
+  root: string;
+  data: string;
+  store: string;
+  runDir: string;
+  ids: string[];
+}> {
   const root = mkdtempSync(join(tmpdir(), 'motif-serve-'));
   const data = join(root, 'asap');
   const ids = writeLabelledDataset(data);
   const runDir = join(root, 'run');
   writeTinyRun(data, ids, runDir);
   const store = join(root, 'store');
-  await embedDataset(loadRunModel(runDir, 'epoch-1'), openDataset(data).items, { out: store, source: { dataset: data } });
+  await embedDataset(loadRunModel(runDir, 'epoch-1'), openDataset(data).items, {
+    out: store,
+    source: { dataset: data },
+  });
   return { root, data, store, runDir, ids };
 }
 
 /** Serves the store of {@link makeStore} (made when not given) on 127.0.0.1 at a free port. */
-export async function serveExplorer(made?: Awaited<ReturnType<typeof makeStore>>, options: Partial<ExplorerOptions> = {}): Promise<ServedExplorer> {
+export async function serveExplorer(
+  made?: Awaited<ReturnType<typeof makeStore>>,
+  options: Partial<ExplorerOptions> = {},
+): Promise<ServedExplorer> {
   const m = made ?? (await makeStore());
   const notes: string[] = [];
   const explorer = await createExplorer({ store: m.store, onNote: (n) => notes.push(n), ...options });
   const base = (await explorer.app.listen({ host: '127.0.0.1', port: 0 })).replace(/\/$/, '');
   return {
-    ...explorer, ...m, base, notes,
+    ...explorer,
+    ...m,
+    base,
+    notes,
     close: async () => {
       await explorer.app.close();
       if (!made) rmSync(m.root, { recursive: true, force: true });

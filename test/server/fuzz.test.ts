@@ -20,7 +20,22 @@ after(() => ex.close());
 const FORBIDDEN = [/"name": "motif"/, /root:x:0:0/];
 
 const segment = fc.oneof(
-  fc.constantFrom('..', '%2e%2e', '..%2f..%2f..%2fetc%2fpasswd', '%2e%2e%2f%2e%2e%2fpackage.json', '....//....//package.json', '%00', '%ff', 'C4.mp3', 'Tone.js', '', '.', '~', '%', '%zz'),
+  fc.constantFrom(
+    '..',
+    '%2e%2e',
+    '..%2f..%2f..%2fetc%2fpasswd',
+    '%2e%2e%2f%2e%2e%2fpackage.json',
+    '....//....//package.json',
+    '%00',
+    '%ff',
+    'C4.mp3',
+    'Tone.js',
+    '',
+    '.',
+    '~',
+    '%',
+    '%zz',
+  ),
   fc.string({ maxLength: 40 }).map(encodeURIComponent),
   fc.constant('Bach%2FPrelude_1%2FPerf00.mid'),
 );
@@ -35,7 +50,20 @@ const path = fc.oneof(
 );
 const query = fc.oneof(
   fc.constant(''),
-  fc.constantFrom('?k=5', '?k=-1', '?k=1e9', '?k=abc', '?k=', '?seconds=1', '?seconds=0', '?seconds=NaN', '?temperature=-1', '?top_p=2', '?seed=1.5', '?x=%00'),
+  fc.constantFrom(
+    '?k=5',
+    '?k=-1',
+    '?k=1e9',
+    '?k=abc',
+    '?k=',
+    '?seconds=1',
+    '?seconds=0',
+    '?seconds=NaN',
+    '?temperature=-1',
+    '?top_p=2',
+    '?seed=1.5',
+    '?x=%00',
+  ),
   fc.string({ maxLength: 20 }).map((s) => `?${encodeURIComponent(s)}=${encodeURIComponent(s)}`),
 );
 
@@ -51,21 +79,39 @@ test('hostile requests: never a 5xx, never a file from outside, the server stays
     }),
     fc.constantFrom(new TextEncoder().encode('{"notes": []}'), new TextEncoder().encode('MThd'), new Uint8Array(0)),
   );
-  const type = fc.constantFrom('audio/midi', 'application/octet-stream', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', '');
+  const type = fc.constantFrom(
+    'audio/midi',
+    'application/octet-stream',
+    'application/json',
+    'text/plain',
+    'multipart/form-data; boundary=x',
+    '',
+  );
   let requests = 0;
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), path, query, body, type, async (method, p, q, b, t) => {
-      // Continuations are kept to a second of music so the run stays bounded.
-      const qs = p === '/api/generate' ? `${q}${q ? '&' : '?'}seconds=1` : q;
-      const init: RequestInit = { method, headers: t ? { 'content-type': t } : {} };
-      if (method !== 'GET') init.body = b;
-      const res = await fetch(`${ex.base}${p}${qs}`, init);
-      const text = await res.text();
-      requests++;
-      assert.ok(res.status < 500, `${method} ${p}${qs} (${t}, ${b.length} bytes) → ${res.status}: ${text.slice(0, 200)}`);
-      for (const f of FORBIDDEN) assert.doesNotMatch(text, f, `${method} ${p}${qs} served a forbidden file`);
-      if (res.status >= 400 && p.startsWith('/api/')) assert.equal(typeof (JSON.parse(text) as { error: unknown }).error, 'string');
-    }),
+    fc.asyncProperty(
+      fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
+      path,
+      query,
+      body,
+      type,
+      async (method, p, q, b, t) => {
+        // Continuations are kept to a second of music so the run stays bounded.
+        const qs = p === '/api/generate' ? `${q}${q ? '&' : '?'}seconds=1` : q;
+        const init: RequestInit = { method, headers: t ? { 'content-type': t } : {} };
+        if (method !== 'GET') init.body = b;
+        const res = await fetch(`${ex.base}${p}${qs}`, init);
+        const text = await res.text();
+        requests++;
+        assert.ok(
+          res.status < 500,
+          `${method} ${p}${qs} (${t}, ${b.length} bytes) → ${res.status}: ${text.slice(0, 200)}`,
+        );
+        for (const f of FORBIDDEN) assert.doesNotMatch(text, f, `${method} ${p}${qs} served a forbidden file`);
+        if (res.status >= 400 && p.startsWith('/api/'))
+          assert.equal(typeof (JSON.parse(text) as { error: unknown }).error, 'string');
+      },
+    ),
     { numRuns: 600, seed: 20261204 },
   );
   assert.equal(requests, 600);
@@ -75,16 +121,25 @@ test('hostile requests: never a 5xx, never a file from outside, the server stays
 test('bounded load: 400 similar requests at concurrency 20, every answer right', async () => {
   const expected = new Map<string, string[]>();
   for (const id of ex.ids) {
-    const r = (await (await fetch(`${ex.base}/api/pieces/${encodeURIComponent(id)}/similar?k=5`)).json()) as { neighbours: Array<{ id: string }> };
-    expected.set(id, r.neighbours.map((n) => n.id));
+    const r = (await (await fetch(`${ex.base}/api/pieces/${encodeURIComponent(id)}/similar?k=5`)).json()) as {
+      neighbours: Array<{ id: string }>;
+    };
+    expected.set(
+      id,
+      r.neighbours.map((n) => n.id),
+    );
   }
-  let next = 0, done = 0;
+  let next = 0,
+    done = 0;
   const worker = async (): Promise<void> => {
     while (next < 400) {
       const id = ex.ids[next++ % ex.ids.length];
       const res = await fetch(`${ex.base}/api/pieces/${encodeURIComponent(id)}/similar?k=5`);
       assert.equal(res.status, 200);
-      assert.deepEqual(((await res.json()) as { neighbours: Array<{ id: string }> }).neighbours.map((n) => n.id), expected.get(id));
+      assert.deepEqual(
+        ((await res.json()) as { neighbours: Array<{ id: string }> }).neighbours.map((n) => n.id),
+        expected.get(id),
+      );
       done++;
     }
   };

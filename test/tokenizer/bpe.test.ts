@@ -11,15 +11,26 @@ const BASE = 12;
 /** A model trained on a random corpus drawn from a few repeating motifs, so merges are many and deep. */
 function trainedModel(seed: number, vocabSize: number): BpeModel {
   let s = seed;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const motifs = [[1, 2, 3], [4, 4, 4, 4], [5, 6], [7, 1, 2, 8, 9]];
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const motifs = [
+    [1, 2, 3],
+    [4, 4, 4, 4],
+    [5, 6],
+    [7, 1, 2, 8, 9],
+  ];
   const pieces: Int32Array[] = [];
   for (let p = 0; p < 30; p++) {
     const ids: number[] = [];
-    while (ids.length < 400) ids.push(...(rand() < 0.8 ? motifs[Math.floor(rand() * motifs.length)] : [Math.floor(rand() * BASE)]));
+    while (ids.length < 400)
+      ids.push(...(rand() < 0.8 ? motifs[Math.floor(rand() * motifs.length)] : [Math.floor(rand() * BASE)]));
     pieces.push(Int32Array.from(ids));
   }
-  return trainBpe(pieces, { vocabSize, baseVocabSize: BASE, specialTokens: ['<PAD>', '<CLS>'], initialAlphabet: Array.from({ length: BASE }, (_, i) => i) });
+  return trainBpe(pieces, {
+    vocabSize,
+    baseVocabSize: BASE,
+    specialTokens: ['<PAD>', '<CLS>'],
+    initialAlphabet: Array.from({ length: BASE }, (_, i) => i),
+  });
 }
 
 /** Reference encoder: per chunk, repeatedly merge the leftmost occurrence of the lowest-rank pair. */
@@ -29,7 +40,10 @@ function referenceEncode(model: BpeModel, ids: ArrayLike<number>): number[] {
   const idOf = new Map(model.tokens.map((t, id) => [t, id]));
   const out: number[] = [];
   for (let off = 0; off < ids.length; off += CHUNK_LENGTH) {
-    const w = Array.from(Array.prototype.slice.call(ids, off, off + CHUNK_LENGTH) as number[], (b) => model.specialCount + b);
+    const w = Array.from(
+      Array.prototype.slice.call(ids, off, off + CHUNK_LENGTH) as number[],
+      (b) => model.specialCount + b,
+    );
     for (;;) {
       let best = -1;
       for (let i = 0; i + 1 < w.length; i++) {
@@ -46,7 +60,9 @@ function referenceEncode(model: BpeModel, ids: ArrayLike<number>): number[] {
 
 const model = trainedModel(3, 120);
 const codec = new BpeCodec(model);
-const idsArb = fc.array(fc.oneof(fc.integer({ min: 0, max: BASE - 1 }), fc.constantFrom(1, 2, 3, 4, 4, 5, 6)), { maxLength: 3 * CHUNK_LENGTH + 5 });
+const idsArb = fc.array(fc.oneof(fc.integer({ min: 0, max: BASE - 1 }), fc.constantFrom(1, 2, 3, 4, 4, 5, 6)), {
+  maxLength: 3 * CHUNK_LENGTH + 5,
+});
 
 test('encode matches the reference encoder, chunk by chunk', () => {
   assert.ok(model.tokens.length === 120, 'the corpus should give the full vocabulary');
@@ -73,6 +89,8 @@ test('special ids decode to nothing; unknown ids and base ids outside the alphab
   const ids = codec.encode([1, 2, 3]);
   assert.deepEqual(Array.from(codec.decode([0, ...ids, 1])), [1, 2, 3]);
   assert.throws(() => codec.decode([codec.vocabSize]), /outside the vocabulary/);
-  const partial = new BpeCodec(trainBpe([Int32Array.from([1, 2, 1, 2])], { vocabSize: 10, baseVocabSize: BASE, specialTokens: [] }));
+  const partial = new BpeCodec(
+    trainBpe([Int32Array.from([1, 2, 1, 2])], { vocabSize: 10, baseVocabSize: BASE, specialTokens: [] }),
+  );
   assert.throws(() => partial.encode([1, 7]), /base id 7 is not in the BPE alphabet/);
 });

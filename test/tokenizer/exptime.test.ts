@@ -29,7 +29,10 @@ function referenceTokenize(list: PlainNote[]): string[] {
       return { pitch: n.pitch, bin: referenceBin(edges, n.velocity), start, end };
     });
   rows.sort((a, b) => a.pitch - b.pitch);
-  const events = [...rows.map((r) => ({ ...r, time: r.end, on: false })), ...rows.map((r) => ({ ...r, time: r.start, on: true }))];
+  const events = [
+    ...rows.map((r) => ({ ...r, time: r.end, on: false })),
+    ...rows.map((r) => ({ ...r, time: r.start, on: true })),
+  ];
   events.sort((a, b) => a.time - b.time);
   const tokens: string[] = [];
   let previous = 0;
@@ -61,9 +64,18 @@ function notesInOrder(list: PlainNote[]): Notes {
 }
 
 // Times on the 5 ms half-step lattice hit numpy's round-half cases; arbitrary doubles hit everything else.
-const time = (max: number) => fc.oneof(fc.integer({ min: 0, max: max * 200 }).map((k) => k * 0.005), fc.double({ min: 0, max, noNaN: true }));
+const time = (max: number) =>
+  fc.oneof(
+    fc.integer({ min: 0, max: max * 200 }).map((k) => k * 0.005),
+    fc.double({ min: 0, max, noNaN: true }),
+  );
 const noteArb = fc
-  .record({ pitch: fc.integer({ min: 15, max: 115 }), velocity: fc.integer({ min: 1, max: 127 }), start: time(20), length: time(3) })
+  .record({
+    pitch: fc.integer({ min: 15, max: 115 }),
+    velocity: fc.integer({ min: 1, max: 127 }),
+    start: time(20),
+    length: time(3),
+  })
   .filter((n) => n.length > 0)
   .map((n) => ({ pitch: n.pitch, velocity: n.velocity, start: n.start, end: n.start + n.length }));
 const notesArb = fc.record({ list: fc.array(noteArb, { maxLength: 60 }), sorted: fc.boolean() });
@@ -82,15 +94,27 @@ test('vocabulary: the reference names in the reference order, 1,229 tokens', () 
 test('rounding matches numpy np.round(x / 0.01) (values computed with numpy 2.4.6)', () => {
   const xs = [0.005, 0.015, 0.025, 0.035, 0.045, 1.005, 2.675, 0.125, 0.135, 10.005, 0.0049999, 123.455];
   const numpy = [0, 2, 2, 4, 4, 100, 268, 12, 14, 1001, 0, 12346];
-  assert.deepEqual(xs.map((x) => roundHalfEven(x / 0.01)), numpy);
+  assert.deepEqual(
+    xs.map((x) => roundHalfEven(x / 0.01)),
+    numpy,
+  );
   fc.assert(fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), (x) => roundHalfEven(x) === pyRound(x)));
 });
 
 test('velocity bins match numpy digitize on floor(linspace(0, 128, 21)), midpoints as int()', () => {
   const v = new VelocityBins(20);
-  assert.deepEqual([...v.edges], [0, 6, 12, 19, 25, 32, 38, 44, 51, 57, 64, 70, 76, 83, 89, 96, 102, 108, 115, 121, 128]);
-  assert.deepEqual([0, 1, 5, 6, 7, 63, 64, 127].map((x) => v.bin(x)), [0, 0, 0, 1, 1, 9, 10, 19]);
-  assert.deepEqual(Array.from({ length: 20 }, (_, b) => v.velocity(b)), [3, 9, 15, 22, 28, 35, 41, 47, 54, 60, 67, 73, 79, 86, 92, 99, 105, 111, 118, 124]);
+  assert.deepEqual(
+    [...v.edges],
+    [0, 6, 12, 19, 25, 32, 38, 44, 51, 57, 64, 70, 76, 83, 89, 96, 102, 108, 115, 121, 128],
+  );
+  assert.deepEqual(
+    [0, 1, 5, 6, 7, 63, 64, 127].map((x) => v.bin(x)),
+    [0, 0, 0, 1, 1, 9, 10, 19],
+  );
+  assert.deepEqual(
+    Array.from({ length: 20 }, (_, b) => v.velocity(b)),
+    [3, 9, 15, 22, 28, 35, 41, 47, 54, 60, 67, 73, 79, 86, 92, 99, 105, 111, 118, 124],
+  );
   for (const n of [1, 3, 7, 20, 33, 64, 100, 128]) {
     const bins = new VelocityBins(n);
     const edges = referenceEdges(n);
@@ -109,7 +133,10 @@ test('hand-worked: note-offs before note-ons at equal times, ascending pitch, ga
     { pitch: 64, velocity: 70, start: 0.5, end: 1.0 },
     { pitch: 62, velocity: 127, start: 0.502, end: 0.6 },
   ]);
-  assert.equal(names(n), 'VELOCITY_1 NOTE_ON_60 32T 16T 2T NOTE_OFF_60 VELOCITY_19 NOTE_ON_62 VELOCITY_11 NOTE_ON_64 8T 2T NOTE_OFF_62 32T 8T NOTE_OFF_64');
+  assert.equal(
+    names(n),
+    'VELOCITY_1 NOTE_ON_60 32T 16T 2T NOTE_OFF_60 VELOCITY_19 NOTE_ON_62 VELOCITY_11 NOTE_ON_64 8T 2T NOTE_OFF_62 32T 8T NOTE_OFF_64',
+  );
 });
 
 test('hand-worked: a note rounding to zero length gets one step; pitches outside 21..108 are skipped and counted', () => {
@@ -137,17 +164,29 @@ test('float ties as in the reference: 0.05 + 0.01 > 0.06 in float64, so that not
 
 test('decode rules: a re-struck pitch closes the open note, stray offs and unclosed notes vanish, specials are skipped', () => {
   const ids = (s: string) => s.split(' ').map((t) => scheme.vocab.indexOf(t));
-  const got = plain(scheme.decode(ids('<CLS> NOTE_OFF_61 VELOCITY_5 NOTE_ON_60 4T NOTE_ON_60 2T NOTE_OFF_60 NOTE_OFF_60 NOTE_ON_70 <PLACEHOLDER_3>')));
-  assert.deepEqual(got.map((n) => [n.pitch, n.velocity, Math.round(n.start * 100), Math.round(n.end * 100)]), [
-    [60, 35, 0, 4],
-    [60, 35, 4, 6],
-  ]);
+  const got = plain(
+    scheme.decode(
+      ids(
+        '<CLS> NOTE_OFF_61 VELOCITY_5 NOTE_ON_60 4T NOTE_ON_60 2T NOTE_OFF_60 NOTE_OFF_60 NOTE_ON_70 <PLACEHOLDER_3>',
+      ),
+    ),
+  );
+  assert.deepEqual(
+    got.map((n) => [n.pitch, n.velocity, Math.round(n.start * 100), Math.round(n.end * 100)]),
+    [
+      [60, 35, 0, 4],
+      [60, 35, 4, 6],
+    ],
+  );
   // Ties are re-sorted as the reference does: an off written after an on at the same time is applied first.
   const tie = plain(scheme.decode(ids('VELOCITY_5 NOTE_ON_60 4T NOTE_ON_60 NOTE_OFF_60 2T NOTE_OFF_60')));
-  assert.deepEqual(tie.map((n) => [Math.round(n.start * 100), Math.round(n.end * 100)]), [
-    [0, 4],
-    [4, 6],
-  ]);
+  assert.deepEqual(
+    tie.map((n) => [Math.round(n.start * 100), Math.round(n.end * 100)]),
+    [
+      [0, 4],
+      [4, 6],
+    ],
+  );
 });
 
 test('property: encode gives the reference token sequence, for sorted and unsorted input', () => {
@@ -171,7 +210,13 @@ test('property: decode(encode(x)) is the reference pairing of the quantized note
 });
 
 test('parameters rebuild the same tokenizer; bad parameters are named', () => {
-  const custom = createScheme('exptime', { timeUnit: 0.005, velocityBins: 8, minPitch: 30, maxPitch: 90, placeholders: 4 });
+  const custom = createScheme('exptime', {
+    timeUnit: 0.005,
+    velocityBins: 8,
+    minPitch: 30,
+    maxPitch: 90,
+    placeholders: 4,
+  });
   const again = createScheme('exptime', custom.params);
   assert.deepEqual(again.vocab, custom.vocab);
   assert.ok(custom.vocab.includes('128T') && !custom.vocab.includes('256T'));

@@ -35,7 +35,10 @@ test('bin(dt) is floor(alpha * log(1 + dt / eps)), and the defaults give 10 ms s
     { numRuns: 2000 },
   );
   assert.ok(Math.abs(scheme.edges[1] - 0.01) < 0.001, `first edge ${scheme.edges[1]}`);
-  assert.ok(scheme.edges[bins] > 1 && scheme.edges[bins - 1] < 1, `last bin [${scheme.edges[bins - 1]}, ${scheme.edges[bins]})`);
+  assert.ok(
+    scheme.edges[bins] > 1 && scheme.edges[bins - 1] < 1,
+    `last bin [${scheme.edges[bins - 1]}, ${scheme.edges[bins]})`,
+  );
 });
 
 test('one time token per gap, from the formula; gaps beyond the last bin repeat its token', () => {
@@ -43,7 +46,10 @@ test('one time token per gap, from the formula; gaps beyond the last bin repeat 
   // First gap 0.3 s from time 0; the second is measured from where the decoder will be, not from 0.3.
   const firstBin = formulaBin(0.3);
   const decodedOn = scheme.representative[firstBin];
-  assert.equal(tokenNames(scheme, scheme.encode(one)), `TIME_${firstBin} VELOCITY_12 NOTE_ON_60 TIME_${formulaBin(0.75 - decodedOn)} NOTE_OFF_60`);
+  assert.equal(
+    tokenNames(scheme, scheme.encode(one)),
+    `TIME_${firstBin} VELOCITY_12 NOTE_ON_60 TIME_${formulaBin(0.75 - decodedOn)} NOTE_OFF_60`,
+  );
   const far = notesFrom([{ pitch: 60, velocity: 80, start: 3.5, end: 3.6 }]);
   const tokens = tokenNames(scheme, scheme.encode(far)).split(' ');
   assert.deepEqual(tokens.slice(0, 3), [`TIME_${bins - 1}`, `TIME_${bins - 1}`, `TIME_${bins - 1}`]);
@@ -51,7 +57,12 @@ test('one time token per gap, from the formula; gaps beyond the last bin repeat 
 });
 
 test('error feedback: 300 equal gaps of 123 ms do not drift', () => {
-  const list = Array.from({ length: 300 }, (_, i) => ({ pitch: 60 + (i % 12), velocity: 64, start: i * 0.123, end: i * 0.123 + 0.1 }));
+  const list = Array.from({ length: 300 }, (_, i) => ({
+    pitch: 60 + (i % 12),
+    velocity: 64,
+    start: i * 0.123,
+    end: i * 0.123 + 0.1,
+  }));
   const back = plain(scheme.decode(scheme.encode(notesFrom(list))));
   const b = formulaBin(0.123);
   const halfWidth = (scheme.edges[b + 1] - scheme.edges[b]) / 2;
@@ -69,11 +80,14 @@ test('same-pitch overlap: the earlier note ends at the re-strike; a duplicate on
   ]);
   assert.equal(scheme.skippedNotes(n), 1);
   const back = plain(scheme.decode(scheme.encode(n)));
-  assert.deepEqual(back.map((x) => [x.pitch, x.velocity]), [
-    [60, 28],
-    [64, 99],
-    [60, 92],
-  ]);
+  assert.deepEqual(
+    back.map((x) => [x.pitch, x.velocity]),
+    [
+      [60, 28],
+      [64, 99],
+      [60, 92],
+    ],
+  );
   checkLogBin(n, scheme.decode(scheme.encode(n)), LOGBIN_DEFAULTS, 'overlap');
 });
 
@@ -85,9 +99,18 @@ test('decode: events apply in token order, and an on/off pair at one time gets t
   assert.ok(Math.abs(got[1].end - got[1].start - scheme.representative[3]) < 1e-12);
 });
 
-const time = (max: number) => fc.oneof(fc.integer({ min: 0, max: max * 1000 }).map((k) => k * 0.001), fc.double({ min: 0, max, noNaN: true }));
+const time = (max: number) =>
+  fc.oneof(
+    fc.integer({ min: 0, max: max * 1000 }).map((k) => k * 0.001),
+    fc.double({ min: 0, max, noNaN: true }),
+  );
 const noteArb = fc
-  .record({ pitch: fc.integer({ min: 15, max: 115 }), velocity: fc.integer({ min: 1, max: 127 }), start: time(20), length: time(3) })
+  .record({
+    pitch: fc.integer({ min: 15, max: 115 }),
+    velocity: fc.integer({ min: 1, max: 127 }),
+    start: time(20),
+    length: time(3),
+  })
   .filter((n) => n.length > 0)
   .map((n) => ({ pitch: n.pitch, velocity: n.velocity, start: n.start, end: n.start + n.length }));
 

@@ -11,9 +11,13 @@ import { MidiTokenizer, SPECIAL_TOKENS } from '../../src/tokenizer/midi-tokenize
 import { ASAP } from '../helpers/asap.js';
 import { gridNotes } from '../helpers/grid-notes.js';
 
-
 const corpus: Notes[] = [gridNotes(600, 1), gridNotes(800, 2), gridNotes(500, 3)];
-if (existsSync(ASAP)) corpus.push(...selectSplit(openDataset(ASAP), 'train').slice(0, 3).map((it) => readMidi(readFileSync(it.path), it.path).notes));
+if (existsSync(ASAP))
+  corpus.push(
+    ...selectSplit(openDataset(ASAP), 'train')
+      .slice(0, 3)
+      .map((it) => readMidi(readFileSync(it.path), it.path).notes),
+  );
 
 for (const schemeName of ['exptime', 'logbin'] as const) {
   test(`${schemeName}: encode → decode equals the base scheme's own round trip`, () => {
@@ -26,7 +30,11 @@ for (const schemeName of ['exptime', 'logbin'] as const) {
       assert.ok(ids.length < base.encode(notes).length, 'BPE should shorten the sequence');
       const expected = notesToArray(base.decode(base.encode(notes)));
       assert.deepEqual(notesToArray(tok.decode(ids)), expected);
-      assert.deepEqual(notesToArray(tok.decode([tok.bosId, ...ids, tok.eosId, tok.padId])), expected, 'special ids are skipped');
+      assert.deepEqual(
+        notesToArray(tok.decode([tok.bosId, ...ids, tok.eosId, tok.padId])),
+        expected,
+        'special ids are skipped',
+      );
     }
   });
 }
@@ -34,8 +42,14 @@ for (const schemeName of ['exptime', 'logbin'] as const) {
 test('special ids and token names', () => {
   const tok = MidiTokenizer.train(createScheme('exptime'), corpus.slice(0, 2), { vocabSize: 600 });
   assert.deepEqual([tok.padId, tok.bosId, tok.eosId, tok.maskId], [0, 1, 2, 3]);
-  assert.deepEqual(SPECIAL_TOKENS.map((_, id) => tok.bpe.model.tokens[id]), [...SPECIAL_TOKENS]);
+  assert.deepEqual(
+    SPECIAL_TOKENS.map((_, id) => tok.bpe.model.tokens[id]),
+    [...SPECIAL_TOKENS],
+  );
   const ids = tok.encode(corpus[0]);
   const names = Array.from(tok.bpe.decode(ids), (b) => tok.base.vocab[b]);
-  assert.deepEqual(names, Array.from(tok.base.encode(corpus[0]), (b) => tok.base.vocab[b]));
+  assert.deepEqual(
+    names,
+    Array.from(tok.base.encode(corpus[0]), (b) => tok.base.vocab[b]),
+  );
 });

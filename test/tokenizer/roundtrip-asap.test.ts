@@ -32,20 +32,33 @@ test('ASAP: every file parses into notes', { skip: skipWithoutAsap }, () => {
   assert.ok(pieces.every((p) => p.notes.length > 0));
 });
 
-test('ASAP round trip, exptime: the reference pairing exactly, each time within 5 ms (+10 ms zero-length rule)', { skip: skipWithoutAsap }, (t) => {
-  const scheme = new ExpTimeTokenizer();
-  const stats = emptyStats();
-  for (const { name, notes } of pieces) checkExpTime(notes, scheme.decode(scheme.encode(notes)), scheme.params, name, stats);
-  t.diagnostic(`exptime: ${pieces.length} files, ${summary(stats)} (notes re-paired by same-pitch overlaps: ${stats.repaired}, not bounded)`);
-});
+test(
+  'ASAP round trip, exptime: the reference pairing exactly, each time within 5 ms (+10 ms zero-length rule)',
+  { skip: skipWithoutAsap },
+  (t) => {
+    const scheme = new ExpTimeTokenizer();
+    const stats = emptyStats();
+    for (const { name, notes } of pieces)
+      checkExpTime(notes, scheme.decode(scheme.encode(notes)), scheme.params, name, stats);
+    t.diagnostic(
+      `exptime: ${pieces.length} files, ${summary(stats)} (notes re-paired by same-pitch overlaps: ${stats.repaired}, not bounded)`,
+    );
+  },
+);
 
-test('ASAP round trip, logbin: one-to-one after same-pitch cuts, each time within the error-feedback bound', { skip: skipWithoutAsap }, (t) => {
-  const scheme = new LogBinTokenizer();
-  const stats = emptyStats();
-  let skipped = 0;
-  for (const { name, notes } of pieces) {
-    checkLogBin(notes, scheme.decode(scheme.encode(notes)), scheme.params, name, stats);
-    skipped += scheme.skippedNotes(notes);
-  }
-  t.diagnostic(`logbin: ${pieces.length} files, ${summary(stats)}, ${skipped} notes skipped (pitch range, duplicate onsets)`);
-});
+test(
+  'ASAP round trip, logbin: one-to-one after same-pitch cuts, each time within the error-feedback bound',
+  { skip: skipWithoutAsap },
+  (t) => {
+    const scheme = new LogBinTokenizer();
+    const stats = emptyStats();
+    let skipped = 0;
+    for (const { name, notes } of pieces) {
+      checkLogBin(notes, scheme.decode(scheme.encode(notes)), scheme.params, name, stats);
+      skipped += scheme.skippedNotes(notes);
+    }
+    t.diagnostic(
+      `logbin: ${pieces.length} files, ${summary(stats)}, ${skipped} notes skipped (pitch range, duplicate onsets)`,
+    );
+  },
+);

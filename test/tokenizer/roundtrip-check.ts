@@ -18,7 +18,12 @@ export interface PlainNote {
 
 /** Notes as plain objects, in their stored order. */
 export function plain(notes: Notes): PlainNote[] {
-  return Array.from({ length: notes.length }, (_, i) => ({ pitch: notes.pitch[i], velocity: notes.velocity[i], start: notes.start[i], end: notes.end[i] }));
+  return Array.from({ length: notes.length }, (_, i) => ({
+    pitch: notes.pitch[i],
+    velocity: notes.velocity[i],
+    start: notes.start[i],
+    end: notes.end[i],
+  }));
 }
 
 /** Python's round(float) / numpy's np.round: ties to even (Math.round sends ties up). */
@@ -79,7 +84,13 @@ function binTable(edges: number[]): Uint8Array {
  * note, unmatched offs ignored); and a note paired from its own on and off is within 5 ms of the input
  * at both ends (end: 15 ms when the zero-length rule added a step). Velocity is in the input's bin.
  */
-export function checkExpTime(input: Notes, decoded: Notes, p: ExpTimeParams, label: string, stats = emptyStats()): CheckStats {
+export function checkExpTime(
+  input: Notes,
+  decoded: Notes,
+  p: ExpTimeParams,
+  label: string,
+  stats = emptyStats(),
+): CheckStats {
   const edges = referenceEdges(p.velocityBins);
   const bins = binTable(edges);
   const mid = (b: number): number => Math.max(1, Math.floor((edges[b] + edges[b + 1]) / 2));
@@ -100,7 +111,10 @@ export function checkExpTime(input: Notes, decoded: Notes, p: ExpTimeParams, lab
   });
   const isOn = (e: number): number => 1 - (e & 1);
   // The reference decoder's tuple sort (time, 'off' < 'on', pitch, velocity), grouped by pitch.
-  const order = sortedIndices(2 * m, (a, b) => evPitch[a] - evPitch[b] || evK[a] - evK[b] || isOn(a) - isOn(b) || evVel[a] - evVel[b]);
+  const order = sortedIndices(
+    2 * m,
+    (a, b) => evPitch[a] - evPitch[b] || evK[a] - evK[b] || isOn(a) - isOn(b) || evVel[a] - evVel[b],
+  );
   const exp: Array<[pitch: number, velocity: number, startK: number, endK: number, from: number]> = [];
   let open = -1;
   for (let r = 0; r < order.length; r++) {
@@ -116,16 +130,29 @@ export function checkExpTime(input: Notes, decoded: Notes, p: ExpTimeParams, lab
   check(decoded.length === exp.length, () => `${label}: ${decoded.length} decoded notes, expected ${exp.length}`);
   // Compare as multisets, keyed in whole steps so float noise in the last bit cannot reorder equal notes.
   const stepOf = (x: number): number => Math.round(x / u);
-  const got = sortedIndices(decoded.length, (a, b) =>
-    stepOf(decoded.start[a]) - stepOf(decoded.start[b]) || decoded.pitch[a] - decoded.pitch[b] || stepOf(decoded.end[a]) - stepOf(decoded.end[b]) || decoded.velocity[a] - decoded.velocity[b]);
+  const got = sortedIndices(
+    decoded.length,
+    (a, b) =>
+      stepOf(decoded.start[a]) - stepOf(decoded.start[b]) ||
+      decoded.pitch[a] - decoded.pitch[b] ||
+      stepOf(decoded.end[a]) - stepOf(decoded.end[b]) ||
+      decoded.velocity[a] - decoded.velocity[b],
+  );
   exp.sort((a, b) => a[2] - b[2] || a[0] - b[0] || a[3] - b[3] || a[1] - b[1]);
   for (let i = 0; i < exp.length; i++) {
     const g = got[i];
     const [pitch, velocity, startK, endK, from] = exp[i];
     const start = decoded.start[g];
     const end = decoded.end[g];
-    if (decoded.pitch[g] !== pitch || decoded.velocity[g] !== velocity || Math.abs(start - startK * u) > 1e-9 || Math.abs(end - endK * u) > 1e-9) {
-      assert.fail(`${label}: decoded note ${JSON.stringify(plain(decoded)[g])} where the reference pairing gives ${JSON.stringify({ pitch, velocity, start: startK * u, end: endK * u })}`);
+    if (
+      decoded.pitch[g] !== pitch ||
+      decoded.velocity[g] !== velocity ||
+      Math.abs(start - startK * u) > 1e-9 ||
+      Math.abs(end - endK * u) > 1e-9
+    ) {
+      assert.fail(
+        `${label}: decoded note ${JSON.stringify(plain(decoded)[g])} where the reference pairing gives ${JSON.stringify({ pitch, velocity, start: startK * u, end: endK * u })}`,
+      );
     }
     stats.notes++;
     if (from < 0) {
@@ -137,8 +164,15 @@ export function checkExpTime(input: Notes, decoded: Notes, p: ExpTimeParams, lab
     const zeroLength = pyRound(input.end[src] / u) <= pyRound(input.start[src] / u);
     const endError = Math.abs(end - input.end[src]) - (zeroLength ? u : 0);
     const bin = bins[input.velocity[src]];
-    if (!(startError <= u / 2 + 1e-9 && endError <= u / 2 + 1e-9 && velocity >= edges[bin] && velocity < edges[bin + 1])) {
-      assert.fail(`${label}: ${JSON.stringify(plain(decoded)[g])} from ${JSON.stringify(plain(input)[src])}: start error ${startError}, end error ${endError}`);
+    if (!(
+      startError <= u / 2 + 1e-9 &&
+      endError <= u / 2 + 1e-9 &&
+      velocity >= edges[bin] &&
+      velocity < edges[bin + 1]
+    )) {
+      assert.fail(
+        `${label}: ${JSON.stringify(plain(decoded)[g])} from ${JSON.stringify(plain(input)[src])}: start error ${startError}, end error ${endError}`,
+      );
     }
     stats.maxStartError = Math.max(stats.maxStartError, startError);
     stats.maxEndError = Math.max(stats.maxEndError, endError);
@@ -153,7 +187,13 @@ export function checkExpTime(input: Notes, decoded: Notes, p: ExpTimeParams, lab
  * over all event times in order (g_i the true gap, ρ = (exp(1/alpha) − 1)/2); an end decoded onto its
  * start moves e_1 later, so ends get e_1 more slack.
  */
-export function checkLogBin(input: Notes, decoded: Notes, p: LogBinParams, label: string, stats = emptyStats()): CheckStats {
+export function checkLogBin(
+  input: Notes,
+  decoded: Notes,
+  p: LogBinParams,
+  label: string,
+  stats = emptyStats(),
+): CheckStats {
   const edges = referenceEdges(p.velocityBins);
   const bins = binTable(edges);
   const e1 = p.eps * (Math.exp(1 / p.alpha) - 1);
@@ -192,7 +232,10 @@ export function checkLogBin(input: Notes, decoded: Notes, p: LogBinParams, label
     return bound[lo - 1];
   };
   check(decoded.length === want.length, () => `${label}: ${decoded.length} decoded notes, expected ${want.length}`);
-  const got = sortedIndices(decoded.length, (a, b) => decoded.pitch[a] - decoded.pitch[b] || decoded.start[a] - decoded.start[b]);
+  const got = sortedIndices(
+    decoded.length,
+    (a, b) => decoded.pitch[a] - decoded.pitch[b] || decoded.start[a] - decoded.start[b],
+  );
   for (let j = 0; j < want.length; j++) {
     const g = got[j];
     const i = want[j];
@@ -201,9 +244,12 @@ export function checkLogBin(input: Notes, decoded: Notes, p: LogBinParams, label
     const endError = Math.abs(decoded.end[g] - wantEnd[j]);
     const startBound = boundAt(start[i]);
     const endBound = boundAt(wantEnd[j]) + e1;
-    const ok = decoded.pitch[g] === pitch[i] && decoded.velocity[g] >= edges[bin] && decoded.velocity[g] < edges[bin + 1];
+    const ok =
+      decoded.pitch[g] === pitch[i] && decoded.velocity[g] >= edges[bin] && decoded.velocity[g] < edges[bin + 1];
     if (!(ok && startError <= startBound + 1e-9 && endError <= endBound + 1e-9)) {
-      assert.fail(`${label}: decoded ${JSON.stringify(plain(decoded)[g])} for ${JSON.stringify({ ...plain(input)[i], end: wantEnd[j] })}: start error ${startError} (bound ${startBound}), end error ${endError} (bound ${endBound})`);
+      assert.fail(
+        `${label}: decoded ${JSON.stringify(plain(decoded)[g])} for ${JSON.stringify({ ...plain(input)[i], end: wantEnd[j] })}: start error ${startError} (bound ${startBound}), end error ${endError} (bound ${endBound})`,
+      );
     }
     stats.notes++;
     stats.maxStartError = Math.max(stats.maxStartError, startError);

@@ -30,8 +30,12 @@ function asapPieces(limit: number): Int32Array[] {
 /** Random base sequences over the scheme's musical ids, including 33 (U+0085) and 60 (U+00A0), which whitespace splitting would eat. */
 function randomPieces(count: number, seed: number, alphabet: readonly number[]): Int32Array[] {
   let s = seed;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  return Array.from({ length: count }, () => Int32Array.from({ length: Math.floor(rand() * 700) }, () => (rand() < 0.1 ? [33, 60][Math.floor(rand() * 2)] : alphabet[Math.floor(rand() * alphabet.length)])));
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  return Array.from({ length: count }, () =>
+    Int32Array.from({ length: Math.floor(rand() * 700) }, () =>
+      rand() < 0.1 ? [33, 60][Math.floor(rand() * 2)] : alphabet[Math.floor(rand() * alphabet.length)],
+    ),
+  );
 }
 
 const musical = scheme.vocab.flatMap((name, id) => (name.startsWith('<') ? [] : [id]));
@@ -44,7 +48,9 @@ async function assertSameIds(model: BpeModel, sequences: Int32Array[]): Promise<
   const js = new Tokenizer(JSON.parse(JSON.stringify(json)), {});
   let rust: { encode(text: string): Promise<{ getIds(): number[] }> } | undefined;
   try {
-    rust = (createRequire(import.meta.url)('tokenizers') as typeof import('tokenizers')).Tokenizer.fromString(JSON.stringify(json));
+    rust = (createRequire(import.meta.url)('tokenizers') as typeof import('tokenizers')).Tokenizer.fromString(
+      JSON.stringify(json),
+    );
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
     console.log('# npm package `tokenizers` (Rust) not installed: checked against @huggingface/tokenizers only');
@@ -57,7 +63,11 @@ async function assertSameIds(model: BpeModel, sequences: Int32Array[]): Promise<
     if (rust) assert.deepEqual((await rust.encode(text)).getIds(), ours, `sequence ${k}: Rust tokenizers differs`);
     if (ours.length > 0) {
       const decoded = js.decode(ours);
-      assert.deepEqual(Array.from(decoded as string, (c) => c.charCodeAt(0) - CHAR_OFFSET), Array.from(ids), `sequence ${k}: decode differs`);
+      assert.deepEqual(
+        Array.from(decoded as string, (c) => c.charCodeAt(0) - CHAR_OFFSET),
+        Array.from(ids),
+        `sequence ${k}: decode differs`,
+      );
     }
   }
 }
@@ -66,7 +76,13 @@ test('a 2,000-token BPE loads in Hugging Face tokenizers (JS and Rust) with iden
   const real = asapPieces(6);
   if (real.length === 0) t.diagnostic(`${ASAP} not found: random sequences only`);
   const corpus = [...real.map((p) => p.subarray(0, 6000)), ...randomPieces(40, 1, musical)];
-  const model = trainBpe(corpus, { vocabSize: 2000, baseVocabSize: V, specialTokens: SPECIALS, initialAlphabet: musical, maxTokenLength: 128 });
+  const model = trainBpe(corpus, {
+    vocabSize: 2000,
+    baseVocabSize: V,
+    specialTokens: SPECIALS,
+    initialAlphabet: musical,
+    maxTokenLength: 128,
+  });
   assert.equal(model.tokens.length, 2000);
   await assertSameIds(model, [...real, ...randomPieces(60, 2, musical)]);
 });
@@ -77,7 +93,13 @@ test('30,000 tokens on the whole ASAP train split: identical ids in Hugging Face
     t.skip(`${ASAP} not found`);
     return;
   }
-  const model = trainBpe(real, { vocabSize: 30000, baseVocabSize: V, specialTokens: SPECIALS, initialAlphabet: musical, maxTokenLength: 128 });
+  const model = trainBpe(real, {
+    vocabSize: 30000,
+    baseVocabSize: V,
+    specialTokens: SPECIALS,
+    initialAlphabet: musical,
+    maxTokenLength: 128,
+  });
   assert.equal(model.tokens.length, 30000);
   await assertSameIds(model, [...real.filter((_, i) => i % 35 === 0), ...randomPieces(20, 3, musical)]);
 });
@@ -91,7 +113,17 @@ test('toJSON → fromJSON round-trips the model and the metadata; the metadata i
   assert.equal(back.model.specialCount, 4);
   assert.deepEqual(back.meta.params, scheme.params);
   assert.equal(back.meta.scheme, 'exptime');
-  assert.deepEqual(Object.keys(json).sort(), ['added_tokens', 'decoder', 'model', 'normalizer', 'padding', 'post_processor', 'pre_tokenizer', 'truncation', 'version']);
+  assert.deepEqual(Object.keys(json).sort(), [
+    'added_tokens',
+    'decoder',
+    'model',
+    'normalizer',
+    'padding',
+    'post_processor',
+    'pre_tokenizer',
+    'truncation',
+    'version',
+  ]);
   // Legacy "a b" merge strings read the same.
   const legacy = { ...json, model: { ...json.model, merges: json.model.merges.map(([a, b]) => `${a} ${b}`) } };
   assert.deepEqual(fromTokenizerJson(legacy, 'x.json').model.merges, model.merges);
@@ -117,6 +149,10 @@ test('malformed tokenizer.json files are rejected with the file and the problem 
     [(j) => ((j.model.vocab['\u0001'] = Object.keys(j.model.vocab).length + 4), j), /outside the base vocabulary/],
   ];
   for (const [mutate, message] of cases) {
-    assert.throws(() => fromTokenizerJson(mutate(good()), 'bad.json'), (e: Error) => e.message.startsWith('bad.json: ') && message.test(e.message), String(message));
+    assert.throws(
+      () => fromTokenizerJson(mutate(good()), 'bad.json'),
+      (e: Error) => e.message.startsWith('bad.json: ') && message.test(e.message),
+      String(message),
+    );
   }
 });

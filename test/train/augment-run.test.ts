@@ -20,16 +20,26 @@ import { resumeRun, startRun } from '../../src/train/run.js';
 import { writeMixedDataset } from '../helpers/mixed-dataset.js';
 
 const base = mkdtempSync(join(tmpdir(), 'motif-augment-'));
-const comparable = (records: MetricsRecord[]): unknown[] => records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);
+const comparable = (records: MetricsRecord[]): unknown[] =>
+  records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);
 const ranges = { transpose: 5, stretch: 0.1, velocity: 8 };
-const augment = { augmentTranspose: ranges.transpose, augmentStretch: ranges.stretch, augmentVelocity: ranges.velocity };
+const augment = {
+  augmentTranspose: ranges.transpose,
+  augmentStretch: ranges.stretch,
+  augmentVelocity: ranges.velocity,
+};
 
 /** A folder dataset of 12 random performances (hash-split into train/validation/test), its tokenizer and shards. */
 async function corpus(): Promise<{ shards: string; tokenizerPath: string }> {
   const data = join(base, 'data');
   writeMixedDataset(data, 12);
   const dataset = openDataset(data);
-  const trained = await trainTokenizer(dataset.items, { vocabSize: 300, scheme: 'exptime', sustain: 'musical', workers: 0 });
+  const trained = await trainTokenizer(dataset.items, {
+    vocabSize: 300,
+    scheme: 'exptime',
+    sustain: 'musical',
+    workers: 0,
+  });
   const tokenizerPath = join(base, 'tokenizer.json');
   writeTokenizer(trained.tokenizer, tokenizerPath);
   const shards = join(base, 'shards');
@@ -41,16 +51,28 @@ test.after(() => rmSync(base, { recursive: true, force: true }));
 
 test("an epoch's augmented pieces are the files re-tokenized with that epoch's draws", async () => {
   const { shards, tokenizerPath } = await made;
-  const pieces = openCorpus(shards).split('train').map((p) => p.piece);
+  const pieces = openCorpus(shards)
+    .split('train')
+    .map((p) => p.piece);
   assert.ok(pieces.length >= 3);
   const { tokenizer } = readTokenizer(tokenizerPath);
-  const epochs = augmentedEpochs(pieces, { tokenizerJson: readFileSync(tokenizerPath, 'utf8'), sustain: 'musical', instruments: 'piano' }, ranges, 9, 2);
+  const epochs = augmentedEpochs(
+    pieces,
+    { tokenizerJson: readFileSync(tokenizerPath, 'utf8'), sustain: 'musical', instruments: 'piano' },
+    ranges,
+    9,
+    2,
+  );
   for (const epoch of [0, 1]) {
     const got = await epochs(epoch);
     const draws = epochAugmentations(pieces.length, ranges, 9, epoch);
     pieces.forEach((p, i) => {
       const notes = applySustain(readMidi(readFileSync(p.path), p.id), { rule: 'musical' });
-      assert.deepEqual(Array.from(got[i]), Array.from(tokenizer.encode(augmentNotes(notes, draws[i]))), `${p.id}, epoch ${epoch}`);
+      assert.deepEqual(
+        Array.from(got[i]),
+        Array.from(tokenizer.encode(augmentNotes(notes, draws[i]))),
+        `${p.id}, epoch ${epoch}`,
+      );
     });
   }
   assert.notDeepEqual(Array.from((await epochs(0))[0]), Array.from((await epochs(1))[0]), 'each epoch draws anew');
@@ -58,8 +80,17 @@ test("an epoch's augmented pieces are the files re-tokenized with that epoch's d
 
 test('augmented training: validation untouched, deterministic by seed, exact resume', async () => {
   const { shards } = await made;
-  const args = { data: shards, preset: 'tiny', model: { dropout: 0 }, train: { epochs: 3, evalInterval: 4, checkpointInterval: 3, seed: 5, ...augment } };
-  await startRun({ ...args, train: { ...args.train, augmentTranspose: 0, augmentStretch: 0, augmentVelocity: 0 }, out: join(base, 'plain') });
+  const args = {
+    data: shards,
+    preset: 'tiny',
+    model: { dropout: 0 },
+    train: { epochs: 3, evalInterval: 4, checkpointInterval: 3, seed: 5, ...augment },
+  };
+  await startRun({
+    ...args,
+    train: { ...args.train, augmentTranspose: 0, augmentStretch: 0, augmentVelocity: 0 },
+    out: join(base, 'plain'),
+  });
   const whole = await startRun({ ...args, out: join(base, 'whole') });
   await startRun({ ...args, out: join(base, 'again') });
   assert.equal(whole.result.status, 'finished');

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evalBatches, evalWindows, fillWindow, framedLength, TrainWindows, type Framing } from '../../src/train/batches.js';
+import {
+  evalBatches,
+  evalWindows,
+  fillWindow,
+  framedLength,
+  TrainWindows,
+  type Framing,
+} from '../../src/train/batches.js';
 
 const F: Framing = { padId: 0, bosId: 1, eosId: 2 };
 // Piece p holds ids 10·(p+1) + i, so every token says which piece and position it came from.

@@ -16,22 +16,41 @@ import { SlicePairs, type SlicePiece } from '../../src/train/slice-pairs.js';
 import { expectClose } from '../helpers/close.js';
 
 const framing = { padId: 0, bosId: 1, eosId: 2 };
-const config = { ...loadPreset('tiny').model, vocabSize: 64, maxLen: 64, dropout: 0, layout: 'pre-ln' as const, activation: 'gelu' as const };
+const config = {
+  ...loadPreset('tiny').model,
+  vocabSize: 64,
+  maxLen: 64,
+  dropout: 0,
+  layout: 'pre-ln' as const,
+  activation: 'gelu' as const,
+};
 const optim = { lr: 3e-3, weightDecay: 0, clipNorm: 1 };
 /** Performances whose tokens come from their own narrow band of the vocabulary: pairable from their statistics. */
 function pieces(n: number, seed: number): SlicePiece[] {
   const rng = new Rng(seed);
-  return Array.from({ length: n }, (_, p) => ({ ids: Int32Array.from({ length: 60 }, () => 3 + ((p * 5 + rng.nextInt(8)) % 61)), work: `w${p}` }));
+  return Array.from({ length: n }, (_, p) => ({
+    ids: Int32Array.from({ length: 60 }, () => 3 + ((p * 5 + rng.nextInt(8)) % 61)),
+    work: `w${p}`,
+  }));
 }
 const make = (seed: number, clipNorm = 1) => {
   const rng = new Rng(seed);
-  return new ContrastiveModel(Transformer.create(config, seed, optim), EmbeddingHead.create(config.dModel, 16, () => rng.nextFloat()), { temperature: 0.1, clipNorm });
+  return new ContrastiveModel(
+    Transformer.create(config, seed, optim),
+    EmbeddingHead.create(config.dModel, 16, () => rng.nextFloat()),
+    { temperature: 0.1, clipNorm },
+  );
 };
-const params = (m: ContrastiveModel) => [...[...m.transformer.parameters().values()].map((v) => Float32Array.from(v)), Float32Array.from(m.head.weight), Float32Array.from(m.head.bias)];
+const params = (m: ContrastiveModel) => [
+  ...[...m.transformer.parameters().values()].map((v) => Float32Array.from(v)),
+  Float32Array.from(m.head.weight),
+  Float32Array.from(m.head.bias),
+];
 
 test('a step clips transformer and head by their joint norm, as the same step done by hand', () => {
   const batch = new SlicePairs(pieces(6, 1), framing, 8, 24, 3).next(4);
-  const a = make(7, 0.05), b = make(7, 0.05);
+  const a = make(7, 0.05),
+    b = make(7, 0.05);
   const r = a.trainStep(batch, 1e-2);
   // By hand on b: forward, InfoNCE, backward, then scale every gradient by clip / joint norm.
   const { B, T } = batch;
@@ -75,7 +94,8 @@ test('a saved checkpoint continues exactly', () => {
 });
 
 test('a tiny model learns to pair slices of the same performance', () => {
-  const train = pieces(12, 3), validation = pieces(8, 4);
+  const train = pieces(12, 3),
+    validation = pieces(8, 4);
   const validate = contrastiveValidation(validation, framing, 12, 32, 8, 2, 9);
   const model = make(11);
   const before = validate(model);

@@ -22,18 +22,48 @@ import { train } from '../../src/train/trainer.js';
 const root = mkdtempSync(join(tmpdir(), 'motif-contrastive-run-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const framing = { padId: 0, bosId: 1, eosId: 2 };
-const config = { ...loadPreset('tiny').model, vocabSize: 64, maxLen: 64, dropout: 0.1, layout: 'pre-ln' as const, activation: 'gelu' as const };
+const config = {
+  ...loadPreset('tiny').model,
+  vocabSize: 64,
+  maxLen: 64,
+  dropout: 0.1,
+  layout: 'pre-ln' as const,
+  activation: 'gelu' as const,
+};
 function pieces(n: number, seed: number): SlicePiece[] {
   const rng = new Rng(seed);
-  return Array.from({ length: n }, (_, p) => ({ ids: Int32Array.from({ length: 50 }, () => 3 + ((p * 5 + rng.nextInt(8)) % 61)), work: `w${p}` }));
+  return Array.from({ length: n }, (_, p) => ({
+    ids: Int32Array.from({ length: 50 }, () => 3 + ((p * 5 + rng.nextInt(8)) % 61)),
+    work: `w${p}`,
+  }));
 }
 const [trainPieces, validationPieces] = [pieces(16, 1), pieces(8, 2)];
-const options = resolveTrainOptions({ batchSize: 8, seqLen: 32, epochs: 6, lr: 3e-3, weightDecay: 0, checkpointInterval: 4, evalInterval: 0, snapshotEpochs: [] });
-const objective = () => contrastiveObjective(trainPieces, validationPieces, framing, { pairs: 8, minTokens: 12, maxTokens: 32, seed: 3, validationBatches: 2 });
+const options = resolveTrainOptions({
+  batchSize: 8,
+  seqLen: 32,
+  epochs: 6,
+  lr: 3e-3,
+  weightDecay: 0,
+  checkpointInterval: 4,
+  evalInterval: 0,
+  snapshotEpochs: [],
+});
+const objective = () =>
+  contrastiveObjective(trainPieces, validationPieces, framing, {
+    pairs: 8,
+    minTokens: 12,
+    maxTokens: 32,
+    seed: 3,
+    validationBatches: 2,
+  });
 const models = {
   create: () => {
     const rng = new Rng(9);
-    return new ContrastiveModel(Transformer.create(config, 4, optimizerConfig(options)), EmbeddingHead.create(config.dModel, 16, () => rng.nextFloat()), { temperature: 0.1, clipNorm: 1 });
+    return new ContrastiveModel(
+      Transformer.create(config, 4, optimizerConfig(options)),
+      EmbeddingHead.create(config.dModel, 16, () => rng.nextFloat()),
+      { temperature: 0.1, clipNorm: 1 },
+    );
   },
   load: (dir: string) => ContrastiveModel.load(dir),
 };
@@ -48,8 +78,12 @@ test('a contrastive run records InfoNCE validation with top-1, learns, and resum
   const records = readMetrics(join(whole, 'metrics.jsonl'));
   const epochs = records.filter((r) => r.kind === 'epoch');
   assert.equal(epochs.length, 7);
-  for (const r of epochs) assert.ok(r.valTop1 !== undefined && r.valPerplexity === undefined && r.trainPerplexity === undefined);
-  assert.ok(epochs.at(-1)!.valLoss! < 0.5 * epochs[0].valLoss!, `validation ${epochs[0].valLoss} → ${epochs.at(-1)!.valLoss}`);
+  for (const r of epochs)
+    assert.ok(r.valTop1 !== undefined && r.valPerplexity === undefined && r.trainPerplexity === undefined);
+  assert.ok(
+    epochs.at(-1)!.valLoss! < 0.5 * epochs[0].valLoss!,
+    `validation ${epochs[0].valLoss} → ${epochs.at(-1)!.valLoss}`,
+  );
 
   const parts = join(root, 'parts');
   mkdirSync(parts);
@@ -59,5 +93,8 @@ test('a contrastive run records InfoNCE validation with top-1, learns, and resum
   assert.deepEqual(comparable(readMetrics(join(parts, 'metrics.jsonl'))), comparable(records));
   const last = (run: string) => new CheckpointStore(run).latest()!;
   assert.deepEqual(readFileSync(join(last(parts), HEAD_FILE)), readFileSync(join(last(whole), HEAD_FILE)));
-  assert.deepEqual(readFileSync(join(last(parts), 'model.safetensors')), readFileSync(join(last(whole), 'model.safetensors')));
+  assert.deepEqual(
+    readFileSync(join(last(parts), 'model.safetensors')),
+    readFileSync(join(last(whole), 'model.safetensors')),
+  );
 });

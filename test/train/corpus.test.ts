@@ -11,7 +11,10 @@ test('pieces keep their own split; pieces without one are held out 80/10/10, sta
   assert.equal(splitOf({ id: 'a.mid', split: 'test' }), 'test');
   const ids = Array.from({ length: 4000 }, (_, i) => `folder/piece-${i}.mid`);
   const splits = ids.map((id) => splitOf({ id, split: NO_SPLIT }));
-  assert.deepEqual(ids.map((id) => splitOf({ id, split: NO_SPLIT })), splits);
+  assert.deepEqual(
+    ids.map((id) => splitOf({ id, split: NO_SPLIT })),
+    splits,
+  );
   const share = (s: string): number => splits.filter((x) => x === s).length / ids.length;
   // Binomial spread at n = 4000: 0.8 ± 0.03 and 0.1 ± 0.024 (5 standard deviations).
   assert.ok(Math.abs(share('train') - 0.8) < 0.03, `train ${share('train')}`);

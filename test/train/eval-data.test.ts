@@ -26,17 +26,24 @@ function recordings(dir: string, count: number, tokText = '{"tiny": "test tokeni
   const tokPath = join(base, `${count}-tok.json`);
   writeFileSync(tokPath, tokText);
   const writer = new ShardWriter(dir, {
-    dtype: 'uint16', vocabSize: 64,
+    dtype: 'uint16',
+    vocabSize: 64,
     tokenizer: { path: tokPath, sha256: createHash('sha256').update(tokText).digest('hex') },
-    specialIds: { pad: 0, bos: 1, eos: 2, mask: 3 }, dataset: { root: dir, layout: 'folder' },
+    specialIds: { pad: 0, bos: 1, eos: 2, mask: 3 },
+    dataset: { root: dir, layout: 'folder' },
   });
   const r = new Rng(11);
-  for (let i = 0; i < count; i++) writer.add({ id: `mine/${i}.mid`, path: join(dir, `${i}.mid`), kind: 'performance' }, Int32Array.from({ length: 5 + r.nextInt(20) }, () => 4 + r.nextInt(60)), 3 + i);
+  for (let i = 0; i < count; i++)
+    writer.add(
+      { id: `mine/${i}.mid`, path: join(dir, `${i}.mid`), kind: 'performance' },
+      Int32Array.from({ length: 5 + r.nextInt(20) }, () => 4 + r.nextInt(60)),
+      3 + i,
+    );
   writer.finish();
   return dir;
 }
 
-test('eval --split all scores every piece of split-less shards, with bars from the run\'s own train split', async () => {
+test("eval --split all scores every piece of split-less shards, with bars from the run's own train split", async () => {
   const run = join(base, 'run');
   await startRun({ data: shards, preset: 'tiny', out: run, train: { epochs: 1 } });
   const mine = recordings(join(base, 'mine'), 20);
@@ -44,11 +51,21 @@ test('eval --split all scores every piece of split-less shards, with bars from t
   const r = await evaluateRun(run, 'all', 'best', mine);
   assert.equal(r.pieces, 20, 'all twenty pieces, not a hashed 80/10/10 share of them');
   const all = openCorpus(mine).split('all');
-  assert.equal(r.notes, all.reduce((n, p) => n + p.piece.notes, 0));
+  assert.equal(
+    r.notes,
+    all.reduce((n, p) => n + p.piece.notes, 0),
+  );
   // The bars: counts of the run's train split (not of the recordings), scored on the recordings.
-  const expected = ngramBaselines(openCorpus(shards).split('train').map((p) => p.ids), all.map((p) => p.ids), openCorpus(mine).framing, 64);
+  const expected = ngramBaselines(
+    openCorpus(shards)
+      .split('train')
+      .map((p) => p.ids),
+    all.map((p) => p.ids),
+    openCorpus(mine).framing,
+    64,
+  );
   assert.ok(Math.abs(r.baselines!.bigram.bitsPerNote - bitsPerNote(expected.bigram.lossSum, r.notes)) < 1e-9);
-  assert.equal(r.written, null, 'other data does not overwrite the run\'s own record');
+  assert.equal(r.written, null, "other data does not overwrite the run's own record");
   assert.deepEqual(readdirSync(run).sort(), before);
 
   // The run's training shards gone: the model is still scored, the bars are missing and eval says why.
@@ -67,7 +84,10 @@ test('eval --split all scores every piece of split-less shards, with bars from t
   assert.equal(own.pieces, openCorpus(shards).index.pieces.length);
   assert.equal(own.written, join(run, 'eval-all.json'));
 
-  await assert.rejects(evaluateRun(run, 'all', 'best', recordings(join(base, 'other-tok'), 4, '{"another": "tokenizer"}\n')), /another tokenizer/);
+  await assert.rejects(
+    evaluateRun(run, 'all', 'best', recordings(join(base, 'other-tok'), 4, '{"another": "tokenizer"}\n')),
+    /another tokenizer/,
+  );
 });
 
 test('evaluating an exported model folder leaves every file of it as it was', async () => {
@@ -76,7 +96,16 @@ test('evaluating an exported model folder leaves every file of it as it was', as
   const out = join(base, 'export');
   exportModel(run, resolveCheckpoint(run, 'best'), out);
   const digest = (): Record<string, string> =>
-    Object.fromEntries(readdirSync(out).sort().map((n) => [n, createHash('sha256').update(readFileSync(join(out, n))).digest('hex')]));
+    Object.fromEntries(
+      readdirSync(out)
+        .sort()
+        .map((n) => [
+          n,
+          createHash('sha256')
+            .update(readFileSync(join(out, n)))
+            .digest('hex'),
+        ]),
+    );
   const before = digest();
   const r = await evaluateRun(out, 'test');
   assert.ok(r.loss > 0 && r.baselines !== undefined);

@@ -27,13 +27,19 @@ test('an exported model folder embeds exactly like the run checkpoint it came fr
   const fromRun = loadRunModel(runDir, 'epoch-2');
   const fromExport = loadRunModel(out);
   const notes = readNotes(join(data, ids[0]));
-  assert.deepEqual(embedNotes(fromExport.model, fromExport.tokenizer, notes), embedNotes(fromRun.model, fromRun.tokenizer, notes));
+  assert.deepEqual(
+    embedNotes(fromExport.model, fromExport.tokenizer, notes),
+    embedNotes(fromRun.model, fromRun.tokenizer, notes),
+  );
 
   assert.throws(() => exportModel(runDir, resolveCheckpoint(runDir, 'epoch-2'), out), /exists and is not empty/);
 
   // No machine path in the export: its config names data and tokenizer relative to itself, and still resolves
   // to the run's own when read, also after the folder pair moves.
-  const raw = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { data: string; tokenizer: { path: string } };
+  const raw = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as {
+    data: string;
+    tokenizer: { path: string };
+  };
   assert.ok(!isAbsolute(raw.data) && !isAbsolute(raw.tokenizer.path), JSON.stringify(raw));
   assert.ok(!readFileSync(join(out, 'config.json'), 'utf8').includes(root));
   assert.equal(readRunConfig(out).data, readRunConfig(runDir).data);

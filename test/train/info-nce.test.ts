@@ -7,7 +7,8 @@ import { Rng } from '../../src/util/rng.js';
 import { expectClose } from '../helpers/close.js';
 
 test('two orthogonal pairs at τ = 1: loss log(1 + e) − 1, gradients ∓1 / (2(1 + e))', () => {
-  const a = [1, 0, 0, 1], b = [1, 0, 0, 1];
+  const a = [1, 0, 0, 1],
+    b = [1, 0, 0, 1];
   const r = infoNce(a, b, 2, 2, 1);
   const g = 1 / (2 * (1 + Math.E));
   expectClose(r.loss, Math.log(1 + Math.E) - 1, { rtol: 1e-12, label: 'loss' });
@@ -20,12 +21,17 @@ test('two orthogonal pairs at τ = 1: loss log(1 + e) − 1, gradients ∓1 / (2
 
 test('gradients equal central finite differences of the loss', () => {
   const rng = new Rng(3);
-  const B = 5, D = 4, tau = 0.2;
+  const B = 5,
+    D = 4,
+    tau = 0.2;
   const a = Float64Array.from({ length: B * D }, () => rng.nextFloat() - 0.5);
   const b = Float64Array.from({ length: B * D }, () => rng.nextFloat() - 0.5);
   const { dA, dB } = infoNce(a, b, B, D, tau);
   const h = 1e-6;
-  for (const [x, grad, label] of [[a, dA, 'dA'], [b, dB, 'dB']] as const) {
+  for (const [x, grad, label] of [
+    [a, dA, 'dA'],
+    [b, dB, 'dB'],
+  ] as const) {
     const numeric = Float64Array.from(x, (v, i) => {
       x[i] = v + h;
       const up = infoNce(a, b, B, D, tau).loss;

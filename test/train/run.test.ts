@@ -24,7 +24,8 @@ import { writeTinyShards } from '../helpers/tiny-shards.js';
 
 const base = mkdtempSync(join(tmpdir(), 'motif-run-'));
 const shards = writeTinyShards(join(base, 'shards'));
-const comparable = (records: MetricsRecord[]): unknown[] => records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);
+const comparable = (records: MetricsRecord[]): unknown[] =>
+  records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);
 
 async function motif(...args: string[]): Promise<{ out: string; err: string }> {
   let out = '';
@@ -38,17 +39,42 @@ async function motif(...args: string[]): Promise<{ out: string; err: string }> {
 
 test('motif train on tiny finishes, and motif eval scores the test split exactly', async () => {
   const run = join(base, 'cli');
-  const { out } = await motif('train', '--data', shards, '--preset', 'tiny', '--out', run, '--epochs', '6', '--eval-interval', '4', '--snapshots', '0,1,last', '--json');
+  const { out } = await motif(
+    'train',
+    '--data',
+    shards,
+    '--preset',
+    'tiny',
+    '--out',
+    run,
+    '--epochs',
+    '6',
+    '--eval-interval',
+    '4',
+    '--snapshots',
+    '0,1,last',
+    '--json',
+  );
   const outcome = JSON.parse(out) as { status: string; step: number; totalSteps: number; report: string };
   assert.equal(outcome.status, 'finished');
   assert.equal(outcome.step, outcome.totalSteps);
   const epochs = readMetrics(join(run, 'metrics.jsonl')).filter((r) => r.kind === 'epoch');
-  assert.deepEqual(epochs.map((r) => r.epoch), [0, 1, 2, 3, 4, 5, 6]);
-  assert.ok(epochs[6].valLoss! < epochs[0].valLoss! - 0.3, `validation loss should fall: ${epochs.map((r) => r.valLoss)}`);
+  assert.deepEqual(
+    epochs.map((r) => r.epoch),
+    [0, 1, 2, 3, 4, 5, 6],
+  );
+  assert.ok(
+    epochs[6].valLoss! < epochs[0].valLoss! - 0.3,
+    `validation loss should fall: ${epochs.map((r) => r.valLoss)}`,
+  );
   assert.ok(existsSync(outcome.report));
   assert.deepEqual(readdirSync(join(run, 'snapshots')).sort(), [0, 1, 6].map(snapshotName));
-  for (const name of ['config.json', 'tokenizer.json', 'loss.svg', 'perplexity.svg']) assert.ok(existsSync(join(run, name)), name);
-  const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as { train: { epochs: number; lr: number }; git: { revision: string } | null };
+  for (const name of ['config.json', 'tokenizer.json', 'loss.svg', 'perplexity.svg'])
+    assert.ok(existsSync(join(run, name)), name);
+  const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as {
+    train: { epochs: number; lr: number };
+    git: { revision: string } | null;
+  };
   assert.equal(config.train.epochs, 6);
   if (existsSync('.git')) assert.match(config.git?.revision ?? '', /^[0-9a-f]{40}$/);
   assert.equal(config.train.lr, 0.003, 'the tiny preset sets lr');
@@ -79,19 +105,32 @@ test('motif train on tiny finishes, and motif eval scores the test split exactly
   assert.ok(Math.abs(r.perplexity - Math.exp(lossSum / targets)) < 1e-4 * r.perplexity);
   assert.ok(Math.abs(r.bitsPerNote - lossSum / Math.LN2 / notes) < 1e-5 * r.bitsPerNote);
   assert.ok(readFileSync(join(run, 'report.html'), 'utf8').includes('bits per note'));
-  assert.ok(r.baselines && r.baselines.bigram.loss > 0 && r.baselines.unigram.loss > 0, 'eval carries the count baselines');
-  assert.ok(Math.abs(r.baselines.unigram.perplexity - Math.exp(r.baselines.unigram.loss)) < 1e-9 * r.baselines.unigram.perplexity);
+  assert.ok(
+    r.baselines && r.baselines.bigram.loss > 0 && r.baselines.unigram.loss > 0,
+    'eval carries the count baselines',
+  );
+  assert.ok(
+    Math.abs(r.baselines.unigram.perplexity - Math.exp(r.baselines.unigram.loss)) <
+      1e-9 * r.baselines.unigram.perplexity,
+  );
   assert.ok(readFileSync(join(run, 'report.html'), 'utf8').includes('test · bigram baseline'));
 
   // A snapshot evaluates like a checkpoint: epoch-0 on validation is the loss the run logged before its first step.
-  const before = JSON.parse((await motif('eval', '--run', run, '--split', 'validation', '--checkpoint', 'epoch-0', '--json')).out) as EvalResult;
+  const before = JSON.parse(
+    (await motif('eval', '--run', run, '--split', 'validation', '--checkpoint', 'epoch-0', '--json')).out,
+  ) as EvalResult;
   assert.equal(before.step, 0);
   assert.ok(Math.abs(before.loss - epochs[0].valLoss!) < 1e-5, `${before.loss} vs ${epochs[0].valLoss}`);
   await assert.rejects(motif('eval', '--run', run, '--checkpoint', 'epoch-5'), /no snapshot of epoch 5/);
 });
 
 // Dropout on, so the resumed run must also restore the step that seeds the dropout masks.
-const exactArgs = { data: shards, preset: 'tiny', model: { dropout: 0.1 }, train: { epochs: 4, evalInterval: 3, checkpointInterval: 5, seed: 7 } };
+const exactArgs = {
+  data: shards,
+  preset: 'tiny',
+  model: { dropout: 0.1 },
+  train: { epochs: 4, evalInterval: 3, checkpointInterval: 5, seed: 7 },
+};
 
 test('an interrupted-and-resumed tiny run has the loss curve of the uninterrupted one', async () => {
   const whole = await startRun({ ...exactArgs, out: join(base, 'whole') });
@@ -123,7 +162,9 @@ test('a run being trained is locked: a second resume of it is refused and leaves
   await startRun({ ...exactArgs, out: run }, { stopAtStep: 3 });
   const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8');
   const release = lockDir(run); // stands for another process training it
-  await assert.rejects(resumeRun(run), (err: Error) => err.message.startsWith(`${run}: in use by process ${process.pid}`));
+  await assert.rejects(resumeRun(run), (err: Error) =>
+    err.message.startsWith(`${run}: in use by process ${process.pid}`),
+  );
   assert.equal(readFileSync(join(run, 'metrics.jsonl'), 'utf8'), metrics);
   release();
   assert.equal((await resumeRun(run, { stopAtStep: 5 })).result.step, 5);
@@ -131,9 +172,33 @@ test('a run being trained is locked: a second resume of it is refused and leaves
 });
 
 /** Starts `motif train` in a child; resolves once a checkpoint past step `minStep` exists. */
-async function childRun(out: string, minStep: number): Promise<{ child: ReturnType<typeof spawn>; exit: Promise<number | null>; stdout: () => string }> {
-  const args = ['--import', 'tsx', 'test/train/fixtures/train-cli.ts', 'train', '--data', shards, '--preset', 'tiny', '--out', out, '--dropout', '0.1',
-    '--epochs', '100000', '--eval-interval', '3', '--checkpoint-interval', '5', '--seed', '7', '--no-progress'];
+async function childRun(
+  out: string,
+  minStep: number,
+): Promise<{ child: ReturnType<typeof spawn>; exit: Promise<number | null>; stdout: () => string }> {
+  const args = [
+    '--import',
+    'tsx',
+    'test/train/fixtures/train-cli.ts',
+    'train',
+    '--data',
+    shards,
+    '--preset',
+    'tiny',
+    '--out',
+    out,
+    '--dropout',
+    '0.1',
+    '--epochs',
+    '100000',
+    '--eval-interval',
+    '3',
+    '--checkpoint-interval',
+    '5',
+    '--seed',
+    '7',
+    '--no-progress',
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -143,7 +208,8 @@ async function childRun(out: string, minStep: number): Promise<{ child: ReturnTy
   const exit = new Promise<number | null>((res) => child.on('exit', (code) => ((exited = true), res(code))));
   const store = join(out, 'checkpoints');
   for (let i = 0; i < 2400 && !exited; i++) {
-    if (existsSync(store) && new CheckpointStore(out).steps().some((s) => s >= minStep)) return { child, exit, stdout: () => stdout };
+    if (existsSync(store) && new CheckpointStore(out).steps().some((s) => s >= minStep))
+      return { child, exit, stdout: () => stdout };
     await sleep(25);
   }
   if (exited) throw new Error(`the child run ended early: ${stderr}`);
@@ -153,7 +219,10 @@ async function childRun(out: string, minStep: number): Promise<{ child: ReturnTy
 
 /** The metrics of an uninterrupted run with childRun's settings, stopped at `step`. */
 async function reference(step: number, name: string): Promise<unknown[]> {
-  await startRun({ ...exactArgs, train: { ...exactArgs.train, epochs: 100000 }, out: join(base, name) }, { stopAtStep: step });
+  await startRun(
+    { ...exactArgs, train: { ...exactArgs.train, epochs: 100000 }, out: join(base, name) },
+    { stopAtStep: step },
+  );
   return comparable(readMetrics(join(base, name, 'metrics.jsonl')));
 }
 
@@ -165,7 +234,8 @@ test('kill -9 loses at most one checkpoint interval and never corrupts the run',
   const store = new CheckpointStore(out);
   store.cleanStale();
   for (const step of store.steps()) {
-    for (const f of [MODEL_FILE, 'trainer.json']) assert.ok(existsSync(join(store.path(step), f)), `checkpoint ${step} lacks ${f}`);
+    for (const f of [MODEL_FILE, 'trainer.json'])
+      assert.ok(existsSync(join(store.path(step), f)), `checkpoint ${step} lacks ${f}`);
   }
   const last = Math.max(...store.steps());
   const resumed = await resumeRun(out, { stopAtStep: last + 7 });
@@ -199,35 +269,108 @@ test('SIGHUP (a closed terminal) checkpoints like SIGINT', async () => {
 
 test('every train flag lands in the run config; --resume refuses new settings', async () => {
   const run = join(base, 'flags');
-  await motif('train', '--data', shards, '--preset', 'tiny', '--out', run, '--epochs', '1', '--batch', '3', '--seq', '20', '--lr', '0.002', '--l1', '0.0001',
-    '--dropout', '0.2', '--weight-decay', '0.02', '--clip', '0.5', '--warmup', '0.4', '--seed', '9', '--threads', '1', '--eval-interval', '2',
-    '--checkpoint-interval', '3', '--keep', '2', '--snapshots', '1,last', '--max-minutes', '5', '--json');
-  const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as { train: Record<string, unknown>; model: Record<string, unknown> };
+  await motif(
+    'train',
+    '--data',
+    shards,
+    '--preset',
+    'tiny',
+    '--out',
+    run,
+    '--epochs',
+    '1',
+    '--batch',
+    '3',
+    '--seq',
+    '20',
+    '--lr',
+    '0.002',
+    '--l1',
+    '0.0001',
+    '--dropout',
+    '0.2',
+    '--weight-decay',
+    '0.02',
+    '--clip',
+    '0.5',
+    '--warmup',
+    '0.4',
+    '--seed',
+    '9',
+    '--threads',
+    '1',
+    '--eval-interval',
+    '2',
+    '--checkpoint-interval',
+    '3',
+    '--keep',
+    '2',
+    '--snapshots',
+    '1,last',
+    '--max-minutes',
+    '5',
+    '--json',
+  );
+  const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as {
+    train: Record<string, unknown>;
+    model: Record<string, unknown>;
+  };
   assert.deepEqual(
     { ...config.train },
     {
       ...config.train,
-      epochs: 1, batchSize: 3, seqLen: 20, lr: 0.002, l1: 0.0001, weightDecay: 0.02, clipNorm: 0.5, pctStart: 0.4, seed: 9, threads: 1,
-      evalInterval: 2, checkpointInterval: 3, keepCheckpoints: 2, snapshotEpochs: [1, 'last'], maxMinutes: 5,
+      epochs: 1,
+      batchSize: 3,
+      seqLen: 20,
+      lr: 0.002,
+      l1: 0.0001,
+      weightDecay: 0.02,
+      clipNorm: 0.5,
+      pctStart: 0.4,
+      seed: 9,
+      threads: 1,
+      evalInterval: 2,
+      checkpointInterval: 3,
+      keepCheckpoints: 2,
+      snapshotEpochs: [1, 'last'],
+      maxMinutes: 5,
     },
   );
   assert.equal(config.model.dropout, 0.2);
   await assert.rejects(motif('train', '--resume', run, '--lr', '0.1'), /only --max-minutes/);
   await assert.rejects(motif('train', '--data', shards, '--preset', 'tiny', '--out', run), /already holds a run/);
-  await assert.rejects(motif('train', '--data', shards, '--preset', 'tiny', '--out', join(base, 'long'), '--seq', '100'), /exceeds the model's maxLen 64/);
+  await assert.rejects(
+    motif('train', '--data', shards, '--preset', 'tiny', '--out', join(base, 'long'), '--seq', '100'),
+    /exceeds the model's maxLen 64/,
+  );
 });
 
 test('a --config file overrides the preset and flags override the file', async () => {
   const file = join(base, 'run-config.json');
-  writeFileSync(file, JSON.stringify({ model: { dropout: 0.3, dModel: 16 }, train: { lr: 0.01, epochs: 2, batchSize: 2 } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ model: { dropout: 0.3, dModel: 16 }, train: { lr: 0.01, epochs: 2, batchSize: 2 } }),
+  );
   const run = join(base, 'configured');
-  const r = await startRun({ data: shards, preset: 'tiny', out: run, configFile: file, train: { lr: 0.02 } }, { stopAtStep: 1 });
+  const r = await startRun(
+    { data: shards, preset: 'tiny', out: run, configFile: file, train: { lr: 0.02 } },
+    { stopAtStep: 1 },
+  );
   assert.equal(r.result.step, 1);
-  const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as { train: Record<string, unknown>; model: Record<string, unknown> };
+  const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as {
+    train: Record<string, unknown>;
+    model: Record<string, unknown>;
+  };
   assert.deepEqual([config.model.dropout, config.model.dModel, config.model.nLayers], [0.3, 16, 2]);
-  assert.deepEqual([config.train.lr, config.train.epochs, config.train.batchSize, config.train.seqLen], [0.02, 2, 2, 32]);
+  assert.deepEqual(
+    [config.train.lr, config.train.epochs, config.train.batchSize, config.train.seqLen],
+    [0.02, 2, 2, 32],
+  );
   writeFileSync(file, JSON.stringify({ optimizer: {} }));
-  await assert.rejects(startRun({ data: shards, preset: 'tiny', out: join(base, 'bad'), configFile: file }), /"model" and\/or "train" sections/);
+  await assert.rejects(
+    startRun({ data: shards, preset: 'tiny', out: join(base, 'bad'), configFile: file }),
+    /"model" and\/or "train" sections/,
+  );
 });
 
 test('--steps sizes the schedule to exactly that many steps and ends with a validation and a checkpoint mid-epoch', async () => {
@@ -238,7 +381,10 @@ test('--steps sizes the schedule to exactly that many steps and ends with a vali
   const records = readMetrics(join(run, 'metrics.jsonl'));
   const last = records.at(-1)!;
   assert.equal(last.step, 7);
-  assert.ok(last.valLoss !== undefined && last.kind === 'step' && last.epoch % 1 !== 0, `a mid-epoch validation ends the run: ${JSON.stringify(last)}`);
+  assert.ok(
+    last.valLoss !== undefined && last.kind === 'step' && last.epoch % 1 !== 0,
+    `a mid-epoch validation ends the run: ${JSON.stringify(last)}`,
+  );
   // The one-cycle schedule spans the 7 steps: the last step runs at its final, smallest rate.
   assert.ok(last.lr! < 0.003 / 25, `final lr ${last.lr}`);
   assert.ok(new CheckpointStore(run).steps().includes(7));

@@ -26,13 +26,20 @@ test('slices stay inside their own performance; pairs share a performance; works
       const tokens = Array.from(batch.tokens.subarray(row * batch.T, (row + 1) * batch.T));
       const mask = Array.from(batch.mask.subarray(row * batch.T, (row + 1) * batch.T));
       const length = mask.filter(Boolean).length;
-      assert.deepEqual(mask, [...Array(length).fill(1), ...Array(batch.T - length).fill(0)], 'mask: the slice, then padding');
+      assert.deepEqual(
+        mask,
+        [...Array(length).fill(1), ...Array(batch.T - length).fill(0)],
+        'mask: the slice, then padding',
+      );
       assert.ok(length >= Math.min(8, framedLength(pieces[p].ids)) && length <= 24, `length ${length}`);
       const slice = tokens.slice(0, length);
       const whole = framed(p);
       const start = whole.indexOf(slice[0]);
       assert.deepEqual(slice, whole.slice(start, start + length), `row ${row} is a run of performance ${p}`);
-      assert.ok(tokens.slice(length).every((t) => t === 0), 'padding after the slice');
+      assert.ok(
+        tokens.slice(length).every((t) => t === 0),
+        'padding after the slice',
+      );
     }
   }
 });
@@ -43,13 +50,17 @@ test('more pairs than works: distinct performances, some sharing a work', () => 
 });
 
 test('deterministic by seed, resumable from its state', () => {
-  const a = new SlicePairs(pieces, framing, 8, 24, 5), b = new SlicePairs(pieces, framing, 8, 24, 5);
+  const a = new SlicePairs(pieces, framing, 8, 24, 5),
+    b = new SlicePairs(pieces, framing, 8, 24, 5);
   a.next(3);
   const saved = a.state;
   const next = a.next(3);
   b.state = saved;
   assert.deepEqual(b.next(3), next);
-  assert.notDeepEqual(new SlicePairs(pieces, framing, 8, 24, 6).next(3).tokens, new SlicePairs(pieces, framing, 8, 24, 5).next(3).tokens);
+  assert.notDeepEqual(
+    new SlicePairs(pieces, framing, 8, 24, 6).next(3).tokens,
+    new SlicePairs(pieces, framing, 8, 24, 5).next(3).tokens,
+  );
   assert.throws(() => new SlicePairs(pieces.slice(0, 1), framing, 8, 24, 1), /at least 2 performances/);
   assert.throws(() => new SlicePairs(pieces, framing, 8, 4, 1), /2 ≤ min ≤ max/);
   assert.throws(() => a.next(10), /2\.\.9 pairs/);

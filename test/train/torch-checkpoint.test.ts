@@ -31,13 +31,20 @@ for (const [label, model] of Object.entries(layouts)) {
     const run = join(base, label.replace(/\W+/g, '-'));
     const config = join(base, `${label.replace(/\W+/g, '-')}.json`);
     writeFileSync(config, JSON.stringify({ model, train: { steps: 3, threads: 1 } }));
-    const trained = spawnSync(PYTHON, [TORCH_TRAINER, '--data', shards, '--preset', 'tiny', '--config', config, '--out', run], { encoding: 'utf8' });
+    const trained = spawnSync(
+      PYTHON,
+      [TORCH_TRAINER, '--data', shards, '--preset', 'tiny', '--config', config, '--out', run],
+      { encoding: 'utf8' },
+    );
     assert.equal(trained.status, 0, trained.stderr);
 
     const checkpoint = resolveCheckpoint(run, 'last');
-    const B = 3, T = 20;
+    const B = 3,
+      T = 20;
     // Real ids, and rows ending in padding as the trainer's windows do.
-    const tokens = Int32Array.from({ length: B * T }, (_, i) => (i % T >= T - 4 * (i / T | 0) ? 0 : 4 + ((i * 7) % 60)));
+    const tokens = Int32Array.from({ length: B * T }, (_, i) =>
+      i % T >= T - 4 * ((i / T) | 0) ? 0 : 4 + ((i * 7) % 60),
+    );
     const reference = join(base, 'logits.safetensors');
     const script = `
 import sys, torch
@@ -59,6 +66,10 @@ with torch.no_grad():
     assert.equal(motif.step, 3, 'the AdamW step counter comes back');
     assert.equal(motif.trainedSteps, 3);
     const rows = Int32Array.from({ length: B * T }, (_, i) => i);
-    expectClose(motif.logits(tokens, B, T, rows), readSafetensors(reference).tensors.get('logits')!.data, { rtol: 1e-5, atol: 1e-5, label: `${label} logits` });
+    expectClose(motif.logits(tokens, B, T, rows), readSafetensors(reference).tensors.get('logits')!.data, {
+      rtol: 1e-5,
+      atol: 1e-5,
+      label: `${label} logits`,
+    });
   });
 }

@@ -17,8 +17,14 @@ test('an output path that cannot be written is named with the reason, and no tem
   const dir = mkdtempSync(join(tmpdir(), 'motif-atomic-out-'));
   mkdirSync(join(dir, 'folder'));
   writeFileSync(join(dir, 'file'), '');
-  assert.throws(() => writeAtomic(join(dir, 'folder'), Buffer.from('x')), new RegExp(`^Error: ${join(dir, 'folder')}: is a folder`));
-  assert.throws(() => writeAtomic(join(dir, 'file', 'x.json'), Buffer.from('x')), new RegExp(`^Error: ${join(dir, 'file')}: cannot create this folder \\(a file is in the way`));
+  assert.throws(
+    () => writeAtomic(join(dir, 'folder'), Buffer.from('x')),
+    new RegExp(`^Error: ${join(dir, 'folder')}: is a folder`),
+  );
+  assert.throws(
+    () => writeAtomic(join(dir, 'file', 'x.json'), Buffer.from('x')),
+    new RegExp(`^Error: ${join(dir, 'file')}: cannot create this folder \\(a file is in the way`),
+  );
   assert.throws(() => ensureDir(join(dir, 'file')), /a file is in the way/);
   assert.deepEqual(readdirSync(dir).sort(), ['file', 'folder']);
   assert.deepEqual(readdirSync(join(dir, 'folder')), []);

@@ -13,7 +13,13 @@ const fresh = (): string => mkdtempSync(join(tmpdir(), 'motif-lock-'));
 test('a held lock refuses a second taker, naming the folder and the holder; released, it can be taken again', () => {
   const dir = fresh();
   const release = lockDir(dir);
-  assert.throws(() => lockDir(dir), (err: Error) => err.message.startsWith(dir) && err.message.includes(`process ${process.pid} on ${hostname()}`) && err.message.includes(LOCK_FILE));
+  assert.throws(
+    () => lockDir(dir),
+    (err: Error) =>
+      err.message.startsWith(dir) &&
+      err.message.includes(`process ${process.pid} on ${hostname()}`) &&
+      err.message.includes(LOCK_FILE),
+  );
   release();
   assert.equal(existsSync(join(dir, LOCK_FILE)), false);
   lockDir(dir)();

@@ -17,7 +17,16 @@ test('tasks get their own results and errors; a crash fails one task and the poo
     const inputs = [1, 2, 3, 4, -1, 5, 0, 6];
     const settled = await Promise.allSettled(inputs.map((n) => pool.run(n)));
     const view = settled.map((s) => (s.status === 'fulfilled' ? s.value : `error: ${(s.reason as Error).message}`));
-    assert.deepEqual(view, [2, 4, 'error: three is not allowed', 8, 'error: worker exited with code 7', 10, { hello: 'data' }, 12]);
+    assert.deepEqual(view, [
+      2,
+      4,
+      'error: three is not allowed',
+      8,
+      'error: worker exited with code 7',
+      10,
+      { hello: 'data' },
+      12,
+    ]);
     assert.equal(await pool.run(21), 42);
   } finally {
     await pool.close();

@@ -13,12 +13,21 @@ test('equal seeds give equal streams; a stored state continues the stream exactl
   const b = new Rng(42);
   const c = new Rng(43);
   const xs = Array.from({ length: 50 }, () => a.nextU32());
-  assert.deepEqual(Array.from({ length: 50 }, () => b.nextU32()), xs);
-  assert.notDeepEqual(Array.from({ length: 50 }, () => c.nextU32()), xs);
+  assert.deepEqual(
+    Array.from({ length: 50 }, () => b.nextU32()),
+    xs,
+  );
+  assert.notDeepEqual(
+    Array.from({ length: 50 }, () => c.nextU32()),
+    xs,
+  );
   const saved = a.state;
   const next = Array.from({ length: 20 }, () => a.nextFloat());
   const resumed = Rng.fromState(JSON.parse(JSON.stringify(saved)));
-  assert.deepEqual(Array.from({ length: 20 }, () => resumed.nextFloat()), next);
+  assert.deepEqual(
+    Array.from({ length: 20 }, () => resumed.nextFloat()),
+    next,
+  );
 });
 
 test('nextInt stays in range and is roughly uniform', () => {
