@@ -79,6 +79,12 @@ export async function run(argv: readonly string[], io: CliIo = processIo): Promi
 
 /** Entry point of bin/motif.js: runs and sets the process exit code. */
 export async function main(argv: readonly string[]): Promise<void> {
+  // A reader that stops early (`motif train --help | head`) closes the pipe: stop quietly, as Unix tools do,
+  // rather than die on an unhandled EPIPE with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
   const code = await run(argv);
   // A verb may have set its own code already (train: 130 when interrupted); an error code from run() wins.
   if (code !== EXIT.ok || process.exitCode === undefined) process.exitCode = code;

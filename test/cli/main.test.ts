@@ -410,6 +410,16 @@ test('the real entry point: exit codes reach the shell', () => {
   const help = spawnSync(process.execPath, ['--import', 'tsx', main, 'inspect', '--help'], { encoding: 'utf8' });
   assert.equal(help.status, 0);
   assert.match(help.stdout, /Usage: motif inspect/);
+  // A reader that closes the pipe at once (`| true`, like `| head`): no EPIPE stack trace, exit 0.
+  const closed = spawnSync(
+    'bash',
+    ['-c', 'set -o pipefail; "$0" --import tsx "$1" train --help | true', process.execPath, main],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(closed.stderr, '');
+  assert.equal(closed.status, 0);
 });
 
 test('inspect handles a performance with more notes than a call takes arguments', async () => {
