@@ -1,7 +1,8 @@
 // The names inside a run directory (and an exported model folder): every file and folder motif reads or
 // writes there, and how checkpoint and snapshot folders are named. Names only, so that any layer may
-// import them; reading and writing are config.ts, checkpoints.ts, metrics-log.ts, records.ts and run-model.ts.
-// docs/run-directory.md describes each file; python/motif_run.py mirrors these names for the PyTorch engine.
+// import them; reading and writing are config.ts, checkpoints.ts, trainer-state.ts, metrics-log.ts,
+// records.ts and run-model.ts. docs/run-directory.md describes each file; python/motif_run.py mirrors
+// these names for the PyTorch engine.
 
 /** File and folder names at the top of a run directory. */
 export const RUN_FILES = {
