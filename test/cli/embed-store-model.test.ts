@@ -2,17 +2,16 @@
 // refused, naming the file; a store is searched only with the weights that made it (an export of the same
 // checkpoint is fine, another checkpoint is refused by similar and evaluate, naming the store).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { loadRunModel } from '../../src/run/run-model.js';
 import { exportModel } from '../../src/train/export.js';
 import { motif } from '../helpers/cli.js';
 import { writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'motif-store-model-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('store-model');
 const data = join(root, 'asap');
 const ids = writeLabelledDataset(data);
 const runDir = join(root, 'run');

@@ -2,8 +2,7 @@
 // dataset and a tiny run: stored vectors against embedding each file by hand, neighbours against cosine
 // distances computed here, and the evaluation against the metrics applied by hand to the same vectors.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { handcraftedVector } from '../../src/analysis/handcrafted.js';
@@ -22,9 +21,9 @@ import { randomNotes } from '../helpers/mixed-dataset.js';
 import { motif } from '../helpers/cli.js';
 import { expectClose } from '../helpers/close.js';
 import { BAD_ID, readNotes, writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'motif-embed-cli-'));
-test.after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('embed-cli');
 const data = join(root, 'asap');
 const ids = writeLabelledDataset(data);
 const runDir = join(root, 'run');

@@ -2,16 +2,15 @@
 // folder, the continuation alone, and errors that name the bad input (exit 1, nothing written).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { motif } from '../helpers/cli.js';
 import { readMidi } from '../../src/midi/read.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const MODEL = 'models/asap-small';
 const PROMPT = 'data/default/Bach/Prelude/bwv_858/VuV01M.mid';
-const dir = mkdtempSync(join(tmpdir(), 'motif-generate-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('generate');
 
 test('generate continues a prompt: JSON summary, and the same seed writes the same file', async () => {
   const args = [

@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDataset } from '../../src/data/dataset.js';
@@ -18,14 +17,14 @@ import { BAD_FILES, writeMixedDataset } from '../helpers/mixed-dataset.js';
 import { BAND_DRUMS, BAND_PIANO, BAND_VIOLIN, bandFile } from '../helpers/band.js';
 import { ev, smf, track } from '../helpers/smf.js';
 import { motif } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'motif-cli-'));
+const root = tempDir('cli');
 const data = join(root, 'data');
 const goodIds = writeMixedDataset(data, 3);
 const good = join(data, goodIds[0]);
 const notMidi = join(root, 'notmidi.txt');
 writeFileSync(notMidi, 'hello, I am text\n');
-test.after(() => rmSync(root, { recursive: true, force: true }));
 
 test('--help explains every verb and the exit codes; verbs have their own --help', async () => {
   const top = await motif('--help');

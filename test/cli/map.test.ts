@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../../src/data/dataset.js';
 import { writeTokenizer } from '../../src/data/tokenizer-file.js';
@@ -23,6 +22,7 @@ import { createRunDir } from '../../src/run/config.js';
 import { MODEL_FILE, snapshotName } from '../../src/run/layout.js';
 import { BAD_FILES, writeMixedDataset } from '../helpers/mixed-dataset.js';
 import { motif } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** The data block of an interactive map page. */
 function pageData(htmlPath: string): { items: string[][]; panels: Array<{ title: string; xy: number[] }> } {
@@ -30,8 +30,7 @@ function pageData(htmlPath: string): { items: string[][]; panels: Array<{ title:
   return JSON.parse(/<script type="application\/json" id="map-data">(.*?)<\/script>/s.exec(html)![1]);
 }
 
-const root = mkdtempSync(join(tmpdir(), 'motif-map-cli-'));
-test.after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('map-cli');
 
 test('motif map --store: one projection, one SVG and page per colouring, clusters kept with their labels', async () => {
   const composers = ['Bach', 'Chopin', 'Liszt'];

@@ -2,10 +2,9 @@
 // language model's weights (not a fresh init), records its objective with paths relative to itself, reports
 // InfoNCE validation with top-1, resumes exactly, and refuses what does not belong to it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { Transformer } from '../../src/model/transformer.js';
 import { CheckpointStore, listSnapshots } from '../../src/run/checkpoints.js';
 import { MODEL_FILE } from '../../src/run/layout.js';
@@ -13,9 +12,9 @@ import { ContrastiveModel } from '../../src/train/contrastive-model.js';
 import { readMetrics, type MetricsRecord } from '../../src/run/metrics-log.js';
 import { motif } from '../helpers/cli.js';
 import { writeTinyShards } from '../helpers/tiny-shards.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const base = mkdtempSync(join(tmpdir(), 'motif-contrastive-cli-'));
-after(() => rmSync(base, { recursive: true, force: true }));
+const base = tempDir('contrastive-cli');
 const shards = writeTinyShards(join(base, 'shards'));
 const comparable = (records: MetricsRecord[]) => records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);
 

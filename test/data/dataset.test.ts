@@ -2,14 +2,14 @@
 // Discovery never reads MIDI, so the files here only need to exist; reading is tested in encode/tokenize tests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDataset, selectSplit } from '../../src/data/dataset.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'motif-ds-'));
+  const root = tempDir('ds');
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, rel)), { recursive: true });
     writeFileSync(join(root, rel), text);
@@ -17,9 +17,8 @@ function tree(files: Record<string, string>): string {
   return root;
 }
 
-test('a plain folder lists .mid/.midi of any case, recursively, sorted, skipping other and hidden files', (t) => {
+test('a plain folder lists .mid/.midi of any case, recursively, sorted, skipping other and hidden files', () => {
   const root = tree({ 'b/x.MID': 'M', 'a.midi': 'M', 'c/d/e.Midi': 'M', 'notes.txt': 'no', '.hidden/h.mid': 'M', 'f.mid.bak': 'no' });
-  t.after(() => rmSync(root, { recursive: true }));
   const ds = openDataset(root);
   assert.equal(ds.layout, 'folder');
   assert.deepEqual(
@@ -30,9 +29,8 @@ test('a plain folder lists .mid/.midi of any case, recursively, sorted, skipping
   assert.equal(ds.items[0].split, undefined);
 });
 
-test('an empty folder and a missing path are errors naming the path', (t) => {
+test('an empty folder and a missing path are errors naming the path', () => {
   const root = tree({ 'readme.txt': 'x' });
-  t.after(() => rmSync(root, { recursive: true }));
   assert.throws(() => openDataset(root), (e: Error) => e.message.startsWith(root) && /no MIDI files/.test(e.message));
   assert.throws(() => openDataset(join(root, 'nope')), /nope: no such file or folder/);
 });
@@ -42,7 +40,7 @@ function asapRow(composer: string, title: string, folder: string, perf: string, 
   return [composer, title, folder, `${folder}/xml_score.musicxml`, `${folder}/midi_score.mid`, `${folder}/${perf}`, '', '', '', '', '', '', '', split].join(',');
 }
 
-test('ASAP metadata.csv: performances with composer/title/piece/performer/split; scores only when asked', (t) => {
+test('ASAP metadata.csv: performances with composer/title/piece/performer/split; scores only when asked', () => {
   const rows = [
     asapRow('Bach', 'Fugue_bwv_846', 'Bach/Fugue/bwv_846', 'Shi05M.mid', 'train'),
     asapRow('Bach', 'Fugue_bwv_846', 'Bach/Fugue/bwv_846', 'Lee01.mid', 'train'),
@@ -57,7 +55,6 @@ test('ASAP metadata.csv: performances with composer/title/piece/performer/split;
     'Chopin/Etudes_op_10/1/midi_score.mid': 'M',
     'unlisted/extra.mid': 'M',
   });
-  t.after(() => rmSync(root, { recursive: true }));
   for (const path of [root, join(root, 'metadata.csv')]) {
     const ds = openDataset(path);
     assert.equal(ds.layout, 'asap');
@@ -97,13 +94,12 @@ function csvField(v: string | number): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-test('MAESTRO v3 csv (quoted commas and quotes) and json (pandas columns layout) give the same items', (t) => {
+test('MAESTRO v3 csv (quoted commas and quotes) and json (pandas columns layout) give the same items', () => {
   const cols = Object.keys(MAESTRO[0]) as Array<keyof (typeof MAESTRO)[0]>;
   const csv = [cols.join(','), ...MAESTRO.map((r) => cols.map((c) => csvField(r[c])).join(','))].join('\r\n');
   const json = Object.fromEntries(cols.map((c) => [c, Object.fromEntries(MAESTRO.map((r, i) => [String(i), r[c]]))]));
   const csvRoot = tree({ 'maestro-v3.0.0.csv': csv, '2004/a.midi': 'M', '2006/b.midi': 'M' });
   const jsonRoot = tree({ 'maestro-v3.0.0.json': JSON.stringify(json), '2004/a.midi': 'M', '2006/b.midi': 'M' });
-  t.after(() => [csvRoot, jsonRoot].forEach((r) => rmSync(r, { recursive: true })));
   const strip = (root: string) =>
     openDataset(root).items.map((i) => ({ ...i, path: i.path.slice(root.length) }));
   const fromCsv = strip(csvRoot);
@@ -116,13 +112,11 @@ test('MAESTRO v3 csv (quoted commas and quotes) and json (pandas columns layout)
   assert.equal(fromCsv[1].piece, 'Franz Schubert: Sonata in A Major, D959 "quoted"');
   // A list of records is accepted too.
   const listRoot = tree({ 'maestro-v3.0.0.json': JSON.stringify(MAESTRO) });
-  t.after(() => rmSync(listRoot, { recursive: true }));
   assert.deepEqual(strip(listRoot), fromCsv);
 });
 
-test('a single MIDI file is a one-item dataset; other files are refused by name', (t) => {
+test('a single MIDI file is a one-item dataset; other files are refused by name', () => {
   const root = tree({ 'one.mid': 'M', 'table.csv': 'a,b\n1,2\n', 'x.txt': 'x' });
-  t.after(() => rmSync(root, { recursive: true }));
   const ds = openDataset(join(root, 'one.mid'));
   assert.equal(ds.layout, 'file');
   assert.deepEqual(ds.items.map((i) => i.id), ['one.mid']);

@@ -3,12 +3,12 @@
 // The end-to-end check against the tokenizer's own output is in tokenize.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { DatasetItem } from '../../src/data/dataset-item.js';
 import { ShardWriter, dtypeFor, openShards, type ShardHeader } from '../../src/data/shards.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const header = (vocabSize: number, sha = 'abc'): ShardHeader => ({
   dtype: dtypeFor(vocabSize),
@@ -19,20 +19,14 @@ const header = (vocabSize: number, sha = 'abc'): ShardHeader => ({
 
 const item = (id: string, split?: string): DatasetItem => ({ id, path: `/data/${id}`, kind: 'performance', split, composer: 'C' });
 
-function tempDir(t: { after: (f: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'motif-shards-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 test('dtype: uint16 up to 65,536 ids, int32 above', () => {
   assert.equal(dtypeFor(30000), 'uint16');
   assert.equal(dtypeFor(65536), 'uint16');
   assert.equal(dtypeFor(65537), 'int32');
 });
 
-test('random pieces round-trip through shards of both dtypes', (t) => {
-  const root = tempDir(t);
+test('random pieces round-trip through shards of both dtypes', () => {
+  const root = tempDir('shards');
   let run = 0;
   fc.assert(
     fc.property(
@@ -69,8 +63,8 @@ test('random pieces round-trip through shards of both dtypes', (t) => {
   );
 });
 
-test('an unfinished run keeps its full shards; resume continues; a fresh run replaces them', (t) => {
-  const dir = tempDir(t);
+test('an unfinished run keeps its full shards; resume continues; a fresh run replaces them', () => {
+  const dir = tempDir('shards');
   const ids = (i: number) => Array.from({ length: 10 }, (_, k) => i * 10 + k);
   const w = new ShardWriter(dir, header(1000), { shardTokens: 25 });
   for (let i = 0; i < 7; i++) w.add(item(`p${i}`, 'train'), ids(i), 1);
@@ -101,8 +95,8 @@ test('an unfinished run keeps its full shards; resume continues; a fresh run rep
   assert.deepEqual(readdirSync(dir).sort(), ['index.json', 'test-00000.bin']);
 });
 
-test('failures are listed in the index; out-of-range ids and damaged shards are errors', (t) => {
-  const dir = tempDir(t);
+test('failures are listed in the index; out-of-range ids and damaged shards are errors', () => {
+  const dir = tempDir('shards');
   const w = new ShardWriter(dir, header(100));
   w.fail(item('bad.mid'), 'bad.mid: not a MIDI file');
   assert.throws(() => w.add(item('x.mid'), [5, 100], 1), /x\.mid: token id 100 outside the vocabulary 0\.\.99/);

@@ -2,8 +2,7 @@
 // is finished, and the ids on disk equal what the tokenizer itself gives for that file (pool and single thread alike).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../../src/data/dataset.js';
 import { openShards } from '../../src/data/shards.js';
@@ -15,12 +14,12 @@ import { applySustain, type SustainRule } from '../../src/midi/sustain.js';
 import { BAD_FILES, writeMixedDataset } from '../helpers/mixed-dataset.js';
 import { BAND_DRUMS, BAND_PIANO, BAND_VIOLIN, bandFile } from '../helpers/band.js';
 import { ev, smf, track } from '../helpers/smf.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const sustain: SustainRule = 'musical';
 
-test('a dataset with bad files: bad ones named with their problem, good ones tokenized exactly, pool == one thread', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'motif-tok-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
+test('a dataset with bad files: bad ones named with their problem, good ones tokenized exactly, pool == one thread', async () => {
+  const root = tempDir('tok');
   const data = join(root, 'data');
   const goodIds = writeMixedDataset(data, 4);
   const dataset = openDataset(data);
@@ -66,9 +65,8 @@ test('a dataset with bad files: bad ones named with their problem, good ones tok
   for (const s of index.shards) assert.deepEqual(readFileSync(join(outs.pool, s.file)), readFileSync(join(outs.single, s.file)), s.file);
 });
 
-test('a missing listed file and a huge file are failures naming them, not crashes', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'motif-tok-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
+test('a missing listed file and a huge file are failures naming them, not crashes', async () => {
+  const root = tempDir('tok');
   const data = join(root, 'data');
   const [good] = writeMixedDataset(data, 1);
   const dataset = openDataset(data);
@@ -89,9 +87,8 @@ test('a missing listed file and a huge file are failures naming them, not crashe
   assert.equal(trained.tokenizer.base.name, 'logbin');
 });
 
-test('instruments: what each policy reads is tokenized, recorded in index.json and reported per file; resume refuses another reading', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'motif-tok-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
+test('instruments: what each policy reads is tokenized, recorded in index.json and reported per file; resume refuses another reading', async () => {
+  const root = tempDir('tok');
   const data = join(root, 'data');
   writeMixedDataset(data, 1);
   writeFileSync(join(data, 'band.mid'), bandFile());

@@ -2,10 +2,9 @@
 // (a piece: the mean of its windows' embeddings) and records it; --pooling mean keeps the paper's vector;
 // evaluate reports the head's embedding as learned and the same model's mean pooling as learned_mean.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
 import { evaluateEmbeddings } from '../../src/embed/evaluate-embeddings.js';
@@ -20,9 +19,9 @@ import { exportModel } from '../../src/train/export.js';
 import { Rng } from '../../src/util/rng.js';
 import { expectClose } from '../helpers/close.js';
 import { readNotes, writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'motif-contrastive-embed-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('contrastive-embed');
 const data = join(root, 'asap');
 const ids = writeLabelledDataset(data);
 const runDir = join(root, 'run');

@@ -1,8 +1,7 @@
 // Preparing files for embedding: the random excerpt (inside the piece, clipped, shifted, seeded), and
 // worker threads giving exactly what the main thread gives, bad files named and kept in order.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { handcraftedVector } from '../../src/analysis/handcrafted.js';
@@ -15,9 +14,9 @@ import { createScheme } from '../../src/tokenizer/schemes.js';
 import { Rng } from '../../src/util/rng.js';
 import { BAD_FILES, randomNotes, writeMixedDataset } from '../helpers/mixed-dataset.js';
 import { readNotes } from '../helpers/labelled-dataset.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'motif-prepare-'));
-test.after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('prepare');
 
 test('an excerpt is the notes starting inside a window of the piece, clipped and shifted to 0', () => {
   const notes = randomNotes(4, 300); // about 60 s

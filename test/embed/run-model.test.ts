@@ -3,8 +3,7 @@
 // before the choice read), and embedding reads files that way and records it in the store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
@@ -15,10 +14,10 @@ import { openStore } from '../../src/embed/store.js';
 import { BAND_DRUMS, BAND_PIANO, BAND_VIOLIN, bandFile } from '../helpers/band.js';
 import { writeMixedDataset } from '../helpers/mixed-dataset.js';
 import { writeTinyRun } from '../helpers/labelled-dataset.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-test("a run reads files the way its shards were read: 'piano' when index.json says so, 'all' without a record", async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'motif-run-reading-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
+test("a run reads files the way its shards were read: 'piano' when index.json says so, 'all' without a record", async () => {
+  const root = tempDir('run-reading');
   const data = join(root, 'data');
   const ids = writeMixedDataset(data, 2);
   writeFileSync(join(data, 'band.mid'), bandFile());

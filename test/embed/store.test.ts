@@ -1,26 +1,16 @@
 // The LanceDB embedding store: rows round-trip, nearest() against a brute-force cosine ranking (with and
 // without a metadata filter), the ANN-indexed path's distances, and clear errors.
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { cosine } from '../../src/analysis/metrics.js';
 import { createStore, openStore, StoreWriter, type EmbeddingRow } from '../../src/embed/store.js';
 import { Rng } from '../../src/util/rng.js';
 import { expectClose } from '../helpers/close.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'motif-store-'));
-test.after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('store');
 
 function rows(n: number, dim: number, seed: number): EmbeddingRow[] {
   const r = new Rng(seed);

@@ -1,10 +1,9 @@
 // Headless Debian chromium through playwright-core for tests of browser-facing pages: one launch recipe
 // (fresh profile, no background traffic) that records every request and every console or page error.
 // Not a page-object library: tests query the page themselves.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Page } from 'playwright-core';
+import { tempDir } from './temp-dir.js';
 
 /** Where Debian's chromium package puts the browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -26,7 +25,7 @@ export async function withPage<T>(
   fn: (p: RecordedPage) => Promise<T>,
   viewport = { width: 1280, height: 800 },
 ): Promise<T> {
-  const profile = mkdtempSync(join(tmpdir(), 'motif-chromium-'));
+  const profile = tempDir('chromium');
   // Playwright takes the profile folder as an argument of its own rather than as --user-data-dir.
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -52,6 +51,5 @@ export async function withPage<T>(
     return await fn(recorded);
   } finally {
     await context.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }

@@ -3,16 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectClose } from '../helpers/close.js';
 import { PYTHON, torchSkip } from '../helpers/torch.js';
 import { readSafetensors, writeSafetensors, type StoredTensor } from '../../src/model/safetensors.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { loadPreset } from '../../src/model/config.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'motif-safetensors-'));
+const dir = tempDir('safetensors');
 const ROOT = join(import.meta.dirname, '..', '..');
 const tiny = loadPreset('tiny').model;
 

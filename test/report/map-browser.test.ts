@@ -3,14 +3,13 @@
 // Leaves a screenshot in a temp folder (its path is printed) for a look by eye.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { mapGroups, type MapData, type MapItem } from '../../src/report/map-data.js';
 import { writeMapFiles } from '../../src/report/map-files.js';
 import { chromiumSkip, withPage } from '../helpers/chromium.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const COMPOSERS = ['Bach', 'Chopin', 'Liszt', 'Beethoven', 'Schubert'];
 const N = 120;
@@ -48,7 +47,7 @@ test(
   'interactive map in chromium: points, hover, selection, legend filter, zoom and pan, offline',
   { skip: chromiumSkip },
   async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'motif-map-browser-'));
+    const dir = tempDir('map-browser');
     const files = await writeMapFiles(data, join(dir, 'map'));
     const groups = mapGroups(items, 'composer');
     await withPage(async ({ page, requests, errors }) => {

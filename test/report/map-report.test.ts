@@ -2,8 +2,7 @@
 // is what the page shows, and the page still loads nothing (checked in chromium too).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MapItem } from '../../src/report/map-data.js';
@@ -14,6 +13,7 @@ import { parseEmbeddingEval } from '../../src/run/records.js';
 import { resolveTrainOptions } from '../../src/run/train-options.js';
 import { createRunDir } from '../../src/run/config.js';
 import { chromiumSkip, withPage } from '../helpers/chromium.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const EVAL = {
   learned: {
@@ -46,7 +46,7 @@ const EVAL = {
 
 /** A run folder with no training yet, two maps over training and an embedding evaluation. */
 async function runWithMaps(): Promise<string> {
-  const run = join(mkdtempSync(join(tmpdir(), 'motif-map-report-')), 'run');
+  const run = join(tempDir('map-report'), 'run');
   createRunDir(run, {
     data: run,
     preset: 'fake',

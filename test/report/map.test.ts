@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { alignTo } from '../../src/report/map-align.js';
@@ -9,6 +8,7 @@ import { checkMapData, mapGroups, OTHER, UNKNOWN, type MapData, type MapItem } f
 import { writeMapFiles } from '../../src/report/map-files.js';
 import { pickSnapshots } from '../../src/report/map-snapshots.js';
 import { listSnapshots } from '../../src/run/checkpoints.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const COMPOSERS = ['Bach', 'Chopin', 'Liszt', '', 'Beethoven', 'Chopin'];
 
@@ -112,7 +112,7 @@ test('Procrustes alignment undoes any rotation, mirror and shift', () => {
 });
 
 test('snapshots: first, nearest to half-way and last by default; asked-for epochs or a clear error', () => {
-  const run = mkdtempSync(join(tmpdir(), 'motif-snaps-'));
+  const run = tempDir('snaps');
   for (const e of [0, 3, 4, 10, 2])
     mkdirSync(join(run, 'snapshots', `epoch-${String(e).padStart(4, '0')}`), { recursive: true });
   mkdirSync(join(run, 'snapshots', 'epoch-0010.tmp-1'));
@@ -165,7 +165,7 @@ test('static SVG draws every point of every panel in its group colour, placed by
     items: items(n),
     panels: [0, 1, 2].map((s) => ({ title: `epoch ${s * 5}`, points: cloud(n, s) })),
   };
-  const dir = mkdtempSync(join(tmpdir(), 'motif-map-'));
+  const dir = tempDir('map');
   const files = await writeMapFiles(data, join(dir, 'sub', 'map'));
   const svg = readFileSync(files.svg, 'utf8');
   const groups = mapGroups(data.items, 'composer');
@@ -201,7 +201,7 @@ test('interactive HTML carries every item and point, loads nothing, and no label
     items: items(n),
     panels: [{ title: 'only', points: cloud(n, 3) }],
   };
-  const files = await writeMapFiles(data, join(mkdtempSync(join(tmpdir(), 'motif-map-')), 'm'));
+  const files = await writeMapFiles(data, join(tempDir('map'), 'm'));
   const html = readFileSync(files.html, 'utf8');
   assert.equal((html.match(/<\/script>/g) ?? []).length, 2, 'only the two script elements close');
   assert.ok(

@@ -2,8 +2,6 @@
 // offline, requests nothing but its own file, logs no errors, and both curves have a drawn size.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeRunReport } from '../../src/report/run-report.js';
@@ -12,12 +10,13 @@ import { createRunDir } from '../../src/run/config.js';
 import { train } from '../../src/train/trainer.js';
 import { chromiumSkip, withPage } from '../helpers/chromium.js';
 import { bigramSource } from '../helpers/bigram-model.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 test(
   'report.html renders offline in chromium with both curves and the epoch table',
   { skip: chromiumSkip },
   async () => {
-    const run = join(mkdtempSync(join(tmpdir(), 'motif-browser-')), 'run');
+    const run = join(tempDir('browser'), 'run');
     const options = resolveTrainOptions({ batchSize: 2, seqLen: 6, epochs: 3, snapshotEpochs: [] });
     createRunDir(run, {
       data: run,

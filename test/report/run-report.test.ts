@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curvePoints } from '../../src/report/curves.js';
 import { writeRunReport } from '../../src/report/run-report.js';
@@ -11,6 +10,7 @@ import { resolveTrainOptions } from '../../src/run/train-options.js';
 import { createRunDir } from '../../src/run/config.js';
 import { train } from '../../src/train/trainer.js';
 import { bigramSource } from '../helpers/bigram-model.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Number of drawn point symbols in a Vega SVG (the line mark's point layer). */
 function symbolCount(svg: string): number {
@@ -21,7 +21,7 @@ function symbolCount(svg: string): number {
 }
 
 test('the report draws every train and validation point and tabulates every epoch, self-contained', async () => {
-  const base = mkdtempSync(join(tmpdir(), 'motif-report-'));
+  const base = tempDir('report');
   const data = join(base, 'shards');
   writeFileSync(join(base, 'tok.json'), '{"fake":true}');
   const run = join(base, 'run');
@@ -67,7 +67,7 @@ test('the report draws every train and validation point and tabulates every epoc
 });
 
 test('a diverged run (perplexity overflowed to null in JSON) still gets its report and evaluation table', async () => {
-  const base = mkdtempSync(join(tmpdir(), 'motif-report-'));
+  const base = tempDir('report');
   writeFileSync(join(base, 'tok.json'), '{"fake":true}');
   const run = join(base, 'run');
   const options = resolveTrainOptions({ batchSize: 2, seqLen: 6, epochs: 1, snapshotEpochs: [] });

@@ -1,13 +1,13 @@
 // The one resolver of `--checkpoint` words, on a run folder laid out by hand (only the presence of
 // model.safetensors matters to it).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { resolveCheckpoint } from '../../src/run/checkpoint-choice.js';
 import { CheckpointStore } from '../../src/run/checkpoints.js';
 import { MODEL_FILE, snapshotName, checkpointName } from '../../src/run/layout.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 function withWeights(dir: string): string {
   mkdirSync(dir, { recursive: true });
@@ -16,7 +16,7 @@ function withWeights(dir: string): string {
 }
 
 test('best falls back from the best checkpoint to the newest checkpoint, snapshot, then exported weights', () => {
-  const run = mkdtempSync(join(tmpdir(), 'motif-choice-'));
+  const run = tempDir('choice');
   withWeights(run); // as an exported folder
   assert.equal(resolveCheckpoint(run), run);
   const snap2 = withWeights(join(run, 'snapshots', snapshotName(2)));
@@ -34,7 +34,7 @@ test('best falls back from the best checkpoint to the newest checkpoint, snapsho
 });
 
 test('a missing choice is named in the error, and nothing is created', () => {
-  const run = mkdtempSync(join(tmpdir(), 'motif-choice-'));
+  const run = tempDir('choice');
   assert.throws(() => resolveCheckpoint(run, 'best'), /: no best checkpoint$/);
   assert.throws(() => resolveCheckpoint(run, 'last'), /: no last checkpoint$/);
   assert.throws(() => resolveCheckpoint(run, 'epoch-3'), /: no snapshot of epoch 3$/);

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointStore, commitDir, removeStale } from '../../src/run/checkpoints.js';
 import { checkpointName } from '../../src/run/layout.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const fresh = (): string => mkdtempSync(join(tmpdir(), 'motif-ckpt-'));
+const fresh = (): string => tempDir('ckpt');
 
 test('a crash between writing and renaming leaves the previous checkpoint intact and is cleaned on open', () => {
   const run = fresh();

@@ -3,7 +3,7 @@
 // every refusal a 4xx JSON error, the map cached once per store, and `motif serve` binding 127.0.0.1.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cosine } from '../../src/analysis/metrics.js';
@@ -25,7 +25,6 @@ before(async () => {
 });
 after(async () => {
   await ex.close();
-  rmSync(made.root, { recursive: true, force: true });
 });
 
 const get = (path: string, init?: RequestInit) => fetch(`${ex.base}${path}`, init);

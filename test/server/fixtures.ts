@@ -1,13 +1,13 @@
 // An explorer to test against: the labelled dataset and tiny run of the embedding tests, embedded into a
-// store, served by createExplorer on a free loopback port. Callers close it (and remove `root`) when done.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// store, served by createExplorer on a free loopback port. Callers close it when done; the folder goes when
+// the test file's process exits (helpers/temp-dir.ts).
 import { join } from 'node:path';
 import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
 import { loadRunModel } from '../../src/run/run-model.js';
 import { createExplorer, type Explorer, type ExplorerOptions } from '../../src/server/explorer.js';
 import { writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** A served explorer and what it was made from. */
 export interface ServedExplorer extends Explorer {
@@ -31,7 +31,7 @@ export async function makeStore(): Promise<{
   runDir: string;
   ids: string[];
 }> {
-  const root = mkdtempSync(join(tmpdir(), 'motif-serve-'));
+  const root = tempDir('serve');
   const data = join(root, 'asap');
   const ids = writeLabelledDataset(data);
   const runDir = join(root, 'run');
@@ -60,7 +60,6 @@ export async function serveExplorer(
     notes,
     close: async () => {
       await explorer.app.close();
-      if (!made) rmSync(m.root, { recursive: true, force: true });
     },
   };
 }

@@ -2,13 +2,13 @@
 // Hugging Face's own Rust BpeTrainer (npm `tokenizers`) on the same training text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { trainBpe, type BpeTrainOptions } from '../../src/tokenizer/bpe-train.js';
 import { CHUNK_LENGTH, baseChar, baseIdsToText, type BpeModel } from '../../src/tokenizer/bpe.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Merges as "left right" strings of characters, for readable comparisons. */
 function mergeStrings(model: BpeModel): string[] {
@@ -171,48 +171,44 @@ test("matches Hugging Face's Rust BpeTrainer (npm tokenizers) merge for merge", 
         rand() < 0.7 ? (s * 7 + 3) % 50 : rand() < 0.2 ? 33 + 27 * Math.floor(rand() * 2) : Math.floor(rand() * 50);
     pieces.push(a);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'motif-bpe-'));
-  try {
-    const corpus = join(dir, 'corpus.txt');
-    writeFileSync(corpus, pieces.map(baseIdsToText).join('\n') + '\n');
-    const split = (s: string) => ({ type: 'Split', pattern: { String: s }, behavior: 'Removed', invert: false });
-    const empty = {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: [],
-      normalizer: null,
-      post_processor: null,
-      decoder: null,
-      pre_tokenizer: { type: 'Sequence', pretokenizers: [split('\n'), split(' ')] },
-      model: {
-        type: 'BPE',
-        dropout: null,
-        unk_token: null,
-        continuing_subword_prefix: null,
-        end_of_word_suffix: null,
-        fuse_unk: false,
-        byte_fallback: false,
-        vocab: {},
-        merges: [],
-      },
-    };
-    // The binding's train() uses BpeTrainer's defaults: vocab 30,000, no specials, no length limit.
-    const tok = hf.Tokenizer.fromString(JSON.stringify(empty));
-    tok.train([corpus]);
-    tok.save(join(dir, 'hf.json'));
-    const trained = JSON.parse(readFileSync(join(dir, 'hf.json'), 'utf8')) as {
-      model: { vocab: Record<string, number>; merges: Array<[string, string] | string> };
-    };
-    const hfMerges = trained.model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : m));
-    const hfTokens = Object.entries(trained.model.vocab)
-      .sort((x, y) => x[1] - y[1])
-      .map(([s]) => s);
-    const model = trainBpe(pieces, { vocabSize: 30000, baseVocabSize: 100, specialTokens: [] });
-    assert.ok(hfMerges.length > 500, `Rust trainer learned only ${hfMerges.length} merges`);
-    assert.deepEqual(mergeStrings(model), hfMerges);
-    assert.deepEqual(model.tokens, hfTokens);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = tempDir('bpe');
+  const corpus = join(dir, 'corpus.txt');
+  writeFileSync(corpus, pieces.map(baseIdsToText).join('\n') + '\n');
+  const split = (s: string) => ({ type: 'Split', pattern: { String: s }, behavior: 'Removed', invert: false });
+  const empty = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [],
+    normalizer: null,
+    post_processor: null,
+    decoder: null,
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [split('\n'), split(' ')] },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab: {},
+      merges: [],
+    },
+  };
+  // The binding's train() uses BpeTrainer's defaults: vocab 30,000, no specials, no length limit.
+  const tok = hf.Tokenizer.fromString(JSON.stringify(empty));
+  tok.train([corpus]);
+  tok.save(join(dir, 'hf.json'));
+  const trained = JSON.parse(readFileSync(join(dir, 'hf.json'), 'utf8')) as {
+    model: { vocab: Record<string, number>; merges: Array<[string, string] | string> };
+  };
+  const hfMerges = trained.model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : m));
+  const hfTokens = Object.entries(trained.model.vocab)
+    .sort((x, y) => x[1] - y[1])
+    .map(([s]) => s);
+  const model = trainBpe(pieces, { vocabSize: 30000, baseVocabSize: 100, specialTokens: [] });
+  assert.ok(hfMerges.length > 500, `Rust trainer learned only ${hfMerges.length} merges`);
+  assert.deepEqual(mergeStrings(model), hfMerges);
+  assert.deepEqual(model.tokens, hfTokens);
 });

@@ -3,8 +3,7 @@
 // the run is deterministic by seed, and an interrupted run resumes onto the same augmented pieces.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { augmentNotes } from '../../src/data/augment.js';
 import { openDataset } from '../../src/data/dataset.js';
@@ -18,8 +17,9 @@ import { openCorpus } from '../../src/train/corpus.js';
 import { readMetrics, type MetricsRecord } from '../../src/run/metrics-log.js';
 import { resumeRun, startRun } from '../../src/train/run.js';
 import { writeMixedDataset } from '../helpers/mixed-dataset.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const base = mkdtempSync(join(tmpdir(), 'motif-augment-'));
+const base = tempDir('augment');
 const comparable = (records: MetricsRecord[]): unknown[] =>
   records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);
 const ranges = { transpose: 5, stretch: 0.1, velocity: 8 };
@@ -47,7 +47,6 @@ async function corpus(): Promise<{ shards: string; tokenizerPath: string }> {
   return { shards, tokenizerPath };
 }
 const made = corpus();
-test.after(() => rmSync(base, { recursive: true, force: true }));
 
 test("an epoch's augmented pieces are the files re-tokenized with that epoch's draws", async () => {
   const { shards, tokenizerPath } = await made;

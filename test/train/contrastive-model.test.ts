@@ -2,9 +2,6 @@
 // transformer and head, each part scaled alike), a saved checkpoint continues exactly, and a tiny model
 // learns to pair slices of the same performance (validation loss falls, top-1 rises).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadPreset } from '../../src/model/config.js';
 import { EmbeddingHead } from '../../src/model/embedding-head.js';
@@ -14,6 +11,7 @@ import { infoNce } from '../../src/train/info-nce.js';
 import { Rng } from '../../src/util/rng.js';
 import { SlicePairs, type SlicePiece } from '../../src/train/slice-pairs.js';
 import { expectClose } from '../helpers/close.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const framing = { padId: 0, bosId: 1, eosId: 2 };
 const config = {
@@ -77,20 +75,16 @@ test('a step clips transformer and head by their joint norm, as the same step do
 });
 
 test('a saved checkpoint continues exactly', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'motif-contrastive-'));
-  try {
-    const sampler = new SlicePairs(pieces(6, 2), framing, 8, 24, 5);
-    const a = make(3);
-    a.trainStep(sampler.next(4), 1e-2);
-    a.save(dir, true);
-    const b = ContrastiveModel.load(dir);
-    const batch = sampler.next(4);
-    assert.equal(b.trainStep(batch, 1e-2).loss, a.trainStep(batch, 1e-2).loss);
-    const [pa, pb] = [params(a), params(b)];
-    pa.forEach((x, i) => assert.deepEqual(pb[i], x, `tensor ${i}`));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = tempDir('contrastive');
+  const sampler = new SlicePairs(pieces(6, 2), framing, 8, 24, 5);
+  const a = make(3);
+  a.trainStep(sampler.next(4), 1e-2);
+  a.save(dir, true);
+  const b = ContrastiveModel.load(dir);
+  const batch = sampler.next(4);
+  assert.equal(b.trainStep(batch, 1e-2).loss, a.trainStep(batch, 1e-2).loss);
+  const [pa, pb] = [params(a), params(b)];
+  pa.forEach((x, i) => assert.deepEqual(pb[i], x, `tensor ${i}`));
 });
 
 test('a tiny model learns to pair slices of the same performance', () => {

@@ -2,10 +2,9 @@
 // perplexity), the loss falls, and an interrupted run resumed from its checkpoint ends exactly where an
 // uninterrupted one does (same records, same weights of model and head).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { loadPreset } from '../../src/model/config.js';
 import { EmbeddingHead } from '../../src/model/embedding-head.js';
 import { Transformer } from '../../src/model/transformer.js';
@@ -18,9 +17,9 @@ import { Rng } from '../../src/util/rng.js';
 import { CheckpointStore } from '../../src/run/checkpoints.js';
 import type { SlicePiece } from '../../src/train/slice-pairs.js';
 import { train } from '../../src/train/trainer.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'motif-contrastive-run-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('contrastive-run');
 const framing = { padId: 0, bosId: 1, eosId: 2 };
 const config = {
   ...loadPreset('tiny').model,

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_SPLIT } from '../../src/data/shards.js';
 import { openCorpus, splitOf } from '../../src/train/corpus.js';
 import { writeTinyShards } from '../helpers/tiny-shards.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 test('pieces keep their own split; pieces without one are held out 80/10/10, stably by id', () => {
   assert.equal(splitOf({ id: 'a.mid', split: 'test' }), 'test');
@@ -23,7 +22,7 @@ test('pieces keep their own split; pieces without one are held out 80/10/10, sta
 });
 
 test('openCorpus reads the framing ids and the pieces of a split from real shards', () => {
-  const dir = writeTinyShards(join(mkdtempSync(join(tmpdir(), 'motif-corpus-')), 'shards'));
+  const dir = writeTinyShards(join(tempDir('corpus'), 'shards'));
   const c = openCorpus(dir);
   assert.deepEqual(c.framing, { padId: 0, bosId: 1, eosId: 2 });
   assert.deepEqual(c.splits, ['train', 'validation', 'test']);

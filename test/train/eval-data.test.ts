@@ -4,8 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShardWriter } from '../../src/data/shards.js';
 import { openCorpus } from '../../src/train/corpus.js';
@@ -16,9 +15,9 @@ import { evaluateRun, resumeRun, startRun } from '../../src/train/run.js';
 import { resolveCheckpoint } from '../../src/run/checkpoint-choice.js';
 import { Rng } from '../../src/util/rng.js';
 import { writeTinyShards } from '../helpers/tiny-shards.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const base = mkdtempSync(join(tmpdir(), 'motif-eval-data-'));
-test.after(() => rmSync(base, { recursive: true, force: true }));
+const base = tempDir('eval-data');
 const shards = writeTinyShards(join(base, 'shards'));
 
 /** Shards of pieces with no split (a plain folder of recordings), under the tiny shards' tokenizer unless `tokText` differs. */

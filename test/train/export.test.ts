@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { embedNotes } from '../../src/embed/extract.js';
 import { loadRunModel } from '../../src/run/run-model.js';
@@ -9,9 +8,10 @@ import { resolveCheckpoint } from '../../src/run/checkpoint-choice.js';
 import { exportModel } from '../../src/train/export.js';
 import { readRunConfig } from '../../src/run/config.js';
 import { readNotes, writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 test('an exported model folder embeds exactly like the run checkpoint it came from, and refuses a non-empty target', () => {
-  const root = mkdtempSync(join(tmpdir(), 'motif-export-'));
+  const root = tempDir('export');
   const data = join(root, 'data');
   const ids = writeLabelledDataset(data);
   const runDir = join(root, 'run');

@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
@@ -21,8 +20,9 @@ import { MODEL_FILE, snapshotName } from '../../src/run/layout.js';
 import { lockDir } from '../../src/util/dir-lock.js';
 import { resumeRun, startRun } from '../../src/train/run.js';
 import { writeTinyShards } from '../helpers/tiny-shards.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const base = mkdtempSync(join(tmpdir(), 'motif-run-'));
+const base = tempDir('run');
 const shards = writeTinyShards(join(base, 'shards'));
 const comparable = (records: MetricsRecord[]): unknown[] =>
   records.map(({ elapsed: _e, tokensPerSec: _t, ...rest }) => rest);

@@ -5,8 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectClose } from '../helpers/close.js';
 import { PYTHON, torchSkip } from '../helpers/torch.js';
@@ -16,8 +15,9 @@ import { loadTransformer } from '../../src/train/transformer-model.js';
 import { MODEL_FILE } from '../../src/run/layout.js';
 import { TORCH_TRAINER } from '../../src/train/torch-engine.js';
 import { writeTinyShards } from '../helpers/tiny-shards.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const base = mkdtempSync(join(tmpdir(), 'motif-torch-checkpoint-'));
+const base = tempDir('torch-checkpoint');
 const shards = writeTinyShards(join(base, 'shards'));
 const PYTHON_DIR = join(import.meta.dirname, '..', '..', 'python');
 

@@ -6,8 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { motif } from '../helpers/cli.js';
 import { expectClose } from '../helpers/close.js';
@@ -24,8 +23,9 @@ import { resumeRun, startRun } from '../../src/train/run.js';
 import { TORCH_TRAINER, torchrunArgs } from '../../src/train/torch-engine.js';
 import type { TrainResult } from '../../src/train/trainer.js';
 import { writeTinyShards } from '../helpers/tiny-shards.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const base = mkdtempSync(join(tmpdir(), 'motif-torch-engine-'));
+const base = tempDir('torch-engine');
 const shards = writeTinyShards(join(base, 'shards'));
 process.env.MOTIF_PYTHON = PYTHON; // the engine's own search would take a python3 on PATH first
 const writeConfig = (name: string, config: object): string => {

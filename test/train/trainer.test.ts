@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveTrainOptions, type TrainOptions } from '../../src/run/train-options.js';
 import { readMetrics, type MetricsRecord } from '../../src/run/metrics-log.js';
@@ -10,6 +9,7 @@ import { snapshotName } from '../../src/run/layout.js';
 import { CheckpointStore } from '../../src/run/checkpoints.js';
 import { Rng } from '../../src/util/rng.js';
 import { bigramSource, type BigramModel } from '../helpers/bigram-model.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const V = 12;
 // Pieces from a fixed Markov-ish pattern plus noise, so a bigram model can learn something.
@@ -43,7 +43,7 @@ const opts = (o: Partial<TrainOptions> = {}): TrainOptions =>
     },
     o,
   );
-const fresh = (): string => mkdtempSync(join(tmpdir(), 'motif-train-'));
+const fresh = (): string => tempDir('train');
 /** A bigram source whose every created model first goes through `patch` (to count calls or inject faults). */
 const patchedSource = (patch: (m: BigramModel) => void): ModelSource<BigramModel> => {
   const source = bigramSource(V, 0);

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir, writeAtomic } from '../../src/util/atomic.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 test('writeAtomic creates missing parent folders and leaves no temp file', () => {
-  const root = mkdtempSync(join(tmpdir(), 'motif-atomic-'));
+  const root = tempDir('atomic');
   const path = join(root, 'a', 'b', 'tokenizer.json');
   writeAtomic(path, new TextEncoder().encode('{}'));
   assert.equal(readFileSync(path, 'utf8'), '{}');
@@ -14,7 +14,7 @@ test('writeAtomic creates missing parent folders and leaves no temp file', () =>
 });
 
 test('an output path that cannot be written is named with the reason, and no temp file is left', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'motif-atomic-out-'));
+  const dir = tempDir('atomic-out');
   mkdirSync(join(dir, 'folder'));
   writeFileSync(join(dir, 'file'), '');
   assert.throws(

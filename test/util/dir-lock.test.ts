@@ -2,13 +2,14 @@
 // process that is gone taken over rather than stuck.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { LOCK_FILE, lockDir } from '../../src/util/dir-lock.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const fresh = (): string => mkdtempSync(join(tmpdir(), 'motif-lock-'));
+const fresh = (): string => tempDir('lock');
 
 test('a held lock refuses a second taker, naming the folder and the holder; released, it can be taken again', () => {
   const dir = fresh();

@@ -1,15 +1,15 @@
 // motif's own JSON records, garbled or cut short, are reported with their file's name.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readJsonFile } from '../../src/util/json-file.js';
 import { openStore } from '../../src/embed/store.js';
 import { CheckpointStore } from '../../src/run/checkpoints.js';
 import { readRunConfig } from '../../src/run/config.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'motif-json-'));
+const dir = tempDir('json');
 const garbled = (path: string): string => (writeFileSync(path, '{"format": "motif-run", "dat'), path);
 
 test('readJsonFile names the file for a missing, a cut-short and a valid file', () => {
