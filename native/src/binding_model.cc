@@ -26,6 +26,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
         InstanceMethod("gradNorm", &ModelWrap::GradNorm),
         InstanceMethod("getStep", &ModelWrap::GetStep),
         InstanceMethod("setStep", &ModelWrap::SetStep),
+        InstanceMethod("precision", &ModelWrap::Precision),
+        InstanceMethod("setPrecision", &ModelWrap::SetPrecision),
     });
   }
   const std::shared_ptr<Model>& model() const { return model_; }
@@ -186,6 +188,16 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value NumParameters(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)model_->num_parameters()); }
   Napi::Value GradNorm(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), model_->grad_norm()); }
   Napi::Value GetStep(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), model_->step()); }
+  // precision() → 'bf16' | 'fp32': the matmuls' precision (model.h, "bf16 mixed precision").
+  Napi::Value Precision(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), model_->bf16() ? "bf16" : "fp32");
+  }
+  Napi::Value SetPrecision(const Napi::CallbackInfo& info) {
+    std::string p = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+    if (p != "bf16" && p != "fp32") throw Napi::TypeError::New(info.Env(), "setPrecision: 'bf16' or 'fp32' expected");
+    model_->set_bf16(p == "bf16");
+    return info.Env().Undefined();
+  }
   Napi::Value SetStep(const Napi::CallbackInfo& info) {
     model_->set_step((int)integer(info, 0, "step"));
     return info.Env().Undefined();

@@ -41,12 +41,44 @@ LayerActivations layer_activations(const Activations& a, const ModelConfig& c, s
           a.res1 + nc, a.ln2 + nc,     a.ln2_mean + n, a.ln2_rstd + n, a.fch + n * c.F, a.res2 + nc};
 }
 
-Pass::Pass(const ModelConfig& c, int batch, int time, float dropout, uint64_t step_seed)
+LayerBf16 layer_bf16(const Bf16Weights* w, const ModelConfig& c, int l) {
+  if (!w) return {};
+  const size_t C = c.C, F = c.F, i = (size_t)l;
+  return {w->in_w + i * 3 * C * C, w->out_w + i * C * C, w->fc1_w + i * F * C, w->fc2_w + i * C * F};
+}
+
+Pass::Pass(const ModelConfig& c, int batch, int time, float dropout, uint64_t step_seed, const Bf16Pass& bf16_pass)
     : k(ops()), B(batch), T(time), C(c.C), F(c.F), NH(c.NH), L(c.L), V(c.V), N((size_t)batch * time),
-      pre_ln(c.pre_ln), gelu(c.gelu), p(dropout), seed(step_seed) {}
+      pre_ln(c.pre_ln), gelu(c.gelu), p(dropout), seed(step_seed), bf16(bf16_pass) {}
 
 uint64_t Pass::drop_seed(int layer, int site) const {
   return mix64(seed ^ mix64(0x9e3779b97f4a7c15ULL * (uint64_t)(layer * 8 + site + 1)));
+}
+
+// ── linear layers in the pass's precision ───────────────────────────────────────────────────
+// fp32: the kernels' linear layer. bf16: x (and dy in backward) rounded to bf16 into the pass's scratch
+// as they feed the GEMM, W's bf16 copy made once per pass (model.cc), sums, bias and db in fp32.
+// Backward rounds x again rather than keeping a bf16 copy of every saved input: one memory-bound pass
+// over N·IC values against the 2·N·IC·OC multiply-adds of the two GEMMs.
+
+void to_bf16(const Ops& k, uint16_t* dst, const float* src, size_t n) {
+  parallel_for((int64_t)n, 1 << 14, [&](int64_t b, int64_t e) { k.f32_to_bf16(dst + b, src + b, (size_t)(e - b)); });
+}
+
+void linear_forward(const Pass& s, float* y, const float* x, const float* W, const uint16_t* Wb, const float* b, int N,
+                    int IC, int OC) {
+  if (!s.bf16.gemm) return s.k.linear_forward(y, x, W, b, N, IC, OC);
+  to_bf16(s.k, s.bf16.xb, x, (size_t)N * IC);
+  s.k.linear_forward_bf16(s.bf16.gemm, y, s.bf16.xb, Wb, b, N, IC, OC);
+}
+
+// dx (N, IC) += dy · W; dW += dyᵀ · x; db += Σ_rows dy (ops.h's linear_backward), in the pass's precision.
+static void linear_backward(const Pass& s, float* dx, float* dW, float* db, const float* dy, const float* x,
+                            const float* W, const uint16_t* Wb, int N, int IC, int OC) {
+  if (!s.bf16.gemm) return s.k.linear_backward(dx, dW, db, dy, x, W, N, IC, OC);
+  to_bf16(s.k, s.bf16.xb, x, (size_t)N * IC);
+  to_bf16(s.k, s.bf16.dyb, dy, (size_t)N * OC);
+  s.k.linear_backward_bf16(s.bf16.gemm, dx, dW, db, dy, s.bf16.dyb, s.bf16.xb, Wb, N, IC, OC);
 }
 
 // ── embedding: encoded = drop(wte[tokens] + wpe[t]) ───────────────────────────────────────────
@@ -87,9 +119,9 @@ static void attention_sublayer_forward(const Pass& s, const Block& b, Activation
                                        const float* base) {
   const Ops& k = s.k;
   const int N = (int)s.N, C = s.C;
-  k.linear_forward(b.a.qkv, in, b.w.in_w, b.w.in_b, N, C, 3 * C);
+  linear_forward(s, b.a.qkv, in, b.w.in_w, b.wb.in_w, b.w.in_b, N, C, 3 * C);
   k.attention_forward(b.a.atty, b.a.lse, b.a.qkv, s.B, s.T, C, s.NH, s.p, s.drop_seed(b.l, kAttnProbDrop));
-  k.linear_forward(a.proj, b.a.atty, b.w.out_w, b.w.out_b, N, C, C);
+  linear_forward(s, a.proj, b.a.atty, b.w.out_w, b.wb.out_w, b.w.out_b, N, C, C);
   if (s.p > 0) k.dropout_forward(a.proj, a.proj, s.N * C, s.p, s.drop_seed(b.l, kAttnOutDrop));
   add_to(b.a.res1, base, a.proj, s.N * C);
 }
@@ -101,11 +133,11 @@ static void attention_sublayer_backward(const Pass& s, const Block& b, Activatio
   const int N = (int)s.N, C = s.C;
   const float* dproj = residual_backward(s, a, b.l, kAttnOutDrop, dres, dbase);
   zero(a.datty, s.N * C);
-  k.linear_backward(a.datty, b.g.out_w, b.g.out_b, dproj, b.a.atty, b.w.out_w, N, C, C);
+  linear_backward(s, a.datty, b.g.out_w, b.g.out_b, dproj, b.a.atty, b.w.out_w, b.wb.out_w, N, C, C);
   zero(a.dqkv, 3 * s.N * C);
   k.attention_backward(a.dqkv, a.datty, b.a.qkv, b.a.atty, b.a.lse, s.B, s.T, C, s.NH, s.p,
                        s.drop_seed(b.l, kAttnProbDrop));
-  k.linear_backward(din, b.g.in_w, b.g.in_b, a.dqkv, in, b.w.in_w, N, C, 3 * C);
+  linear_backward(s, din, b.g.in_w, b.g.in_b, a.dqkv, in, b.w.in_w, b.wb.in_w, N, C, 3 * C);
 }
 
 // ── feed-forward sublayer: res2 = base + drop(linear2(drop(act(linear1(in))))) ─────────────────
@@ -121,9 +153,9 @@ static void ffn_activation(const Pass& s, const Block& b, Activations& a) {
 static void ffn_sublayer_forward(const Pass& s, const Block& b, Activations& a, const float* in, const float* base) {
   const Ops& k = s.k;
   const int N = (int)s.N, C = s.C, F = s.F;
-  k.linear_forward(b.a.fch, in, b.w.fc1_w, b.w.fc1_b, N, C, F);
+  linear_forward(s, b.a.fch, in, b.w.fc1_w, b.wb.fc1_w, b.w.fc1_b, N, C, F);
   ffn_activation(s, b, a);
-  k.linear_forward(a.proj, a.act, b.w.fc2_w, b.w.fc2_b, N, F, C);
+  linear_forward(s, a.proj, a.act, b.w.fc2_w, b.wb.fc2_w, b.w.fc2_b, N, F, C);
   if (s.p > 0) k.dropout_forward(a.proj, a.proj, s.N * C, s.p, s.drop_seed(b.l, kFfnOutDrop));
   add_to(b.a.res2, base, a.proj, s.N * C);
 }
@@ -137,7 +169,7 @@ static void ffn_sublayer_backward(const Pass& s, const Block& b, Activations& a,
   const float* dproj = residual_backward(s, a, b.l, kFfnOutDrop, dres, dbase);
   ffn_activation(s, b, a);
   zero(a.dact, NF);
-  k.linear_backward(a.dact, b.g.fc2_w, b.g.fc2_b, dproj, a.act, b.w.fc2_w, N, F, C);
+  linear_backward(s, a.dact, b.g.fc2_w, b.g.fc2_b, dproj, a.act, b.w.fc2_w, b.wb.fc2_w, N, F, C);
   // act is free from here. dpost: gradient at the activation's output; dfch: at fch. With dropout, act
   // takes dpost through the dropout's backward and dact is free for dfch.
   float *dfch = a.act, *dpost = a.dact;
@@ -149,7 +181,7 @@ static void ffn_sublayer_backward(const Pass& s, const Block& b, Activations& a,
   }
   zero(dfch, NF);
   (s.gelu ? k.gelu_backward : k.relu_backward)(dfch, dpost, b.a.fch, NF);
-  k.linear_backward(din, b.g.fc1_w, b.g.fc1_b, dfch, in, b.w.fc1_w, N, C, F);
+  linear_backward(s, din, b.g.fc1_w, b.g.fc1_b, dfch, in, b.w.fc1_w, b.wb.fc1_w, N, C, F);
 }
 
 // ── block: the two sublayers and their norms, in model.h's post-LN or pre-LN order ─────────────
@@ -236,6 +268,7 @@ double head_loss(const Pass& s, const Params& w, Params* g, Activations& a, cons
   if (count_out) *count_out = count;
   if (count == 0) return 0.0;
   const int64_t chunk = (int64_t)head_chunk_rows(s.N, V);
+  const uint16_t* head_wb = s.bf16.w ? s.bf16.w->head_w : nullptr;
   double total = 0;
   for (int64_t c0 = 0; c0 < count; c0 += chunk) {
     const int rows = (int)std::min(chunk, count - c0);
@@ -244,7 +277,7 @@ double head_loss(const Pass& s, const Params& w, Params* g, Activations& a, cons
       std::memcpy(a.head_in + (size_t)i * C, h + (size_t)idx[i] * C, C * sizeof(float));
       a.chunk_targets[i] = a.targets[idx[i]];
     }
-    k.linear_forward(a.logits, a.head_in, w.head_w, w.head_b, rows, C, V);
+    linear_forward(s, a.logits, a.head_in, w.head_w, head_wb, w.head_b, rows, C, V);
     if (!dh) {
       total += k.crossentropy_forward(nullptr, a.logits, a.chunk_targets, rows, V, kIgnore);
       continue;
@@ -252,7 +285,7 @@ double head_loss(const Pass& s, const Params& w, Params* g, Activations& a, cons
     const float scale = (float)(1.0 / count);  // the mean's gradient
     total += k.crossentropy_forward_backward(a.logits, nullptr, a.chunk_targets, rows, V, kIgnore, scale);
     zero(a.dhead_in, (size_t)rows * C);
-    k.linear_backward(a.dhead_in, g->head_w, g->head_b, a.logits, a.head_in, w.head_w, rows, C, V);
+    linear_backward(s, a.dhead_in, g->head_w, g->head_b, a.logits, a.head_in, w.head_w, head_wb, rows, C, V);
     for (int i = 0; i < rows; i++) {
       float* d = dh + (size_t)idx[i] * C;
       const float* src = a.dhead_in + (size_t)i * C;

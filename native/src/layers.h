@@ -28,7 +28,15 @@ struct LayerActivations {
 /** Slot `slot` of `a`, allocated for N rows. */
 LayerActivations layer_activations(const Activations& a, const ModelConfig& c, size_t N, size_t slot);
 
-/** What every layer function needs besides its tensors: kernels, sizes, and the pass's dropout. */
+/** What a bf16 pass adds (model.h, "bf16 mixed precision"): the GEMM, the weights' bf16 copies, and the
+ *  scratch that a linear layer's input (xb) and output gradient (dyb) are rounded into. Null in fp32. */
+struct Bf16Pass {
+  GemmBf16* gemm = nullptr;
+  const Bf16Weights* w = nullptr;
+  uint16_t *xb = nullptr, *dyb = nullptr;  // (N, max(C, F)), (N, max(3C, F)) and ≥ the head chunk's (chunk, V)
+};
+
+/** What every layer function needs besides its tensors: kernels, sizes, the pass's dropout and precision. */
 struct Pass {
   const Ops& k;
   int B, T, C, F, NH, L, V;
@@ -36,17 +44,26 @@ struct Pass {
   bool pre_ln, gelu;
   float p;        // dropout rate: the config's in training, 0 in evaluation
   uint64_t seed;  // the step's seed; each dropout site derives its own from it and its layer
-  Pass(const ModelConfig& c, int batch, int time, float dropout, uint64_t step_seed);
+  Bf16Pass bf16;  // bf16.gemm null: an fp32 pass
+  Pass(const ModelConfig& c, int batch, int time, float dropout, uint64_t step_seed, const Bf16Pass& bf16 = {});
   uint64_t drop_seed(int layer, int site) const;
 };
 
 /** One block as the layer functions see it: its index (for dropout seeds), its parameters, their
- *  gradients, and the activation slot it writes (forward) or reads (backward). */
+ *  gradients, the bf16 copies of its matmul weights (null in fp32), and the activation slot it writes
+ *  (forward) or reads (backward). */
 struct Block {
   int l;
   LayerParams w, g;
+  LayerBf16 wb;
   LayerActivations a;
 };
+
+/** dst (n) = src rounded to bf16 (ops.h's f32_to_bf16), split over the pool. */
+void to_bf16(const Ops& k, uint16_t* dst, const float* src, size_t n);
+/** y (N, OC) = x · Wᵀ + b in the pass's precision; Wb is W's bf16 copy (unused in fp32). */
+void linear_forward(const Pass& s, float* y, const float* x, const float* W, const uint16_t* Wb, const float* b, int N,
+                    int IC, int OC);
 
 // Backward functions follow ops.h: they ACCUMULATE into parameter gradients; the gradient they
 // return for their input goes into a buffer they zero first, as each comment says.

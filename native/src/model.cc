@@ -74,6 +74,8 @@ Model::Model(const ModelConfig& cfg, uint64_t seed) : cfg_(cfg), seed_(seed) {
 Model::~Model() {
   std::free(block_);
   std::free(act_block_);
+  std::free(bf16_weights_);
+  std::free(bf16_scratch_);
 }
 
 // Points every field of `p` into the layout copy at `base`, in the order the constructor laid out.
@@ -186,6 +188,48 @@ void Model::check_tokens(const int32_t* tokens, int B, int T) const {
 
 static void zero(float* x, size_t n) { std::memset(x, 0, n * sizeof(float)); }
 
+// Points each slot at its share of one new bf16 allocation (every share on a 64-byte boundary).
+static uint16_t* alloc_bf16(const std::vector<std::pair<uint16_t**, size_t>>& plan) {
+  auto padded = [](size_t n) { return (n + 31) / 32 * 32; };
+  size_t total = 0;
+  for (auto& [slot, count] : plan) total += padded(count);
+  uint16_t* block = reinterpret_cast<uint16_t*>(alloc_floats(total / 2));
+  size_t off = 0;
+  for (auto& [slot, count] : plan) {
+    *slot = block + off;
+    off += padded(count);
+  }
+  return block;
+}
+
+// ── bf16 mixed precision (model.h): the weights' bf16 copies and the pass in the model's precision ──
+
+void Model::set_bf16(bool on) { bf16_ = on; }
+
+const Bf16Weights& Model::refresh_bf16() {
+  const size_t C = cfg_.C, F = cfg_.F, L = cfg_.L, V = cfg_.V;
+  const std::vector<std::pair<uint16_t**, size_t>> plan = {
+      {&wb_.in_w, L * 3 * C * C}, {&wb_.out_w, L * C * C}, {&wb_.fc1_w, L * F * C}, {&wb_.fc2_w, L * C * F},
+      {&wb_.head_w, V * C}};
+  if (!bf16_weights_) bf16_weights_ = alloc_bf16(plan);
+  const float* masters[] = {p_.in_w, p_.out_w, p_.fc1_w, p_.fc2_w, p_.head_w};
+  for (size_t i = 0; i < plan.size(); i++) to_bf16(ops(), *plan[i].first, masters[i], plan[i].second);
+  return wb_;
+}
+
+Pass Model::pass(int B, int T, float dropout, uint64_t seed) {
+  if (!bf16_) return Pass(cfg_, B, T, dropout, seed);
+  const int64_t N = (int64_t)B * T;
+  if (N > bf16_scratch_rows_) {
+    std::free(bf16_scratch_);
+    const size_t n = N, C = cfg_.C, F = cfg_.F;
+    const size_t dy_rows = std::max(n * std::max(3 * C, F), head_chunk_rows(n, cfg_.V) * cfg_.V);
+    bf16_scratch_ = alloc_bf16({{&xb_, n * std::max(C, F)}, {&dyb_, dy_rows}});
+    bf16_scratch_rows_ = N;
+  }
+  return Pass(cfg_, B, T, dropout, seed, {bf16_ops().gemm, &wb_, xb_, dyb_});
+}
+
 // ── the whole model: embedding → L blocks → final norm (pre-LN), and back (layers.h) ──────────
 
 // for_backward: training mode (dropout on, every block's activations kept); else evaluation, where
@@ -193,7 +237,8 @@ static void zero(float* x, size_t n) { std::memset(x, 0, n * sizeof(float)); }
 const float* Model::forward(const int32_t* tokens, int B, int T, bool for_backward, uint64_t step_seed) {
   check_tokens(tokens, B, T);
   ensure_activations(B, T, for_backward ? cfg_.L : 1);
-  const Pass s(cfg_, B, T, for_backward ? cfg_.dropout : 0.f, step_seed);
+  if (bf16_) refresh_bf16();
+  const Pass s = pass(B, T, for_backward ? cfg_.dropout : 0.f, step_seed);
   embedding_forward(s, a_.encoded, tokens, p_);
   const float* x = a_.encoded;
   for (int l = 0; l < cfg_.L; l++) x = block_forward(s, block_views(l, for_backward ? l : 0), a_, x);
@@ -208,7 +253,7 @@ const float* Model::forward(const int32_t* tokens, int B, int T, bool for_backwa
 // From dh (the gradient at the final hidden state, in a_.dstream[0]) down to the embeddings.
 void Model::backward(const int32_t* tokens, uint64_t step_seed) {
   const int L = cfg_.L;
-  const Pass s(cfg_, B_, T_, cfg_.dropout, step_seed);
+  const Pass s = pass(B_, T_, cfg_.dropout, step_seed);
   // A block's input is the output of the block below (res2 in pre-LN, ln2 in post-LN), or the embeddings.
   auto input_of = [&](int l) -> const float* {
     if (l == 0) return a_.encoded;
@@ -228,7 +273,8 @@ void Model::backward(const int32_t* tokens, uint64_t step_seed) {
 }
 
 Block Model::block_views(int l, int slot) {
-  return {l, layer_params(p_, cfg_, l), layer_params(g_, cfg_, l), layer_activations(a_, cfg_, (size_t)B_ * T_, slot)};
+  return {l, layer_params(p_, cfg_, l), layer_params(g_, cfg_, l), layer_bf16(bf16_ ? &wb_ : nullptr, cfg_, l),
+          layer_activations(a_, cfg_, (size_t)B_ * T_, slot)};
 }
 
 uint64_t Model::step_seed() const { return mix64(seed_ * 0x2545f4914f6cdd1dULL + (uint64_t)step_); }
@@ -245,7 +291,7 @@ double Model::forward_backward(const int32_t* tokens, int B, int T) {
   // block's dout (post-LN) or the final norm's (pre-LN), overwritten only after it has been read.
   float* dh = a_.dstream[0];
   zero(dh, (size_t)B * T * cfg_.C);
-  double loss = head_loss(Pass(cfg_, B, T, cfg_.dropout, seed), p_, &g_, a_, h, dh, nullptr);
+  double loss = head_loss(pass(B, T, cfg_.dropout, seed), p_, &g_, a_, h, dh, nullptr);
   backward(tokens, seed);
   return loss;
 }
@@ -272,7 +318,7 @@ StepResult Model::optimizer_step(float lr, const OptimConfig& o) {
 
 double Model::eval_loss(const int32_t* tokens, int B, int T, int64_t* count) {
   const float* h = forward(tokens, B, T, false, 0);
-  return head_loss(Pass(cfg_, B, T, 0.f, 0), p_, nullptr, a_, h, nullptr, count);
+  return head_loss(pass(B, T, 0.f, 0), p_, nullptr, a_, h, nullptr, count);
 }
 
 void Model::embed(float* out, const int32_t* tokens, const uint8_t* mask, int B, int T) {
@@ -308,7 +354,7 @@ void Model::logits(float* out, const int32_t* tokens, int B, int T, const int32_
     if (rows[i] < 0 || rows[i] >= N) throw ModelError("logit row " + std::to_string(rows[i]) + " outside [0, B·T)");
     std::memcpy(a_.proj + (size_t)i * C, h + (size_t)rows[i] * C, C * sizeof(float));
   }
-  ops().linear_forward(out, a_.proj, p_.head_w, p_.head_b, R, C, cfg_.V);
+  linear_forward(pass(B, T, 0.f, 0), out, a_.proj, p_.head_w, wb_.head_w, p_.head_b, R, C, cfg_.V);
 }
 
 }  // namespace motif

@@ -33,6 +33,18 @@
 //   run over chunks of the rows that have a target (gathered into head_in (chunk, C)), so (N, V)
 //   logits never exist at once and padding costs no head FLOPs.
 //
+// bf16 mixed precision (set_bf16): the parameters above stay fp32 and are what the optimizer updates
+//   (AdamW moments fp32 too). A bf16 model adds ONE allocation of bf16 copies of the matmul weights
+//   (Bf16Weights: in_w, out_w, fc1_w, fc2_w stacked over L as their masters, and the head's (V, C)),
+//   rounded from the masters at the start of every forward pass: once per training step, after the
+//   previous step's update, and once per evaluation batch (a pass over the weights, small beside the
+//   batch's GEMMs), so that writes into the parameters from anywhere (a checkpoint load, tests) are
+//   always seen. The GEMMs read their inputs as bf16, rounded into two scratch buffers as they feed a
+//   matmul (xb (N, max(C, F)), dyb (N, max(3C, F)) or the head chunk's (chunk, V)), and accumulate in
+//   fp32; LayerNorm, softmax, attention, the cross-entropy and every saved activation stay fp32.
+//   No loss scaling: bf16 keeps fp32's 8-bit exponent, so gradients that fp32 represents do not
+//   underflow in bf16 (fp16's 5-bit exponent is what needs scaling); bf16 gives up mantissa bits only.
+//
 // Block, as PyTorch nn.TransformerEncoderLayer (causal mask, batch_first):
 //   post-LN: res1 = x + drop(attn(x));        ln1 = norm1(res1); res2 = ln1 + drop(ffn(ln1)); out = norm2(res2)
 //   pre-LN:  ln1 = norm1(x); res1 = x + drop(attn(ln1)); ln2 = norm2(res1); res2 = res1 + drop(ffn(ln2)); out = res2
@@ -51,6 +63,7 @@
 namespace motif {
 
 struct Block;  // layers.h
+struct Pass;   // layers.h
 
 struct ModelConfig {
   int V = 0, maxT = 0, C = 0, L = 0, NH = 0, F = 0;
@@ -102,6 +115,17 @@ struct LayerParams {
 };
 /** The views of layer l in `p` (the parameters or the gradients of a model with config `c`). */
 LayerParams layer_params(const Params& p, const ModelConfig& c, int l);
+
+/** bf16 copies of the matmul weights, raw bits in the layout of their fp32 masters (stacked over L). */
+struct Bf16Weights {
+  uint16_t *in_w, *out_w, *fc1_w, *fc2_w;  // (L, 3C, C), (L, C, C), (L, F, C), (L, C, F)
+  uint16_t* head_w;                        // (V, C), of wte when the head is tied
+};
+/** Layer l's slices of a Bf16Weights (all null when `w` is). */
+struct LayerBf16 {
+  const uint16_t *in_w, *out_w, *fc1_w, *fc2_w;
+};
+LayerBf16 layer_bf16(const Bf16Weights* w, const ModelConfig& c, int l);
 
 /** Saved activations and scratch for N = B·T rows (see the layout comment above). */
 struct Activations {
@@ -190,6 +214,11 @@ class Model {
   int pooled_rows() const { return pooled_tokens_.empty() ? 0 : B_; }
   /** sqrt(Σ g²) of the current grads. */
   double grad_norm();
+  /** Matmul precision of the passes from now on: bf16 (on the active bf16 GEMM path, ops.h) or fp32. */
+  void set_bf16(bool on);
+  bool bf16() const { return bf16_; }
+  /** Rounds the bf16 copies from the current parameters and returns them (allocated on first use). */
+  const Bf16Weights& refresh_bf16();
 
  private:
   ModelConfig cfg_;
@@ -208,6 +237,13 @@ class Model {
   std::vector<int32_t> pooled_tokens_;
   std::vector<uint8_t> pooled_mask_;
   uint64_t pooled_seed_ = 0;
+  // bf16 mixed precision (see the layout comment): the weights' copies and the GEMM inputs' scratch.
+  bool bf16_ = false;
+  uint16_t* bf16_weights_ = nullptr;
+  Bf16Weights wb_{};
+  uint16_t* bf16_scratch_ = nullptr;
+  int64_t bf16_scratch_rows_ = 0;
+  uint16_t *xb_ = nullptr, *dyb_ = nullptr;
 
   void layout(Params& p, float* base) const;
   void init_params();
@@ -216,6 +252,8 @@ class Model {
   void zero_grad();
   // Seed of this step's dropout masks (from the model's seed and step).
   uint64_t step_seed() const;
+  // The layers' view of a pass over B·T rows in the model's precision (bf16 scratch grown on demand).
+  Pass pass(int B, int T, float dropout, uint64_t seed);
   // Block l's views, writing or reading activation slot `slot` (layers.h).
   Block block_views(int l, int slot);
   // The whole model as a chain of layers.h's layers; backward starts from dh in a_.dstream[0].

@@ -20,6 +20,10 @@ namespace motif {
 
 enum class Isa : int { generic = 0, avx2 = 1, avx512 = 2 };
 
+// A bf16 GEMM (contract below, "bf16 GEMM paths"); the linear layers' bf16 forms take one.
+using GemmBf16 = void(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
+                      const uint16_t* B, int ldb, float beta, float* C, int ldc);
+
 struct Ops {
   const char* isa_name;
 
@@ -33,6 +37,12 @@ struct Ops {
   // dx (N, IC) += dy · W;  dW (OC, IC) += dyᵀ · x;  db (OC) += Σ_rows dy.
   void (*linear_backward)(float* dx, float* dW, float* db, const float* dy, const float* x, const float* W,
                           int N, int IC, int OC);
+  // The same layer with bf16 matmul operands on the bf16 GEMM `gemm`: x, W and dyb (dy rounded) as raw
+  // bf16 bits; y, dx, dW, db, the bias and every sum fp32. db sums the fp32 dy, which costs nothing extra.
+  void (*linear_forward_bf16)(GemmBf16* gemm, float* y, const uint16_t* x, const uint16_t* W, const float* b, int N,
+                              int IC, int OC);
+  void (*linear_backward_bf16)(GemmBf16* gemm, float* dx, float* dW, float* db, const float* dy, const uint16_t* dyb,
+                               const uint16_t* x, const uint16_t* W, int N, int IC, int OC);
 
   // out (B, T, C) = wte[tokens[b, t]] + wpe[t];  wte (V, C), wpe (maxT, C).
   void (*embedding_forward)(float* out, const int32_t* tokens, const float* wte, const float* wpe, int B, int T,
@@ -117,8 +127,6 @@ struct Ops {
 // sums in fp32; op() and the strides as Ops::sgemm, so a linear layer swaps one for the other.
 // beta == 0 never reads C. Paths: generic (Ops::gemm_bf16 of the active table, any CPU),
 // avx512bf16 (VDPBF16PS, native/src/kernels/gemm_bf16.cc), amx (TDPBF16PS tiles, same file).
-using GemmBf16 = void(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
-                      const uint16_t* B, int ldb, float beta, float* C, int ldc);
 using PeakLoop = double(int64_t iters);
 
 enum class Bf16Path : int { generic = 0, avx512bf16 = 1, amx = 2 };

@@ -7,6 +7,7 @@ import { native } from './native.js';
 import { modelConfig, trainConfig, type ModelConfig, type TrainConfig } from './config.js';
 import { readSafetensors, writeSafetensors, type StoredTensor } from './safetensors.js';
 import { IncrementalDecoder } from './incremental-decoder.js';
+import type { Precision } from './precision.js';
 
 /** Name, shape and place of one parameter tensor in the native layout. */
 export interface TensorInfo {
@@ -51,6 +52,8 @@ interface NativeModel {
   gradNorm(): number;
   getStep(): number;
   setStep(step: number): void;
+  precision(): Precision;
+  setPrecision(p: Precision): void;
 }
 
 type NativeModelClass = new (config: Record<string, number | boolean>, seed: number) => NativeModel;
@@ -100,6 +103,19 @@ export class Transformer {
       seed,
     );
     return new Transformer(c, seed, trainConfig(optim), model);
+  }
+
+  /**
+   * The matmuls' precision: 'bf16' multiplies bf16 copies of the fp32 weights and activations on the
+   * active bf16 GEMM path (native.bf16Path()) with fp32 sums; parameters, optimizer, norms, softmax and
+   * loss stay fp32 (native/src/model.h). Not saved in checkpoints: the weights are fp32 either way.
+   */
+  get precision(): Precision {
+    return this.model.precision();
+  }
+
+  set precision(p: Precision) {
+    this.model.setPrecision(p);
   }
 
   /** Optimizer steps taken so far (0 for weights saved without the optimizer: AdamW restarts). */

@@ -4,10 +4,11 @@
 // Paths this machine lacks skip with the reason. Speed is bench/gemm-bf16.mjs's business.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { native, type Bf16Path } from '../../src/model/native.js';
+import { native } from '../../src/model/native.js';
 import { kernels } from '../../src/model/kernels.js';
 import { expectClose } from '../helpers/close.js';
 import { gemmShape, rng, type GemmShape } from './gemm-case.js';
+import { BF16_PATHS, whyNot } from './bf16-paths.js';
 
 // Tolerance. The inputs are bf16: 8 significant bits, so every product a·b has at most 16 and is
 // exact in fp32 (24 bits), and in the float64 reference. What is left is the fp32 summation: K
@@ -103,27 +104,12 @@ function check(c: Case, label: string): void {
       assert.ok(Object.is(full[i * c.ldc + j], c.C[i * c.ldc + j]), `${label}: wrote C[${i}, ${j}] past N`);
 }
 
-const features = native.cpuFeatures();
-const available = native.availableBf16Paths();
 const initialPath = native.bf16Path();
 const initialThreads = native.threads();
 after(() => {
   native.setBf16Path(initialPath);
   native.setThreads(initialThreads);
 });
-
-/** Why `path` cannot run here, or false when it can. */
-function whyNot(path: Bf16Path): string | false {
-  if (available.includes(path)) return false;
-  if (path === 'avx512bf16')
-    return 'avx512bf16 path skipped: this CPU (or OS) has no AVX512_BF16 with AVX-512 F/DQ/BW/VL';
-  if (!features.amxCpu)
-    return 'AMX path skipped: this CPU has no AMX-TILE/AMX-BF16 (CPUID leaf 7 EDX bits 24/22), and AMX cannot be emulated; the path is built but untested here';
-  if (!features.amxOs) return 'AMX path skipped: the OS does not enable tile state (XCR0 bits 17/18)';
-  if (!features.amxPermitted)
-    return 'AMX path skipped: Linux refused arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)';
-  return 'AMX path skipped: its packing needs AVX-512, which this CPU lacks';
-}
 
 const transposes: [boolean, boolean][] = [
   [false, false],
@@ -145,7 +131,7 @@ const oddShapes: [number, number, number][] = [
   [37, 65, 0],
 ];
 
-for (const path of ['generic', 'avx512bf16', 'amx'] as Bf16Path[]) {
+for (const path of BF16_PATHS) {
   describe(`gemmBf16 (${path})`, { skip: whyNot(path) }, () => {
     it('matches the float64 reference on odd shapes, all transposes, alpha/beta, padded rows', () => {
       assert.ok(native.setBf16Path(path));

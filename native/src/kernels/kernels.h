@@ -20,6 +20,10 @@ void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const flo
 void linear_forward(float* y, const float* x, const float* W, const float* b, int N, int IC, int OC);
 void linear_backward(float* dx, float* dW, float* db, const float* dy, const float* x, const float* W, int N, int IC,
                      int OC);
+void linear_forward_bf16(GemmBf16* gemm, float* y, const uint16_t* x, const uint16_t* W, const float* b, int N, int IC,
+                         int OC);
+void linear_backward_bf16(GemmBf16* gemm, float* dx, float* dW, float* db, const float* dy, const uint16_t* dyb,
+                          const uint16_t* x, const uint16_t* W, int N, int IC, int OC);
 void embedding_forward(float* out, const int32_t* tokens, const float* wte, const float* wpe, int B, int T, int C);
 void embedding_backward(float* dwte, float* dwpe, const float* dout, const int32_t* tokens, int B, int T, int C);
 void layernorm_forward(float* out, float* mean, float* rstd, const float* x, const float* w, const float* b, int N,

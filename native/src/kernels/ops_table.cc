@@ -14,6 +14,8 @@ const Ops MOTIF_CAT(ops_, MOTIF_ISA) = {
     I::sgemm,
     I::linear_forward,
     I::linear_backward,
+    I::linear_forward_bf16,
+    I::linear_backward_bf16,
     I::embedding_forward,
     I::embedding_backward,
     I::layernorm_forward,
