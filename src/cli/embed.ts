@@ -1,6 +1,7 @@
 // The `motif embed` verb: flags, progress and printing around src/embed/embed-dataset.ts.
 import { Option, type Command } from 'commander';
 import type { Pooling } from '../run/run-model.js';
+import { describePrecision, type PrecisionChoice } from '../model/precision.js';
 import { EXIT, printJson, reportFailures, round, stagedProgress, type CliContext } from './output.js';
 import {
   CHECKPOINT_HELP,
@@ -8,6 +9,7 @@ import {
   numberParser,
   openDatasetFromCli,
   positiveInt,
+  precisionOption,
   type DatasetCliOptions,
 } from './shared.js';
 
@@ -20,6 +22,7 @@ interface EmbedCliOptions extends DatasetCliOptions {
   out: string;
   overlap?: number;
   pooling: Pooling;
+  precision: PrecisionChoice;
   overwrite?: boolean;
   resume?: boolean;
   workers?: number;
@@ -59,6 +62,12 @@ export function register(program: Command, { io, exit }: CliContext): void {
         .choices(['auto', 'mean', 'contrastive'])
         .default('auto'),
     )
+    .addOption(
+      precisionOption(
+        'the embedding passes',
+        "; default fp32, so that a store's vectors (also those of a --resume, perhaps on another machine) come from one arithmetic",
+      ).default('fp32'),
+    )
     .option('--overwrite', 'replace an existing (or unfinished) store at --out')
     .option('--resume', 'continue the unfinished store an interrupted run left at --out')
     .option('--workers <n>', 'threads reading and tokenizing files (default: one per core)', positiveInt)
@@ -69,7 +78,9 @@ export function register(program: Command, { io, exit }: CliContext): void {
       // Loaded here, not at the top: the native core and LanceDB load with them.
       const { loadRunModel } = await import('../run/run-model.js');
       const { embedDataset } = await import('../embed/embed-dataset.js');
-      const run = loadRunModel(opts.run, opts.checkpoint, opts.pooling);
+      const { precisionRecord, resolvePrecision } = await import('../model/machine-precision.js');
+      const compute = precisionRecord(resolvePrecision(opts.precision));
+      const run = loadRunModel(opts.run, opts.checkpoint, opts.pooling, compute.precision);
       const bars = stagedProgress(io, Boolean(opts.json) || !opts.progress);
       const t0 = performance.now();
       let tEmbed = t0;
@@ -104,6 +115,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
         dim: run.model.config.dModel,
         tokens: result.tokens,
         tokensPerSecond: Math.round(result.tokens / embedS),
+        compute,
         seconds: round((performance.now() - t0) / 1000),
         failures: result.failures,
       };
@@ -111,7 +123,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
       else {
         const kept = result.resumed ? ` (${result.resumed} kept from the interrupted run)` : '';
         io.out(
-          `embedded ${result.pieces} of ${ds.items.length} files${kept} (${result.tokens} window tokens, ${summary.tokensPerSecond} tokens/s) with ${run.checkpoint}\n`,
+          `embedded ${result.pieces} of ${ds.items.length} files${kept} (${result.tokens} window tokens, ${summary.tokensPerSecond} tokens/s, ${describePrecision(compute)}) with ${run.checkpoint}\n`,
         );
         io.out(`wrote ${run.model.config.dModel}-d vectors and metadata to ${opts.out}\n`);
       }

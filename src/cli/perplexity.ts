@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import type { EvalOutcome } from '../train/run.js';
 import { printJson, type CliContext } from './output.js';
-import { CHECKPOINT_HELP } from './shared.js';
+import { CHECKPOINT_HELP, precisionOption } from './shared.js';
+import { describePrecision, type PrecisionChoice } from '../model/precision.js';
 
 /** Adds `perplexity` (alias `eval`). */
 export function register(program: Command, { io }: CliContext): void {
@@ -27,23 +28,36 @@ export function register(program: Command, { io }: CliContext): void {
     )
     .option('--checkpoint <which>', CHECKPOINT_HELP, 'best')
     .option('--data <dir>', 'token shards (default: the ones the run trained on)')
+    .addOption(precisionOption('the evaluation').default('auto'))
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { run: string; split: string; checkpoint: string; data?: string; json?: boolean }) => {
+    .action(async (opts: EvalCliOptions) => {
       // Loaded here, not at the top: the native core loads with them, and the other verbs must work without it.
       const { evaluateRun } = await import('../train/run.js');
+      const { resolvePrecision } = await import('../model/machine-precision.js');
       const { writeRunReport } = await import('../report/run-report.js');
-      const r = await evaluateRun(opts.run, opts.split, opts.checkpoint, opts.data);
+      const precision = resolvePrecision(opts.precision);
+      const r = await evaluateRun(opts.run, opts.split, opts.checkpoint, opts.data, precision);
       if (r.written) await writeRunReport(opts.run);
       if (opts.json) printJson(io, r);
       else io.out(formatEval(r));
     });
 }
 
+interface EvalCliOptions {
+  run: string;
+  split: string;
+  checkpoint: string;
+  data?: string;
+  precision: PrecisionChoice;
+  json?: boolean;
+}
+
 /** One line per figure, for people. */
 function formatEval(r: EvalOutcome): string {
   return (
     `${r.split}: loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}  bits/note ${r.bitsPerNote.toFixed(3)}\n` +
-    `  ${r.pieces} pieces, ${r.notes} notes, ${r.targets} tokens; checkpoint ${r.checkpoint} (step ${r.step})\n` +
+    `  ${r.pieces} pieces, ${r.notes} notes, ${r.targets} tokens; checkpoint ${r.checkpoint} (step ${r.step})` +
+    (r.compute ? `; ${describePrecision(r.compute)}\n` : '\n') +
     (['unigram', 'bigram'] as const)
       .map((k) =>
         r.baselines

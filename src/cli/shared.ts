@@ -7,7 +7,17 @@ import type { DatasetItem } from '../data/dataset-item.js';
 import { DEFAULT_INSTRUMENTS, INSTRUMENT_POLICIES, type InstrumentPolicy } from '../midi/instruments.js';
 import type { SustainRule } from '../midi/sustain.js';
 import { SCHEME_NAMES } from '../tokenizer/schemes.js';
+import { PRECISION_CHOICES } from '../model/precision.js';
 import { UsageError } from './output.js';
+
+/** --precision of the verbs that run the model (src/model/precision.ts); `what` names what it runs, `more` adds to the help. */
+export function precisionOption(what: string, more = ''): Option {
+  return new Option(
+    '--precision <p>',
+    `matmul precision of ${what}: auto (bf16 where the CPU has AVX512_BF16 or AMX, else fp32), fp32, or bf16 ` +
+      `(fp32 weights and sums, matmul operands rounded to bf16)${more}`,
+  ).choices(PRECISION_CHOICES);
+}
 
 /** Options every dataset verb takes. */
 export interface DatasetCliOptions {

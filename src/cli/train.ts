@@ -6,7 +6,7 @@ import { parseSnapshotEpochs } from '../run/train-options.js';
 import type { NewRun, RunOutcome } from '../train/run.js';
 import type { TorchOptions } from '../train/torch-engine.js';
 import { printJson, UsageError, type CliContext, type CliIo } from './output.js';
-import { integerValue, numberValue } from './shared.js';
+import { integerValue, numberValue, precisionOption } from './shared.js';
 
 /** Flag name → [TrainOptions field, parser, help]. The field names are those of a config file's "train" section. */
 const TRAIN_FLAGS: Array<[string, string, (v: string) => unknown, string]> = [
@@ -132,9 +132,12 @@ export function register(program: Command, { io, exit }: CliContext): void {
       integerValue,
     )
     .option('--device <name>', 'torch engine: cpu or cuda (default: cuda where PyTorch sees one)')
-    .option(
-      '--precision <p>',
-      'torch engine: bf16 (autocast) or fp32 training steps (default: bf16 on cuda, fp32 on cpu)',
+    .addOption(
+      precisionOption(
+        'the training steps',
+        '. Native engine: default auto, recorded in the run resolved, kept by --resume. ' +
+          'Torch engine: bf16 is autocast; default (and auto) bf16 on cuda, fp32 on cpu',
+      ),
     )
     .option('--json', 'print the outcome as JSON')
     .option(
@@ -172,13 +175,14 @@ export function register(program: Command, { io, exit }: CliContext): void {
         if (
           opts.data ||
           opts.out ||
+          (opts.precision !== undefined && !controls.torch) ||
           opts.config ||
           opts.init ||
           opts.dropout !== undefined ||
           Object.keys(train).length > 0
         ) {
           throw new UsageError(
-            '--resume continues a run with its own settings; only --max-minutes, --max-steps and the engine flags may be given with it',
+            '--resume continues a run with its own settings (its precision too); only --max-minutes, --max-steps and the torch engine flags may be given with it',
           );
         }
         outcome = await resumeRun(opts.resume as string, controls);
@@ -187,6 +191,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
         if (!opts.out || (!opts.data && !contrastive))
           throw new UsageError('motif train needs --data <shards> and --out <run dir> (or --resume <run dir>)');
         if (opts.maxMinutes !== undefined) train.maxMinutes = opts.maxMinutes;
+        if (opts.precision !== undefined && !controls.torch) train.precision = opts.precision;
         outcome = await startRun(
           {
             data: opts.data as string | undefined,
@@ -240,17 +245,17 @@ function contrastiveSpec(opts: Record<string, unknown>): NewRun['contrastive'] {
 
 /** The torch engine's settings from the flags, or undefined for the native engine (which takes none of them). */
 function torchOptions(opts: Record<string, unknown>): TorchOptions | undefined {
-  const given = (['nproc', 'device', 'precision'] as const).filter((k) => opts[k] !== undefined);
+  const given = (['nproc', 'device'] as const).filter((k) => opts[k] !== undefined);
   if (opts.engine === 'native') {
     if (given.length) throw new UsageError(`--${given[0]} is a setting of the torch engine; add --engine torch`);
     return undefined;
   }
   if (opts.engine !== 'torch') throw new UsageError(`--engine must be native or torch, got ${String(opts.engine)}`);
-  const { device, precision } = opts;
+  const { device } = opts;
+  // --precision is both engines' flag; auto leaves the torch engine its own default.
+  const precision = opts.precision === 'auto' ? undefined : (opts.precision as TorchOptions['precision']);
   if (device !== undefined && device !== 'cpu' && device !== 'cuda')
     throw new UsageError(`--device must be cpu or cuda, got ${String(device)}`);
-  if (precision !== undefined && precision !== 'bf16' && precision !== 'fp32')
-    throw new UsageError(`--precision must be bf16 or fp32, got ${String(precision)}`);
   return { nproc: (opts.nproc as number | undefined) ?? 1, device, precision };
 }
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureDir, writeAtomic } from '../util/atomic.js';
 import { RUN_FILES } from './layout.js';
 import type { TrainOptions } from './train-options.js';
+import type { PrecisionRecord } from '../model/precision.js';
 import type { MidiReading } from '../data/shards.js';
 import { readJsonFile } from '../util/json-file.js';
 
@@ -33,6 +34,9 @@ export interface RunConfig {
   reading?: MidiReading;
   /** What the run optimises when not next-token prediction (absent): the contrastive stage and its settings. */
   objective?: ContrastiveRecord;
+  /** The native engine's arithmetic when the run started: train.precision resolved, its bf16 path and the kernel ISA
+   *  (absent in runs from before bf16, which trained in fp32). */
+  compute?: PrecisionRecord;
 }
 
 /** Defaults of a contrastive run's objective settings, for runs that do not set them. */

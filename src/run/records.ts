@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { writeAtomic } from '../util/atomic.js';
 import { readJsonFile } from '../util/json-file.js';
 import { EMBEDDING_EVAL_FILE, EVAL_FILE, evalFile } from './layout.js';
+import type { PrecisionRecord } from '../model/precision.js';
 
 /** Results of `motif perplexity` on one split, as stored in eval-<split>.json. */
 export interface EvalResult {
@@ -21,6 +22,8 @@ export interface EvalResult {
   pieces: number;
   /** Count baselines fitted on the train split, scored on the same targets (absent in older files). */
   baselines?: Record<'unigram' | 'bigram', { loss: number; perplexity: number; bitsPerNote: number }>;
+  /** The arithmetic the loss was computed with (absent in older files: fp32). */
+  compute?: PrecisionRecord;
 }
 
 /** Metrics of one embedding method (learned, random_init, handcrafted) as `motif evaluate-embeddings --json` gives them. */

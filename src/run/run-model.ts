@@ -16,6 +16,7 @@ import { Transformer } from '../model/transformer.js';
 import { resolveCheckpoint, type CheckpointChoice } from './checkpoint-choice.js';
 import { findTokenizer, readRunConfig, type RunConfig } from './config.js';
 import { HEAD_FILE, MODEL_FILE } from './layout.js';
+import type { Precision } from '../model/precision.js';
 
 /** 'mean': the mean-pooled last hidden state; 'contrastive': the head's unit vector of it; 'auto': the head where the model has one. */
 export type Pooling = 'auto' | 'mean' | 'contrastive';
@@ -60,8 +61,14 @@ export function loadHead(dir: string): EmbeddingHead | undefined {
   return existsSync(path) ? EmbeddingHead.fromTensors(readSafetensors(path).tensors, path) : undefined;
 }
 
-/** Loads a run's model (checkpoint `choice`, see {@link resolveCheckpoint}), tokenizer and, by `pooling`, its embedding head. */
-export function loadRunModel(runDir: string, choice: CheckpointChoice = 'best', pooling: Pooling = 'auto'): RunModel {
+/** Loads a run's model (checkpoint `choice`, see {@link resolveCheckpoint}) computing in `precision`, its tokenizer
+ *  and, by `pooling`, its embedding head. */
+export function loadRunModel(
+  runDir: string,
+  choice: CheckpointChoice = 'best',
+  pooling: Pooling = 'auto',
+  precision: Precision = 'fp32',
+): RunModel {
   const config = readRunConfig(runDir);
   const checkpoint = resolveCheckpoint(runDir, choice);
   const tokPath = config.tokenizer.copy
@@ -77,6 +84,7 @@ export function loadRunModel(runDir: string, choice: CheckpointChoice = 'best', 
       `${tokPath}: is not the tokenizer ${runDir} was trained with (its SHA-256 differs from the one config.json records); restore the run's own tokenizer.json`,
     );
   const model = Transformer.load(join(checkpoint, MODEL_FILE));
+  model.precision = precision;
   const head = pooling === 'mean' ? undefined : loadHead(checkpoint);
   if (pooling === 'contrastive' && !head)
     throw new Error(

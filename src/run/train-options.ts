@@ -3,6 +3,7 @@
 // preset ← JSON config ← command-line flags and validates. The model's shape is not here.
 import { checkAugmentRanges, type AugmentRanges } from '../data/augment.js';
 import { DEFAULT_TRAIN, trainConfig, type TrainConfig } from '../model/config.js';
+import { parsePrecision, type PrecisionChoice } from '../model/precision.js';
 
 /** Epochs at which to save an embeddings-ready snapshot: numbers, or 'last' for the final epoch. */
 export type SnapshotEpoch = number | 'last';
@@ -17,6 +18,8 @@ export interface RunOptions {
   seed: number;
   /** Native threads (0: the core's default). */
   threads: number;
+  /** Precision of the native engine's matmuls; a new run records auto resolved (fp32 or bf16), so a resume keeps it. */
+  precision: PrecisionChoice;
   /** Steps between validation records inside an epoch (0: at epoch ends only). */
   evalInterval: number;
   /** Steps between checkpoints (0: at epoch ends only). */
@@ -44,6 +47,7 @@ export const DEFAULT_RUN: Readonly<RunOptions> = Object.freeze({
   steps: 0,
   seed: 1,
   threads: 0,
+  precision: 'auto' as PrecisionChoice,
   evalInterval: 0,
   checkpointInterval: 0,
   keepCheckpoints: 3,
@@ -57,7 +61,10 @@ export const DEFAULT_RUN: Readonly<RunOptions> = Object.freeze({
 type Check = (v: number) => boolean;
 const positiveInt: Check = (v) => Number.isInteger(v) && v > 0;
 const naturalInt: Check = (v) => Number.isInteger(v) && v >= 0;
-const RULES: Record<Exclude<keyof RunOptions, 'snapshotEpochs' | keyof AugmentOptions>, [Check, string]> = {
+const RULES: Record<
+  Exclude<keyof RunOptions, 'snapshotEpochs' | 'precision' | keyof AugmentOptions>,
+  [Check, string]
+> = {
   epochs: [positiveInt, 'a positive integer'],
   steps: [naturalInt, 'an integer ≥ 0'],
   seed: [(v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, 'an integer in [0, 2^32)'],
@@ -89,6 +96,7 @@ export function resolveTrainOptions(...layers: Array<object | undefined>): Train
       throw new Error(`train options: ${k} must be ${what}, got ${JSON.stringify(v)}`);
   }
   run.snapshotEpochs = parseSnapshotEpochs(run.snapshotEpochs);
+  run.precision = parsePrecision(String(run.precision));
   const options = { ...trainConfig(optim, 'train options'), ...(run as unknown as RunOptions) };
   augmentRanges(options); // validates
   return options;

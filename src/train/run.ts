@@ -6,6 +6,8 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadPreset, modelConfig, type ModelConfig, type TrainConfig } from '../model/config.js';
 import { native } from '../model/native.js';
+import { precisionRecord, resolvePrecision } from '../model/machine-precision.js';
+import type { Precision } from '../model/precision.js';
 import { oneCycleLr } from '../model/one-cycle.js';
 import { writeEvalResult, type EvalResult } from '../run/records.js';
 import { CheckpointStore } from '../run/checkpoints.js';
@@ -84,14 +86,20 @@ export async function startRun(n: NewRun, c: RunControls = {}): Promise<RunOutco
     : languageModelSetup(n);
   if (options.seqLen > model.maxLen)
     throw new Error(`seqLen ${options.seqLen} exceeds the model's maxLen ${model.maxLen}; lower --seq or raise maxLen`);
+  // The contrastive stage's pooled passes run in fp32 only (its objective is not wired to bf16 yet).
+  if (objective && options.precision === 'bf16')
+    throw new Error('contrastive runs train in fp32; drop --precision bf16 (or give auto or fp32)');
+  // Recorded resolved, so that a resume (on this machine or another) computes as the run started.
+  const precision = objective ? 'fp32' : resolvePrecision(options.precision);
   const existed = existsSync(n.out); // createRunDir accepts only an absent or empty folder
   const config = createRunDir(n.out, {
     data: corpus.dir,
     preset,
     model: { ...model },
-    train: options,
+    train: { ...options, precision },
     tokenizer: corpus.index.tokenizer,
     ...(objective ? { objective } : {}),
+    compute: precisionRecord(precision),
   });
   try {
     return await execute(n.out, config, corpus, false, c);
@@ -234,9 +242,19 @@ async function trainLocked(
     : await train({
         ...common,
         data: { train: ids('train'), validation: ids('validation'), framing: corpus.framing, trainInEpoch },
-        models: transformerSource(modelConfig(config.model), options.seed, optimizerConfig(options)),
+        models: transformerSource(
+          modelConfig(config.model),
+          options.seed,
+          optimizerConfig(options),
+          runPrecision(config.train.precision),
+        ),
       });
   return { runDir, result };
+}
+
+/** A recorded run's precision: as recorded (auto only from a hand-written config), fp32 for runs from before bf16. */
+function runPrecision(recorded: TrainOptions['precision'] | undefined): Precision {
+  return recorded === undefined ? 'fp32' : resolvePrecision(recorded);
 }
 
 /** What `motif perplexity` measured, and where it was recorded (null: nowhere, see {@link evaluateRun}). */
@@ -259,6 +277,7 @@ export async function evaluateRun(
   split: string,
   choice: CheckpointChoice = 'best',
   data?: string,
+  precision: Precision = 'fp32',
 ): Promise<EvalOutcome> {
   const config = readRunConfig(runDir);
   const shards = data ?? config.data;
@@ -269,7 +288,7 @@ export async function evaluateRun(
     );
   }
   const dir = resolveCheckpoint(runDir, choice);
-  const model = loadTransformer(dir);
+  const model = loadTransformer(dir, precision);
   const pieces = corpus.split(split);
   const loss = await evaluatePieces(
     model,
@@ -305,6 +324,7 @@ export async function evaluateRun(
     notes,
     pieces: pieces.length,
     ...(counts ? { baselines: { unigram: baseline(counts.unigram), bigram: baseline(counts.bigram) } } : {}),
+    compute: precisionRecord(precision),
   };
   const own = resolve(shards) === resolve(config.data);
   let written: string | null = null;

@@ -2,6 +2,7 @@
 // model.safetensors (weights, and AdamW moments and step when asked). Only adapts names and units.
 import { join } from 'node:path';
 import type { ModelConfig, TrainConfig } from '../model/config.js';
+import type { Precision } from '../model/precision.js';
 import { Transformer } from '../model/transformer.js';
 import { MODEL_FILE } from '../run/layout.js';
 import type { ModelSource, TrainableModel } from './trainer.js';
@@ -25,19 +26,25 @@ export class TransformerModel implements TrainableModel {
   }
 }
 
-/** Loads the model of a checkpoint or snapshot folder. */
-export function loadTransformer(dir: string): TransformerModel {
-  return new TransformerModel(Transformer.load(join(dir, MODEL_FILE)));
+/** Loads the model of a checkpoint or snapshot folder, computing in `precision`. */
+export function loadTransformer(dir: string, precision: Precision = 'fp32'): TransformerModel {
+  return new TransformerModel(withPrecision(Transformer.load(join(dir, MODEL_FILE)), precision));
 }
 
-/** Fresh or restored Transformers with the given architecture, seed and optimizer settings. */
+/** Fresh or restored Transformers with the given architecture, seed, optimizer settings and precision. */
 export function transformerSource(
   config: ModelConfig,
   seed: number,
   optim: TrainConfig,
+  precision: Precision = 'fp32',
 ): ModelSource<TransformerModel> {
   return {
-    create: () => new TransformerModel(Transformer.create(config, seed, optim)),
-    load: loadTransformer,
+    create: () => new TransformerModel(withPrecision(Transformer.create(config, seed, optim), precision)),
+    load: (dir) => loadTransformer(dir, precision),
   };
+}
+
+function withPrecision(model: Transformer, precision: Precision): Transformer {
+  model.precision = precision;
+  return model;
 }

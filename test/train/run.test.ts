@@ -12,6 +12,8 @@ import * as perplexity from '../../src/cli/perplexity.js';
 import * as trainVerb from '../../src/cli/train.js';
 import type { CliIo } from '../../src/cli/output.js';
 import { Transformer } from '../../src/model/transformer.js';
+import { precisionRecord, resolvePrecision } from '../../src/model/machine-precision.js';
+import type { PrecisionRecord } from '../../src/model/precision.js';
 import type { EvalResult } from '../../src/run/records.js';
 import { CheckpointStore } from '../../src/run/checkpoints.js';
 import { openCorpus } from '../../src/train/corpus.js';
@@ -72,10 +74,14 @@ test('motif train on tiny finishes, and motif eval scores the test split exactly
   for (const name of ['config.json', 'tokenizer.json', 'loss.svg', 'perplexity.svg'])
     assert.ok(existsSync(join(run, name)), name);
   const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as {
-    train: { epochs: number; lr: number };
+    train: { epochs: number; lr: number; precision: string };
     git: { revision: string } | null;
+    compute: PrecisionRecord;
   };
   assert.equal(config.train.epochs, 6);
+  // auto is recorded resolved, with the arithmetic behind it.
+  assert.equal(config.train.precision, resolvePrecision('auto'));
+  assert.deepEqual(config.compute, precisionRecord(resolvePrecision('auto')));
   if (existsSync('.git')) assert.match(config.git?.revision ?? '', /^[0-9a-f]{40}$/);
   assert.equal(config.train.lr, 0.003, 'the tiny preset sets lr');
 
@@ -85,6 +91,8 @@ test('motif train on tiny finishes, and motif eval scores the test split exactly
   const best = new CheckpointStore(run).best()!;
   assert.equal(r.checkpoint, best.path);
   const model = Transformer.load(join(best.path, MODEL_FILE));
+  assert.deepEqual(r.compute, precisionRecord(resolvePrecision('auto')), 'eval runs in auto precision by default');
+  model.precision = r.compute!.precision;
   const corpus = openCorpus(shards);
   let lossSum = 0;
   let targets = 0;
@@ -122,6 +130,18 @@ test('motif train on tiny finishes, and motif eval scores the test split exactly
   assert.equal(before.step, 0);
   assert.ok(Math.abs(before.loss - epochs[0].valLoss!) < 1e-5, `${before.loss} vs ${epochs[0].valLoss}`);
   await assert.rejects(motif('eval', '--run', run, '--checkpoint', 'epoch-5'), /no snapshot of epoch 5/);
+});
+
+test('--precision fp32 is recorded in the run; a resume refuses another --precision, train an unknown one', async () => {
+  const run = join(base, 'fp32');
+  await motif('train', '--data', shards, '--preset', 'tiny', '--out', run, '--steps', '4', '--precision', 'fp32');
+  const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as { train: { precision: string } };
+  assert.equal(config.train.precision, 'fp32');
+  await assert.rejects(motif('train', '--resume', run, '--precision', 'bf16'), /its precision too/);
+  await assert.rejects(
+    motif('train', '--data', shards, '--preset', 'tiny', '--out', join(base, 'bad-precision'), '--precision', 'fp16'),
+    /Allowed choices are auto, fp32, bf16/,
+  );
 });
 
 // Dropout on, so the resumed run must also restore the step that seeds the dropout masks.
