@@ -64,13 +64,19 @@ def bench_model(args):
     torch.manual_seed(0)
     model = MotifModel(cfg)
     tokens = torch.randint(1, cfg["vocabSize"], (args.batch, args.seq))
+    bf16 = args.precision == "bf16"
+
+    def loss_of(t):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            return model.loss(t)
+
     if args.mode == "train":
         model.train()
         opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.01)
 
         def step():
             opt.zero_grad(set_to_none=True)
-            loss = model.loss(tokens)
+            loss = loss_of(tokens)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -80,7 +86,7 @@ def bench_model(args):
 
         def step():
             with torch.no_grad():
-                return model.loss(tokens)
+                return loss_of(tokens)
     mean, best = timed(step, args.steps, args.warmup)
     return {"seconds_per_step": mean, "best_seconds_per_step": best,
             "tokens_per_second": args.batch * args.seq / mean,
@@ -125,6 +131,8 @@ def main():
     p.add_argument("--new", type=int, default=64)
     p.add_argument("--shapes")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="bf16: the model's forward under torch.autocast('cpu', bfloat16), as mixed-precision training does")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     result = {"torch": torch.__version__, "threads": torch.get_num_threads()}
