@@ -8,6 +8,10 @@
 //
 // Positions are absolute (learned position embeddings), so a full cache cannot slide: the caller
 // resets and re-encodes the tail it wants to keep (src/generate/ does, and says so).
+//
+// It computes in fp32 whatever the model's precision (model.h, "bf16 mixed precision"): a step of 1–8
+// rows streams every weight once, bound by memory, where only a bf16 GEMV (half the bytes) would help,
+// and the bf16 GEMM would repack each weight for a handful of rows.
 #pragma once
 #include <cstdint>
 #include <memory>

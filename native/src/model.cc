@@ -206,7 +206,7 @@ static uint16_t* alloc_bf16(const std::vector<std::pair<uint16_t**, size_t>>& pl
 
 void Model::set_bf16(bool on) { bf16_ = on; }
 
-const Bf16Weights& Model::refresh_bf16() {
+void Model::refresh_bf16() {
   const size_t C = cfg_.C, F = cfg_.F, L = cfg_.L, V = cfg_.V;
   const std::vector<std::pair<uint16_t**, size_t>> plan = {
       {&wb_.in_w, L * 3 * C * C}, {&wb_.out_w, L * C * C}, {&wb_.fc1_w, L * F * C}, {&wb_.fc2_w, L * C * F},
@@ -214,7 +214,6 @@ const Bf16Weights& Model::refresh_bf16() {
   if (!bf16_weights_) bf16_weights_ = alloc_bf16(plan);
   const float* masters[] = {p_.in_w, p_.out_w, p_.fc1_w, p_.fc2_w, p_.head_w};
   for (size_t i = 0; i < plan.size(); i++) to_bf16(ops(), *plan[i].first, masters[i], plan[i].second);
-  return wb_;
 }
 
 Pass Model::pass(int B, int T, float dropout, uint64_t seed) {

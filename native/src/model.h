@@ -39,9 +39,11 @@
 //   rounded from the masters at the start of every forward pass: once per training step, after the
 //   previous step's update, and once per evaluation batch (a pass over the weights, small beside the
 //   batch's GEMMs), so that writes into the parameters from anywhere (a checkpoint load, tests) are
-//   always seen. The GEMMs read their inputs as bf16, rounded into two scratch buffers as they feed a
-//   matmul (xb (N, max(C, F)), dyb (N, max(3C, F)) or the head chunk's (chunk, V)), and accumulate in
-//   fp32; LayerNorm, softmax, attention, the cross-entropy and every saved activation stay fp32.
+//   always seen. The copies keep the plain layout: each GEMM packs its operands into its panels itself
+//   (gemm_bf16.cc), as sgemm does, rather than reading weights packed once per step. The GEMMs read
+//   their inputs as bf16, rounded into two scratch buffers as they feed a matmul (xb (N, max(C, F)),
+//   dyb (N, max(3C, F)) or the head chunk's (chunk, V)), and accumulate in fp32; LayerNorm, attention
+//   (its QKᵀ and PV too), softmax, the cross-entropy and every saved activation stay fp32.
 //   No loss scaling: bf16 keeps fp32's 8-bit exponent, so gradients that fp32 represents do not
 //   underflow in bf16 (fp16's 5-bit exponent is what needs scaling); bf16 gives up mantissa bits only.
 //
@@ -217,8 +219,6 @@ class Model {
   /** Matmul precision of the passes from now on: bf16 (on the active bf16 GEMM path, ops.h) or fp32. */
   void set_bf16(bool on);
   bool bf16() const { return bf16_; }
-  /** Rounds the bf16 copies from the current parameters and returns them (allocated on first use). */
-  const Bf16Weights& refresh_bf16();
 
  private:
   ModelConfig cfg_;
@@ -252,6 +252,8 @@ class Model {
   void zero_grad();
   // Seed of this step's dropout masks (from the model's seed and step).
   uint64_t step_seed() const;
+  // Rounds the bf16 copies from the current parameters (allocated on first use).
+  void refresh_bf16();
   // The layers' view of a pass over B·T rows in the model's precision (bf16 scratch grown on demand).
   Pass pass(int B, int T, float dropout, uint64_t seed);
   // Block l's views, writing or reading activation slot `slot` (layers.h).
