@@ -62,8 +62,9 @@ test('embed → similar → evaluate', async (t) => {
     );
     assert.equal(r.code, 2, r.err);
     assert.ok(r.err.includes(BAD_ID), 'stderr names the bad file');
-    const summary = JSON.parse(r.out) as { pieces: number; failed: number };
+    const summary = JSON.parse(r.out) as { pieces: number; failed: number; compute: { precision: string } };
     assert.deepEqual([summary.pieces, summary.failed], [ids.length, 1]);
+    assert.equal(summary.compute.precision, 'fp32', "embed's default precision, so that byHand's fp32 vectors match");
     const store = await openStore(store1);
     const rows = await store.all();
     assert.deepEqual(rows.map((row) => row.id).sort(), [...ids].sort());
