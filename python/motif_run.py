@@ -26,12 +26,13 @@ DEFAULT_MODEL = {"vocabSize": 30000, "maxLen": 2048, "dModel": 384, "nLayers": 6
                  "layout": "post-ln", "activation": "relu", "tiedHead": False, "headBias": True, "padId": 0}
 DEFAULT_TRAIN = {"batchSize": 8, "seqLen": 2048, "lr": 3e-4, "beta1": 0.9, "beta2": 0.95, "eps": 1e-8, "weightDecay": 0.01,
                  "clipNorm": 1, "l1": 0, "l1Form": "sum", "pctStart": 0.3, "divFactor": 25, "finalDivFactor": 1e4}
-DEFAULT_RUN = {"epochs": 10, "steps": 0, "seed": 1, "threads": 0, "evalInterval": 0, "checkpointInterval": 0, "keepCheckpoints": 3,
-               "maxMinutes": 0, "snapshotEpochs": [0, "last"], "augmentTranspose": 0, "augmentStretch": 0, "augmentVelocity": 0}
+DEFAULT_RUN = {"epochs": 10, "steps": 0, "seed": 1, "threads": 0, "precision": "auto", "evalInterval": 0, "checkpointInterval": 0,
+               "keepCheckpoints": 3, "maxMinutes": 0, "snapshotEpochs": [0, "last"], "augmentTranspose": 0, "augmentStretch": 0,
+               "augmentVelocity": 0}
 
 
 # The top-level fields of config.json (src/run/config.ts RunConfig).
-RUN_CONFIG_KEYS = ["format", "version", "created", "git", "data", "tokenizer", "preset", "model", "train"]
+RUN_CONFIG_KEYS = ["format", "version", "created", "git", "data", "tokenizer", "preset", "model", "train", "compute"]
 
 
 def _kind(v):

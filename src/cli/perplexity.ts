@@ -28,15 +28,19 @@ export function register(program: Command, { io }: CliContext): void {
     )
     .option('--checkpoint <which>', CHECKPOINT_HELP, 'best')
     .option('--data <dir>', 'token shards (default: the ones the run trained on)')
-    .addOption(precisionOption('the evaluation').default('auto'))
+    .addOption(
+      precisionOption(
+        'the evaluation',
+        '; default: the precision the run trained in (fp32 for torch-engine runs and runs from before bf16), so ' +
+          'that the figures match the validation losses it logged',
+      ),
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: EvalCliOptions) => {
       // Loaded here, not at the top: the native core loads with them, and the other verbs must work without it.
       const { evaluateRun } = await import('../train/run.js');
-      const { resolvePrecision } = await import('../model/machine-precision.js');
       const { writeRunReport } = await import('../report/run-report.js');
-      const precision = resolvePrecision(opts.precision);
-      const r = await evaluateRun(opts.run, opts.split, opts.checkpoint, opts.data, precision);
+      const r = await evaluateRun(opts.run, opts.split, opts.checkpoint, opts.data, opts.precision);
       if (r.written) await writeRunReport(opts.run);
       if (opts.json) printJson(io, r);
       else io.out(formatEval(r));
@@ -48,7 +52,7 @@ interface EvalCliOptions {
   split: string;
   checkpoint: string;
   data?: string;
-  precision: PrecisionChoice;
+  precision?: PrecisionChoice;
   json?: boolean;
 }
 

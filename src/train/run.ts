@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { loadPreset, modelConfig, type ModelConfig, type TrainConfig } from '../model/config.js';
 import { native } from '../model/native.js';
 import { precisionRecord, resolvePrecision } from '../model/machine-precision.js';
-import type { Precision } from '../model/precision.js';
+import type { Precision, PrecisionChoice } from '../model/precision.js';
 import { oneCycleLr } from '../model/one-cycle.js';
 import { writeEvalResult, type EvalResult } from '../run/records.js';
 import { CheckpointStore } from '../run/checkpoints.js';
@@ -89,8 +89,10 @@ export async function startRun(n: NewRun, c: RunControls = {}): Promise<RunOutco
   // The contrastive stage's pooled passes run in fp32 only (its objective is not wired to bf16 yet).
   if (objective && options.precision === 'bf16')
     throw new Error('contrastive runs train in fp32; drop --precision bf16 (or give auto or fp32)');
-  // Recorded resolved, so that a resume (on this machine or another) computes as the run started.
-  const precision = objective ? 'fp32' : resolvePrecision(options.precision);
+  // The native engine's precision, recorded resolved so that a resume (on this machine or another) computes
+  // as the run started. The torch engine autocasts by its own flag and records the choice as its script
+  // does (python/motif_run.py), so a native resume of its run resolves it then.
+  const precision = objective ? 'fp32' : c.torch ? options.precision : resolvePrecision(options.precision);
   const existed = existsSync(n.out); // createRunDir accepts only an absent or empty folder
   const config = createRunDir(n.out, {
     data: corpus.dir,
@@ -99,7 +101,7 @@ export async function startRun(n: NewRun, c: RunControls = {}): Promise<RunOutco
     train: { ...options, precision },
     tokenizer: corpus.index.tokenizer,
     ...(objective ? { objective } : {}),
-    compute: precisionRecord(precision),
+    ...(c.torch || precision === 'auto' ? {} : { compute: precisionRecord(precision) }),
   });
   try {
     return await execute(n.out, config, corpus, false, c);
@@ -257,6 +259,13 @@ function runPrecision(recorded: TrainOptions['precision'] | undefined): Precisio
   return recorded === undefined ? 'fp32' : resolvePrecision(recorded);
 }
 
+/** The precision a run's records were computed in: a native run's resolved record, else fp32 (runs from before
+ *  bf16, and torch-engine runs, which record the choice unresolved and validate in fp32). */
+function recordedPrecision(config: RunConfig): Precision {
+  const p = config.train.precision;
+  return p === 'fp32' || p === 'bf16' ? p : 'fp32';
+}
+
 /** What `motif perplexity` measured, and where it was recorded (null: nowhere, see {@link evaluateRun}). */
 export interface EvalOutcome extends EvalResult {
   written: string | null;
@@ -277,9 +286,11 @@ export async function evaluateRun(
   split: string,
   choice: CheckpointChoice = 'best',
   data?: string,
-  precision: Precision = 'fp32',
+  given?: PrecisionChoice,
 ): Promise<EvalOutcome> {
   const config = readRunConfig(runDir);
+  // By default the run's own precision, so that the figures match the validation losses it logged.
+  const precision = given ? resolvePrecision(given) : recordedPrecision(config);
   const shards = data ?? config.data;
   const corpus = openCorpus(shards);
   if (corpus.index.tokenizer.sha256 !== config.tokenizer.sha256) {

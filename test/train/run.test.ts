@@ -91,7 +91,7 @@ test('motif train on tiny finishes, and motif eval scores the test split exactly
   const best = new CheckpointStore(run).best()!;
   assert.equal(r.checkpoint, best.path);
   const model = Transformer.load(join(best.path, MODEL_FILE));
-  assert.deepEqual(r.compute, precisionRecord(resolvePrecision('auto')), 'eval runs in auto precision by default');
+  assert.deepEqual(r.compute, config.compute, "eval computes in the run's precision by default");
   model.precision = r.compute!.precision;
   const corpus = openCorpus(shards);
   let lossSum = 0;
@@ -130,6 +130,24 @@ test('motif train on tiny finishes, and motif eval scores the test split exactly
   assert.equal(before.step, 0);
   assert.ok(Math.abs(before.loss - epochs[0].valLoss!) < 1e-5, `${before.loss} vs ${epochs[0].valLoss}`);
   await assert.rejects(motif('eval', '--run', run, '--checkpoint', 'epoch-5'), /no snapshot of epoch 5/);
+  const fp32 = JSON.parse(
+    (
+      await motif(
+        'eval',
+        '--run',
+        run,
+        '--split',
+        'validation',
+        '--checkpoint',
+        'epoch-0',
+        '--precision',
+        'fp32',
+        '--json',
+      )
+    ).out,
+  ) as EvalResult;
+  assert.equal(fp32.compute?.precision, 'fp32', "--precision overrides the run's own");
+  assert.ok(Math.abs(fp32.loss - before.loss) < 0.01 * before.loss, `${fp32.loss} vs ${before.loss}`);
 });
 
 test('--precision fp32 is recorded in the run; a resume refuses another --precision, train an unknown one', async () => {

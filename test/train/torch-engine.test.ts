@@ -88,6 +88,7 @@ test(
         l1: 0.5,
         l1Form: 'mean',
         clipNorm: 0.5,
+        precision: 'fp32',
       },
     });
     const native = join(base, 'native');
