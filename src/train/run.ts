@@ -86,8 +86,9 @@ export async function startRun(n: NewRun, c: RunControls = {}): Promise<RunOutco
     : languageModelSetup(n);
   if (options.seqLen > model.maxLen)
     throw new Error(`seqLen ${options.seqLen} exceeds the model's maxLen ${model.maxLen}; lower --seq or raise maxLen`);
-  // The contrastive stage's pooled passes run in fp32 only (its objective is not wired to bf16 yet).
-  if (objective && options.precision === 'bf16')
+  // The contrastive stage's pooled passes run in fp32 only (its objective is not wired to bf16 yet), whatever
+  // the precision of the language model's run it starts from (whose options it otherwise inherits).
+  if (objective && n.train?.precision === 'bf16')
     throw new Error('contrastive runs train in fp32; drop --precision bf16 (or give auto or fp32)');
   // The native engine's precision, recorded resolved so that a resume (on this machine or another) computes
   // as the run started. The torch engine autocasts by its own flag and records the choice as its script
