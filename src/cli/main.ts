@@ -11,6 +11,7 @@ import * as exportModel from './export.js';
 import * as generate from './generate.js';
 import * as inspect from './inspect.js';
 import * as map from './map.js';
+import * as merge from './merge.js';
 import { EXIT, processIo, type CliContext, type CliIo } from './output.js';
 import * as perplexity from './perplexity.js';
 import * as serve from './serve.js';
@@ -29,6 +30,7 @@ const VERBS: ReadonlyArray<{ register(program: Command, ctx: CliContext): void }
   inspect,
   tokenizerTrain,
   tokenize,
+  merge,
   decode,
   train,
   perplexity,

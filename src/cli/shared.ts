@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { openDataset, selectSplit, type Dataset } from '../data/dataset.js';
 import type { DatasetItem } from '../data/dataset-item.js';
+import { parsePart, type Part } from '../data/part.js';
 import { DEFAULT_INSTRUMENTS, INSTRUMENT_POLICIES, type InstrumentPolicy } from '../midi/instruments.js';
 import type { SustainRule } from '../midi/sustain.js';
 import { SCHEME_NAMES } from '../tokenizer/schemes.js';
@@ -134,5 +135,14 @@ export function readInputFile(path: string): Uint8Array {
     throw new UsageError(
       `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a file' : (err as Error).message}`,
     );
+  }
+}
+
+/** --part i/n, parsed (commander reports the message as an invalid argument). */
+export function partOption(text: string): Part {
+  try {
+    return parsePart(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
   }
 }

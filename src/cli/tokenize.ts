@@ -1,10 +1,12 @@
 // `motif tokenize <dataset> --tokenizer <file> --out <dir>`: a dataset → token shards + index.json, on every core.
 // A thin verb over tokenizeDataset (src/data/tokenize.ts); the shard format is documented in src/data/shards.ts.
 import type { Command } from 'commander';
+import { partRecord, selectPart, type Part } from '../data/part.js';
 import { tokenizeDataset } from '../data/tokenize.js';
 import { EXIT, printJson, reportFailures, reportReading, round, startProgress, type CliContext } from './output.js';
 import {
   datasetOptions,
+  partOption,
   openDatasetFromCli,
   positiveInt,
   readingOptions,
@@ -19,6 +21,7 @@ interface TokenizeCliOptions extends DatasetCliOptions, ReadingFlags {
   shardTokens?: number;
   resume?: boolean;
   workers?: number;
+  part?: Part;
   json?: boolean;
 }
 
@@ -41,6 +44,11 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--shard-tokens <n>', 'tokens per shard file', positiveInt)
     .option('--resume', 'keep the pieces an unfinished earlier run with the same tokenizer wrote into --out')
     .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
+    .option(
+      '--part <i/n>',
+      'only the i-th of n equal blocks of the files (in id order), for a job split over machines; join the parts with motif merge',
+      partOption,
+    )
     .option('--json', 'print one JSON summary')
     .addHelpText(
       'after',
@@ -54,14 +62,16 @@ listed at the end and in index.json "failures", and the exit code is 2.`,
     )
     .action(async (dataset: string, opts: TokenizeCliOptions) => {
       const ds = openDatasetFromCli(dataset, opts);
-      const bar = startProgress(ctx.io, Boolean(opts.json), ds.items.length, 'tokenize');
+      const items = opts.part ? selectPart(ds.items, opts.part) : ds.items;
+      const bar = startProgress(ctx.io, Boolean(opts.json), items.length, 'tokenize');
       const t0 = performance.now();
       let result;
       try {
         result = await tokenizeDataset(ds.dataset, {
           tokenizer: opts.tokenizer,
           out: opts.out,
-          items: ds.items,
+          items,
+          part: opts.part && partRecord(opts.part, ds.items.length),
           sustain: sustainOf(opts),
           instruments: opts.instruments,
           workers: opts.workers,
@@ -76,6 +86,7 @@ listed at the end and in index.json "failures", and the exit code is 2.`,
       const { index } = result;
       const summary = {
         out: opts.out,
+        part: opts.part ? `${opts.part.index}/${opts.part.count}` : null,
         files: result.files,
         resumed: result.skipped,
         pieces: index.pieces.length,

@@ -9,6 +9,7 @@ import type { DatasetLayout } from './dataset.js';
 import type { DatasetItem } from './dataset-item.js';
 import { recordedInstruments, type InstrumentPolicy } from '../midi/instruments.js';
 import type { SustainRule } from '../midi/sustain.js';
+import type { PartRecord } from './part.js';
 
 /** On-disk id type: uint16 whenever every id fits (vocabulary ≤ 65,536), else int32. */
 export type TokenDtype = 'uint16' | 'int32';
@@ -48,6 +49,8 @@ export interface ShardHeader {
   /** Which notes were read (src/midi/instruments.ts); absent in shards made before there was a choice, which kept every note. */
   readonly instruments?: InstrumentPolicy;
   readonly dataset: { readonly root: string; readonly layout: DatasetLayout };
+  /** Set when this folder holds one part of a split job (`motif tokenize --part i/n`); `motif merge` joins the parts. */
+  readonly part?: PartRecord;
 }
 
 /** Contents of index.json. `complete` is false while a run is in progress or after it crashed. */
@@ -96,6 +99,11 @@ export class ShardWriter {
       // Pieces read two ways in one shard set would teach a model two readings of the same files.
       if (readingOf(old) !== readingOf(header)) {
         throw new Error(`${dir}: cannot resume, its shards were read with ${readingOf(old)}, this run reads with ${readingOf(header)}; give the same options, choose another folder, or run without --resume to replace them`);
+      }
+      if (JSON.stringify(old.part ?? null) !== JSON.stringify(header.part ?? null)) {
+        throw new Error(
+          `${dir}: cannot resume, its shards are ${describePart(old.part)}, this run makes ${describePart(header.part)}; give the same --part or choose another folder`,
+        );
       }
       // Loops, not push(...): an index of a large corpus has more pieces than a call takes arguments.
       for (const sh of old.shards) this.shards.push(sh);
@@ -180,13 +188,12 @@ export class ShardWriter {
       pieces: this.pieces,
       failures: this.failures,
     };
-    writeAtomic(join(this.dir, INDEX_FILE), Buffer.from(JSON.stringify(index, null, 1)));
+    writeShardIndex(this.dir, index);
     return index;
   }
 
   private shardName(split: string): string {
-    const n = this.shardCount.get(split) ?? 0;
-    return `${split.replace(/[^A-Za-z0-9_-]/g, '_')}-${String(n).padStart(5, '0')}.bin`;
+    return shardFileName(split, this.shardCount.get(split) ?? 0);
   }
 
   private alloc(n: number): Uint16Array | Int32Array {
@@ -251,9 +258,21 @@ export function openShards(dir: string): Shards {
   };
 }
 
-const INDEX_FILE = 'index.json';
+/** The file of a split's n-th shard (0-based), e.g. `train-00003.bin`. */
+export function shardFileName(split: string, n: number): string {
+  return `${split.replace(/[^A-Za-z0-9_-]/g, '_')}-${String(n).padStart(5, '0')}.bin`;
+}
 
-function readIndexIfAny(dir: string): ShardIndex | undefined {
+/** The index of a shard folder (the one file that says what the .bin files hold). */
+export const INDEX_FILE = 'index.json';
+
+/** Writes `index` as `dir`'s index.json, atomically. */
+export function writeShardIndex(dir: string, index: ShardIndex): void {
+  writeAtomic(join(dir, INDEX_FILE), Buffer.from(JSON.stringify(index, null, 1)));
+}
+
+/** The index.json of `dir`, or undefined when it has none; throws when it is unreadable or not a shard index. */
+export function readIndexIfAny(dir: string): ShardIndex | undefined {
   const p = join(dir, INDEX_FILE);
   if (!existsSync(p)) return undefined;
   let index: ShardIndex;
@@ -300,6 +319,10 @@ export function recordedReading(record: { readonly sustain?: unknown; readonly i
 function readingOf(header: ShardHeader): string {
   const sustain = header.sustain ?? 'musical';
   return `--instruments ${recordedInstruments(header.instruments)} ${sustain === 'none' ? '--no-sustain' : `--sustain ${sustain}`}`;
+}
+
+function describePart(part: PartRecord | undefined): string {
+  return part ? `part ${part.index}/${part.count} of ${part.of} items` : 'the whole selection';
 }
 
 function pick(item: DatasetItem): Partial<ShardPiece> {

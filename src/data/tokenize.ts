@@ -5,6 +5,7 @@ import { DEFAULT_INSTRUMENTS, type InstrumentPolicy } from '../midi/instruments.
 import type { Dataset } from './dataset.js';
 import type { DatasetItem } from './dataset-item.js';
 import { encodeItems, type EncodedItem, type EncoderSpec } from './encode.js';
+import type { PartRecord } from './part.js';
 import { ReadingLog, type ReadingReport } from './reading-report.js';
 import { ShardWriter, dtypeFor, type ShardIndex } from './shards.js';
 import { readTokenizer, specialIds } from './tokenizer-file.js';
@@ -24,6 +25,8 @@ export interface TokenizeOptions {
   readonly shardTokens?: number;
   /** Keep the pieces a previous, unfinished run with the same tokenizer already wrote. */
   readonly resume?: boolean;
+  /** Which part of a split job `items` are (recorded in the index for `motif merge`). */
+  readonly part?: PartRecord;
   /** Called after each file, in dataset order. */
   readonly onItem?: (done: number, result: EncodedItem) => void;
 }
@@ -54,6 +57,7 @@ export async function tokenizeDataset(dataset: Dataset, options: TokenizeOptions
       sustain: options.sustain,
       instruments,
       dataset: { root: dataset.root, layout: dataset.layout },
+      ...(options.part ? { part: options.part } : {}),
     },
     { shardTokens: options.shardTokens, resume: options.resume },
   );
