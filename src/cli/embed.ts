@@ -1,5 +1,6 @@
 // The `motif embed` verb: flags, progress and printing around src/embed/embed-dataset.ts.
 import { Option, type Command } from 'commander';
+import { partRecord, selectPart, type Part } from '../data/part.js';
 import type { Pooling } from '../run/run-model.js';
 import { describePrecision, type PrecisionChoice } from '../model/precision.js';
 import { EXIT, printJson, reportFailures, round, stagedProgress, type CliContext } from './output.js';
@@ -8,6 +9,7 @@ import {
   datasetOptions,
   numberParser,
   openDatasetFromCli,
+  partOption,
   positiveInt,
   precisionOption,
   type DatasetCliOptions,
@@ -26,6 +28,7 @@ interface EmbedCliOptions extends DatasetCliOptions {
   overwrite?: boolean;
   resume?: boolean;
   workers?: number;
+  part?: Part;
   json?: boolean;
   progress: boolean;
 }
@@ -71,10 +74,16 @@ export function register(program: Command, { io, exit }: CliContext): void {
     .option('--overwrite', 'replace an existing (or unfinished) store at --out')
     .option('--resume', 'continue the unfinished store an interrupted run left at --out')
     .option('--workers <n>', 'threads reading and tokenizing files (default: one per core)', positiveInt)
+    .option(
+      '--part <i/n>',
+      'only the i-th of n equal blocks of the files (in id order), for a job split over machines; join the stores with motif merge',
+      partOption,
+    )
     .option('--json', 'print one JSON summary')
     .option('--no-progress', 'no progress bars')
     .action(async (opts: EmbedCliOptions) => {
       const ds = openDatasetFromCli(opts.data, opts);
+      const items = opts.part ? selectPart(ds.items, opts.part) : ds.items;
       // Loaded here, not at the top: the native core and LanceDB load with them.
       const { loadRunModel } = await import('../run/run-model.js');
       const { embedDataset } = await import('../embed/embed-dataset.js');
@@ -86,14 +95,18 @@ export function register(program: Command, { io, exit }: CliContext): void {
       let tEmbed = t0;
       let result;
       try {
-        bars.onStage('read + tokenize', ds.items.length);
-        result = await embedDataset(run, ds.items, {
+        bars.onStage('read + tokenize', items.length);
+        result = await embedDataset(run, items, {
           out: opts.out,
           overwrite: opts.overwrite,
           resume: opts.resume,
           overlap: opts.overlap,
           workers: opts.workers,
-          source: { dataset: ds.dataset.root, split: ds.split ?? null },
+          source: {
+            dataset: ds.dataset.root,
+            split: ds.split ?? null,
+            ...(opts.part ? { part: partRecord(opts.part, ds.items.length) } : {}),
+          },
           onPrepared: () => bars.tick(1),
           onEmbedStart: (tokens) => {
             tEmbed = performance.now();
@@ -110,7 +123,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
         checkpoint: run.checkpoint,
         pieces: result.pieces,
         resumed: result.resumed,
-        files: ds.items.length,
+        files: items.length,
         failed: result.failures.length,
         dim: run.model.config.dModel,
         tokens: result.tokens,
@@ -123,11 +136,11 @@ export function register(program: Command, { io, exit }: CliContext): void {
       else {
         const kept = result.resumed ? ` (${result.resumed} kept from the interrupted run)` : '';
         io.out(
-          `embedded ${result.pieces} of ${ds.items.length} files${kept} (${result.tokens} window tokens, ${summary.tokensPerSecond} tokens/s, ${describePrecision(compute)}) with ${run.checkpoint}\n`,
+          `embedded ${result.pieces} of ${items.length} files${kept} (${result.tokens} window tokens, ${summary.tokensPerSecond} tokens/s, ${describePrecision(compute)}) with ${run.checkpoint}\n`,
         );
         io.out(`wrote ${run.model.config.dModel}-d vectors and metadata to ${opts.out}\n`);
       }
-      reportFailures(io, result.failures, ds.items.length);
+      reportFailures(io, result.failures, items.length);
       if (result.failures.length > 0) exit(EXIT.partial);
     });
 }

@@ -1,13 +1,16 @@
-// `motif tokenize --part i/n` and `motif merge` end to end on the shipped default data (ASAP subset, CC BY-NC-SA 4.0):
-// the parts are disjoint, cover the selection, and merge into the pieces and ids one whole run writes; merge refuses
-// incomplete, repeated, mismatched parts and a non-empty --out, leaving nothing behind.
+// `motif tokenize --part i/n`, `motif embed --part i/n` and `motif merge` end to end: on the shipped default data
+// (ASAP subset, CC BY-NC-SA 4.0) the shard parts are disjoint, cover the selection, and merge into the pieces and ids
+// one whole run writes; merge refuses incomplete, repeated, mismatched parts and a non-empty --out, leaving nothing
+// behind. Store parts (a labelled dataset and a tiny run) merge into the vectors one whole embed writes.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openShards } from '../../src/data/shards.js';
+import { openStore } from '../../src/embed/store.js';
 import { motif } from '../helpers/cli.js';
+import { writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const project = fileURLToPath(new URL('../..', import.meta.url));
@@ -71,4 +74,49 @@ test('merge refuses what is not one whole job, and writes nothing', async () => 
   const bad = await motif('tokenize', data, '--tokenizer', tokenizer, '--out', join(root, 'x'), '--part', '4/3');
   assert.equal(bad.code, 1);
   assert.match(bad.err, /expected i\/n/);
+});
+
+test('embed parts merge into the store one whole embed writes; parts of another checkpoint are refused', async () => {
+  const labelled = join(root, 'labelled');
+  const runDir = join(root, 'run');
+  writeTinyRun(labelled, writeLabelledDataset(labelled), runDir);
+  const embed = (out: string, ...flags: string[]) =>
+    motif('embed', '--run', runDir, '--checkpoint', 'epoch-1', '--data', labelled, '--out', join(root, out), ...flags);
+  // The labelled dataset holds one unreadable file: exit 2 (done, a file skipped) where it falls.
+  assert.equal((await embed('s-whole')).code, 2);
+  const codes = [];
+  for (const i of [1, 2]) codes.push((await embed(`s${i}`, '--part', `${i}/2`)).code);
+  assert.deepEqual(codes.sort(), [0, 2]);
+  const merged = await motif('merge', join(root, 's2'), join(root, 's1'), '--out', join(root, 's-merged'));
+  assert.equal(merged.code, 0, merged.err);
+  const byId = async (dir: string) => new Map((await (await openStore(join(root, dir))).all()).map((r) => [r.id, r]));
+  const whole = await byId('s-whole');
+  const got = await byId('s-merged');
+  assert.deepEqual([...got.keys()].sort(), [...whole.keys()].sort());
+  for (const [id, r] of whole) {
+    assert.deepEqual(got.get(id)!.vector, r.vector, id);
+    assert.equal(got.get(id)!.file, r.file);
+  }
+  const info = (await openStore(join(root, 's-merged'))).info;
+  assert.equal(info.source.part, undefined);
+  assert.equal(info.source.checkpoint, (await openStore(join(root, 's-whole'))).info.source.checkpoint);
+
+  const other = await motif(
+    'embed',
+    '--run',
+    runDir,
+    '--checkpoint',
+    'epoch-2',
+    '--data',
+    labelled,
+    '--out',
+    join(root, 's2-other'),
+    '--part',
+    '2/2',
+  );
+  assert.notEqual(other.code, 1, other.err);
+  const refused = await motif('merge', join(root, 's1'), join(root, 's2-other'), '--out', join(root, 's-refused'));
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /differs from/);
+  assert.ok(!existsSync(join(root, 's-refused')));
 });
