@@ -86,7 +86,7 @@ listed at the end and in index.json "failures", and the exit code is 2.`,
       const { index } = result;
       const summary = {
         out: opts.out,
-        part: opts.part ? `${opts.part.index}/${opts.part.count}` : null,
+        ...(opts.part ? { part: `${opts.part.index}/${opts.part.count}` } : {}),
         files: result.files,
         resumed: result.skipped,
         pieces: index.pieces.length,
