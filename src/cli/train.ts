@@ -1,10 +1,11 @@
 // The `motif train` verb: flag parsing, Ctrl-C handling, printing and the report around src/train/run.ts.
 // No training logic here.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CONTRASTIVE_DEFAULTS } from '../run/config.js';
 import { parseSnapshotEpochs } from '../run/train-options.js';
 import type { NewRun, RunOutcome } from '../train/run.js';
 import type { TorchOptions } from '../train/torch-engine.js';
+import { POSITIVES, type Positives } from '../train/slice-pairs.js';
 import { printJson, UsageError, type CliContext, type CliIo } from './output.js';
 import { integerValue, numberValue, precisionOption } from './shared.js';
 
@@ -84,7 +85,8 @@ export function register(program: Command, { io, exit }: CliContext): void {
         'With --engine torch, PyTorch trains the same model into the same run directory (python/train_torch.py; with --nproc n, ' +
         'n processes under torchrun, DistributedDataParallel): for GPUs. Either engine resumes a run the other started.\n\n' +
         '--objective contrastive --init <run|model folder> fine-tunes a trained language model into an embedding model: two random ' +
-        'slices of the same performance are a positive pair, the other slices of the batch are negatives (symmetric InfoNCE), and a ' +
+        'slices of the same work (--positives work: two performances of it where the split has them) or of the same performance ' +
+        'are a positive pair, the other slices of the batch are negatives (symmetric InfoNCE), and a ' +
         "head maps the mean-pooled hidden state to a unit vector. It starts from the init model's weights and settings (no preset); " +
         '--batch is pairs per step, --seq the longest slice. Validation reports the InfoNCE loss and how often a slice finds its pair first.',
     )
@@ -108,6 +110,12 @@ export function register(program: Command, { io, exit }: CliContext): void {
       '--slice-min <tokens>',
       `contrastive: shortest slice in tokens (default ${CONTRASTIVE_DEFAULTS.minTokens}; the longest is --seq)`,
       integerValue,
+    )
+    .addOption(
+      new Option(
+        '--positives <what>',
+        `contrastive: what the two slices of a positive pair share: one performance, or one work (another performance of it when the split has one; default ${CONTRASTIVE_DEFAULTS.positives})`,
+      ).choices(POSITIVES),
     )
     .option('--data <dir>', 'token shards folder (from motif tokenize)')
     .option('--preset <name|file>', 'model and optimizer preset: tiny, small, paper or a .json file', 'small')
@@ -217,7 +225,9 @@ export function register(program: Command, { io, exit }: CliContext): void {
 
 /** The contrastive run's init model and settings from the flags, or undefined for a language-model run (which takes none of them). */
 function contrastiveSpec(opts: Record<string, unknown>): NewRun['contrastive'] {
-  const given = (['init', 'embedDim', 'temperature', 'sliceMin'] as const).filter((k) => opts[k] !== undefined);
+  const given = (['init', 'embedDim', 'temperature', 'sliceMin', 'positives'] as const).filter(
+    (k) => opts[k] !== undefined,
+  );
   if (opts.objective === 'language-model') {
     if (given.length)
       throw new UsageError(
@@ -239,6 +249,7 @@ function contrastiveSpec(opts: Record<string, unknown>): NewRun['contrastive'] {
       embedDim: opts.embedDim as number | undefined,
       temperature: opts.temperature as number | undefined,
       minTokens: opts.sliceMin as number | undefined,
+      positives: opts.positives as Positives | undefined,
     },
   };
 }

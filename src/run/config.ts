@@ -40,7 +40,13 @@ export interface RunConfig {
 }
 
 /** Defaults of a contrastive run's objective settings, for runs that do not set them. */
-export const CONTRASTIVE_DEFAULTS = { embedDim: 256, temperature: 0.1, minTokens: 64, validationBatches: 4 } as const;
+export const CONTRASTIVE_DEFAULTS = {
+  embedDim: 256,
+  temperature: 0.1,
+  minTokens: 64,
+  validationBatches: 4,
+  positives: 'work',
+} as const;
 
 /** A contrastive run's objective settings (src/train/contrastive-run.ts). */
 export interface ContrastiveRecord {
@@ -57,6 +63,8 @@ export interface ContrastiveRecord {
   minTokens: number;
   /** Batches of fixed validation pairs per validation. */
   validationBatches: number;
+  /** What a positive pair shares (src/train/slice-pairs.ts); absent in runs from before the setting: performance. */
+  positives?: 'performance' | 'work';
 }
 
 /** Creates a run directory for a new run; refuses one that already holds a run (resume it instead) or other files. */

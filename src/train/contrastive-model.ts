@@ -10,7 +10,7 @@ import { Transformer } from '../model/transformer.js';
 import { infoNce } from './info-nce.js';
 import { HEAD_FILE, MODEL_FILE } from '../run/layout.js';
 import type { SliceBatch } from './slice-pairs.js';
-import { SlicePairs, type SlicePiece } from './slice-pairs.js';
+import { SlicePairs, type Positives, type SlicePiece } from './slice-pairs.js';
 import type { Framing } from './batches.js';
 
 /** Settings of the objective. */
@@ -116,8 +116,9 @@ export function contrastiveValidation(
   B: number,
   batches: number,
   seed: number,
+  positives: Positives,
 ): (model: ContrastiveModel) => { loss: number; top1: number } {
-  const sampler = new SlicePairs(pieces, framing, minTokens, maxTokens, seed);
+  const sampler = new SlicePairs(pieces, framing, minTokens, maxTokens, seed, positives);
   const fixed = Array.from({ length: batches }, () => sampler.next(Math.min(B, pieces.length)));
   return (model) => {
     let loss = 0,

@@ -74,6 +74,7 @@ export function contrastiveTraining(
     maxTokens: options.seqLen,
     seed: options.seed,
     validationBatches: o.validationBatches,
+    positives: o.positives ?? 'performance',
   });
   const create = (): ContrastiveModel => {
     // The language model's weights with a fresh optimizer (its AdamW state belongs to another objective).

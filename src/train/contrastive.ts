@@ -5,7 +5,7 @@
 import type { Framing } from './batches.js';
 import { contrastiveValidation, type ContrastiveModel } from './contrastive-model.js';
 import type { Objective } from './objective.js';
-import { SlicePairs, type SlicePiece } from './slice-pairs.js';
+import { SlicePairs, type Positives, type SlicePiece } from './slice-pairs.js';
 
 /** How slices are cut and batched. */
 export interface SliceSettings {
@@ -17,6 +17,8 @@ export interface SliceSettings {
   seed: number;
   /** Batches of fixed validation pairs. */
   validationBatches: number;
+  /** What a pair shares, in training and validation alike. */
+  positives: Positives;
 }
 
 /** The objective of a contrastive run over the train and validation performances. */
@@ -27,7 +29,7 @@ export function contrastiveObjective(
   s: SliceSettings,
 ): Objective<ContrastiveModel> {
   const pairs = Math.min(s.pairs, train.length);
-  const sampler = new SlicePairs(train, framing, s.minTokens, s.maxTokens, s.seed);
+  const sampler = new SlicePairs(train, framing, s.minTokens, s.maxTokens, s.seed, s.positives);
   // A seed of its own (not the run's) so the validation pairs stay the same whatever the run's seed.
   const validate = contrastiveValidation(
     validation,
@@ -37,6 +39,7 @@ export function contrastiveObjective(
     pairs,
     s.validationBatches,
     0x5eed,
+    s.positives,
   );
   return {
     stepsPerEpoch: Math.max(1, Math.ceil(train.length / pairs)),

@@ -1,6 +1,9 @@
-// Batches for the contrastive objective: B pairs of random slices, the two slices of a pair taken from the
-// same performance (a positive), the pairs from B different performances of B different works where the
-// split has that many (another performance of the same work would be a false negative). A slice is a run
+// Batches for the contrastive objective: B pairs of random slices, the two slices of a pair a positive, the
+// pairs from B different works where the split has that many (another performance of the same work would be
+// a false negative). What a positive shares is a setting (`Positives`): the performance (both slices from
+// one performance, as in Aria), or the work (the second slice from another performance of the same work
+// when the split has one: what `motif evaluate` counts as a hit, and what a performance alone cannot
+// teach, since two slices of one recording also share its tempo, dynamics and instrument). A slice is a run
 // of the framed piece ([bos, ids…, eos], as embedding windows read it) of a length drawn uniformly from
 // [minTokens, maxTokens] (the whole piece when shorter), padded to maxTokens with its mask saying which
 // positions are real. Deterministic given the seed; the generator's state goes into checkpoints.
@@ -14,12 +17,16 @@ export interface SlicePiece {
   readonly work: string;
 }
 
+/** What the two slices of a positive pair share: one performance, or one work (two performances when there are). */
+export type Positives = 'performance' | 'work';
+export const POSITIVES: readonly Positives[] = ['performance', 'work'];
+
 /** Two views of B pieces: rows [0, B) are the first views, rows [B, 2B) the second, each maxTokens wide. */
 export interface SliceBatch {
   readonly tokens: Int32Array;
   /** 1 where a row holds a token of its slice, 0 on padding (the pooling mask). */
   readonly mask: Uint8Array;
-  /** Index into the pieces of each pair. */
+  /** Index into the pieces of each row (2B: the first views' performances, then the second views'). */
   readonly pieces: Int32Array;
   readonly B: number;
   readonly T: number;
@@ -28,6 +35,8 @@ export interface SliceBatch {
 export class SlicePairs {
   private rng: Rng;
   private readonly byWork: number[][];
+  /** Index into byWork of each performance. */
+  private readonly workOf: Int32Array;
 
   constructor(
     private readonly pieces: readonly SlicePiece[],
@@ -35,6 +44,7 @@ export class SlicePairs {
     readonly minTokens: number,
     readonly maxTokens: number,
     seed: number,
+    readonly positives: Positives = 'performance',
   ) {
     if (pieces.length < 2)
       throw new Error(`contrastive batches need at least 2 performances, the split has ${pieces.length}`);
@@ -43,6 +53,10 @@ export class SlicePairs {
     const works = new Map<string, number[]>();
     pieces.forEach((p, i) => works.set(p.work, [...(works.get(p.work) ?? []), i]));
     this.byWork = [...works.values()];
+    this.workOf = new Int32Array(pieces.length);
+    this.byWork.forEach((members, w) => members.forEach((p) => (this.workOf[p] = w)));
+    if (!POSITIVES.includes(positives))
+      throw new Error(`positives must be ${POSITIVES.join(' or ')}, got ${String(positives)}`);
     this.rng = new Rng(seed);
   }
 
@@ -62,14 +76,25 @@ export class SlicePairs {
     const T = this.maxTokens;
     const tokens = new Int32Array(2 * B * T).fill(this.framing.padId);
     const mask = new Uint8Array(2 * B * T);
+    const pieces = new Int32Array(2 * B);
     chosen.forEach((p, b) => {
+      pieces[b] = p;
+      pieces[B + b] = this.partner(p);
       for (const row of [b, B + b]) {
-        const { start, length } = this.slice(this.pieces[p].ids);
-        fillWindow(tokens, row * T, this.pieces[p].ids, start, length, this.framing);
+        const ids = this.pieces[pieces[row]].ids;
+        const { start, length } = this.slice(ids);
+        fillWindow(tokens, row * T, ids, start, length, this.framing);
         mask.fill(1, row * T, row * T + length);
       }
     });
-    return { tokens, mask, pieces: Int32Array.from(chosen), B, T };
+    return { tokens, mask, pieces, B, T };
+  }
+
+  /** The performance the second view of `p`'s pair comes from: `p`, or another performance of its work. */
+  private partner(p: number): number {
+    if (this.positives === 'performance') return p;
+    const others = this.byWork[this.workOf[p]].filter((q) => q !== p);
+    return others.length ? others[this.rng.nextInt(others.length)] : p;
   }
 
   /** B distinct performances: one from each of B distinct works while works remain, then any not yet taken. */

@@ -54,6 +54,7 @@ const objective = () =>
     maxTokens: 32,
     seed: 3,
     validationBatches: 2,
+    positives: 'work',
   });
 const models = {
   create: () => {

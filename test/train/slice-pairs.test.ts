@@ -1,11 +1,12 @@
 // Contrastive batches: each row is one contiguous run of its own performance's framed tokens (never across
-// performances), both rows of a pair come from the same performance, the pairs from distinct works while
+// performances), both rows of a pair come from the same performance (or, with positives 'work', from two
+// performances of one work when it has two), the pairs from distinct works while
 // there are enough, lengths stay in range, the mask marks exactly the slice, and the sampler is deterministic
 // and resumable.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { framedLength } from '../../src/train/batches.js';
-import { SlicePairs, type SlicePiece } from '../../src/train/slice-pairs.js';
+import { POSITIVES, SlicePairs, type SliceBatch, type SlicePiece } from '../../src/train/slice-pairs.js';
 
 const framing = { padId: 0, bosId: 1, eosId: 2 };
 // Piece p holds ids 1000·(p+1) + k, so a token tells which piece and position it came from.
@@ -13,40 +14,71 @@ const pieces: SlicePiece[] = Array.from({ length: 9 }, (_, p) => ({
   ids: Int32Array.from({ length: 20 + 13 * p }, (_, k) => 1000 * (p + 1) + k),
   work: `work-${p % 4}`, // four works, several performances each
 }));
-const framed = (p: number) => [1, ...Array.from(pieces[p].ids), 2];
 
-test('slices stay inside their own performance; pairs share a performance; works differ while they can', () => {
-  const sampler = new SlicePairs(pieces, framing, 8, 24, 7);
-  for (let step = 0; step < 50; step++) {
-    const B = 4;
-    const batch = sampler.next(B);
-    assert.equal(new Set(Array.from(batch.pieces, (p) => pieces[p].work)).size, B, 'one performance per work');
-    for (let row = 0; row < 2 * B; row++) {
-      const p = batch.pieces[row % B];
-      const tokens = Array.from(batch.tokens.subarray(row * batch.T, (row + 1) * batch.T));
-      const mask = Array.from(batch.mask.subarray(row * batch.T, (row + 1) * batch.T));
-      const length = mask.filter(Boolean).length;
-      assert.deepEqual(
-        mask,
-        [...Array(length).fill(1), ...Array(batch.T - length).fill(0)],
-        'mask: the slice, then padding',
-      );
-      assert.ok(length >= Math.min(8, framedLength(pieces[p].ids)) && length <= 24, `length ${length}`);
-      const slice = tokens.slice(0, length);
-      const whole = framed(p);
-      const start = whole.indexOf(slice[0]);
-      assert.deepEqual(slice, whole.slice(start, start + length), `row ${row} is a run of performance ${p}`);
-      assert.ok(
-        tokens.slice(length).every((t) => t === 0),
-        'padding after the slice',
-      );
+for (const positives of POSITIVES)
+  test(`slices stay inside their own performance; pairs share a ${positives}; works differ while they can`, () => {
+    const sampler = new SlicePairs(pieces, framing, 8, 24, 7, positives);
+    let crossed = 0;
+    for (let step = 0; step < 50; step++) {
+      const B = 4;
+      const batch = sampler.next(B);
+      const works = Array.from(batch.pieces, (p) => pieces[p].work);
+      assert.equal(new Set(works.slice(0, B)).size, B, 'one work per pair');
+      assert.deepEqual(works.slice(B), works.slice(0, B), 'both views of a pair perform one work');
+      for (let b = 0; b < B; b++) {
+        if (positives === 'performance') assert.equal(batch.pieces[B + b], batch.pieces[b], 'one performance');
+        else assert.notEqual(batch.pieces[B + b], batch.pieces[b], 'two performances (every work here has two)');
+        crossed += Number(batch.pieces[B + b] !== batch.pieces[b]);
+      }
+      checkRows(batch);
     }
+    assert.equal(crossed > 0, positives === 'work');
+  });
+
+/** Each row: the slice (a contiguous run of its performance's framed tokens, length in range), then padding. */
+function checkRows(batch: SliceBatch, of: readonly SlicePiece[] = pieces): void {
+  for (let row = 0; row < 2 * batch.B; row++) {
+    const p = batch.pieces[row];
+    const tokens = Array.from(batch.tokens.subarray(row * batch.T, (row + 1) * batch.T));
+    const mask = Array.from(batch.mask.subarray(row * batch.T, (row + 1) * batch.T));
+    const length = mask.filter(Boolean).length;
+    assert.deepEqual(
+      mask,
+      [...Array(length).fill(1), ...Array(batch.T - length).fill(0)],
+      'mask: the slice, then padding',
+    );
+    assert.ok(length >= Math.min(8, framedLength(of[p].ids)) && length <= 24, `length ${length}`);
+    const slice = tokens.slice(0, length);
+    const whole = [1, ...Array.from(of[p].ids), 2];
+    const start = whole.indexOf(slice[0]);
+    assert.deepEqual(slice, whole.slice(start, start + length), `row ${row} is a run of performance ${p}`);
+    assert.ok(
+      tokens.slice(length).every((t) => t === 0),
+      'padding after the slice',
+    );
   }
+}
+
+test('positives work: a work with one performance pairs two slices of it', () => {
+  const lone = [...pieces, { ids: Int32Array.from({ length: 30 }, (_, k) => 99000 + k), work: 'alone' }];
+  const sampler = new SlicePairs(lone, framing, 8, 24, 2, 'work');
+  let seen = 0;
+  for (let step = 0; step < 40; step++) {
+    const batch = sampler.next(5);
+    for (let b = 0; b < 5; b++)
+      if (batch.pieces[b] === lone.length - 1) {
+        assert.equal(batch.pieces[5 + b], lone.length - 1, 'its only performance');
+        seen++;
+      }
+    checkRows(batch, lone);
+  }
+  assert.ok(seen > 0, 'the lone work was drawn');
+  assert.throws(() => new SlicePairs(pieces, framing, 8, 24, 1, 'piece' as never), /performance or work/);
 });
 
 test('more pairs than works: distinct performances, some sharing a work', () => {
   const batch = new SlicePairs(pieces, framing, 4, 6, 1).next(7);
-  assert.equal(new Set(batch.pieces).size, 7);
+  assert.equal(new Set(batch.pieces.subarray(0, 7)).size, 7);
 });
 
 test('deterministic by seed, resumable from its state', () => {
