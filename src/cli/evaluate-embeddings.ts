@@ -1,7 +1,7 @@
 // The `motif evaluate-embeddings` verb (alias `evaluate`): flags, progress and the table around
 // src/embed/evaluate-embeddings.ts. A language model's loss is `motif perplexity`.
 import type { Command } from 'commander';
-import type { EvaluationReport, MethodScores } from '../embed/evaluate-embeddings.js';
+import { METHODS, type EvaluationReport, type Method, type MethodScores } from '../embed/evaluate-embeddings.js';
 import { EXIT, printJson, reportFailures, stagedProgress, UsageError, type CliContext } from './output.js';
 import { CHECKPOINT_HELP, openDatasetFromCli, positiveInt, positiveSeconds, seedValue } from './shared.js';
 
@@ -16,6 +16,7 @@ interface EvaluateCliOptions {
   seed: number;
   k: number;
   workers?: number;
+  methods?: Set<Method>;
   json?: boolean;
   progress: boolean;
 }
@@ -29,7 +30,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
       'Embedding quality of a store (alias: evaluate): excerpt→piece retrieval, piece-disjoint composer k-NN and probe, vs two baselines.',
     )
     .description(
-      'Measures on one split (default test), for three methods: the learned embeddings (the store), the same architecture at its ' +
+      "Measures on one split (default test), for each method: the learned embeddings (the store), a contrastive model's mean pooling (learned_mean), the same architecture at its " +
         'random initialisation (the run seed), and a hand-crafted vector (pitch-class histogram, pitch, density, velocity, IOI statistics).\n\n' +
         '  excerpt_mrr, excerpt_recall_at_1/5: a random excerpt (--seconds, fixed --seed) of each performance ranked against the full ' +
         'vectors of all other performances; a hit is another performance of the same piece.\n' +
@@ -49,6 +50,12 @@ export function register(program: Command, { io, exit }: CliContext): void {
     .option('--seed <n>', 'seed of the excerpt positions', seedValue, 0)
     .option('--k <n>', 'neighbours of the composer k-NN', positiveInt, 5)
     .option('--workers <n>', 'threads reading and tokenizing files (default: one per core)', positiveInt)
+    .option(
+      '--methods <list>',
+      `comma-separated, of ${METHODS.join(', ')} (default: all; learned_mean only for a contrastive model). ` +
+        'random_init and learned_mean embed the split and the train split again: leave them out to measure a new store quickly',
+      methodList,
+    )
     .option('--json', 'print the evaluation as JSON')
     .option('--no-progress', 'no progress bars')
     .action(async (opts: EvaluateCliOptions) => {
@@ -70,6 +77,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
           seed: opts.seed,
           k: opts.k,
           workers: opts.workers,
+          methods: opts.methods,
           onStage: bars.onStage,
           tick: bars.tick,
         });
@@ -100,12 +108,18 @@ const COLUMNS: Array<[keyof MethodScores, string]> = [
   ['mode_knn_acc', 'mode kNN acc'],
 ];
 
+function methodList(value: string): Set<Method> {
+  const names = value.split(',').map((s) => s.trim());
+  const unknown = names.find((n) => !(METHODS as readonly string[]).includes(n));
+  if (unknown !== undefined || names.length === 0)
+    throw new UsageError(`--methods: unknown method '${unknown}' (${METHODS.join(', ')})`);
+  return new Set(names as Method[]);
+}
+
 const rate = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
 
 function formatEvaluation(r: EvaluationReport): string {
-  const methods = r.learned_mean
-    ? (['learned', 'learned_mean', 'random_init', 'handcrafted'] as const)
-    : (['learned', 'random_init', 'handcrafted'] as const);
+  const methods = METHODS.filter((m) => r[m] !== undefined);
   const cell = (x: number | null): string => (x === null ? '—' : x.toFixed(3)).padStart(13);
   const head = ''.padEnd(20) + methods.map((m) => m.padStart(13)).join('');
   const rows = COLUMNS.map(([key, label]) => label.padEnd(20) + methods.map((m) => cell(r[m]![key])).join(''));

@@ -1,6 +1,6 @@
-// `motif evaluate-embeddings`'s orchestration: the same leak-aware measures for three methods — the learned embedding
-// (the store's vectors; excerpts embedded by the same checkpoint), the run's architecture at its random
-// initialisation (same seed), and the hand-crafted baseline vector. The metrics themselves are
+// `motif evaluate-embeddings`'s orchestration: the same leak-aware measures for each method — the learned embedding
+// (the store's vectors; excerpts embedded by the same checkpoint), a contrastive model's mean pooling, the run's
+// architecture at its random initialisation (same seed), and the hand-crafted baseline vector. The metrics themselves are
 // src/analysis/metrics.ts and probe.ts; this file only chooses the items, vectors and labels they get.
 import { formFromTitle } from '../analysis/form.js';
 import { accuracy, knnPredict, macroF1, majorityAccuracy, retrieval, type Labelled } from '../analysis/metrics.js';
@@ -38,18 +38,22 @@ export interface MethodScores {
   mode_knn_acc: number | null;
 }
 
-/** The whole evaluation. */
+/** The methods an evaluation can measure, in the order they are reported. */
+export const METHODS = ['learned', 'learned_mean', 'random_init', 'handcrafted'] as const;
+export type Method = (typeof METHODS)[number];
+
+/** The whole evaluation; a method is absent when it was not asked for (or, learned_mean, when the model has no head). */
 export interface EvaluationReport {
   split: string;
   checkpoint: string;
   excerpt_seconds: number;
   seed: number;
   knn_k: number;
-  learned: MethodScores;
+  learned?: MethodScores;
   /** For a contrastive model (learned = its head's embedding): the same model's mean-pooled embedding, the paper's. */
   learned_mean?: MethodScores;
-  random_init: MethodScores;
-  handcrafted: MethodScores;
+  random_init?: MethodScores;
+  handcrafted?: MethodScores;
   /** Share of the evaluated performances by the most frequent composer among them. */
   majority_acc: number | null;
   /** Accuracy of always answering the train split's most frequent composer. */
@@ -85,6 +89,10 @@ export interface EvaluateOptions {
   /** Window overlap for everything embedded here (default: the store's, else 0.5). */
   overlap?: number;
   workers?: number;
+  /** The methods measured (default all; learned_mean only exists for a model with a contrastive head). The
+   *  random-init and mean-pooled rows each embed the split and the probe's train split again, which on ASAP
+   *  costs as much as the store itself: leave them out to re-measure a new store quickly. */
+  methods?: ReadonlySet<Method>;
   /** Progress: a stage starts with `total` units (files or tokens); `tick` advances it. */
   onStage?: (stage: string, total: number) => void;
   tick?: (n: number) => void;
@@ -99,7 +107,11 @@ export async function evaluateEmbeddings(
   items: readonly DatasetItem[],
   options: EvaluateOptions = {},
 ): Promise<EvaluationReport> {
-  const { excerptSeconds = 15, seed = 0, k = 5 } = options;
+  const { excerptSeconds = 15, seed = 0, k = 5, methods = new Set(METHODS) } = options;
+  if (methods.has('learned_mean') && !run.head && options.methods)
+    throw new Error(
+      'learned_mean is the mean-pooled embedding of a contrastive model; this model has no contrastive head',
+    );
   const stored = store.info.source.overlap;
   const overlap = options.overlap ?? (typeof stored === 'number' ? stored : 0.5);
   const hasSplits = items.some((i) => i.split !== undefined);
@@ -137,32 +149,41 @@ export async function evaluateEmbeddings(
   };
 
   // Learned: full vectors from the store; files it lacks are embedded now by the same checkpoint.
-  const vectors = new Map((await store.all()).map((r) => [r.id, r.vector]));
-  const missing = all.map((p, i) => (vectors.has(p.item.id) ? -1 : i)).filter((i) => i >= 0);
-  const fresh = embed(
-    run.model,
-    'embedding files missing from the store',
-    missing.map((i) => full[i]),
-    run.head,
-  );
-  missing.forEach((i, j) => vectors.set(all[i].item.id, fresh[j]));
-  const learnedFull = all.map((p) => vectors.get(p.item.id)!);
-  const learnedExcerpts = embed(run.model, 'embedding excerpts (learned)', excerpts, run.head);
-
-  const init = randomInitModel(run);
-  const initFull = embed(init, 'embedding (random init)', full);
-  const initExcerpts = embed(init, 'embedding excerpts (random init)', excerpts);
-
+  const learned = async (): Promise<{ full: Float32Array[]; excerpts: Float32Array[]; embeddedNow: number }> => {
+    const vectors = new Map((await store.all()).map((r) => [r.id, r.vector]));
+    const missing = all.map((p, i) => (vectors.has(p.item.id) ? -1 : i)).filter((i) => i >= 0);
+    const fresh = embed(
+      run.model,
+      'embedding files missing from the store',
+      missing.map((i) => full[i]),
+      run.head,
+    );
+    missing.forEach((i, j) => vectors.set(all[i].item.id, fresh[j]));
+    return {
+      full: all.map((p) => vectors.get(p.item.id)!),
+      excerpts: embed(run.model, 'embedding excerpts (learned)', excerpts, run.head),
+      embeddedNow: missing.length,
+    };
+  };
+  /** Full performances and excerpts embedded now by `model`, mean-pooled (no head). */
+  const pooledBy = (model: Transformer, name: string) => ({
+    full: embed(model, `embedding (${name})`, full),
+    excerpts: embed(model, `embedding excerpts (${name})`, excerpts),
+  });
   // Hand-crafted features differ in scale by orders of magnitude: standardize with the full performances' statistics.
-  const standardizer = fitStandardizer(all.map((p) => p.piece.handcrafted!));
-  const hcFull = standardize(
-    all.map((p) => p.piece.handcrafted!),
-    standardizer,
-  );
-  const hcExcerpts = standardize(
-    evalOk.map((p) => p.piece.excerpt!.handcrafted!),
-    standardizer,
-  );
+  const handcrafted = () => {
+    const standardizer = fitStandardizer(all.map((p) => p.piece.handcrafted!));
+    return {
+      full: standardize(
+        all.map((p) => p.piece.handcrafted!),
+        standardizer,
+      ),
+      excerpts: standardize(
+        evalOk.map((p) => p.piece.excerpt!.handcrafted!),
+        standardizer,
+      ),
+    };
+  };
 
   const nEval = evalOk.length;
   const ids = evalOk.map((p) => p.item.id);
@@ -179,10 +200,13 @@ export async function evaluateEmbeddings(
   const modes = labelledBy((p) => p.piece.key?.split(' ')[1]);
   const trainComposers = trainOk.map((p) => p.item.composer!);
 
-  const score = (
-    fullVecs: ReadonlyArray<ArrayLike<number>>,
-    excerptVecs: ReadonlyArray<ArrayLike<number>>,
-  ): MethodScores => {
+  const score = ({
+    full: fullVecs,
+    excerpts: excerptVecs,
+  }: {
+    full: ReadonlyArray<ArrayLike<number>>;
+    excerpts: ReadonlyArray<ArrayLike<number>>;
+  }): MethodScores => {
     const gallery: Labelled = { vectors: fullVecs.slice(0, nEval), ids, groups };
     const ex = retrieval({ vectors: excerptVecs, ids, groups }, gallery, [1, 5]);
     const whole = retrieval(gallery, gallery, [1]);
@@ -226,6 +250,7 @@ export async function evaluateEmbeddings(
       mode_knn_acc: knnAcc(modes),
     };
   };
+  const learnedVectors = methods.has('learned') ? await learned() : undefined;
   const groupSize = new Map<string, number>();
   for (const g of groups) groupSize.set(g, (groupSize.get(g) ?? 0) + 1);
   const answerable = groups.filter((g) => groupSize.get(g)! > 1).length;
@@ -235,17 +260,10 @@ export async function evaluateEmbeddings(
     excerpt_seconds: excerptSeconds,
     seed,
     knn_k: k,
-    learned: score(learnedFull, learnedExcerpts),
-    ...(run.head
-      ? {
-          learned_mean: score(
-            embed(run.model, 'embedding (mean pooling)', full),
-            embed(run.model, 'embedding excerpts (mean pooling)', excerpts),
-          ),
-        }
-      : {}),
-    random_init: score(initFull, initExcerpts),
-    handcrafted: score(hcFull, hcExcerpts),
+    ...(learnedVectors ? { learned: score(learnedVectors) } : {}),
+    ...(methods.has('learned_mean') && run.head ? { learned_mean: score(pooledBy(run.model, 'mean pooling')) } : {}),
+    ...(methods.has('random_init') ? { random_init: score(pooledBy(randomInitModel(run), 'random init')) } : {}),
+    ...(methods.has('handcrafted') ? { handcrafted: score(handcrafted()) } : {}),
     majority_acc: composers.length ? majorityAccuracy(composers) : null,
     majority_acc_train_prior:
       composers.length && trainComposers.length ? majorityAccuracy(composers, trainComposers) : null,
@@ -259,7 +277,7 @@ export async function evaluateEmbeddings(
       excerpt_queries: answerable,
       excerpt_skipped: nEval - answerable,
       full_queries: answerable,
-      embedded_now: missing.length,
+      embedded_now: learnedVectors?.embeddedNow ?? 0,
       failures: failures.length,
     },
     failures,

@@ -10,7 +10,7 @@ import { accuracy, cosine, knnPredict, majorityAccuracy, retrieval } from '../..
 import { fitStandardizer, standardize } from '../../src/analysis/standardize.js';
 import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
-import type { EvaluationReport } from '../../src/embed/evaluate-embeddings.js';
+import { METHODS, type EvaluationReport } from '../../src/embed/evaluate-embeddings.js';
 import { embedSequences, frame, windowPlan } from '../../src/embed/extract.js';
 import { loadRunModel } from '../../src/run/run-model.js';
 import { MODEL_FILE } from '../../src/run/layout.js';
@@ -196,9 +196,10 @@ test('embed → similar → evaluate', async (t) => {
   await t.test('motif evaluate: the three methods, checked against the metrics applied by hand', async () => {
     const r = await motif('evaluate', '--store', store1, '--data', data, '--json');
     assert.equal(r.code, 2, r.err);
-    const e = JSON.parse(r.out) as EvaluationReport;
+    const e = JSON.parse(r.out) as Required<EvaluationReport>;
     for (const m of ['learned', 'random_init', 'handcrafted'] as const)
       for (const key of METRIC_KEYS) assert.ok(key in e[m], `${m}.${key}`);
+    assert.equal(e.learned_mean, undefined, 'no mean-pooled row for a model without a contrastive head');
     // The store was made by the epoch-1 snapshot, initialised with the run's seed: it is the random init.
     assert.deepEqual(e.learned, e.random_init);
     assert.deepEqual(
@@ -250,5 +251,32 @@ test('embed → similar → evaluate', async (t) => {
     assert.deepEqual(e2.random_init, e.random_init);
     assert.deepEqual(e2.handcrafted, e.handcrafted);
     assert.notDeepEqual(e2.learned, e2.random_init);
+
+    // --methods measures only what it names, with the same figures.
+    const some = await motif(
+      'evaluate',
+      '--store',
+      store2,
+      '--data',
+      data,
+      '--methods',
+      'learned,handcrafted',
+      '--json',
+    );
+    const e3 = JSON.parse(some.out) as EvaluationReport;
+    assert.deepEqual(
+      METHODS.filter((m) => m in e3),
+      ['learned', 'handcrafted'],
+    );
+    assert.deepEqual([e3.learned, e3.handcrafted], [e2.learned, e2.handcrafted]);
+    const table = await motif('evaluate', '--store', store2, '--data', data, '--methods', 'handcrafted');
+    assert.match(table.out, /^ +handcrafted$/m);
+    assert.doesNotMatch(table.out, /random_init|learned/);
+    const bad = await motif('evaluate', '--store', store2, '--data', data, '--methods', 'learned,bogus');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /--methods: unknown method 'bogus' \(learned, learned_mean, random_init, handcrafted\)/);
+    const noHead = await motif('evaluate', '--store', store2, '--data', data, '--methods', 'learned_mean');
+    assert.equal(noHead.code, 1);
+    assert.match(noHead.err, /this model has no contrastive head/);
   });
 });
