@@ -1,6 +1,7 @@
 // `motif tokenizer train <dataset> --vocab-size N --out tokenizer.json`: learn a BPE over a base scheme.
 // A thin verb over trainTokenizer (src/data/train-tokenizer.ts); the file format is src/tokenizer/tokenizer-json.ts.
 import type { Command } from 'commander';
+import { DEFAULT_MAX_BASE_TOKENS } from '../data/token-budget-sample.js';
 import { trainTokenizer } from '../data/train-tokenizer.js';
 import { writeTokenizer } from '../data/tokenizer-file.js';
 import type { SchemeName } from '../tokenizer/scheme.js';
@@ -33,6 +34,7 @@ interface TrainCliOptions extends DatasetCliOptions, ReadingFlags {
   scheme: SchemeName;
   out: string;
   workers?: number;
+  maxBaseTokens: number;
   json?: boolean;
 }
 
@@ -60,12 +62,20 @@ export function register(program: Command, ctx: CliContext): void {
   );
   readingOptions(cmd)
     .option('--workers <n>', 'worker threads for reading files (default: one per core)', positiveInt)
+    .option(
+      '--max-base-tokens <n>',
+      'the most base tokens BPE learns from; a larger corpus trains on a sample of its files (about 50 bytes of memory a token)',
+      positiveInt,
+      DEFAULT_MAX_BASE_TOKENS,
+    )
     .option('--json', 'print one JSON summary')
     .addHelpText(
       'after',
       `
 With a dataset that has a train split (ASAP, MAESTRO) only that split is used unless --split says otherwise, so
-validation and test pieces stay out of the vocabulary; a plain folder is used whole. Files that cannot be read are skipped and listed at the end (exit code 2); the tokenizer is still written.
+validation and test pieces stay out of the vocabulary; a plain folder is used whole. A corpus of more base tokens than
+--max-base-tokens learns its merges from a sample of whole files (the same files on every run: ranked by a hash of
+their id, the longest run of that ranking that fits), so memory stays bounded; the summary says when it sampled. Files that cannot be read are skipped and listed at the end (exit code 2); the tokenizer is still written.
 
 Example:
   motif tokenizer train ../shared/data/asap --vocab-size 30000 --out tokenizer.json`,
@@ -91,6 +101,7 @@ Example:
           sustain: sustainOf(opts),
           instruments: opts.instruments,
           workers: opts.workers,
+          maxBaseTokens: opts.maxBaseTokens,
           onItem: () => reading.tick(),
           onMerge: (done, total) => {
             if (!merging) {
@@ -115,6 +126,7 @@ Example:
         failed: result.failures.length,
         notes: result.notes,
         baseTokens: result.baseTokens,
+        sample: result.sample ?? null,
         encodeSeconds: round(result.encodeSeconds),
         trainSeconds: round(result.trainSeconds),
         failures: result.failures,
@@ -125,6 +137,9 @@ Example:
         ctx.io.out(
           `trained a ${result.tokenizer.vocabSize}-token BPE over '${opts.scheme}' on ${result.files - result.failures.length} files${ds.split ? ` of split ${ds.split}` : ''} ` +
             `(${result.notes} notes, ${result.baseTokens} base tokens) in ${(result.encodeSeconds + result.trainSeconds).toFixed(1)} s\n` +
+            (result.sample
+              ? `merges learned from a sample of ${result.sample.files} files (${result.sample.baseTokens} base tokens; --max-base-tokens ${result.sample.maxBaseTokens})\n`
+              : '') +
             `wrote ${opts.out}\n`,
         );
         reportReading(ctx.io, result.reading);
