@@ -1,8 +1,10 @@
 // Token shards on disk: raw little-endian id arrays (`<split>-<n>.bin`) plus `index.json` mapping piece → shard, offset, length.
-// Each shard and the index are written to a temp file then renamed, after every full shard, so a crash keeps finished work.
+// Each full shard is written to a temp file then renamed, and its index entry appended to `index.journal.jsonl`, so a
+// crash keeps finished work; index.json is written whole only at the start and the end (the journal folded in), so a
+// run's index writing stays linear in its pieces however many shards it flushes. Readers fold in a journal they find.
 // Pieces are stored unframed (no bos/eos: the trainer frames them). Not a loader for training batches; that lives in src/train/.
 // The .bin files are plain arrays: np.memmap(path, dtype='<u2' or '<i4') maps them directly.
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir, writeAtomic } from '../util/atomic.js';
 import type { DatasetLayout } from './dataset.js';
@@ -91,8 +93,7 @@ export class ShardWriter {
     // Temp files of a run that crashed mid-write are never part of the index: remove them.
     for (const f of readdirSync(dir)) if (/\.(bin|json)\.tmp-\d+$/.test(f)) rmSync(join(dir, f), { force: true });
     const old = readIndexIfAny(dir);
-    if (!old) return;
-    if (options.resume) {
+    if (old && options.resume) {
       if (old.tokenizer.sha256 !== header.tokenizer.sha256 || old.dtype !== header.dtype) {
         throw new Error(`${dir}: cannot resume, its shards were made with another tokenizer (${old.tokenizer.path}); choose another folder or run without --resume to replace them`);
       }
@@ -109,10 +110,13 @@ export class ShardWriter {
       for (const sh of old.shards) this.shards.push(sh);
       for (const p of old.pieces) this.pieces.push(p);
       for (const s of old.shards) this.shardCount.set(s.split, (this.shardCount.get(s.split) ?? 0) + 1);
-    } else {
+    } else if (old) {
       for (const s of old.shards) rmSync(join(dir, s.file), { force: true });
-      rmSync(join(dir, INDEX_FILE), { force: true });
     }
+    // The journal so far (a resumed run's) is now in index.json: from here the journal holds this run's shards only.
+    // A crash between the two leaves entries in both, which readers count once.
+    this.writeIndex(false);
+    rmSync(join(dir, JOURNAL_FILE), { force: true });
   }
 
   /** Ids of pieces already on disk (resumed runs skip them). */
@@ -162,7 +166,9 @@ export class ShardWriter {
   /** Writes every open shard and the final index (complete: true). */
   finish(): ShardIndex {
     for (const split of [...this.open.keys()]) this.flush(split);
-    return this.writeIndex(true);
+    const index = this.writeIndex(true);
+    rmSync(join(this.dir, JOURNAL_FILE), { force: true });
+    return index;
   }
 
   private flush(split: string): void {
@@ -172,10 +178,12 @@ export class ShardWriter {
     const file = this.shardName(split);
     const bytes = new Uint8Array(buf.ids.buffer, buf.ids.byteOffset, buf.used * buf.ids.BYTES_PER_ELEMENT);
     writeAtomic(join(this.dir, file), bytes);
-    this.shards.push({ file, split, tokens: buf.used });
+    const shard = { file, split, tokens: buf.used };
+    // After the shard's rename: a journal line never names a shard that is not whole on disk.
+    appendDurably(join(this.dir, JOURNAL_FILE), `${JSON.stringify({ shard, pieces: buf.pieces })}\n`);
+    this.shards.push(shard);
     for (const p of buf.pieces) this.pieces.push(p);
     this.shardCount.set(split, (this.shardCount.get(split) ?? 0) + 1);
-    this.writeIndex(false);
   }
 
   private writeIndex(complete: boolean): ShardIndex {
@@ -265,6 +273,8 @@ export function shardFileName(split: string, n: number): string {
 
 /** The index of a shard folder (the one file that says what the .bin files hold). */
 export const INDEX_FILE = 'index.json';
+/** Shards finished since index.json was last written, one JSON line `{shard, pieces}` each; gone once a run finishes. */
+export const JOURNAL_FILE = 'index.journal.jsonl';
 
 /** Writes `index` as `dir`'s index.json, atomically. */
 export function writeShardIndex(dir: string, index: ShardIndex): void {
@@ -282,7 +292,44 @@ export function readIndexIfAny(dir: string): ShardIndex | undefined {
     throw new Error(`${p}: cannot read (${(err as Error).message})`, { cause: err });
   }
   if (index.format !== 'motif-shards') throw new Error(`${p}: not a motif shard index`);
-  return index;
+  return withJournal(dir, index);
+}
+
+/** `index` with the shards of `dir`'s journal that it lacks; a torn last line (a crash mid-append) is left out. */
+function withJournal(dir: string, index: ShardIndex): ShardIndex {
+  const p = join(dir, JOURNAL_FILE);
+  if (!existsSync(p)) return index;
+  const lines = readFileSync(p, 'utf8').split('\n');
+  const known = new Set(index.shards.map((s) => s.file));
+  const shards = [...index.shards];
+  const pieces = [...index.pieces];
+  lines.forEach((line, i) => {
+    if (line === '') return;
+    let entry: { shard: ShardIndex['shards'][number]; pieces: ShardPiece[] };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch (err) {
+      if (i >= lines.length - 2) return; // the last line, cut short by a crash: its shard is redone on resume
+      throw new Error(`${p}: line ${i + 1} is damaged (${(err as Error).message}); tokenize again`, { cause: err });
+    }
+    if (known.has(entry.shard.file)) return;
+    known.add(entry.shard.file);
+    shards.push(entry.shard);
+    for (const piece of entry.pieces) pieces.push(piece);
+  });
+  // Nothing new: the crash came after the final index was written (which holds every entry) and before the cleanup.
+  return shards.length === index.shards.length ? index : { ...index, complete: false, shards, pieces };
+}
+
+/** Appends `text` to `path` and waits until it is on disk. */
+function appendDurably(path: string, text: string): void {
+  const fd = openSync(path, 'a');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** How MIDI files are read into a model's notes: which notes are the piano's, and the pedal rule. */

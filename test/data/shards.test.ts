@@ -3,11 +3,11 @@
 // The end-to-end check against the tokenizer's own output is in tokenize.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { DatasetItem } from '../../src/data/dataset-item.js';
-import { ShardWriter, dtypeFor, openShards, type ShardHeader } from '../../src/data/shards.js';
+import { JOURNAL_FILE, ShardWriter, dtypeFor, openShards, type ShardHeader } from '../../src/data/shards.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const header = (vocabSize: number, sha = 'abc'): ShardHeader => ({
@@ -93,6 +93,44 @@ test('an unfinished run keeps its full shards; resume continues; a fresh run rep
   fresh.add(item('q', 'test'), [1, 2, 3], 1);
   fresh.finish();
   assert.deepEqual(readdirSync(dir).sort(), ['index.json', 'test-00000.bin']);
+});
+
+test('a flush appends to the journal and leaves index.json alone; readers and resume fold the journal in', () => {
+  const dir = tempDir('shards');
+  const ids = (i: number) => Array.from({ length: 10 }, (_, k) => i * 10 + k);
+  const w = new ShardWriter(dir, header(1000), { shardTokens: 25 });
+  const written = readFileSync(join(dir, 'index.json'), 'utf8');
+  for (let i = 0; i < 9; i++) w.add(item(`p${i}`, 'train'), ids(i), 1);
+  // Four shards of two pieces flushed: index.json is still the one written at the start, with no pieces.
+  assert.equal(readFileSync(join(dir, 'index.json'), 'utf8'), written);
+  assert.deepEqual(JSON.parse(written).pieces, []);
+  const journal = readFileSync(join(dir, JOURNAL_FILE), 'utf8').trim().split('\n');
+  assert.equal(journal.length, 4);
+  assert.deepEqual(openShards(dir).index.pieces.map((p) => p.id), ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']);
+
+  // A crash mid-append tears the last line: its shard is not indexed, and resume redoes its pieces.
+  appendFileSync(join(dir, JOURNAL_FILE), '{"shard":{"file":"train-00004.bin","spl');
+  assert.equal(openShards(dir).index.pieces.length, 8);
+  const saved = join(dir, 'journal.copy');
+  copyFileSync(join(dir, JOURNAL_FILE), saved);
+  const resumed = new ShardWriter(dir, header(1000), { shardTokens: 25, resume: true });
+  assert.ok(!existsSync(join(dir, JOURNAL_FILE)), 'resume folds the journal into index.json');
+  assert.equal(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).pieces.length, 8);
+  // A crash between that index write and the journal's removal leaves entries in both: they count once.
+  copyFileSync(saved, join(dir, JOURNAL_FILE));
+  assert.equal(openShards(dir).index.pieces.length, 8);
+  const done = resumed.finishedIds();
+  for (let i = 0; i < 9; i++) if (!done.has(`p${i}`)) resumed.add(item(`p${i}`, 'train'), ids(i), 1);
+  resumed.finish();
+  assert.ok(!existsSync(join(dir, JOURNAL_FILE)));
+  const all = openShards(dir);
+  assert.equal(all.index.complete, true);
+  assert.deepEqual(all.index.pieces.map((p) => p.id), ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8']);
+  for (let i = 0; i < 9; i++) assert.deepEqual(Array.from(all.tokens(`p${i}`)), ids(i));
+
+  // A damaged line that is not the last is an error naming the journal, not pieces silently lost.
+  writeFileSync(join(dir, JOURNAL_FILE), 'not json\n{}\n');
+  assert.throws(() => openShards(dir), /index\.journal\.jsonl: line 1 is damaged/);
 });
 
 test('failures are listed in the index; out-of-range ids and damaged shards are errors', () => {
