@@ -56,8 +56,9 @@ export function register(program: Command, ctx: CliContext): void {
 Pieces are stored without bos/eos; index.json maps each piece to its shard, offset and length (in tokens), with its
 metadata, note count, the tokenizer's path and SHA-256, and how the MIDI was read (--instruments, --sustain), so
 that a model trained on the shards reads new files the same way. Notes and pedal events --instruments left out and
-what the MIDI reader repaired are summed up at the end, with the files concerned. Shards and index are written atomically as they fill, so an
-interrupted run keeps its finished shards (continue it with --resume). Files that cannot be read are skipped,
+what the MIDI reader repaired are summed up at the end, with the files concerned. Shards are written atomically as they fill and listed in
+index.journal.jsonl until index.json is written at the end, so an interrupted run keeps its finished shards (continue
+it with --resume). Files that cannot be read are skipped,
 listed at the end and in index.json "failures", and the exit code is 2.`,
     )
     .action(async (dataset: string, opts: TokenizeCliOptions) => {
