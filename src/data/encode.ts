@@ -77,6 +77,9 @@ export interface EncodeOptions {
   readonly augmentation?: (i: number) => Augmentation | undefined;
 }
 
+/** Files in flight per worker: enough that none waits for the next while the results are taken in order. */
+const ENCODE_AHEAD = 8;
+
 /** Encodes every item, yielding results in input order. */
 export async function* encodeItems(items: readonly DatasetItem[], spec: EncoderSpec, options: EncodeOptions = {}): AsyncGenerator<EncodedItem> {
   const workers = Math.min(options.workers ?? (items.length < 4 ? 0 : defaultWorkers()), items.length);
@@ -98,14 +101,22 @@ export async function* encodeItems(items: readonly DatasetItem[], spec: EncoderS
     return;
   }
   const pool = new WorkerPool<EncodeTask, EncodedFile>(workerScript(import.meta.url, 'encode-worker'), spec, workers);
+  // A window of tasks ahead of the one awaited, not the whole list: a settled promise keeps its result, so queueing
+  // every item at once held every file's ids until the end (4.4 GB of base ids for 100× ASAP's train split).
+  const ahead: Array<Promise<EncodedFile>> = [];
+  let sent = 0;
+  const send = (): void => {
+    const p = pool.run(task(items[sent], sent++));
+    p.catch(() => undefined); // awaited below; this only silences "unhandled" while waiting in line
+    ahead.push(p);
+  };
   try {
-    // Queue everything now: the pool runs FIFO, so results arrive close to the order we await them in.
-    const results = items.map((item, i) => pool.run(task(item, i)));
-    results.forEach((p) => p.catch(() => undefined)); // awaited below; this only silences "unhandled" while waiting in line
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
+    while (sent < items.length && ahead.length < workers * ENCODE_AHEAD) send();
+    for (const item of items) {
+      const result = ahead.shift()!;
+      if (sent < items.length) send();
       try {
-        yield emit({ item, ok: true, ...(await results[i]) });
+        yield emit({ item, ok: true, ...(await result) });
       } catch (err) {
         yield emit({ item, ok: false, error: errorText(item, err) });
       }
