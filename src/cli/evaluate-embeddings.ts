@@ -1,7 +1,8 @@
 // The `motif evaluate-embeddings` verb (alias `evaluate`): flags, progress and the table around
 // src/embed/evaluate-embeddings.ts. A language model's loss is `motif perplexity`.
 import type { Command } from 'commander';
-import { METHODS, type EvaluationReport, type Method, type MethodScores } from '../embed/evaluate-embeddings.js';
+import type { EvaluationReport, MethodScores } from '../embed/evaluate-embeddings.js';
+import { METHODS, type Method } from '../embed/methods.js';
 import { EXIT, printJson, reportFailures, stagedProgress, UsageError, type CliContext } from './output.js';
 import { CHECKPOINT_HELP, openDatasetFromCli, positiveInt, positiveSeconds, seedValue } from './shared.js';
 

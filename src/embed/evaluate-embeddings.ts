@@ -13,6 +13,7 @@ import { embedSequences, frame, windowTokens } from './extract.js';
 import { prepareItems, splitPrepared, type PreparedOk } from './prepare.js';
 import { randomInitModel, type RunModel } from '../run/run-model.js';
 import type { EmbeddingStore } from './store.js';
+import { METHODS, type Method } from './methods.js';
 
 /** Scores of one method; keys as `motif evaluate-embeddings --json` prints them. Null where there was nothing to measure. */
 export interface MethodScores {
@@ -37,10 +38,6 @@ export interface MethodScores {
   /** k-NN vote, piece-disjoint, of the mode (major or minor) of the key (from the title, else estimated from the notes). */
   mode_knn_acc: number | null;
 }
-
-/** The methods an evaluation can measure, in the order they are reported. */
-export const METHODS = ['learned', 'learned_mean', 'random_init', 'handcrafted'] as const;
-export type Method = (typeof METHODS)[number];
 
 /** The whole evaluation; a method is absent when it was not asked for (or, learned_mean, when the model has no head). */
 export interface EvaluationReport {

@@ -10,7 +10,8 @@ import { accuracy, cosine, knnPredict, majorityAccuracy, retrieval } from '../..
 import { fitStandardizer, standardize } from '../../src/analysis/standardize.js';
 import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
-import { METHODS, type EvaluationReport } from '../../src/embed/evaluate-embeddings.js';
+import type { EvaluationReport } from '../../src/embed/evaluate-embeddings.js';
+import { METHODS } from '../../src/embed/methods.js';
 import { embedSequences, frame, windowPlan } from '../../src/embed/extract.js';
 import { loadRunModel } from '../../src/run/run-model.js';
 import { MODEL_FILE } from '../../src/run/layout.js';
