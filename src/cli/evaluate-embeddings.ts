@@ -112,8 +112,7 @@ const COLUMNS: Array<[keyof MethodScores, string]> = [
 function methodList(value: string): Set<Method> {
   const names = value.split(',').map((s) => s.trim());
   const unknown = names.find((n) => !(METHODS as readonly string[]).includes(n));
-  if (unknown !== undefined || names.length === 0)
-    throw new UsageError(`--methods: unknown method '${unknown}' (${METHODS.join(', ')})`);
+  if (unknown !== undefined) throw new UsageError(`--methods: unknown method '${unknown}' (${METHODS.join(', ')})`);
   return new Set(names as Method[]);
 }
 
