@@ -103,18 +103,24 @@ def one_cycle_cases():
     return out
 
 
-def info_nce_case(seed=99, pairs=4, c=6, d=5, tau=0.2):
-    """Head (linear + L2 norm) and symmetric InfoNCE on 2·pairs pooled vectors: loss, dW, db, dpooled."""
+def info_nce_case(seed=99, pairs=4, c=6, d=5, tau=0.2, groups=None, group_weight=0.0):
+    """Head (linear + L2 norm) and symmetric InfoNCE on 2·pairs pooled vectors: loss, dW, db, dpooled.
+    With groups (negative: none), a share group_weight of each row's target goes evenly to its group's pairs."""
     g = torch.Generator().manual_seed(seed)
     pooled = torch.randn(2 * pairs, c, generator=g, dtype=torch.float64, requires_grad=True)
     weight = (0.5 * torch.randn(d, c, generator=g, dtype=torch.float64)).float().double().requires_grad_()
     bias = (0.1 * torch.randn(d, generator=g, dtype=torch.float64)).float().double().requires_grad_()
     z = torch.nn.functional.normalize(pooled @ weight.T + bias, dim=1)
     s = z[:pairs] @ z[pairs:].T / tau
-    target = torch.arange(pairs)
-    loss = 0.5 * (torch.nn.functional.cross_entropy(s, target) + torch.nn.functional.cross_entropy(s.T, target))
+    target = torch.eye(pairs, dtype=torch.float64)
+    for i, gi in enumerate(groups or []):
+        if gi >= 0:
+            same = torch.tensor([float(gj == gi) for gj in groups], dtype=torch.float64)
+            target[i] = (1 - group_weight) * target[i] + group_weight * same / same.sum()
+    loss = 0.5 * (torch.nn.functional.cross_entropy(s, target) + torch.nn.functional.cross_entropy(s.T, target.T))
     loss.backward()
-    return {"pairs": pairs, "C": c, "D": d, "temperature": tau, "pooled": pooled.detach().reshape(-1).tolist(),
+    extra = {"groups": groups, "groupWeight": group_weight} if groups else {}
+    return {**extra, "pairs": pairs, "C": c, "D": d, "temperature": tau, "pooled": pooled.detach().reshape(-1).tolist(),
             "weight": weight.detach().reshape(-1).tolist(), "bias": bias.detach().tolist(), "loss": loss.item(),
             "dWeight": weight.grad.reshape(-1).tolist(), "dBias": bias.grad.tolist(), "dPooled": pooled.grad.reshape(-1).tolist()}
 
@@ -126,6 +132,7 @@ def main():
         summary["cases"][name] = make_case(name, case, seed=1234 + i)
     summary["oneCycle"] = one_cycle_cases()
     summary["infoNce"] = info_nce_case()
+    summary["infoNceGroups"] = info_nce_case(seed=98, groups=[0, 1, 0, -1], group_weight=0.6)
     with open(os.path.join(OUT, "fixtures.json"), "w") as f:
         json.dump(summary, f, indent=1)
         f.write("\n")

@@ -117,6 +117,11 @@ export function register(program: Command, { io, exit }: CliContext): void {
         `contrastive: what the two slices of a positive pair share: one performance, or one work (another performance of it when the split has one; default ${CONTRASTIVE_DEFAULTS.positives})`,
       ).choices(POSITIVES),
     )
+    .option(
+      '--composer-weight <w>',
+      `contrastive: share (0..1) of each slice's target spread over the batch's slices by the same composer, from the metadata of the train split (supervised contrastive: embeddings that group composers; pieces without a composer keep their own pair; default ${CONTRASTIVE_DEFAULTS.composerWeight})`,
+      numberValue,
+    )
     .option('--data <dir>', 'token shards folder (from motif tokenize)')
     .option('--preset <name|file>', 'model and optimizer preset: tiny, small, paper or a .json file', 'small')
     .option('--out <dir>', 'new run directory')
@@ -225,7 +230,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
 
 /** The contrastive run's init model and settings from the flags, or undefined for a language-model run (which takes none of them). */
 function contrastiveSpec(opts: Record<string, unknown>): NewRun['contrastive'] {
-  const given = (['init', 'embedDim', 'temperature', 'sliceMin', 'positives'] as const).filter(
+  const given = (['init', 'embedDim', 'temperature', 'sliceMin', 'positives', 'composerWeight'] as const).filter(
     (k) => opts[k] !== undefined,
   );
   if (opts.objective === 'language-model') {
@@ -250,6 +255,7 @@ function contrastiveSpec(opts: Record<string, unknown>): NewRun['contrastive'] {
       temperature: opts.temperature as number | undefined,
       minTokens: opts.sliceMin as number | undefined,
       positives: opts.positives as Positives | undefined,
+      composerWeight: opts.composerWeight as number | undefined,
     },
   };
 }

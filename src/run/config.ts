@@ -46,6 +46,7 @@ export const CONTRASTIVE_DEFAULTS = {
   minTokens: 64,
   validationBatches: 4,
   positives: 'work',
+  composerWeight: 0,
 } as const;
 
 /** A contrastive run's objective settings (src/train/contrastive-run.ts). */
@@ -65,6 +66,8 @@ export interface ContrastiveRecord {
   validationBatches: number;
   /** What a positive pair shares (src/train/slice-pairs.ts); absent in runs from before the setting: performance. */
   positives?: 'performance' | 'work';
+  /** Share of each view's InfoNCE target spread over the batch's pairs of its composer; absent in older runs: 0. */
+  composerWeight?: number;
 }
 
 /** Creates a run directory for a new run; refuses one that already holds a run (resume it instead) or other files. */

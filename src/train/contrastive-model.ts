@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { EmbeddingHead, type HeadOptim } from '../model/embedding-head.js';
 import { readSafetensors, writeSafetensors } from '../model/safetensors.js';
 import { Transformer } from '../model/transformer.js';
-import { infoNce } from './info-nce.js';
+import { infoNce, type GroupTargets } from './info-nce.js';
 import { HEAD_FILE, MODEL_FILE } from '../run/layout.js';
 import type { SliceBatch } from './slice-pairs.js';
 import { SlicePairs, type Positives, type SlicePiece } from './slice-pairs.js';
@@ -19,6 +19,8 @@ export interface ContrastiveSettings {
   temperature: number;
   /** Global gradient-norm clip over transformer and head (≤ 0: off). */
   clipNorm: number;
+  /** Share of each view's target spread over the batch's pairs of its composer (info-nce.ts); absent: 0. */
+  composerWeight?: number;
 }
 
 /** What one step did. */
@@ -47,7 +49,14 @@ export class ContrastiveModel {
     const D = this.head.D;
     const pooled = this.transformer.pooledForward(batch.tokens, batch.mask, 2 * B, T);
     const cache = this.head.forward(pooled, 2 * B);
-    const r = infoNce(cache.z.subarray(0, B * D), cache.z.subarray(B * D), B, D, this.settings.temperature);
+    const r = infoNce(
+      cache.z.subarray(0, B * D),
+      cache.z.subarray(B * D),
+      B,
+      D,
+      this.settings.temperature,
+      this.targets(batch),
+    );
     const dz = new Float64Array(2 * B * D);
     dz.set(r.dA, 0);
     dz.set(r.dB, B * D);
@@ -74,8 +83,19 @@ export class ContrastiveModel {
   evalBatch(batch: SliceBatch): { loss: number; top1: number } {
     const z = this.embed(batch.tokens, batch.mask, 2 * batch.B, batch.T);
     const D = this.head.D;
-    const r = infoNce(z.subarray(0, batch.B * D), z.subarray(batch.B * D), batch.B, D, this.settings.temperature);
+    const r = infoNce(
+      z.subarray(0, batch.B * D),
+      z.subarray(batch.B * D),
+      batch.B,
+      D,
+      this.settings.temperature,
+      this.targets(batch),
+    );
     return { loss: r.loss, top1: r.top1 };
+  }
+
+  private targets(batch: SliceBatch): GroupTargets {
+    return { groups: batch.composers, weight: this.settings.composerWeight ?? 0 };
   }
 
   /** Writes the checkpoint folder `dir` (with both parts' optimizer state when `withOptimizer`). */

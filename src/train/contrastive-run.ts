@@ -56,6 +56,9 @@ export function contrastiveRunConfig(
   if (!(objective.minTokens >= 2 && objective.minTokens <= options.seqLen))
     throw new Error(`the shortest slice (${objective.minTokens} tokens) must be 2..seqLen (${options.seqLen})`);
   if (!(objective.temperature > 0)) throw new Error(`the temperature must be positive, got ${objective.temperature}`);
+  const composerWeight = objective.composerWeight ?? 0;
+  if (!(composerWeight >= 0 && composerWeight <= 1))
+    throw new Error(`the composer weight must be in [0, 1], got ${composerWeight}`);
   return { model: m, options, objective, initConfig };
 }
 
@@ -67,7 +70,8 @@ export function contrastiveTraining(
   options: TrainOptions,
 ): { objective: Objective<ContrastiveModel>; models: ModelSource<ContrastiveModel> } {
   const o = config.objective;
-  const pieces = (split: string) => corpus.split(split).map((p) => ({ ids: p.ids, work: p.piece.piece ?? p.piece.id }));
+  const pieces = (split: string) =>
+    corpus.split(split).map((p) => ({ ids: p.ids, work: p.piece.piece ?? p.piece.id, composer: p.piece.composer }));
   const objective = contrastiveObjective(pieces('train'), pieces('validation'), corpus.framing, {
     pairs: options.batchSize,
     minTokens: o.minTokens,
@@ -86,7 +90,7 @@ export function contrastiveTraining(
     return new ContrastiveModel(
       model,
       EmbeddingHead.create(model.config.dModel, o.embedDim, () => rng.nextFloat()),
-      { temperature: o.temperature, clipNorm: options.clipNorm },
+      { temperature: o.temperature, clipNorm: options.clipNorm, composerWeight: o.composerWeight ?? 0 },
     );
   };
   return { objective, models: { create, load: (dir) => ContrastiveModel.load(dir) } };

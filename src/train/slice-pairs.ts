@@ -11,10 +11,12 @@
 import { fillWindow, framedLength, type Framing } from './batches.js';
 import { Rng, type RngState } from '../util/rng.js';
 
-/** One performance of the split: its ids and the work it performs (pairs avoid two performances of one work). */
+/** One performance of the split: its ids, the work it performs (pairs avoid two performances of one work) and
+ *  its composer when known (group targets, info-nce.ts). */
 export interface SlicePiece {
   readonly ids: ArrayLike<number>;
   readonly work: string;
+  readonly composer?: string;
 }
 
 /** What the two slices of a positive pair share: one performance, or one work (two performances when there are). */
@@ -28,6 +30,8 @@ export interface SliceBatch {
   readonly mask: Uint8Array;
   /** Index into the pieces of each row (2B: the first views' performances, then the second views'). */
   readonly pieces: Int32Array;
+  /** The composer of each pair as an index (−1: unknown): the groups of InfoNCE's group targets. */
+  readonly composers: Int32Array;
   readonly B: number;
   readonly T: number;
 }
@@ -37,6 +41,8 @@ export class SlicePairs {
   private readonly byWork: number[][];
   /** Index into byWork of each performance. */
   private readonly workOf: Int32Array;
+  /** Composer index of each performance (−1: unknown). */
+  private readonly composerOf: Int32Array;
 
   constructor(
     private readonly pieces: readonly SlicePiece[],
@@ -55,6 +61,8 @@ export class SlicePairs {
     this.byWork = [...works.values()];
     this.workOf = new Int32Array(pieces.length);
     this.byWork.forEach((members, w) => members.forEach((p) => (this.workOf[p] = w)));
+    const composers = [...new Set(pieces.flatMap((p) => (p.composer === undefined ? [] : [p.composer])))];
+    this.composerOf = Int32Array.from(pieces, (p) => (p.composer === undefined ? -1 : composers.indexOf(p.composer)));
     if (!POSITIVES.includes(positives))
       throw new Error(`positives must be ${POSITIVES.join(' or ')}, got ${String(positives)}`);
     this.rng = new Rng(seed);
@@ -87,7 +95,7 @@ export class SlicePairs {
         mask.fill(1, row * T, row * T + length);
       }
     });
-    return { tokens, mask, pieces, B, T };
+    return { tokens, mask, pieces, composers: Int32Array.from(chosen, (p) => this.composerOf[p]), B, T };
   }
 
   /** The performance the second view of `p`'s pair comes from: `p`, or another performance of its work. */

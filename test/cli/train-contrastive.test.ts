@@ -36,6 +36,8 @@ test('a contrastive run fine-tunes a language model and resumes exactly', async 
     '6',
     '--embed-dim',
     '8',
+    '--composer-weight',
+    '0.5',
     '--json',
   ];
   const whole = join(base, 'whole');
@@ -44,7 +46,14 @@ test('a contrastive run fine-tunes a language model and resumes exactly', async 
 
   const config = JSON.parse(readFileSync(join(whole, 'config.json'), 'utf8')) as {
     preset: string;
-    objective: { kind: string; init: string; initCheckpoint: string; embedDim: number; minTokens: number };
+    objective: {
+      kind: string;
+      init: string;
+      initCheckpoint: string;
+      embedDim: number;
+      minTokens: number;
+      composerWeight: number;
+    };
     train: { lr: number; batchSize: number };
   };
   assert.deepEqual(
@@ -54,8 +63,9 @@ test('a contrastive run fine-tunes a language model and resumes exactly', async 
       config.objective.init,
       config.objective.embedDim,
       config.objective.minTokens,
+      config.objective.composerWeight,
     ],
-    ['contrastive', 'contrastive', '../lm', 8, 6],
+    ['contrastive', 'contrastive', '../lm', 8, 6, 0.5],
   );
   assert.match(config.objective.initCheckpoint, /^\.\.\/lm\/checkpoints\/step-\d+$/);
   assert.deepEqual([config.train.lr, config.train.batchSize], [1e-4, 4], 'fine-tuning defaults, then flags');
@@ -77,8 +87,11 @@ test('a contrastive run fine-tunes a language model and resumes exactly', async 
     listSnapshots(whole).map((s) => s.epoch),
     [0, 3],
   );
-  for (const s of listSnapshots(whole))
-    assert.equal(ContrastiveModel.load(s.dir).head.weight.length, 8 * 32, `${s.dir}: its embedding head`);
+  for (const s of listSnapshots(whole)) {
+    const model = ContrastiveModel.load(s.dir);
+    assert.equal(model.head.weight.length, 8 * 32, `${s.dir}: its embedding head`);
+    assert.equal(model.settings.composerWeight, 0.5, `${s.dir}: its objective's settings`);
+  }
 
   const parts = join(base, 'parts');
   await motif('train', ...flags, '--out', parts, '--max-steps', '2');
@@ -88,6 +101,12 @@ test('a contrastive run fine-tunes a language model and resumes exactly', async 
   const stray = await motif('train', '--data', shards, '--out', join(base, 'x'), '--init', lm);
   assert.equal(stray.code, 1);
   assert.match(stray.err, /--init is a setting of the contrastive objective; add --objective contrastive/);
+  const strayWeight = await motif('train', '--data', shards, '--out', join(base, 'x'), '--composer-weight', '1');
+  assert.equal(strayWeight.code, 1);
+  assert.match(strayWeight.err, /--composer-weight is a setting of the contrastive objective/);
+  const badWeight = await motif('train', ...flags, '--composer-weight', '1.5', '--out', join(base, 'w'));
+  assert.equal(badWeight.code, 1);
+  assert.match(badWeight.err, /composer weight must be in \[0, 1\], got 1\.5/);
   const noInit = await motif('train', '--objective', 'contrastive', '--out', join(base, 'y'));
   assert.equal(noInit.code, 1);
   assert.match(noInit.err, /needs --init/);

@@ -27,6 +27,9 @@ interface Case {
   steps: { loss: number; l1Penalty: number; gradNorm: number }[];
 }
 interface InfoNceCase {
+  /** Group targets (info-nce.ts): the group of each pair and its share of the target. */
+  groups?: number[];
+  groupWeight?: number;
   pairs: number;
   C: number;
   D: number;
@@ -42,6 +45,7 @@ interface InfoNceCase {
 const summary = JSON.parse(readFileSync(join(DIR, 'fixtures.json'), 'utf8')) as {
   cases: Record<string, Case>;
   infoNce: InfoNceCase;
+  infoNceGroups: InfoNceCase;
 };
 
 function maxAbs(x: ArrayLike<number>): number {
@@ -144,18 +148,21 @@ for (const [name, c] of Object.entries(summary.cases)) {
   });
 }
 
-test('the contrastive head with symmetric InfoNCE matches PyTorch (F.normalize, cross-entropy both ways)', () => {
-  const f = summary.infoNce;
-  const head = new EmbeddingHead(f.C, f.D, f.weight, f.bias);
-  const n = 2 * f.pairs;
-  const cache = head.forward(f.pooled, n);
-  const r = infoNce(cache.z.subarray(0, f.pairs * f.D), cache.z.subarray(f.pairs * f.D), f.pairs, f.D, f.temperature);
-  expectClose(r.loss, f.loss, { rtol: 1e-6, label: 'loss' });
-  const dz = new Float64Array(n * f.D);
-  dz.set(r.dA);
-  dz.set(r.dB, f.pairs * f.D);
-  const dPooled = head.backward(cache, dz, n);
-  expectClose(head.gradWeight, f.dWeight, { rtol: 1e-6, atol: 1e-9, label: 'dW' });
-  expectClose(head.gradBias, f.dBias, { rtol: 1e-6, atol: 1e-9, label: 'db' });
-  expectClose(dPooled, f.dPooled, { rtol: 1e-6, atol: 1e-9, label: 'dpooled' });
-});
+for (const key of ['infoNce', 'infoNceGroups'] as const)
+  test(`the contrastive head with symmetric InfoNCE matches PyTorch (F.normalize, cross-entropy both ways): ${key}`, () => {
+    const f = summary[key];
+    const head = new EmbeddingHead(f.C, f.D, f.weight, f.bias);
+    const n = 2 * f.pairs;
+    const cache = head.forward(f.pooled, n);
+    const soft = f.groups ? { groups: f.groups, weight: f.groupWeight! } : undefined;
+    const z = cache.z;
+    const r = infoNce(z.subarray(0, f.pairs * f.D), z.subarray(f.pairs * f.D), f.pairs, f.D, f.temperature, soft);
+    expectClose(r.loss, f.loss, { rtol: 1e-6, label: 'loss' });
+    const dz = new Float64Array(n * f.D);
+    dz.set(r.dA);
+    dz.set(r.dB, f.pairs * f.D);
+    const dPooled = head.backward(cache, dz, n);
+    expectClose(head.gradWeight, f.dWeight, { rtol: 1e-6, atol: 1e-9, label: 'dW' });
+    expectClose(head.gradBias, f.dBias, { rtol: 1e-6, atol: 1e-9, label: 'db' });
+    expectClose(dPooled, f.dPooled, { rtol: 1e-6, atol: 1e-9, label: 'dpooled' });
+  });

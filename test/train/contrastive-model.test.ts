@@ -1,6 +1,7 @@
 // The contrastive model: a step with the joint clip equals the same step done by hand (global norm over
 // transformer and head, each part scaled alike), a saved checkpoint continues exactly, and a tiny model
-// learns to pair slices of the same performance (validation loss falls, top-1 rises).
+// learns to pair slices of the same performance (validation loss falls, top-1 rises); a composer weight
+// reaches the loss in training and validation.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadPreset } from '../../src/model/config.js';
@@ -31,12 +32,12 @@ function pieces(n: number, seed: number): SlicePiece[] {
     work: `w${p}`,
   }));
 }
-const make = (seed: number, clipNorm = 1) => {
+const make = (seed: number, clipNorm = 1, composerWeight = 0) => {
   const rng = new Rng(seed);
   return new ContrastiveModel(
     Transformer.create(config, seed, optim),
     EmbeddingHead.create(config.dModel, 16, () => rng.nextFloat()),
-    { temperature: 0.1, clipNorm },
+    { temperature: 0.1, clipNorm, composerWeight },
   );
 };
 const params = (m: ContrastiveModel) => [
@@ -98,4 +99,25 @@ test('a tiny model learns to pair slices of the same performance', () => {
   const after = validate(model);
   assert.ok(after.loss < before.loss - 0.3, `validation loss ${before.loss.toFixed(3)} → ${after.loss.toFixed(3)}`);
   assert.ok(after.top1 > before.top1, `top-1 ${before.top1} → ${after.top1}`);
+});
+
+test('a composer weight spreads the target over the pairs of a composer, in training and validation alike', () => {
+  const withComposers = pieces(8, 5).map((p, i) => ({ ...p, composer: i < 6 ? `c${i % 2}` : undefined }));
+  const batch = new SlicePairs(withComposers, framing, 12, 32, 2).next(8);
+  assert.deepEqual(
+    Array.from(batch.composers),
+    Array.from(batch.pieces.subarray(0, 8), (p) => (p < 6 ? (p % 2 === 0 ? 0 : 1) : -1)),
+    'composer index of each pair, −1 where unknown',
+  );
+  const weighted = make(13, 1, 0.7);
+  const plain = make(13);
+  const z = weighted.embed(batch.tokens, batch.mask, 16, batch.T);
+  const D = weighted.head.D;
+  const expected = infoNce(z.subarray(0, 8 * D), z.subarray(8 * D), 8, D, 0.1, {
+    groups: batch.composers,
+    weight: 0.7,
+  });
+  expectClose(weighted.evalBatch(batch).loss, expected.loss, { rtol: 1e-6, label: 'validation loss' });
+  assert.notEqual(weighted.evalBatch(batch).loss, plain.evalBatch(batch).loss);
+  expectClose(weighted.trainStep(batch, 0).loss, expected.loss, { rtol: 1e-6, label: 'training loss' });
 });
