@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, linkSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir } from '../util/atomic.js';
 import { checkPartCoverage } from './part.js';
-import { readIndexIfAny, shardFileName, writeShardIndex, type ShardHeader, type ShardIndex, type ShardPiece } from './shards.js';
+import { readingOf, readIndexIfAny, shardFileName, writeShardIndex, type ShardHeader, type ShardIndex, type ShardPiece } from './shards.js';
 
 /** What merging did. */
 export interface MergeShardsResult {
@@ -80,8 +80,8 @@ const MEANING = {
   dtype: (i: ShardIndex) => i.dtype,
   vocabulary: (i: ShardIndex) => String(i.vocabSize),
   'special ids': (i: ShardIndex) => JSON.stringify(i.specialIds ?? null),
-  'pedal rule': (i: ShardIndex) => String(i.sustain ?? 'musical'),
-  'instrument policy': (i: ShardIndex) => String(i.instruments ?? 'unrecorded'),
+  // The pedal rule and instrument policy as resuming compares them (a part from before a choice read as its default).
+  'MIDI reading': readingOf,
   'dataset layout': (i: ShardIndex) => i.dataset.layout,
 } as const;
 

@@ -363,7 +363,7 @@ export function recordedReading(record: { readonly sustain?: unknown; readonly i
 }
 
 /** How a shard set's MIDI was read, in the flags that choose it (a header without a pedal rule is from before the choice: 'musical'). */
-function readingOf(header: ShardHeader): string {
+export function readingOf(header: ShardHeader): string {
   const sustain = header.sustain ?? 'musical';
   return `--instruments ${recordedInstruments(header.instruments)} ${sustain === 'none' ? '--no-sustain' : `--sustain ${sustain}`}`;
 }
