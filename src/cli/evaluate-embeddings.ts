@@ -1,6 +1,7 @@
 // The `motif evaluate-embeddings` verb (alias `evaluate`): flags, progress and the table around
 // src/embed/evaluate-embeddings.ts. A language model's loss is `motif perplexity`.
 import type { Command } from 'commander';
+import { relative } from 'node:path';
 import type { EvaluationReport, MethodScores } from '../embed/evaluate-embeddings.js';
 import { METHODS, type Method } from '../embed/methods.js';
 import { EXIT, printJson, reportFailures, stagedProgress, UsageError, type CliContext } from './output.js';
@@ -85,6 +86,8 @@ export function register(program: Command, { io, exit }: CliContext): void {
       } finally {
         bars.stop();
       }
+      // The checkpoint as the user would name it from here, not this machine's absolute path (reports get shared).
+      report = { ...report, checkpoint: relative(process.cwd(), report.checkpoint) || '.' };
       if (opts.json) printJson(io, report);
       else io.out(formatEvaluation(report));
       reportFailures(

@@ -3,7 +3,7 @@
 // distances computed here, and the evaluation against the metrics applied by hand to the same vectors.
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { test } from 'node:test';
 import { handcraftedVector } from '../../src/analysis/handcrafted.js';
 import { accuracy, cosine, knnPredict, majorityAccuracy, retrieval } from '../../src/analysis/metrics.js';
@@ -201,6 +201,7 @@ test('embed → similar → evaluate', async (t) => {
     for (const m of ['learned', 'random_init', 'handcrafted'] as const)
       for (const key of METRIC_KEYS) assert.ok(key in e[m], `${m}.${key}`);
     assert.equal(e.learned_mean, undefined, 'no mean-pooled row for a model without a contrastive head');
+    assert.ok(!isAbsolute(e.checkpoint) && existsSync(join(e.checkpoint, 'model.safetensors')), e.checkpoint);
     // The store was made by the epoch-1 snapshot, initialised with the run's seed: it is the random init.
     assert.deepEqual(e.learned, e.random_init);
     assert.deepEqual(
