@@ -85,8 +85,9 @@ export function register(program: Command, { io, exit }: CliContext): void {
         'With --engine torch, PyTorch trains the same model into the same run directory (python/train_torch.py; with --nproc n, ' +
         'n processes under torchrun, DistributedDataParallel): for GPUs. Either engine resumes a run the other started.\n\n' +
         '--objective contrastive --init <run|model folder> fine-tunes a trained language model into an embedding model: two random ' +
-        'slices of the same work (--positives work: two performances of it where the split has them) or of the same performance ' +
-        'are a positive pair, the other slices of the batch are negatives (symmetric InfoNCE), and a ' +
+        'slices of the same performance (or, --positives work, of two performances of one work) ' +
+        'are a positive pair, the other slices of the batch are negatives (symmetric InfoNCE; with --composer-weight, partly ' +
+        'also the slices by the same composer), and a ' +
         "head maps the mean-pooled hidden state to a unit vector. It starts from the init model's weights and settings (no preset); " +
         '--batch is pairs per step, --seq the longest slice. Validation reports the InfoNCE loss and how often a slice finds its pair first.',
     )
