@@ -1,14 +1,13 @@
 // `motif generate`: continues a MIDI prompt (or starts from nothing) with a trained model and writes
 // MIDI. A thin verb over src/generate/generate.ts; the model and the native core load only when it runs.
 import { statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname, join, relative } from 'node:path';
 import { Command } from 'commander';
-import { writeAtomic } from '../util/atomic.js';
+import { ensureDir, writeAtomic } from '../util/atomic.js';
 import type { Notes } from '../midi/notes.js';
 import type { GeneratedSample } from '../generate/generate.js';
 import { printJson, round, startProgress, UsageError, type CliContext } from './output.js';
 import { CHECKPOINT_HELP, numberParser, positiveInt, positiveSeconds, readInputFile, seedValue } from './shared.js';
-import { ensureDir } from '../util/atomic.js';
 
 interface GenerateCliOptions {
   model: string;
@@ -101,7 +100,7 @@ Examples:
   motif generate --model runs/small --checkpoint last --prompt piece.mid --temperature 0.9 --out next.mid --json`,
     )
     .action(async (opts: GenerateCliOptions) => {
-      const { loadRunModel } = await import('../run/run-model.js');
+      const { loadRunModel, originLanguageModel } = await import('../run/run-model.js');
       const { generate, cropPrompt } = await import('../generate/generate.js');
       const { readMidi } = await import('../midi/read.js');
       const { applySustain } = await import('../midi/sustain.js');
@@ -113,6 +112,12 @@ Examples:
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
+      const origin = originLanguageModel(opts.model);
+      if (origin)
+        ctx.io.err(
+          `note: ${opts.model} is an embedding model (motif train --objective contrastive), a weaker language model ` +
+            `than the one it was fine-tuned from; --model ${relative(process.cwd(), origin) || '.'} continues with that one\n`,
+        );
       let prompt: Notes | undefined;
       if (opts.prompt) {
         const bytes = readInputFile(opts.prompt);

@@ -31,12 +31,15 @@ export function register(program: Command, ctx: CliContext): void {
         'composer, key or form, search by title), hover for the metadata, click to see the piano roll, play it with piano ' +
         'samples and list its nearest pieces; drop a MIDI file to place it on the map among its neighbours; "Continue" ' +
         "generates a continuation with the model. Works offline. Uploads are embedded with the store's own run; continuations " +
-        "use --model (default: the store's run). The map is computed once and cached in the store folder (explorer-map.json).\n\n" +
+        "use --model (default: the store's run, or for an embedding model the language model it was fine-tuned from). The map is computed once and cached in the store folder (explorer-map.json).\n\n" +
         'The JSON API (GET /api/health, /api/pieces, /api/pieces/<id>/midi|notes|similar; POST /api/similar, /api/notes, ' +
         '/api/generate with a MIDI body) is described in the README.',
     )
     .requiredOption('--store <dir>', 'embedding store (motif embed --out)')
-    .option('--model <dir>', "run or exported model folder for continuations (default: the store's run)")
+    .option(
+      '--model <dir>',
+      "run or exported model folder for continuations (default: the store's run, or the language model it was fine-tuned from)",
+    )
     .option('--host <address>', 'address to listen on (127.0.0.1: this machine only)', '127.0.0.1')
     .option('--port <n>', 'port (0: any free port)', port, 4873)
     .addOption(new Option('--method <name>', 'map projection').choices(['tsne', 'umap']).default('tsne'))

@@ -15,7 +15,7 @@ import { readSafetensors } from '../model/safetensors.js';
 import { Transformer } from '../model/transformer.js';
 import { resolveCheckpoint, type CheckpointChoice } from './checkpoint-choice.js';
 import { findTokenizer, readRunConfig, type RunConfig } from './config.js';
-import { HEAD_FILE, MODEL_FILE } from './layout.js';
+import { HEAD_FILE, MODEL_FILE, RUN_FILES } from './layout.js';
 import type { Precision } from '../model/precision.js';
 
 /** 'mean': the mean-pooled last hidden state; 'contrastive': the head's unit vector of it; 'auto': the head where the model has one. */
@@ -104,6 +104,18 @@ export function loadRunModel(
     window: Math.min(config.train.seqLen ?? model.config.maxLen, model.config.maxLen),
     batch: config.train.batchSize ?? 8,
   };
+}
+
+/** The language model an embedding model (`--objective contrastive`) was fine-tuned from, when that folder is at
+ *  hand; undefined for any other run. Continuations should come from it: the contrastive stage trains the
+ *  transformer for its embedding head and leaves the next-token head as it was, so as a language model it is
+ *  worse than where it started (models/asap-embed: 15.29 bits per note on the ASAP validation split,
+ *  models/asap-small 13.44). */
+export function originLanguageModel(runDir: string): string | undefined {
+  const objective = readRunConfig(runDir).objective;
+  if (objective?.kind !== 'contrastive') return undefined;
+  const init = resolve(runDir, objective.init);
+  return existsSync(join(init, RUN_FILES.config)) ? init : undefined;
 }
 
 /** The run's architecture freshly initialised with the run's own seed: the run's model before its first step. */

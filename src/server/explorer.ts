@@ -13,7 +13,7 @@ import fastifyStatic from '@fastify/static';
 import type { ProjectOptions } from '../analysis/project.js';
 import { openStore, type EmbeddingRow, type EmbeddingStore, type Neighbour } from '../embed/store.js';
 import { storePooling } from '../embed/pooling.js';
-import { loadRunModel, type RunModel, type Pooling } from '../run/run-model.js';
+import { loadRunModel, originLanguageModel, type RunModel, type Pooling } from '../run/run-model.js';
 import { checkStoreModel } from '../embed/store-run.js';
 import { embedNotes, runExtraction } from '../embed/extract.js';
 import { cropPrompt, generate } from '../generate/generate.js';
@@ -52,7 +52,8 @@ const PIANO_SAMPLE = /^[A-G]s?[0-8]\.mp3$/;
 export interface ExplorerOptions {
   /** Embedding store folder (motif embed --out). */
   store: string;
-  /** Run or exported model folder for continuations (default: the store's run). */
+  /** Run or exported model folder for continuations (default: the store's run, or the language model an embedding
+   *  model was fine-tuned from). */
   model?: string;
   /** Projection of the map (default t-SNE, seed 42). */
   method?: ProjectOptions['method'];
@@ -68,6 +69,8 @@ export interface Explorer {
   /** Whether uploads can be embedded (the store's run loaded) and continuations made. */
   canEmbed: boolean;
   canGenerate: boolean;
+  /** The run or model folder continuations come from (absent: none). */
+  continuationsFrom?: string;
 }
 
 /** A stored piece with its map point, as the API lists it. */
@@ -114,7 +117,11 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
   const dim = embedder && (embedder.head?.D ?? embedder.model.config.dModel);
   if (embedder && dim !== store.info.dim)
     throw new Error(`${options.store}: its vectors have ${store.info.dim} dimensions but its run's embeddings ${dim}`);
-  const generator = options.model ? tryLoad(options.model, 'best', 'mean', 'continuations', note) : embedder;
+  // An embedding model continues music worse than the language model it came from (originLanguageModel).
+  const origin = !options.model && embedder ? originLanguageModel(embedder.runDir) : undefined;
+  if (origin) note(`continuations use ${origin}, the language model the store's embedding model was fine-tuned from`);
+  const lmDir = options.model ?? origin;
+  const generator = lmDir ? tryLoad(lmDir, 'best', 'mean', 'continuations', note) : embedder;
   const pieces: PieceJson[] = rows.map((r) => {
     const [x, y] = map.points.get(r.id)!;
     return {
@@ -296,7 +303,13 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
     },
   );
 
-  return { app, pieces: rows.length, canEmbed: Boolean(embedder), canGenerate: Boolean(generator) };
+  return {
+    app,
+    pieces: rows.length,
+    canEmbed: Boolean(embedder),
+    canGenerate: Boolean(generator),
+    ...(generator ? { continuationsFrom: generator.runDir } : {}),
+  };
 }
 
 /** Loads a run's model, or says why not and returns undefined (the rest of the explorer still works). */

@@ -84,3 +84,23 @@ test('bad input is named, exits 1 and writes nothing', async () => {
   assert.equal(noModel.code, 1);
   assert.match(noModel.err, /nothing/);
 });
+
+test('an embedding model continues too, with a note naming the language model it was fine-tuned from', async () => {
+  const out = join(dir, 'from-embedding-model.mid');
+  const r = await motif('generate', '--model', 'models/asap-embed', '--seconds', '1', '--seed', '2', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /models\/asap-embed is an embedding model.*--model models\/asap-small continues with that one/s);
+  assert.ok(existsSync(out));
+  const plain = await motif(
+    'generate',
+    '--model',
+    MODEL,
+    '--seconds',
+    '1',
+    '--seed',
+    '2',
+    '--out',
+    join(dir, 'plain.mid'),
+  );
+  assert.doesNotMatch(plain.err, /embedding model/);
+});

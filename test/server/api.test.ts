@@ -4,13 +4,23 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cosine } from '../../src/analysis/metrics.js';
 import { openStore, type EmbeddingRow } from '../../src/embed/store.js';
 import { readMidi } from '../../src/midi/read.js';
 import { EXPLORER_MAP_FILE, explorerMap, placeAmong } from '../../src/server/explorer-map.js';
 import { MAX_BODY_BYTES } from '../../src/server/explorer.js';
+import { openDataset } from '../../src/data/dataset.js';
+import { embedDataset } from '../../src/embed/embed-dataset.js';
+import { EmbeddingHead } from '../../src/model/embedding-head.js';
+import { writeSafetensors } from '../../src/model/safetensors.js';
+import { resolveCheckpoint } from '../../src/run/checkpoint-choice.js';
+import { CONTRASTIVE_DEFAULTS } from '../../src/run/config.js';
+import { HEAD_FILE } from '../../src/run/layout.js';
+import { loadRunModel } from '../../src/run/run-model.js';
+import { exportModel } from '../../src/train/export.js';
+import { Rng } from '../../src/util/rng.js';
 import { readNotes } from '../helpers/labelled-dataset.js';
 import { bandFile } from '../helpers/band.js';
 import { makeStore, serveExplorer, type ServedExplorer } from './fixtures.js';
@@ -202,4 +212,44 @@ test('motif serve listens on 127.0.0.1 by default, answers, and stops on Ctrl-C'
   assert.match(await page.text(), /motif <span>explorer/);
   child.kill('SIGINT');
   assert.equal(await exited, 0);
+});
+
+test('a store of an embedding model continues with the language model it was fine-tuned from, unless --model says otherwise', async () => {
+  // An embedding model as motif train --objective contrastive leaves it: the tiny run's weights, a head, and
+  // config.json's objective naming the run it started from (relative to itself, as exported folders keep paths).
+  const embeddingModel = join(made.root, 'embedding-model');
+  exportModel(made.runDir, resolveCheckpoint(made.runDir, 'epoch-2'), embeddingModel);
+  const rng = new Rng(5);
+  writeSafetensors(join(embeddingModel, HEAD_FILE), EmbeddingHead.create(32, 8, () => rng.nextFloat()).tensors(false), {
+    'motif.settings': JSON.stringify({ temperature: 0.1, clipNorm: 1 }),
+  });
+  const configPath = join(embeddingModel, 'config.json');
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  const init = relative(embeddingModel, made.runDir);
+  const objective = { ...CONTRASTIVE_DEFAULTS, kind: 'contrastive', init, initCheckpoint: init, embedDim: 8 };
+  writeFileSync(configPath, JSON.stringify({ ...config, objective }));
+  const store = join(made.root, 'embedding-store');
+  await embedDataset(loadRunModel(embeddingModel), openDataset(made.data).items, { out: store, workers: 0 });
+
+  const byDefault = await serveExplorer({ ...made, store });
+  try {
+    assert.equal(byDefault.canEmbed, true);
+    assert.equal(byDefault.continuationsFrom, resolve(made.runDir));
+    assert.ok(
+      byDefault.notes.some((n) => /continuations use .*fine-tuned from/.test(n)),
+      byDefault.notes.join('\n'),
+    );
+    const res = await fetch(`${byDefault.base}/api/generate?seconds=2&seed=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'audio/midi' },
+      body: fileOf(made.ids[0]),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+  } finally {
+    await byDefault.close();
+  }
+  const chosen = await serveExplorer({ ...made, store }, { model: embeddingModel });
+  await chosen.close();
+  assert.equal(chosen.continuationsFrom, resolve(embeddingModel));
+  assert.ok(!chosen.notes.some((n) => /continuations use/.test(n)));
 });
