@@ -12,8 +12,9 @@ import { positiveInt } from './shared.js';
 
 /** The embedded dataset, found relative to this file (the same depth in src/ and dist/). */
 export const DEFAULT_DATASET = fileURLToPath(new URL('../../data/default/', import.meta.url));
-/** The model that ships with motif (trained on the ASAP train split; see models/README.md). */
-export const SHIPPED_MODEL = fileURLToPath(new URL('../../models/asap-small/', import.meta.url));
+/** The embedding model that ships with motif: models/asap-small fine-tuned contrastively on the ASAP train split
+ *  (see models/README.md). Its stores' continuations come from asap-small itself (run-model.ts originLanguageModel). */
+export const SHIPPED_EMBEDDING_MODEL = fileURLToPath(new URL('../../models/asap-embed/', import.meta.url));
 /** Marks a folder as the demo's own, so a later demo may replace it. */
 const MARKER = '.motif-demo';
 
@@ -35,7 +36,7 @@ export function register(program: Command, ctx: CliContext): void {
     .summary('Run the main job on the embedded default dataset (35 ASAP performances), end to end.')
     .description(
       'Runs, on data/default (an ASAP subset, CC BY-NC-SA 4.0), the verbs a user would: tokenizer train, tokenize, train ' +
-        '(a small model for a few minutes), eval on the test split; then, with the model shipped in models/asap-small ' +
+        '(a small model for a few minutes), eval on the test split; then, with the embedding model shipped in models/asap-embed ' +
         '(trained on the ASAP train split), embed, map and similar. Each command is printed before it runs. ' +
         'Ends by printing where the report and the maps are. The output folder is replaced on each demo run.',
     )
@@ -45,7 +46,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--epochs <n>', 'training epochs', positiveInt, 3)
     .option('--seq <n>', 'training window (tokens)', positiveInt, 256)
     .option('--minutes <m>', 'time budget of the training step', Number, 4)
-    .option('--model <dir>', 'trained model for embeddings, maps and search ("none" to skip)', SHIPPED_MODEL)
+    .option('--model <dir>', 'trained model for embeddings, maps and search ("none" to skip)', SHIPPED_EMBEDDING_MODEL)
     .option('--json', 'print one JSON summary of the steps')
     .action(async (opts: DemoFlags) => {
       prepareOut(opts.out);
