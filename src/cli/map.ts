@@ -23,6 +23,7 @@ interface MapFlags extends DatasetCliOptions {
   seed: number;
   out?: string;
   json?: boolean;
+  progress: boolean;
 }
 
 const colors = (v: string): ColorField[] => {
@@ -67,7 +68,8 @@ export function register(program: Command, { io, exit }: CliContext): void {
     )
     .option('--seed <n>', 'projection seed (same seed, same map)', integerValue, 42)
     .option('--out <prefix>', 'output path without extension (default: beside the store, or in the run)')
-    .option('--json', 'print the written files as JSON');
+    .option('--json', 'print the written files as JSON')
+    .option('--no-progress', 'no progress bars');
   datasetOptions(cmd);
   cmd.action(async (opts: MapFlags) => {
     const files = opts.overTraining ? await overTraining(opts, io, exit) : await fromStore(opts, io);
@@ -119,7 +121,7 @@ async function overTraining(opts: MapFlags, io: CliIo, exit: (code: number) => v
   // Embedding loads the native core; imported here so `motif map --store` works without it.
   const { embedSnapshots } = await import('../embed/embed-snapshots.js');
   const { rows, sets, failures } = await embedSnapshots(opts.run, snaps, items, (label, total) =>
-    startProgress(io, Boolean(opts.json), total, label),
+    startProgress(io, Boolean(opts.json) || !opts.progress, total, label),
   );
   reportFailures(io, failures, items.length);
   if (rows.length < 2)

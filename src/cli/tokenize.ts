@@ -23,6 +23,7 @@ interface TokenizeCliOptions extends DatasetCliOptions, ReadingFlags {
   workers?: number;
   part?: Part;
   json?: boolean;
+  progress: boolean;
 }
 
 /** Registers `tokenize`. */
@@ -50,6 +51,7 @@ export function register(program: Command, ctx: CliContext): void {
       partOption,
     )
     .option('--json', 'print one JSON summary')
+    .option('--no-progress', 'no progress bar')
     .addHelpText(
       'after',
       `
@@ -64,7 +66,7 @@ listed at the end and in index.json "failures", and the exit code is 2.`,
     .action(async (dataset: string, opts: TokenizeCliOptions) => {
       const ds = openDatasetFromCli(dataset, opts);
       const items = opts.part ? selectPart(ds.items, opts.part) : ds.items;
-      const bar = startProgress(ctx.io, Boolean(opts.json), items.length, 'tokenize');
+      const bar = startProgress(ctx.io, Boolean(opts.json) || !opts.progress, items.length, 'tokenize');
       const t0 = performance.now();
       let result;
       try {

@@ -36,6 +36,7 @@ interface TrainCliOptions extends DatasetCliOptions, ReadingFlags {
   workers?: number;
   maxBaseTokens: number;
   json?: boolean;
+  progress: boolean;
 }
 
 /** Registers `tokenizer train` (and the `tokenizer` group). */
@@ -69,6 +70,7 @@ export function register(program: Command, ctx: CliContext): void {
       DEFAULT_MAX_BASE_TOKENS,
     )
     .option('--json', 'print one JSON summary')
+    .option('--no-progress', 'no progress bars')
     .addHelpText(
       'after',
       `
@@ -90,7 +92,8 @@ Example:
       }
       const ds = openDatasetFromCli(dataset, opts, 'train');
       const json = Boolean(opts.json);
-      const reading = startProgress(ctx.io, json, ds.items.length, 'read');
+      const quiet = json || !opts.progress;
+      const reading = startProgress(ctx.io, quiet, ds.items.length, 'read');
       let merging: Progress | undefined;
       let mergesShown = 0;
       let result;
@@ -106,7 +109,7 @@ Example:
           onMerge: (done, total) => {
             if (!merging) {
               reading.stop();
-              merging = startProgress(ctx.io, json, total, 'merges');
+              merging = startProgress(ctx.io, quiet, total, 'merges');
             }
             merging.tick(done - mergesShown);
             mergesShown = done;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDataset } from '../../src/data/dataset.js';
@@ -38,6 +38,15 @@ test('--help explains every verb and the exit codes; verbs have their own --help
   const train = await motif('tokenizer', 'train', '--help');
   assert.ok(train.out.includes('--vocab-size') && train.out.includes('--split'));
   assert.ok((await motif('tokenize', '--help')).out.includes('exit code is 2'));
+});
+
+test('every verb that draws progress bars takes --no-progress (logs of long runs stay clean)', () => {
+  const cli = join(import.meta.dirname, '..', '..', 'src', 'cli');
+  const drawing = readdirSync(cli).filter(
+    (f) => f !== 'output.ts' && /\b(startProgress|stagedProgress)\(/.test(readFileSync(join(cli, f), 'utf8')),
+  );
+  assert.ok(drawing.length >= 6, `verbs with bars: ${drawing.join(', ')}`);
+  for (const f of drawing) assert.match(readFileSync(join(cli, f), 'utf8'), /'--no-progress'/, f);
 });
 
 test('usage errors exit 1 with a message', async () => {
