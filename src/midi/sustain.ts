@@ -16,7 +16,8 @@ const DOWN = 64; // CC64 value from which the pedal counts as down
  *   same pitch is struck again, whichever comes first, and is never shortened.
  * - 'reference': a press is a run of consecutive down events and ends at its LAST down event; a note
  *   whose end lies in [down, up) ends at min(next onset of its pitch, up) if that pitch is struck
- *   again later in the piece (which may shorten it), else at max(end, up).
+ *   again later in the piece (which may shorten it), else at max(end, up); a note so carried into the next press
+ *   is extended by that one too, as fortepyan's press-by-press loop does.
  * In both, "next onset" is the next note of the same pitch with a strictly later start.
  */
 export function applySustain(perf: Performance, options: { rule?: SustainRule } = {}): Notes {
@@ -40,10 +41,24 @@ export function applySustain(perf: Performance, options: { rule?: SustainRule } 
     } else if (rule === 'musical') {
       out.end[i] = Math.max(end, Math.min(up[p], next[i]));
     } else {
-      out.end[i] = next[i] < Infinity ? Math.min(next[i], up[p]) : Math.max(end, up[p]);
+      out.end[i] = referenceEnd(end, next[i], p, down, up);
     }
   }
   return out;
+}
+
+/**
+ * The reference rule's end for a note released in press p. fortepyan extends the notes of one press
+ * after another in place, so a note carried to the end of a press that is also the start of the next
+ * one (an up and a down event at the same instant) is extended again by that press.
+ */
+function referenceEnd(end: number, next: number, p: number, down: number[], up: number[]): number {
+  for (;;) {
+    end = next < Infinity ? Math.min(next, up[p]) : Math.max(end, up[p]);
+    const q = pressAt(down, end);
+    if (q <= p || end >= up[q]) return end;
+    p = q;
+  }
 }
 
 /** Presses from each first down event to the first up event after it (`last` if the pedal stays down). */

@@ -111,6 +111,23 @@ test('a pedal never lifted: musical holds to the end of the performance, referen
   assert.deepEqual(ends(perf, 'reference'), [1, 4]);
 });
 
+test('reference rule: a note carried to a press that ends where the next begins is carried on by that one', () => {
+  // Presses [0, 3] and [3, 3.1]: up and down events at the same instant, as fortepyan's in-place loop sees them.
+  const perf = performance(
+    [{ pitch: 60, velocity: 1, start: 0, end: 0.1 }],
+    [
+      { time: 0, value: 100 },
+      { time: 3, value: 64 },
+      { time: 3, value: 0 },
+      { time: 3, value: 64 },
+      { time: 3.1, value: 64 },
+    ],
+  );
+  assert.deepEqual(ends(perf, 'reference'), [3.1]);
+  assert.deepEqual(ends(perf, 'reference'), referenceLiteral(perf));
+  assert.deepEqual(ends(perf, 'musical'), [3]);
+});
+
 test('pitch, velocity, start and order are kept; the input is not changed', () => {
   const perf = performance(notes, pedal);
   const before = notesToArray(perf.notes);
