@@ -135,24 +135,28 @@ void check_heads(const Info& info, int C, int NH) {
   if (C % NH) throw Napi::RangeError::New(info.Env(), "C must be a multiple of NH");
 }
 
-// attentionForward(out, lse, qkv, B, T, C, NH, p, seed)
-Napi::Value AttentionForward(const Info& info) {
+
+// attentionForward(out, lse, qkv, B, T, C, NH, p, seed), of the active table or, with bf16, the active
+// bf16 path's attention (attentionForwardBf16).
+template <bool bf16>
+Napi::Value AttentionForwardValue(const Info& info) {
   int B = dim(info, 3, "B"), T = dim(info, 4, "T"), C = dim(info, 5, "C"), NH = dim(info, 6, "NH");
   check_heads(info, C, NH);
-  ops().attention_forward(f32(info, 0, "out", sz(B, T, C)), f32(info, 1, "lse", sz(B, NH, T)),
-                          f32(info, 2, "qkv", sz(B, T, 3 * (int64_t)C)), B, T, C, NH, probability(info, 7, "p"),
-                          seed_arg(info, 8));
+  motif::AttentionForward* fn = bf16 ? bf16_ops().attention_forward : ops().attention_forward;
+  fn(f32(info, 0, "out", sz(B, T, C)), f32(info, 1, "lse", sz(B, NH, T)), f32(info, 2, "qkv", sz(B, T, 3 * (int64_t)C)),
+     B, T, C, NH, probability(info, 7, "p"), seed_arg(info, 8));
   return Undefined(info);
 }
 
-// attentionBackward(dqkv, dout, qkv, out, lse, B, T, C, NH, p, seed)
-Napi::Value AttentionBackward(const Info& info) {
+// attentionBackward(dqkv, dout, qkv, out, lse, B, T, C, NH, p, seed); attentionBackwardBf16 likewise.
+template <bool bf16>
+Napi::Value AttentionBackwardValue(const Info& info) {
   int B = dim(info, 5, "B"), T = dim(info, 6, "T"), C = dim(info, 7, "C"), NH = dim(info, 8, "NH");
   check_heads(info, C, NH);
-  ops().attention_backward(f32(info, 0, "dqkv", sz(B, T, 3 * (int64_t)C)), f32(info, 1, "dout", sz(B, T, C)),
-                           f32(info, 2, "qkv", sz(B, T, 3 * (int64_t)C)), f32(info, 3, "out", sz(B, T, C)),
-                           f32(info, 4, "lse", sz(B, NH, T)), B, T, C, NH, probability(info, 9, "p"),
-                           seed_arg(info, 10));
+  motif::AttentionBackward* fn = bf16 ? bf16_ops().attention_backward : ops().attention_backward;
+  fn(f32(info, 0, "dqkv", sz(B, T, 3 * (int64_t)C)), f32(info, 1, "dout", sz(B, T, C)),
+     f32(info, 2, "qkv", sz(B, T, 3 * (int64_t)C)), f32(info, 3, "out", sz(B, T, C)), f32(info, 4, "lse", sz(B, NH, T)),
+     B, T, C, NH, probability(info, 9, "p"), seed_arg(info, 10));
   return Undefined(info);
 }
 
@@ -252,8 +256,10 @@ void RegisterKernels(Napi::Env env, Napi::Object exports) {
   add("geluBackward", UnaryBackward<&Ops::gelu_backward>);
   add("dropoutForward", Dropout<&Ops::dropout_forward>);
   add("dropoutBackward", Dropout<&Ops::dropout_backward>);
-  add("attentionForward", AttentionForward);
-  add("attentionBackward", AttentionBackward);
+  add("attentionForward", AttentionForwardValue<false>);
+  add("attentionBackward", AttentionBackwardValue<false>);
+  add("attentionForwardBf16", AttentionForwardValue<true>);
+  add("attentionBackwardBf16", AttentionBackwardValue<true>);
   add("crossentropyForwardBackward", CrossentropyForwardBackward);
   add("crossentropyForward", CrossentropyForward);
   add("meanpoolForward", MeanpoolForward);

@@ -28,6 +28,8 @@ extern const Ops ops_avx512;
 namespace avx512 {
 GemmBf16 gemm_bf16_dpbf16, gemm_bf16_amx;
 PeakLoop dpbf16_peak_loop, amx_bf16_peak_loop;
+AttentionForward attention_forward_dpbf16;
+AttentionBackward attention_backward_dpbf16;
 }  // namespace avx512
 #endif
 
@@ -152,10 +154,23 @@ void gemm_bf16_widened(bool transA, bool transB, int M, int N, int K, float alph
   ops().gemm_bf16(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-const Bf16Ops bf16_generic{"generic", gemm_bf16_widened, nullptr};
+void attention_forward_rounded(float* out, float* lse, const float* qkv, int B, int T, int C, int NH, float dropout_p,
+                               uint64_t seed) {
+  ops().attention_forward_bf16(out, lse, qkv, B, T, C, NH, dropout_p, seed);
+}
+
+void attention_backward_rounded(float* dqkv, const float* dout, const float* qkv, const float* out, const float* lse,
+                                int B, int T, int C, int NH, float dropout_p, uint64_t seed) {
+  ops().attention_backward_bf16(dqkv, dout, qkv, out, lse, B, T, C, NH, dropout_p, seed);
+}
+
+const Bf16Ops bf16_generic{"generic", gemm_bf16_widened, nullptr, attention_forward_rounded,
+                           attention_backward_rounded};
 #ifdef MOTIF_HAVE_X86_KERNELS
-const Bf16Ops bf16_avx512bf16{"avx512bf16", avx512::gemm_bf16_dpbf16, avx512::dpbf16_peak_loop};
-const Bf16Ops bf16_amx{"amx", avx512::gemm_bf16_amx, avx512::amx_bf16_peak_loop};
+const Bf16Ops bf16_avx512bf16{"avx512bf16", avx512::gemm_bf16_dpbf16, avx512::dpbf16_peak_loop,
+                               avx512::attention_forward_dpbf16, avx512::attention_backward_dpbf16};
+const Bf16Ops bf16_amx{"amx", avx512::gemm_bf16_amx, avx512::amx_bf16_peak_loop, avx512::attention_forward_dpbf16,
+                        avx512::attention_backward_dpbf16};
 #endif
 
 constexpr Bf16Path kBf16Paths[] = {Bf16Path::generic, Bf16Path::avx512bf16, Bf16Path::amx};

@@ -120,7 +120,8 @@ static void attention_sublayer_forward(const Pass& s, const Block& b, Activation
   const Ops& k = s.k;
   const int N = (int)s.N, C = s.C;
   linear_forward(s, b.a.qkv, in, b.w.in_w, b.wb.in_w, b.w.in_b, N, C, 3 * C);
-  k.attention_forward(b.a.atty, b.a.lse, b.a.qkv, s.B, s.T, C, s.NH, s.p, s.drop_seed(b.l, kAttnProbDrop));
+  AttentionForward* attention = s.bf16.attention_forward ? s.bf16.attention_forward : k.attention_forward;
+  attention(b.a.atty, b.a.lse, b.a.qkv, s.B, s.T, C, s.NH, s.p, s.drop_seed(b.l, kAttnProbDrop));
   linear_forward(s, a.proj, b.a.atty, b.w.out_w, b.wb.out_w, b.w.out_b, N, C, C);
   if (s.p > 0) k.dropout_forward(a.proj, a.proj, s.N * C, s.p, s.drop_seed(b.l, kAttnOutDrop));
   add_to(b.a.res1, base, a.proj, s.N * C);
@@ -135,8 +136,8 @@ static void attention_sublayer_backward(const Pass& s, const Block& b, Activatio
   zero(a.datty, s.N * C);
   linear_backward(s, a.datty, b.g.out_w, b.g.out_b, dproj, b.a.atty, b.w.out_w, b.wb.out_w, N, C, C);
   zero(a.dqkv, 3 * s.N * C);
-  k.attention_backward(a.dqkv, a.datty, b.a.qkv, b.a.atty, b.a.lse, s.B, s.T, C, s.NH, s.p,
-                       s.drop_seed(b.l, kAttnProbDrop));
+  AttentionBackward* attention = s.bf16.attention_backward ? s.bf16.attention_backward : k.attention_backward;
+  attention(a.dqkv, a.datty, b.a.qkv, b.a.atty, b.a.lse, s.B, s.T, C, s.NH, s.p, s.drop_seed(b.l, kAttnProbDrop));
   linear_backward(s, din, b.g.in_w, b.g.in_b, a.dqkv, in, b.w.in_w, b.wb.in_w, N, C, 3 * C);
 }
 

@@ -34,6 +34,9 @@ struct Bf16Pass {
   GemmBf16* gemm = nullptr;
   const Bf16Weights* w = nullptr;
   uint16_t *xb = nullptr, *dyb = nullptr;  // (N, max(C, F)), (N, max(3C, F)) and ≥ the head chunk's (chunk, V)
+  // The path's bf16 attention (null in fp32: the table's kernels).
+  AttentionForward* attention_forward = nullptr;
+  AttentionBackward* attention_backward = nullptr;
 };
 
 /** What every layer function needs besides its tensors: kernels, sizes, the pass's dropout and precision. */

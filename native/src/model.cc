@@ -226,7 +226,9 @@ Pass Model::pass(int B, int T, float dropout, uint64_t seed) {
     bf16_scratch_ = alloc_bf16({{&xb_, n * std::max(C, F)}, {&dyb_, dy_rows}});
     bf16_scratch_rows_ = N;
   }
-  return Pass(cfg_, B, T, dropout, seed, {bf16_ops().gemm, &wb_, xb_, dyb_});
+  const Bf16Ops& path = bf16_ops();
+  return Pass(cfg_, B, T, dropout, seed,
+              {path.gemm, &wb_, xb_, dyb_, path.attention_forward, path.attention_backward});
 }
 
 // ── the whole model: embedding → L blocks → final norm (pre-LN), and back (layers.h) ──────────

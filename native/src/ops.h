@@ -120,6 +120,12 @@ struct Ops {
   // The portable bf16 GEMM (GemmBf16 below): operands widened to fp32, then this table's sgemm.
   void (*gemm_bf16)(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
                     const uint16_t* B, int ldb, float beta, float* C, int ldc);
+  // The portable bf16 attention (attention_forward/backward's contract): q, k, v, dO and, per tile, P, P∘M
+  // and dS rounded to bf16 values, multiplied by this table's fp32 tiles; softmax and sums fp32.
+  void (*attention_forward_bf16)(float* out, float* lse, const float* qkv, int B, int T, int C, int NH,
+                                 float dropout_p, uint64_t seed);
+  void (*attention_backward_bf16)(float* dqkv, const float* dout, const float* qkv, const float* out,
+                                  const float* lse, int B, int T, int C, int NH, float dropout_p, uint64_t seed);
 };
 
 // ---- bf16 GEMM paths, chosen apart from the fp32 table ------------------------------------------
@@ -128,6 +134,11 @@ struct Ops {
 // beta == 0 never reads C. Paths: generic (Ops::gemm_bf16 of the active table, any CPU),
 // avx512bf16 (VDPBF16PS, native/src/kernels/gemm_bf16.cc), amx (TDPBF16PS tiles, same file).
 using PeakLoop = double(int64_t iters);
+// Attention with the contract of Ops::attention_forward/backward, its tile matmuls in bf16.
+using AttentionForward = void(float* out, float* lse, const float* qkv, int B, int T, int C, int NH, float dropout_p,
+                              uint64_t seed);
+using AttentionBackward = void(float* dqkv, const float* dout, const float* qkv, const float* out, const float* lse,
+                               int B, int T, int C, int NH, float dropout_p, uint64_t seed);
 
 enum class Bf16Path : int { generic = 0, avx512bf16 = 1, amx = 2 };
 
@@ -137,6 +148,11 @@ struct Bf16Ops {
   // Peak probe of the path's bf16 dot-product instruction on this thread (FLOPs performed, 2 per
   // multiply-add); null for generic, whose peak is the fp32 FMA one.
   PeakLoop* peak_loop;
+  // Attention with bf16 tile matmuls: generic, Ops::attention_forward_bf16 of the active table; avx512bf16
+  // and amx, VDPBF16PS (AMX machines have AVX512_BF16, and 64 × 64 tiles over a head size of 64 are small
+  // for AMX tiles). Every path rounds the same values (kernels/attention.cc).
+  AttentionForward* attention_forward;
+  AttentionBackward* attention_backward;
 };
 
 /** What the running CPU and OS support (CPUID + XGETBV), detected once. */

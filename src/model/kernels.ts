@@ -87,6 +87,11 @@ export interface NativeKernels {
     p: number,
     seed: number,
   ): void;
+  /** attentionForward on the active bf16 path (native.setBf16Path): q, k, v, dO, P and dS rounded to bf16, softmax
+   *  and sums in fp32. */
+  attentionForwardBf16: NativeKernels['attentionForward'];
+  /** attentionBackward likewise. */
+  attentionBackwardBf16: NativeKernels['attentionBackward'];
   /** Summed loss; logits (N, V) become d(loss)/d(logits) · gradScale in place. */
   crossentropyForwardBackward(
     logits: F32,

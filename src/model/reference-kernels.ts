@@ -223,7 +223,7 @@ export const dropoutBackward = dropoutForward;
 
 // ---- attention ---------------------------------------------------------------------------------
 
-interface AttentionShape {
+export interface AttentionShape {
   B: number;
   T: number;
   C: number;
@@ -231,7 +231,7 @@ interface AttentionShape {
 }
 
 // Softmax probabilities (and log-sum-exp) of causal row i of head (b, h), from the scaled scores.
-function attentionRow(qkv: Vec, { T, C, NH }: AttentionShape, b: number, h: number, i: number) {
+export function attentionRow(qkv: Vec, { T, C, NH }: AttentionShape, b: number, h: number, i: number) {
   const HS = C / NH;
   const scores = new Float64Array(i + 1);
   for (let j = 0; j <= i; j++) {
@@ -247,7 +247,7 @@ function attentionRow(qkv: Vec, { T, C, NH }: AttentionShape, b: number, h: numb
 }
 
 // Dropout multiplier of probability (b, h, i, j): the hash index ((b·NH + h)·T + i)·T + j.
-const attentionDrop = (
+export const attentionDrop = (
   { T, NH }: AttentionShape,
   p: number,
   seed: number,

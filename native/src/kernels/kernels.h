@@ -59,14 +59,22 @@ void f32_to_bf16(uint16_t* dst, const float* src, size_t n);
 void bf16_to_f32(float* dst, const uint16_t* src, size_t n);
 void gemm_bf16(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
                const uint16_t* B, int ldb, float beta, float* C, int ldc);
+void attention_forward_bf16(float* out, float* lse, const float* qkv, int B, int T, int C, int NH, float dropout_p,
+                            uint64_t seed);
+void attention_backward_bf16(float* dqkv, const float* dout, const float* qkv, const float* out, const float* lse,
+                             int B, int T, int C, int NH, float dropout_p, uint64_t seed);
 
-// Defined by the avx512 build only (gemm_bf16.cc, peak.cc), each behind its own target attribute:
+// Defined by the avx512 build only (gemm_bf16.cc, peak.cc, attention.cc), each behind its own target attribute:
 // dispatch.cc calls them only when cpu_features() has AVX512_BF16, or AMX with the OS's permission.
 void gemm_bf16_dpbf16(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
                       const uint16_t* B, int ldb, float beta, float* C, int ldc);
 void gemm_bf16_amx(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
                    const uint16_t* B, int ldb, float beta, float* C, int ldc);
 double dpbf16_peak_loop(int64_t iters);
+void attention_forward_dpbf16(float* out, float* lse, const float* qkv, int B, int T, int C, int NH, float dropout_p,
+                              uint64_t seed);
+void attention_backward_dpbf16(float* dqkv, const float* dout, const float* qkv, const float* out, const float* lse,
+                               int B, int T, int C, int NH, float dropout_p, uint64_t seed);
 double amx_bf16_peak_loop(int64_t iters);
 
 }  // namespace MOTIF_ISA

@@ -42,5 +42,7 @@ const Ops MOTIF_CAT(ops_, MOTIF_ISA) = {
     I::f32_to_bf16,
     I::bf16_to_f32,
     I::gemm_bf16,
+    I::attention_forward_bf16,
+    I::attention_backward_bf16,
 };
 }  // namespace motif
