@@ -49,6 +49,50 @@ struct Operand {
 /** Packs depths [k0, k0 + kc) and columns [j0, j0 + nc) of `s` as pairs into micro-panels of `width`
  *  columns, kcp pairs deep: panel q (q a multiple of width) at dst + q·kcp, its pair (kp, c) at
  *  kp·sk + c·sc. Every slot of every panel is written, padding with zeros. */
+/** r[i][t] becomes r[t][i]: a 16 × 16 transpose of 32-bit elements (unpack within 128-bit lanes, then
+ *  a 4 × 4 transpose of the lanes). */
+// GCC 12's unpack intrinsics pass _mm512_undefined_epi32() (a self-initialised variable) as the unused
+// merge source, which -Wmaybe-uninitialized reports once inlined here: a known false positive.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+inline void transpose16(__m512i r[16]) {
+  __m512i a[16], b[16];
+  for (int i = 0; i < 16; i += 2) {
+    a[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+    a[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  // b[4j + e], lane L: element 4L + e of rows 4j .. 4j + 3
+  for (int j = 0; j < 16; j += 4) {
+    b[j] = _mm512_unpacklo_epi64(a[j], a[j + 2]);
+    b[j + 1] = _mm512_unpackhi_epi64(a[j], a[j + 2]);
+    b[j + 2] = _mm512_unpacklo_epi64(a[j + 1], a[j + 3]);
+    b[j + 3] = _mm512_unpackhi_epi64(a[j + 1], a[j + 3]);
+  }
+  for (int e = 0; e < 4; e++) {
+    const __m512i c0 = _mm512_shuffle_i32x4(b[e], b[4 + e], 0x88), c1 = _mm512_shuffle_i32x4(b[e], b[4 + e], 0xDD);
+    const __m512i d0 = _mm512_shuffle_i32x4(b[8 + e], b[12 + e], 0x88), d1 = _mm512_shuffle_i32x4(b[8 + e], b[12 + e], 0xDD);
+    r[e] = _mm512_shuffle_i32x4(c0, d0, 0x88);
+    r[4 + e] = _mm512_shuffle_i32x4(c1, d1, 0x88);
+    r[8 + e] = _mm512_shuffle_i32x4(c0, d0, 0xDD);
+    r[12 + e] = _mm512_shuffle_i32x4(c1, d1, 0xDD);
+  }
+}
+#pragma GCC diagnostic pop
+
+/** Pairs [0, kvec) (a multiple of 16) of n ≤ 16 columns whose depths are contiguous, the first at `first`,
+ *  into panel rows of stride sk with the columns adjacent: 16 × 16 blocks turned in registers, where a
+ *  pair at a time costs a load and a store each. */
+void pack_pair_columns(const uint16_t* first, int ld, int n, int kvec, uint32_t* out, size_t sk) {
+  const __mmask16 keep = (__mmask16)((1u << n) - 1);
+  for (int kb = 0; kb < kvec; kb += 16) {
+    __m512i r[16];
+    for (int i = 0; i < 16; i++)
+      r[i] = i < n ? _mm512_loadu_si512(first + (size_t)i * ld + 2 * kb) : _mm512_setzero_si512();
+    transpose16(r);
+    for (int t = 0; t < 16; t++) _mm512_mask_storeu_epi32(out + (size_t)(kb + t) * sk, keep, r[t]);
+  }
+}
+
 void pack_pairs(const Operand& s, int k0, int kc, int j0, int nc, int width, int kcp, uint32_t* dst, size_t sk,
                 size_t sc) {
   const int full = kc / 2;  // pairs with both depths inside the slice
@@ -70,11 +114,16 @@ void pack_pairs(const Operand& s, int k0, int kc, int j0, int nc, int width, int
         for (; c < width; c++) out[c * sc] = 0;
       }
     } else {
-      // Depths k and k + 1 of a column are adjacent in memory: one 32-bit load is the pair.
+      // Depths k and k + 1 of a column are adjacent in memory: one 32-bit load is the pair. With the
+      // columns adjacent in the panel (sc == 1), whole blocks of 16 pairs go through registers first.
+      const int kvec = sc == 1 ? full / 16 * 16 : 0;
+      for (int c = 0; kvec && c < w; c += 16)
+        pack_pair_columns(s.p + (size_t)(j0 + q + c) * s.ld + k0, s.ld, std::min(16, w - c), kvec, P + c, sk);
       for (int c = 0; c < width; c++) {
         uint32_t* out = P + (size_t)c * sc;
         int kp = 0;
         if (c < w) {
+          kp = kvec;
           const uint16_t* col = s.p + (size_t)(j0 + q + c) * s.ld + k0;
           for (; kp < full; kp++) std::memcpy(out + (size_t)kp * sk, col + 2 * kp, 4);
           if (kc % 2) out[(size_t)kp++ * sk] = col[kc - 1];
