@@ -135,7 +135,6 @@ void check_heads(const Info& info, int C, int NH) {
   if (C % NH) throw Napi::RangeError::New(info.Env(), "C must be a multiple of NH");
 }
 
-
 // attentionForward(out, lse, qkv, B, T, C, NH, p, seed), of the active table or, with bf16, the active
 // bf16 path's attention (attentionForwardBf16).
 template <bool bf16>

@@ -18,6 +18,13 @@
 
 namespace motif {
 
+// The signatures of causal attention's forward and backward (contract at Ops::attention_forward), shared
+// by the fp32 kernels, their bf16 forms in the table and the bf16 paths' own (Bf16Ops).
+using AttentionForward = void(float* out, float* lse, const float* qkv, int B, int T, int C, int NH, float dropout_p,
+                              uint64_t seed);
+using AttentionBackward = void(float* dqkv, const float* dout, const float* qkv, const float* out, const float* lse,
+                               int B, int T, int C, int NH, float dropout_p, uint64_t seed);
+
 enum class Isa : int { generic = 0, avx2 = 1, avx512 = 2 };
 
 // A bf16 GEMM (contract below, "bf16 GEMM paths"); the linear layers' bf16 forms take one.
@@ -71,11 +78,9 @@ struct Ops {
   // qkv (B, T, 3C): q | k | v, head h at columns h·HS .. (h+1)·HS of each. out (B, T, C) heads
   // concatenated likewise. lse (B, NH, T) = log Σ_j exp(score) saved for backward. Scale 1/√HS.
   // dropout_p applies to attention probabilities (as PyTorch MHA), mask from hash(seed, b, h, i, j).
-  void (*attention_forward)(float* out, float* lse, const float* qkv, int B, int T, int C, int NH,
-                            float dropout_p, uint64_t seed);
+  AttentionForward* attention_forward;
   // dqkv (B, T, 3C) += gradient; needs out and lse of the forward.
-  void (*attention_backward)(float* dqkv, const float* dout, const float* qkv, const float* out, const float* lse,
-                             int B, int T, int C, int NH, float dropout_p, uint64_t seed);
+  AttentionBackward* attention_backward;
 
   // Incremental decoding (no backward): n new queries per stream over a KV cache. q (S, n, ·) with
   // row stride ldq (the q part of a qkv buffer); kcache, vcache (S, cap, C), positions 0 .. P+n-1
@@ -122,10 +127,8 @@ struct Ops {
                     const uint16_t* B, int ldb, float beta, float* C, int ldc);
   // The portable bf16 attention (attention_forward/backward's contract): q, k, v, dO and, per tile, P, P∘M
   // and dS rounded to bf16 values, multiplied by this table's fp32 tiles; softmax and sums fp32.
-  void (*attention_forward_bf16)(float* out, float* lse, const float* qkv, int B, int T, int C, int NH,
-                                 float dropout_p, uint64_t seed);
-  void (*attention_backward_bf16)(float* dqkv, const float* dout, const float* qkv, const float* out,
-                                  const float* lse, int B, int T, int C, int NH, float dropout_p, uint64_t seed);
+  AttentionForward* attention_forward_bf16;
+  AttentionBackward* attention_backward_bf16;
 };
 
 // ---- bf16 GEMM paths, chosen apart from the fp32 table ------------------------------------------
@@ -134,11 +137,6 @@ struct Ops {
 // beta == 0 never reads C. Paths: generic (Ops::gemm_bf16 of the active table, any CPU),
 // avx512bf16 (VDPBF16PS, native/src/kernels/gemm_bf16.cc), amx (TDPBF16PS tiles, same file).
 using PeakLoop = double(int64_t iters);
-// Attention with the contract of Ops::attention_forward/backward, its tile matmuls in bf16.
-using AttentionForward = void(float* out, float* lse, const float* qkv, int B, int T, int C, int NH, float dropout_p,
-                              uint64_t seed);
-using AttentionBackward = void(float* dqkv, const float* dout, const float* qkv, const float* out, const float* lse,
-                               int B, int T, int C, int NH, float dropout_p, uint64_t seed);
 
 enum class Bf16Path : int { generic = 0, avx512bf16 = 1, amx = 2 };
 
