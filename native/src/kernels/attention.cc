@@ -213,15 +213,19 @@ struct Fp32Tiles {
 };
 
 // (dst, src may alias) dst = src rounded to bf16 and widened back: exactly the values a bf16 copy holds.
+// On the calling thread: tiles are rounded inside the attention's own parallel loop.
 void round_through_bf16(float* dst, const float* src, size_t n) {
-  parallel_for((int64_t)n, 1 << 14, [&](int64_t b, int64_t e) {
-    uint16_t tmp[1024];
-    for (int64_t i = b; i < e; i += 1024) {
-      const size_t len = (size_t)std::min<int64_t>(1024, e - i);
-      f32_to_bf16(tmp, src + i, len);
-      bf16_to_f32(dst + i, tmp, len);
-    }
-  });
+  uint16_t tmp[1024];
+  for (size_t i = 0; i < n; i += 1024) {
+    const size_t len = std::min<size_t>(1024, n - i);
+    f32_to_bf16(tmp, src + i, len);
+    bf16_to_f32(dst + i, tmp, len);
+  }
+}
+// The same over the pool, for whole operands.
+void round_through_bf16_parallel(float* dst, const float* src, size_t n) {
+  parallel_for((int64_t)n, 1 << 14,
+               [&](int64_t b, int64_t e) { round_through_bf16(dst + b, src + b, (size_t)(e - b)); });
 }
 
 // ---- bf16 values on fp32 tiles (every ISA) --------------------------------------------------------
@@ -504,7 +508,7 @@ void attention_forward_bf16(float* out, float* lse, const float* qkv, int B, int
                             uint64_t seed) {
   const size_t n = (size_t)B * T * 3 * C;
   float* q = scratch<float>(2, n);
-  round_through_bf16(q, qkv, n);
+  round_through_bf16_parallel(q, qkv, n);
   forward_tiles(RoundedTiles(q, nullptr, B, T, C, NH), out, lse, q, B, T, C, NH, dropout_p, seed);
 }
 
@@ -512,8 +516,8 @@ void attention_backward_bf16(float* dqkv, const float* dout, const float* qkv, c
                              int B, int T, int C, int NH, float dropout_p, uint64_t seed) {
   const size_t n = (size_t)B * T * C;
   float *q = scratch<float>(2, 3 * n), *d = scratch<float>(3, n);
-  round_through_bf16(q, qkv, 3 * n);
-  round_through_bf16(d, dout, n);
+  round_through_bf16_parallel(q, qkv, 3 * n);
+  round_through_bf16_parallel(d, dout, n);
   backward_tiles(RoundedTiles(q, d, B, T, C, NH), dqkv, dout, q, out, lse, B, T, C, NH, dropout_p, seed);
 }
 
