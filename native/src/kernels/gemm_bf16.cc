@@ -46,9 +46,6 @@ struct Operand {
   bool kmajor;
 };
 
-/** Packs depths [k0, k0 + kc) and columns [j0, j0 + nc) of `s` as pairs into micro-panels of `width`
- *  columns, kcp pairs deep: panel q (q a multiple of width) at dst + q·kcp, its pair (kp, c) at
- *  kp·sk + c·sc. Every slot of every panel is written, padding with zeros. */
 /** r[i][t] becomes r[t][i]: a 16 × 16 transpose of 32-bit elements (unpack within 128-bit lanes, then
  *  a 4 × 4 transpose of the lanes). */
 // GCC 12's unpack intrinsics pass _mm512_undefined_epi32() (a self-initialised variable) as the unused
@@ -69,8 +66,10 @@ inline void transpose16(__m512i r[16]) {
     b[j + 3] = _mm512_unpackhi_epi64(a[j + 1], a[j + 3]);
   }
   for (int e = 0; e < 4; e++) {
-    const __m512i c0 = _mm512_shuffle_i32x4(b[e], b[4 + e], 0x88), c1 = _mm512_shuffle_i32x4(b[e], b[4 + e], 0xDD);
-    const __m512i d0 = _mm512_shuffle_i32x4(b[8 + e], b[12 + e], 0x88), d1 = _mm512_shuffle_i32x4(b[8 + e], b[12 + e], 0xDD);
+    const __m512i c0 = _mm512_shuffle_i32x4(b[e], b[4 + e], 0x88);
+    const __m512i c1 = _mm512_shuffle_i32x4(b[e], b[4 + e], 0xDD);
+    const __m512i d0 = _mm512_shuffle_i32x4(b[8 + e], b[12 + e], 0x88);
+    const __m512i d1 = _mm512_shuffle_i32x4(b[8 + e], b[12 + e], 0xDD);
     r[e] = _mm512_shuffle_i32x4(c0, d0, 0x88);
     r[4 + e] = _mm512_shuffle_i32x4(c1, d1, 0x88);
     r[8 + e] = _mm512_shuffle_i32x4(c0, d0, 0xDD);
@@ -93,6 +92,9 @@ void pack_pair_columns(const uint16_t* first, int ld, int n, int kvec, uint32_t*
   }
 }
 
+/** Packs depths [k0, k0 + kc) and columns [j0, j0 + nc) of `s` as pairs into micro-panels of `width`
+ *  columns, kcp pairs deep: panel q (q a multiple of width) at dst + q·kcp, its pair (kp, c) at
+ *  kp·sk + c·sc. Every slot of every panel is written, padding with zeros. */
 void pack_pairs(const Operand& s, int k0, int kc, int j0, int nc, int width, int kcp, uint32_t* dst, size_t sk,
                 size_t sc) {
   const int full = kc / 2;  // pairs with both depths inside the slice
