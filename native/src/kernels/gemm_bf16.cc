@@ -46,6 +46,12 @@ struct Operand {
   bool kmajor;
 };
 
+/** The lanes of the 16-column vector starting at column `col` that lie inside n columns. */
+inline __mmask16 column_mask(int n, int col) {
+  int valid = std::max(0, std::min(16, n - col));
+  return (__mmask16)((1u << valid) - 1u);
+}
+
 /** r[i][t] becomes r[t][i]: a 16 × 16 transpose of 32-bit elements (unpack within 128-bit lanes, then
  *  a 4 × 4 transpose of the lanes). */
 // GCC 12's unpack intrinsics pass _mm512_undefined_epi32() (a self-initialised variable) as the unused
@@ -109,6 +115,18 @@ void pack_pairs(const Operand& s, int k0, int kc, int j0, int nc, int width, int
         const uint16_t* hi = k + 1 < kc ? s.p + (size_t)(k0 + k + 1) * s.ld + j0 + q : nullptr;
         uint32_t* out = P + (size_t)kp * sk;
         int c = 0;
+        if (sc == 1) {
+          // Columns adjacent in the panel: 16 at a time, each u16 widened to the low or high half.
+          for (; c < width; c += 16) {
+            const __mmask16 in = column_mask(w, c);
+            // (maskz forms: the plain widening and shift pass GCC 12's self-initialised undefined vector, see transpose16)
+            auto widen = [in](const uint16_t* row) { return _mm512_maskz_cvtepu16_epi32(in, _mm256_maskz_loadu_epi16(in, row)); };
+            __m512i v = lo ? widen(lo + c) : _mm512_setzero_si512();
+            if (hi) v = _mm512_or_si512(v, _mm512_maskz_slli_epi32(in, widen(hi + c), 16));
+            _mm512_mask_storeu_epi32(out + c, column_mask(width, c), v);
+          }
+          continue;
+        }
         if (lo && hi)
           for (; c < w; c++) out[c * sc] = lo[c] | (uint32_t)hi[c] << 16;
         else if (lo)
@@ -141,12 +159,6 @@ inline void update_row(float* c, __m512 acc, float alpha, float beta, __mmask16 
   __m512 v = _mm512_mul_ps(_mm512_set1_ps(alpha), acc);
   if (beta != 0.f) v = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, c), v);
   _mm512_mask_storeu_ps(c, mask, v);
-}
-
-/** The lanes of the 16-column vector starting at column `col` that lie inside n columns. */
-inline __mmask16 column_mask(int n, int col) {
-  int valid = std::max(0, std::min(16, n - col));
-  return (__mmask16)((1u << valid) - 1u);
 }
 
 // ---- VDPBF16PS ----------------------------------------------------------------------------------
