@@ -47,6 +47,9 @@ def make_case(name, case, seed):
     with torch.no_grad():
         mask = (tokens != pad).unsqueeze(-1).double()
         embedding = (model.hidden(tokens) * mask).sum(1) / mask.sum(1)
+        # Mean pooling of each inner layer's output (motif embed --layer l).
+        layer_embeddings = {f"embedding.layer{l}": (model.hidden(tokens, l) * mask).sum(1) / mask.sum(1)
+                            for l in range(cfg["nLayers"])}
     logits = model(tokens)
     loss = model.loss(tokens, logits)
     loss.backward()
@@ -75,7 +78,7 @@ def make_case(name, case, seed):
         steps.append({"loss": ce.item(), "l1Penalty": float(penalty), "gradNorm": norm.item()})
     after = {k: v.clone() for k, v in model.tensors().items()}
 
-    tensors = {"logits": logits.detach(), "embedding": embedding}
+    tensors = {"logits": logits.detach(), "embedding": embedding, **layer_embeddings}
     tensors.update({"weights." + k: v for k, v in weights.items()})
     tensors.update({"grads." + k: v for k, v in grads.items()})
     tensors.update({"poolGrads." + k: v for k, v in pool_grads.items()})

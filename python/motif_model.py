@@ -39,11 +39,16 @@ class MotifModel(nn.Module):
             nn.init.normal_(self.tok.weight, std=C ** -0.5)
             self.head.weight = self.tok.weight
 
-    def hidden(self, tokens):
-        """Last hidden state (B, T, C): output of the final block (after the final LN in pre-LN)."""
+    def hidden(self, tokens, layers=None):
+        """Last hidden state (B, T, C): output of the final block (after the final LN in pre-LN); with
+        `layers` < the model's, the output of the first `layers` blocks (0: the embeddings), no final LN."""
         T = tokens.shape[1]
         x = self.drop(self.tok(tokens) + self.pos(torch.arange(T, device=tokens.device)))
         causal = torch.triu(torch.full((T, T), float("-inf"), dtype=x.dtype, device=x.device), 1)
+        if layers is not None and layers < len(self.encoder.layers):
+            for block in self.encoder.layers[:layers]:
+                x = block(x, src_mask=causal)
+            return x
         x = self.encoder(x, mask=causal)
         return self.norm(x) if self.norm is not None else x
 

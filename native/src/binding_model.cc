@@ -119,12 +119,13 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     return out;
   }
 
-  // embed(tokens, B, T, mask) → Float32Array (B·C)
+  // embed(tokens, B, T, mask, depth = -1) → Float32Array (B·C); depth in [0, L], -1 = L (model.h)
   Napi::Value Embed(const Napi::CallbackInfo& info) {
     Batch b = batch(info);
     const uint8_t* mask = u8(info, 3, "mask", (size_t)b.B * b.T);
+    const int depth = info.Length() > 4 && !info[4].IsUndefined() ? (int)integer(info, 4, "depth") : -1;
     Napi::Float32Array out = Napi::Float32Array::New(info.Env(), (size_t)b.B * model_->config().C);
-    guarded(info.Env(), [&] { model_->embed(out.Data(), b.tokens, mask, b.B, b.T); return 0; });
+    guarded(info.Env(), [&] { model_->embed(out.Data(), b.tokens, mask, b.B, b.T, depth); return 0; });
     return out;
   }
 

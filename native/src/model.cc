@@ -235,14 +235,16 @@ Pass Model::pass(int B, int T, float dropout, uint64_t seed) {
 
 // for_backward: training mode (dropout on, every block's activations kept); else evaluation, where
 // every block uses activation slot 0.
-const float* Model::forward(const int32_t* tokens, int B, int T, bool for_backward, uint64_t step_seed) {
+const float* Model::forward(const int32_t* tokens, int B, int T, bool for_backward, uint64_t step_seed, int depth) {
   check_tokens(tokens, B, T);
   ensure_activations(B, T, for_backward ? cfg_.L : 1);
   if (bf16_) refresh_bf16();
   const Pass s = pass(B, T, for_backward ? cfg_.dropout : 0.f, step_seed);
   embedding_forward(s, a_.encoded, tokens, p_);
   const float* x = a_.encoded;
-  for (int l = 0; l < cfg_.L; l++) x = block_forward(s, block_views(l, for_backward ? l : 0), a_, x);
+  const int blocks = depth < 0 ? cfg_.L : depth;
+  for (int l = 0; l < blocks; l++) x = block_forward(s, block_views(l, for_backward ? l : 0), a_, x);
+  if (blocks < cfg_.L) return x;
   if (cfg_.pre_ln) {
     final_norm_forward(s, p_, a_, x);
     x = a_.lnf;
@@ -322,8 +324,9 @@ double Model::eval_loss(const int32_t* tokens, int B, int T, int64_t* count) {
   return head_loss(pass(B, T, 0.f, 0), p_, nullptr, a_, h, nullptr, count);
 }
 
-void Model::embed(float* out, const int32_t* tokens, const uint8_t* mask, int B, int T) {
-  const float* h = forward(tokens, B, T, false, 0);
+void Model::embed(float* out, const int32_t* tokens, const uint8_t* mask, int B, int T, int depth) {
+  if (depth > cfg_.L) throw ModelError("embed: depth " + std::to_string(depth) + " is beyond the model's " + std::to_string(cfg_.L) + " layers");
+  const float* h = forward(tokens, B, T, false, 0, depth);
   ops().meanpool_forward(out, h, mask, B, T, cfg_.C);
 }
 

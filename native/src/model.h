@@ -206,8 +206,10 @@ class Model {
   StepResult optimizer_step(float lr, const OptimConfig& opt);
   /** Mean next-token loss without dropout or gradients; also returns the target count in *count. */
   double eval_loss(const int32_t* tokens, int B, int T, int64_t* count = nullptr);
-  /** out (B, C): mean over positions with mask != 0 of the last hidden state (no dropout). */
-  void embed(float* out, const int32_t* tokens, const uint8_t* mask, int B, int T);
+  /** out (B, C): mean over positions with mask != 0 of a hidden state (no dropout): the output of the
+   *  first `depth` blocks (0: the embeddings), or with depth == L (or -1) the last hidden state, after
+   *  the final norm in pre-LN. Shallower depths run only the blocks they need. */
+  void embed(float* out, const int32_t* tokens, const uint8_t* mask, int B, int T, int depth = -1);
   /** out (R, V): logits at flat rows b·T + t (no dropout). */
   void logits(float* out, const int32_t* tokens, int B, int T, const int32_t* rows, int R);
   /** The contrastive objective's pair of calls (the loss on the pooled vectors is computed by the caller):
@@ -262,7 +264,8 @@ class Model {
   // Block l's views, writing or reading activation slot `slot` (layers.h).
   Block block_views(int l, int slot);
   // The whole model as a chain of layers.h's layers; backward starts from dh in a_.dstream[0].
-  const float* forward(const int32_t* tokens, int B, int T, bool for_backward, uint64_t step_seed);
+  // depth < L stops after that many blocks (no final norm): embed's intermediate hidden states.
+  const float* forward(const int32_t* tokens, int B, int T, bool for_backward, uint64_t step_seed, int depth = -1);
   void backward(const int32_t* tokens, uint64_t step_seed);
 };
 

@@ -16,6 +16,7 @@ import {
 } from './shared.js';
 
 const share = numberParser((x) => x >= 0 && x < 1, 'a number in [0, 1)');
+const layerNumber = numberParser((x) => Number.isInteger(x) && x >= 0, 'a whole number ≥ 0');
 
 interface EmbedCliOptions extends DatasetCliOptions {
   run: string;
@@ -24,6 +25,7 @@ interface EmbedCliOptions extends DatasetCliOptions {
   out: string;
   overlap?: number;
   pooling: Pooling;
+  layer?: number;
   precision: PrecisionChoice;
   overwrite?: boolean;
   resume?: boolean;
@@ -65,6 +67,12 @@ export function register(program: Command, { io, exit }: CliContext): void {
         .choices(['auto', 'mean', 'contrastive'])
         .default('auto'),
     )
+    .option(
+      '--layer <n>',
+      'mean-pool the output of block n (0 = the token embeddings) instead of the last hidden state; implies mean pooling. ' +
+        "On ASAP a middle layer finds pieces and composers better than the paper's last one (README, Embeddings)",
+      layerNumber,
+    )
     .addOption(
       precisionOption(
         'the embedding passes',
@@ -89,7 +97,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
       const { embedDataset } = await import('../embed/embed-dataset.js');
       const { precisionRecord, resolvePrecision } = await import('../model/machine-precision.js');
       const compute = precisionRecord(resolvePrecision(opts.precision));
-      const run = loadRunModel(opts.run, opts.checkpoint, opts.pooling, compute.precision);
+      const run = loadRunModel(opts.run, opts.checkpoint, opts.pooling, compute.precision, opts.layer);
       const bars = stagedProgress(io, Boolean(opts.json) || !opts.progress);
       const t0 = performance.now();
       let tEmbed = t0;

@@ -71,6 +71,7 @@ export async function embedDataset(
     sustain: run.sustain,
     instruments: run.instruments,
     embedding: run.embedding,
+    ...(run.layer !== undefined ? { layer: run.layer } : {}),
     model: run.fingerprint,
     ...options.source,
   };

@@ -140,9 +140,11 @@ export async function evaluateEmbeddings(
   const full = all.map((p) => frame(p.piece.ids, run.tokenizer));
   const excerpts = evalOk.map((p) => frame(p.piece.excerpt!.ids, run.tokenizer));
   // `head`: the contrastive head the learned embedding goes through (the random init and mean rows have none).
+  // A run that pools a layer (run.layer) has no head; its random init is pooled at the same layer.
   const embed = (model: Transformer, stage: string, seqs: Int32Array[], head?: EmbeddingHead): Float32Array[] => {
     options.onStage?.(stage, windowTokens(seqs, run.window, overlap));
-    return embedSequences(model, seqs, { window: run.window, batch: run.batch, overlap, onTokens: options.tick, head });
+    const layer = run.layer;
+    return embedSequences(model, seqs, { window: run.window, batch: run.batch, overlap, onTokens: options.tick, head, layer });
   };
 
   // Learned: full vectors from the store; files it lacks are embedded now by the same checkpoint.

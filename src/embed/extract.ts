@@ -29,11 +29,13 @@ export interface ExtractOptions {
   onTokens?: (tokens: number) => void;
   /** A contrastive model's head: each window's pooled state goes through it (a piece is the mean of its windows' embeddings). */
   head?: EmbeddingHead;
+  /** Pool the output of this many blocks instead of the last hidden state (Transformer.embed). */
+  layer?: number;
 }
 
-/** How a run's model cuts, batches and (with a head) projects windows: the options embedding calls take. */
-export function runExtraction(run: RunModel): Pick<ExtractOptions, 'window' | 'batch' | 'head'> {
-  return { window: run.window, batch: run.batch, head: run.head };
+/** How a run's model cuts, batches and pools (a layer, or a head that projects) windows: the options embedding calls take. */
+export function runExtraction(run: RunModel): Pick<ExtractOptions, 'window' | 'batch' | 'head' | 'layer'> {
+  return { window: run.window, batch: run.batch, head: run.head, layer: run.layer };
 }
 
 /**
@@ -109,7 +111,7 @@ export function embedSequences(
       tokens.set(sequences[w.seq].subarray(w.start, w.end), b * Tb);
       mask.fill(1, b * Tb, b * Tb + (w.end - w.start));
     });
-    const pooled = model.embed(tokens, mask, group.length, Tb); // (b, d_model)
+    const pooled = model.embed(tokens, mask, group.length, Tb, options.layer); // (b, d_model)
     const vectors = head ? head.forward(pooled, group.length).z : pooled; // (b, C)
     let count = 0;
     group.forEach((w, b) => {

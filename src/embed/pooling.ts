@@ -6,3 +6,8 @@ import type { Pooling } from '../run/run-model.js';
 export function storePooling(source: Readonly<Record<string, unknown>>): Pooling {
   return source.embedding === 'contrastive' ? 'contrastive' : 'mean';
 }
+
+/** The layer a store's mean-pooled vectors were read at (source.layer); undefined: the last hidden state. */
+export function storeLayer(source: Readonly<Record<string, unknown>>): number | undefined {
+  return typeof source.layer === 'number' ? source.layer : undefined;
+}

@@ -5,14 +5,15 @@ import { statSync } from 'node:fs';
 import type { CheckpointChoice } from '../run/checkpoint-choice.js';
 import { loadRunModel, type Pooling, type RunModel } from '../run/run-model.js';
 import { embedSequences, frame, runExtraction } from './extract.js';
-import { storePooling } from './pooling.js';
+import { storeLayer, storePooling } from './pooling.js';
 import { makePreparer } from './prepare.js';
 
-/** The run, checkpoint and pooling to embed a store's queries with. */
+/** The run, checkpoint and pooling (and layer) to embed a store's queries with. */
 export interface StoreRun {
   run: string;
   checkpoint: CheckpointChoice;
   pooling: Pooling;
+  layer?: number;
 }
 
 /**
@@ -27,6 +28,7 @@ export function storeRun(source: Readonly<Record<string, unknown>>, run?: string
     run: dir,
     checkpoint: checkpoint ?? (same && typeof source.checkpoint === 'string' ? source.checkpoint : 'best'),
     pooling: storePooling(source),
+    layer: storeLayer(source),
   };
 }
 
@@ -58,7 +60,7 @@ export function loadStoreModel(
   source: Readonly<Record<string, unknown>>,
   which: StoreRun,
 ): RunModel {
-  const run = loadRunModel(which.run, which.checkpoint, which.pooling);
+  const run = loadRunModel(which.run, which.checkpoint, which.pooling, 'fp32', which.layer);
   checkStoreModel(storePath, source, run);
   return run;
 }

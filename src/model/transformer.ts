@@ -41,7 +41,7 @@ interface NativeModel {
   forwardBackward(tokens: Int32Array, B: number, T: number): number;
   optimizerStep(lr: number, o: OptimizerOptions): { gradNorm: number; l1Penalty: number };
   evalLoss(tokens: Int32Array, B: number, T: number): { loss: number; count: number };
-  embed(tokens: Int32Array, B: number, T: number, mask: Uint8Array): Float32Array;
+  embed(tokens: Int32Array, B: number, T: number, mask: Uint8Array, layer?: number): Float32Array;
   pooledForward(tokens: Int32Array, B: number, T: number, mask: Uint8Array): Float32Array;
   pooledBackward(dout: Float32Array): void;
   logits(tokens: Int32Array, B: number, T: number, rows: Int32Array): Float32Array;
@@ -172,9 +172,13 @@ export class Transformer {
     return this.model.evalLoss(tokens, B, T);
   }
 
-  /** Song embeddings (B, C): the last hidden state mean-pooled over positions where mask is non-zero. */
-  embed(tokens: Int32Array, mask: Uint8Array, B: number, T: number): Float32Array {
-    return this.model.embed(tokens, B, T, mask);
+  /**
+   * Song embeddings (B, C): a hidden state mean-pooled over positions where mask is non-zero. By default
+   * the last one (the paper's); `layer` l in [0, nLayers) pools the output of the first l blocks instead
+   * (0: the token + position embeddings), running only those blocks.
+   */
+  embed(tokens: Int32Array, mask: Uint8Array, B: number, T: number, layer?: number): Float32Array {
+    return this.model.embed(tokens, B, T, mask, layer);
   }
 
   /**

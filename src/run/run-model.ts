@@ -43,6 +43,8 @@ export interface RunModel {
   readonly head?: EmbeddingHead;
   /** Which embedding this run gives: 'contrastive' with a head, else 'mean'. */
   readonly embedding: 'mean' | 'contrastive';
+  /** Mean pooling of the output of this many blocks instead of the last hidden state (absent: the last, the paper's). */
+  readonly layer?: number;
   /** SHA-256 (hex, 16 digits) of the weights the embeddings come from (transformer, and head when used): equal weights, equal print. */
   readonly fingerprint: string;
 }
@@ -62,12 +64,13 @@ export function loadHead(dir: string): EmbeddingHead | undefined {
 }
 
 /** Loads a run's model (checkpoint `choice`, see {@link resolveCheckpoint}) computing in `precision`, its tokenizer
- *  and, by `pooling`, its embedding head. */
+ *  and, by `pooling`, its embedding head; `layer` (mean pooling only) pools the output of that many blocks. */
 export function loadRunModel(
   runDir: string,
   choice: CheckpointChoice = 'best',
   pooling: Pooling = 'auto',
   precision: Precision = 'fp32',
+  layer?: number,
 ): RunModel {
   const config = readRunConfig(runDir);
   const checkpoint = resolveCheckpoint(runDir, choice);
@@ -85,7 +88,13 @@ export function loadRunModel(
     );
   const model = Transformer.load(join(checkpoint, MODEL_FILE));
   model.precision = precision;
-  const head = pooling === 'mean' ? undefined : loadHead(checkpoint);
+  if (layer !== undefined) {
+    if (pooling === 'contrastive')
+      throw new Error('a layer applies to mean pooling; the contrastive head reads the last hidden state');
+    if (!Number.isInteger(layer) || layer < 0 || layer > model.config.nLayers)
+      throw new Error(`${checkpoint}: layer ${layer} is not one of the model's 0..${model.config.nLayers}`);
+  }
+  const head = pooling === 'mean' || layer !== undefined ? undefined : loadHead(checkpoint);
   if (pooling === 'contrastive' && !head)
     throw new Error(
       `${checkpoint}: no embedding head (${HEAD_FILE}); make one with motif train --objective contrastive --init ${runDir}`,
@@ -93,6 +102,7 @@ export function loadRunModel(
   return {
     ...(head ? { head } : {}),
     embedding: head ? 'contrastive' : 'mean',
+    ...(layer !== undefined && layer < model.config.nLayers ? { layer } : {}),
     fingerprint: weightsFingerprint(model, head),
     runDir: resolve(runDir),
     config,

@@ -12,7 +12,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { ProjectOptions } from '../analysis/project.js';
 import { openStore, type EmbeddingRow, type EmbeddingStore, type Neighbour } from '../embed/store.js';
-import { storePooling } from '../embed/pooling.js';
+import { storeLayer, storePooling } from '../embed/pooling.js';
 import { loadRunModel, originLanguageModel, type RunModel, type Pooling } from '../run/run-model.js';
 import { checkStoreModel } from '../embed/store-run.js';
 import { embedNotes, runExtraction } from '../embed/extract.js';
@@ -112,6 +112,7 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
     storePooling(src),
     'embedding uploads',
     note,
+    storeLayer(src),
   );
   if (embedder) checkStoreModel(options.store, src, embedder);
   const dim = embedder && (embedder.head?.D ?? embedder.model.config.dModel);
@@ -319,13 +320,14 @@ function tryLoad(
   pooling: Pooling,
   purpose: string,
   note: (m: string) => void,
+  layer?: number,
 ): RunModel | undefined {
   if (!dir) {
     note(`the store does not record its run: no ${purpose}`);
     return undefined;
   }
   try {
-    return loadRunModel(dir, checkpoint, pooling);
+    return loadRunModel(dir, checkpoint, pooling, 'fp32', layer);
   } catch (err) {
     note(`no ${purpose}: ${(err as Error).message}`);
     return undefined;

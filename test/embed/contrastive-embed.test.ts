@@ -1,6 +1,7 @@
 // Embeddings of a contrastive model: with a head in the checkpoint, embed stores the head's unit vectors
 // (a piece: the mean of its windows' embeddings) and records it; --pooling mean keeps the paper's vector;
 // evaluate reports the head's embedding as learned and the same model's mean pooling as learned_mean.
+// --layer mean-pools an inner layer's output instead: recorded in the store, used again for its queries.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
 import { evaluateEmbeddings } from '../../src/embed/evaluate-embeddings.js';
 import { embedSequences, frame } from '../../src/embed/extract.js';
+import { embedMidiFile, loadStoreModel, storeRun } from '../../src/embed/store-run.js';
 import { loadRunModel } from '../../src/run/run-model.js';
 import { openStore } from '../../src/embed/store.js';
 import { EmbeddingHead } from '../../src/model/embedding-head.js';
@@ -74,4 +76,26 @@ test('an exported contrastive model carries its head and embeds exactly like the
   const [fromRun, fromExport] = [loadRunModel(runDir, 'epoch-2'), loadRunModel(out)];
   assert.equal(fromExport.embedding, 'contrastive');
   assert.equal(fromExport.fingerprint, fromRun.fingerprint, 'same transformer and head weights');
+});
+
+test('a layer is mean pooling of that block\'s output: the store records it and queries are embedded the same way', async () => {
+  const run = loadRunModel(runDir, 'epoch-2', 'auto', 'fp32', 1);
+  assert.deepEqual([run.embedding, run.head, run.layer], ['mean', undefined, 1], 'a layer implies mean pooling');
+  const store = join(root, 'layer-1');
+  await embedDataset(run, items.slice(0, 3), { out: store, workers: 0 });
+  const opened = await openStore(store);
+  assert.equal(opened.info.source.layer, 1);
+  const id = ids[0];
+  const seq = frame(run.tokenizer.encode(readNotes(join(data, id))), run.tokenizer);
+  const byHand = embedSequences(run.model, [seq], { window: run.window, batch: run.batch, layer: 1 });
+  const last = embedSequences(run.model, [seq], { window: run.window, batch: run.batch });
+  expectClose((await opened.get(id))!.vector, byHand[0], { rtol: 1e-5, atol: 1e-6, label: id });
+  assert.notDeepEqual(byHand[0], last[0], 'layer 1 is not the last hidden state');
+  // A query from outside the store (motif similar, uploads) is pooled at the store's layer.
+  const queries = loadStoreModel(store, opened.info.source, storeRun(opened.info.source));
+  expectClose(embedMidiFile(queries, join(data, id)), byHand[0], { rtol: 1e-5, atol: 1e-6, label: 'query' });
+
+  assert.throws(() => loadRunModel(runDir, 'epoch-2', 'contrastive', 'fp32', 1), /layer applies to mean pooling/);
+  assert.throws(() => loadRunModel(runDir, 'epoch-2', 'mean', 'fp32', config.nLayers + 1), /layer 3 is not one of/);
+  assert.equal(loadRunModel(runDir, 'epoch-2', 'mean', 'fp32', config.nLayers).layer, undefined, 'the last layer is the default');
 });

@@ -94,6 +94,20 @@ for (const [name, c] of Object.entries(summary.cases)) {
     expectTensorClose(load().embed(tokens, mask, c.B, c.T), file.get('embedding')!.data, `${name} embedding`);
   });
 
+  test(`${name}: mean-pooled embedding of each inner layer's output matches PyTorch`, () => {
+    const model = load();
+    const mask = Uint8Array.from(c.tokens, (t) => (t === c.config.padId ? 0 : 1));
+    for (let l = 0; l < c.config.nLayers; l++) {
+      const expected = file.get(`embedding.layer${l}`)!.data;
+      expectTensorClose(model.embed(tokens, mask, c.B, c.T, l), expected, `${name} layer ${l}`);
+    }
+    // The last layer is the final hidden state (pre-LN: after the final norm), the default.
+    expectClose(model.embed(tokens, mask, c.B, c.T, c.config.nLayers), model.embed(tokens, mask, c.B, c.T), {
+      label: `${name} layer L`,
+    });
+    assert.throws(() => model.embed(tokens, mask, c.B, c.T, c.config.nLayers + 1), /beyond the model's/);
+  });
+
   test(`${name}: every gradient matches PyTorch`, () => {
     const model = load();
     expectClose(model.forwardBackward(tokens, c.B, c.T), c.loss, { rtol: 1e-5, label: `${name} loss` });
