@@ -237,6 +237,21 @@ Napi::Value Bf16ToF32(const Info& info) {
   return Undefined(info);
 }
 
+// activationForwardBf16(out: Uint16Array, x, gelu): the length is out's.
+Napi::Value ActivationForwardBf16(const Info& info) {
+  size_t n = length(info, 0);
+  ops().activation_forward_bf16(u16(info, 0, "out (bf16 bits)"), f32(info, 1, "x", n), n, info[2].ToBoolean());
+  return Undefined(info);
+}
+// activationBackwardBf16(dxb: Uint16Array, db, dout, x, N, F, gelu)
+Napi::Value ActivationBackwardBf16(const Info& info) {
+  int N = dim(info, 4, "N"), F = dim(info, 5, "F");
+  ops().activation_backward_bf16(u16(info, 0, "dxb (bf16 bits)", sz(N, F)), f32(info, 1, "db", F),
+                                 f32(info, 2, "dout", sz(N, F)), f32(info, 3, "x", sz(N, F)), N, F,
+                                 info[6].ToBoolean());
+  return Undefined(info);
+}
+
 }  // namespace
 
 void RegisterKernels(Napi::Env env, Napi::Object exports) {
@@ -253,6 +268,8 @@ void RegisterKernels(Napi::Env env, Napi::Object exports) {
   add("reluBackward", UnaryBackward<&Ops::relu_backward>);
   add("geluForward", Unary<&Ops::gelu_forward>);
   add("geluBackward", UnaryBackward<&Ops::gelu_backward>);
+  add("activationForwardBf16", ActivationForwardBf16);
+  add("activationBackwardBf16", ActivationBackwardBf16);
   add("dropoutForward", Dropout<&Ops::dropout_forward>);
   add("dropoutBackward", Dropout<&Ops::dropout_backward>);
   add("attentionForward", AttentionForwardValue<false>);

@@ -60,6 +60,8 @@ uint64_t Pass::drop_seed(int layer, int site) const {
 // as they feed the GEMM, W's bf16 copy made once per pass (model.cc), sums, bias and db in fp32.
 // Backward rounds x again rather than keeping a bf16 copy of every saved input: one memory-bound pass
 // over N·IC values against the 2·N·IC·OC multiply-adds of the two GEMMs.
+// x == nullptr (bf16 only): its producer already rounded it into xb; dy == nullptr: into dyb, and
+// that producer also added dy's bias gradient (db is then null), as the FFN's fused activation does.
 
 void to_bf16(const Ops& k, uint16_t* dst, const float* src, size_t n) {
   parallel_for((int64_t)n, 1 << 14, [&](int64_t b, int64_t e) { k.f32_to_bf16(dst + b, src + b, (size_t)(e - b)); });
@@ -68,7 +70,7 @@ void to_bf16(const Ops& k, uint16_t* dst, const float* src, size_t n) {
 void linear_forward(const Pass& s, float* y, const float* x, const float* W, const uint16_t* Wb, const float* b, int N,
                     int IC, int OC) {
   if (!s.bf16.gemm) return s.k.linear_forward(y, x, W, b, N, IC, OC);
-  to_bf16(s.k, s.bf16.xb, x, (size_t)N * IC);
+  if (x) to_bf16(s.k, s.bf16.xb, x, (size_t)N * IC);
   s.k.linear_forward_bf16(s.bf16.gemm, y, s.bf16.xb, Wb, b, N, IC, OC);
 }
 
@@ -76,8 +78,8 @@ void linear_forward(const Pass& s, float* y, const float* x, const float* W, con
 static void linear_backward(const Pass& s, float* dx, float* dW, float* db, const float* dy, const float* x,
                             const float* W, const uint16_t* Wb, int N, int IC, int OC) {
   if (!s.bf16.gemm) return s.k.linear_backward(dx, dW, db, dy, x, W, N, IC, OC);
-  to_bf16(s.k, s.bf16.xb, x, (size_t)N * IC);
-  to_bf16(s.k, s.bf16.dyb, dy, (size_t)N * OC);
+  if (x) to_bf16(s.k, s.bf16.xb, x, (size_t)N * IC);
+  if (dy) to_bf16(s.k, s.bf16.dyb, dy, (size_t)N * OC);
   s.k.linear_backward_bf16(s.bf16.gemm, dx, dW, db, dy, s.bf16.dyb, s.bf16.xb, Wb, N, IC, OC);
 }
 
@@ -144,6 +146,10 @@ static void attention_sublayer_backward(const Pass& s, const Block& b, Activatio
 // ── feed-forward sublayer: res2 = base + drop(linear2(drop(act(linear1(in))))) ─────────────────
 // Only fch (linear1's output) is kept: backward recomputes the dropped activation (saves L·N·F floats).
 
+// bf16 without dropout: act(fch) goes straight to bf16 into xb, linear2's operand (ops.h's
+// activation_forward_bf16), and backward's dfch straight into dyb with linear1's bias gradient.
+static bool fused_activation(const Pass& s) { return s.bf16.gemm && s.p <= 0; }
+
 // a.act = drop(act(fch)), the input of linear2: in forward, and again in backward.
 static void ffn_activation(const Pass& s, const Block& b, Activations& a) {
   const size_t NF = s.N * s.F;
@@ -155,8 +161,12 @@ static void ffn_sublayer_forward(const Pass& s, const Block& b, Activations& a, 
   const Ops& k = s.k;
   const int N = (int)s.N, C = s.C, F = s.F;
   linear_forward(s, b.a.fch, in, b.w.fc1_w, b.wb.fc1_w, b.w.fc1_b, N, C, F);
-  ffn_activation(s, b, a);
-  linear_forward(s, a.proj, a.act, b.w.fc2_w, b.wb.fc2_w, b.w.fc2_b, N, F, C);
+  const bool fused = fused_activation(s);
+  if (fused)
+    k.activation_forward_bf16(s.bf16.xb, b.a.fch, s.N * F, s.gelu);
+  else
+    ffn_activation(s, b, a);
+  linear_forward(s, a.proj, fused ? nullptr : a.act, b.w.fc2_w, b.wb.fc2_w, b.w.fc2_b, N, F, C);
   if (s.p > 0) k.dropout_forward(a.proj, a.proj, s.N * C, s.p, s.drop_seed(b.l, kFfnOutDrop));
   add_to(b.a.res2, base, a.proj, s.N * C);
 }
@@ -168,9 +178,17 @@ static void ffn_sublayer_backward(const Pass& s, const Block& b, Activations& a,
   const int N = (int)s.N, C = s.C, F = s.F;
   const size_t NF = s.N * F;
   const float* dproj = residual_backward(s, a, b.l, kFfnOutDrop, dres, dbase);
-  ffn_activation(s, b, a);
+  const bool fused = fused_activation(s);
+  if (fused)
+    k.activation_forward_bf16(s.bf16.xb, b.a.fch, NF, s.gelu);
+  else
+    ffn_activation(s, b, a);
   zero(a.dact, NF);
-  linear_backward(s, a.dact, b.g.fc2_w, b.g.fc2_b, dproj, a.act, b.w.fc2_w, b.wb.fc2_w, N, F, C);
+  linear_backward(s, a.dact, b.g.fc2_w, b.g.fc2_b, dproj, fused ? nullptr : a.act, b.w.fc2_w, b.wb.fc2_w, N, F, C);
+  if (fused) {
+    k.activation_backward_bf16(s.bf16.dyb, b.g.fc1_b, a.dact, b.a.fch, N, F, s.gelu);
+    return linear_backward(s, din, b.g.fc1_w, nullptr, nullptr, in, b.w.fc1_w, b.wb.fc1_w, N, C, F);
+  }
   // act is free from here. dpost: gradient at the activation's output; dfch: at fch. With dropout, act
   // takes dpost through the dropout's backward and dact is free for dfch.
   float *dfch = a.act, *dpost = a.dact;

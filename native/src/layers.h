@@ -64,7 +64,8 @@ struct Block {
 
 /** dst (n) = src rounded to bf16 (ops.h's f32_to_bf16), split over the pool. */
 void to_bf16(const Ops& k, uint16_t* dst, const float* src, size_t n);
-/** y (N, OC) = x · Wᵀ + b in the pass's precision; Wb is W's bf16 copy (unused in fp32). */
+/** y (N, OC) = x · Wᵀ + b in the pass's precision; Wb is W's bf16 copy (unused in fp32). In bf16, a
+ *  null x means its producer already rounded it into the pass's xb. */
 void linear_forward(const Pass& s, float* y, const float* x, const float* W, const uint16_t* Wb, const float* b, int N,
                     int IC, int OC);
 

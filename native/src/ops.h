@@ -68,6 +68,12 @@ struct Ops {
   void (*relu_backward)(float* dx, const float* dout, const float* x, size_t n);
   void (*gelu_forward)(float* out, const float* x, size_t n);
   void (*gelu_backward)(float* dx, const float* dout, const float* x, size_t n);
+  // bf16 mixed precision, no dropout: the activation (GELU, else ReLU) of x rounded to bf16 into out, as
+  // the forward then f32_to_bf16; backward: dout · act'(x) rounded into dxb (N, F), and its column sums
+  // (the bias gradient of the layer that produced x) added to db (F), summed in fp32 before rounding.
+  void (*activation_forward_bf16)(uint16_t* out, const float* x, size_t n, bool gelu);
+  void (*activation_backward_bf16)(uint16_t* dxb, float* db, const float* dout, const float* x, int N, int F,
+                                   bool gelu);
 
   // Inverted dropout: keep with prob 1-p, scale kept by 1/(1-p). out may alias x (in place).
   // Element i of this call uses mask bit hash(seed, i): a distinct seed per call site and step.

@@ -1,12 +1,13 @@
 // The transformer in bf16 mixed precision (Transformer.precision, native/src/model.h) against the same
-// model in fp32, on every bf16 GEMM path this machine has: logits and gradients within bf16's tolerance,
-// the fast paths equal to the generic one (which widens to fp32: a plain reference) to fp32 rounding, and
-// tiny-preset training that ends within 1% of fp32's validation loss. Speed is bench/train-step.mjs's.
+// model in fp32, on every bf16 GEMM path this machine has, post-LN ReLU and pre-LN GELU (each with its
+// fused activation): logits and gradients within bf16's tolerance, the fast paths equal to the generic
+// one (which widens to fp32: a plain reference) to fp32 rounding, and tiny-preset training that ends
+// within 1% of fp32's validation loss. Speed is bench/train-step.mjs's.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { native } from '../../src/model/native.js';
 import { Transformer } from '../../src/model/transformer.js';
-import { loadPreset } from '../../src/model/config.js';
+import { loadPreset, type ModelConfig } from '../../src/model/config.js';
 import { oneCycleLr } from '../../src/model/one-cycle.js';
 import { Rng } from '../../src/util/rng.js';
 import { BF16_PATHS, whyNot } from './bf16-paths.js';
@@ -24,6 +25,11 @@ const floor = 2 ** -16;
 const preset = loadPreset('tiny');
 const config = preset.model;
 const D = 4 * config.nLayers + 1; // qkv, out proj, linear1, linear2 per layer; the head
+// The tiny preset's post-LN ReLU, and the small and paper presets' pre-LN GELU (its own fused activation).
+const layouts: [string, ModelConfig][] = [
+  ['post-LN ReLU', config],
+  ['pre-LN GELU', { ...config, layout: 'pre-ln', activation: 'gelu' }],
+];
 
 const initialPath = native.bf16Path();
 after(() => native.setBf16Path(initialPath));
@@ -55,18 +61,22 @@ const B = 4,
 const tokens = windows(new Rng(7), B, T);
 const rows = Int32Array.from({ length: B * T }, (_, i) => i);
 
-/** Logits and gradients of one model (seed 1) in `precision`. */
-function pass(precision: 'fp32' | 'bf16'): { logits: Float32Array; loss: number; grads: Map<string, Float32Array> } {
-  const model = Transformer.create(config, 1);
+/** Logits and gradients of one model of `layout` (seed 1) in `precision`. */
+function pass(
+  layout: ModelConfig,
+  precision: 'fp32' | 'bf16',
+): { logits: Float32Array; loss: number; grads: Map<string, Float32Array> } {
+  const model = Transformer.create(layout, 1);
   model.precision = precision;
   const logits = model.logits(tokens, B, T, rows);
   const loss = model.forwardBackward(tokens, B, T);
   return { logits, loss, grads: new Map([...model.gradients()].map(([k, g]) => [k, g.slice()])) };
 }
 
-const fp32 = pass('fp32');
-native.setBf16Path('generic');
-const generic = pass('bf16');
+const reference = layouts.map(([, layout]) => {
+  native.setBf16Path('generic');
+  return { fp32: pass(layout, 'fp32'), generic: pass(layout, 'bf16') };
+});
 
 describe('Transformer.precision', () => {
   it('is fp32 unless set, and bf16 once set', () => {
@@ -77,38 +87,40 @@ describe('Transformer.precision', () => {
   });
 });
 
-for (const path of BF16_PATHS) {
-  describe(`bf16 model (${path} GEMM)`, { skip: whyNot(path) }, () => {
-    it(`logits within 2u·D = ${(2 * u * D).toFixed(3)} (relative RMS) of fp32, and not equal to them`, () => {
-      native.setBf16Path(path);
-      const bf16 = pass('bf16');
-      const err = relRms(bf16.logits, fp32.logits);
-      assert.ok(err <= 2 * u * D, `relative RMS error ${err}`);
-      assert.ok(err > floor, `relative RMS error ${err}: the logits are fp32's, bf16 was not used`);
-      assert.ok(Math.abs(bf16.loss - fp32.loss) / fp32.loss <= 2 * u * D, `loss ${bf16.loss} vs ${fp32.loss}`);
-    });
+for (const path of BF16_PATHS)
+  layouts.forEach(([label, layout], l) => {
+    const { fp32, generic } = reference[l];
+    describe(`bf16 model, ${label} (${path} GEMM)`, { skip: whyNot(path) }, () => {
+      it(`logits within 2u·D = ${(2 * u * D).toFixed(3)} (relative RMS) of fp32, and not equal to them`, () => {
+        native.setBf16Path(path);
+        const bf16 = pass(layout, 'bf16');
+        const err = relRms(bf16.logits, fp32.logits);
+        assert.ok(err <= 2 * u * D, `relative RMS error ${err}`);
+        assert.ok(err > floor, `relative RMS error ${err}: the logits are fp32's, bf16 was not used`);
+        assert.ok(Math.abs(bf16.loss - fp32.loss) / fp32.loss <= 2 * u * D, `loss ${bf16.loss} vs ${fp32.loss}`);
+      });
 
-    it(`every gradient within 2u·2D = ${(4 * u * D).toFixed(3)} (relative RMS) of fp32`, () => {
-      native.setBf16Path(path);
-      const bf16 = pass('bf16');
-      for (const [name, g] of fp32.grads) {
-        const err = relRms(bf16.grads.get(name)!, g);
-        assert.ok(err <= 4 * u * D, `${name}: relative RMS error ${err}`);
-      }
-      const worst = Math.max(...[...fp32.grads].map(([name, g]) => relRms(bf16.grads.get(name)!, g)));
-      assert.ok(worst > floor, `gradients equal fp32's (worst ${worst}): bf16 was not used`);
-    });
+      it(`every gradient within 2u·2D = ${(4 * u * D).toFixed(3)} (relative RMS) of fp32`, () => {
+        native.setBf16Path(path);
+        const bf16 = pass(layout, 'bf16');
+        for (const [name, g] of fp32.grads) {
+          const err = relRms(bf16.grads.get(name)!, g);
+          assert.ok(err <= 4 * u * D, `${name}: relative RMS error ${err}`);
+        }
+        const worst = Math.max(...[...fp32.grads].map(([name, g]) => relRms(bf16.grads.get(name)!, g)));
+        assert.ok(worst > floor, `gradients equal fp32's (worst ${worst}): bf16 was not used`);
+      });
 
-    it('equals the generic path (bf16 operands widened to fp32) to fp32 rounding', () => {
-      native.setBf16Path(path);
-      const bf16 = pass('bf16');
-      // The same bf16 operands summed in another order: fp32 noise, except where it tips an activation
-      // across a bf16 rounding boundary (one ulp, rare); far below bf16-vs-fp32's own difference.
-      assert.ok(relRms(bf16.logits, generic.logits) <= 1e-4);
-      for (const [name, g] of generic.grads) assert.ok(relRms(bf16.grads.get(name)!, g) <= 1e-3, name);
+      it('equals the generic path (bf16 operands widened to fp32) to fp32 rounding', () => {
+        native.setBf16Path(path);
+        const bf16 = pass(layout, 'bf16');
+        // The same bf16 operands summed in another order: fp32 noise, except where it tips an activation
+        // across a bf16 rounding boundary (one ulp, rare); far below bf16-vs-fp32's own difference.
+        assert.ok(relRms(bf16.logits, generic.logits) <= 1e-4);
+        for (const [name, g] of generic.grads) assert.ok(relRms(bf16.grads.get(name)!, g) <= 1e-3, name);
+      });
     });
   });
-}
 
 describe('bf16 training parity (tiny preset, 300 steps)', () => {
   const steps = 300;

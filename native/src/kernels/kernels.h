@@ -34,6 +34,8 @@ void relu_forward(float* out, const float* x, size_t n);
 void relu_backward(float* dx, const float* dout, const float* x, size_t n);
 void gelu_forward(float* out, const float* x, size_t n);
 void gelu_backward(float* dx, const float* dout, const float* x, size_t n);
+void activation_forward_bf16(uint16_t* out, const float* x, size_t n, bool gelu);
+void activation_backward_bf16(uint16_t* dxb, float* db, const float* dout, const float* x, int N, int F, bool gelu);
 void dropout_forward(float* out, const float* x, size_t n, float p, uint64_t seed);
 void dropout_backward(float* dx, const float* dout, size_t n, float p, uint64_t seed);
 void attention_forward(float* out, float* lse, const float* qkv, int B, int T, int C, int NH, float dropout_p,

@@ -24,6 +24,8 @@ const Ops MOTIF_CAT(ops_, MOTIF_ISA) = {
     I::relu_backward,
     I::gelu_forward,
     I::gelu_backward,
+    I::activation_forward_bf16,
+    I::activation_backward_bf16,
     I::dropout_forward,
     I::dropout_backward,
     I::attention_forward,
