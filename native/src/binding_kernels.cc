@@ -237,18 +237,24 @@ Napi::Value Bf16ToF32(const Info& info) {
   return Undefined(info);
 }
 
-// activationForwardBf16(out: Uint16Array, x, gelu): the length is out's.
+// The activation of the bf16 kernels: 0 none, 1 relu, 2 gelu (ops.h's Activation).
+Activation activation(const Info& info, size_t i) {
+  int64_t a = integer(info, i, "activation");
+  if (a < 0 || a > 2) throw Napi::RangeError::New(info.Env(), "activation: 0 (none), 1 (relu) or 2 (gelu)");
+  return static_cast<Activation>(a);
+}
+// activationForwardBf16(out: Uint16Array, x, activation): the length is out's.
 Napi::Value ActivationForwardBf16(const Info& info) {
   size_t n = length(info, 0);
-  ops().activation_forward_bf16(u16(info, 0, "out (bf16 bits)"), f32(info, 1, "x", n), n, info[2].ToBoolean());
+  ops().activation_forward_bf16(u16(info, 0, "out (bf16 bits)"), f32(info, 1, "x", n), n, activation(info, 2));
   return Undefined(info);
 }
-// activationBackwardBf16(dxb: Uint16Array, db, dout, x, N, F, gelu)
+// activationBackwardBf16(dxb: Uint16Array, db | null, dout, x, N, F, activation)
 Napi::Value ActivationBackwardBf16(const Info& info) {
   int N = dim(info, 4, "N"), F = dim(info, 5, "F");
-  ops().activation_backward_bf16(u16(info, 0, "dxb (bf16 bits)", sz(N, F)), f32(info, 1, "db", F),
+  ops().activation_backward_bf16(u16(info, 0, "dxb (bf16 bits)", sz(N, F)), f32_or_null(info, 1, "db", F),
                                  f32(info, 2, "dout", sz(N, F)), f32(info, 3, "x", sz(N, F)), N, F,
-                                 info[6].ToBoolean());
+                                 activation(info, 6));
   return Undefined(info);
 }
 

@@ -79,8 +79,9 @@ static void linear_backward(const Pass& s, float* dx, float* dW, float* db, cons
                             const float* W, const uint16_t* Wb, int N, int IC, int OC) {
   if (!s.bf16.gemm) return s.k.linear_backward(dx, dW, db, dy, x, W, N, IC, OC);
   if (x) to_bf16(s.k, s.bf16.xb, x, (size_t)N * IC);
-  if (dy) to_bf16(s.k, s.bf16.dyb, dy, (size_t)N * OC);
-  s.k.linear_backward_bf16(s.bf16.gemm, dx, dW, db, dy, s.bf16.dyb, s.bf16.xb, Wb, N, IC, OC);
+  // dy rounded and its columns summed into db in one pass.
+  if (dy) s.k.activation_backward_bf16(s.bf16.dyb, db, dy, nullptr, N, OC, Activation::none);
+  s.k.linear_backward_bf16(s.bf16.gemm, dx, dW, s.bf16.dyb, s.bf16.xb, Wb, N, IC, OC);
 }
 
 // ── embedding: encoded = drop(wte[tokens] + wpe[t]) ───────────────────────────────────────────
@@ -163,7 +164,7 @@ static void ffn_sublayer_forward(const Pass& s, const Block& b, Activations& a, 
   linear_forward(s, b.a.fch, in, b.w.fc1_w, b.wb.fc1_w, b.w.fc1_b, N, C, F);
   const bool fused = fused_activation(s);
   if (fused)
-    k.activation_forward_bf16(s.bf16.xb, b.a.fch, s.N * F, s.gelu);
+    k.activation_forward_bf16(s.bf16.xb, b.a.fch, s.N * F, s.activation());
   else
     ffn_activation(s, b, a);
   linear_forward(s, a.proj, fused ? nullptr : a.act, b.w.fc2_w, b.wb.fc2_w, b.w.fc2_b, N, F, C);
@@ -180,13 +181,13 @@ static void ffn_sublayer_backward(const Pass& s, const Block& b, Activations& a,
   const float* dproj = residual_backward(s, a, b.l, kFfnOutDrop, dres, dbase);
   const bool fused = fused_activation(s);
   if (fused)
-    k.activation_forward_bf16(s.bf16.xb, b.a.fch, NF, s.gelu);
+    k.activation_forward_bf16(s.bf16.xb, b.a.fch, NF, s.activation());
   else
     ffn_activation(s, b, a);
   zero(a.dact, NF);
   linear_backward(s, a.dact, b.g.fc2_w, b.g.fc2_b, dproj, fused ? nullptr : a.act, b.w.fc2_w, b.wb.fc2_w, N, F, C);
   if (fused) {
-    k.activation_backward_bf16(s.bf16.dyb, b.g.fc1_b, a.dact, b.a.fch, N, F, s.gelu);
+    k.activation_backward_bf16(s.bf16.dyb, b.g.fc1_b, a.dact, b.a.fch, N, F, s.activation());
     return linear_backward(s, din, b.g.fc1_w, nullptr, nullptr, in, b.w.fc1_w, b.wb.fc1_w, N, C, F);
   }
   // act is free from here. dpost: gradient at the activation's output; dfch: at fch. With dropout, act

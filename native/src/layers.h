@@ -50,6 +50,8 @@ struct Pass {
   Bf16Pass bf16;  // bf16.gemm null: an fp32 pass
   Pass(const ModelConfig& c, int batch, int time, float dropout, uint64_t step_seed, const Bf16Pass& bf16 = {});
   uint64_t drop_seed(int layer, int site) const;
+  /** The FFN's activation, as the bf16 kernels name it. */
+  Activation activation() const { return gelu ? Activation::gelu : Activation::relu; }
 };
 
 /** One block as the layer functions see it: its index (for dropout seeds), its parameters, their

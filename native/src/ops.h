@@ -28,6 +28,9 @@ using AttentionBackward = void(float* dqkv, const float* dout, const float* qkv,
 enum class Isa : int { generic = 0, avx2 = 1, avx512 = 2 };
 
 // A bf16 GEMM (contract below, "bf16 GEMM paths"); the linear layers' bf16 forms take one.
+/** What a bf16 gradient or operand passes through (Ops::activation_*_bf16). */
+enum class Activation : int { none, relu, gelu };
+
 using GemmBf16 = void(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
                       const uint16_t* B, int ldb, float beta, float* C, int ldc);
 
@@ -45,11 +48,12 @@ struct Ops {
   void (*linear_backward)(float* dx, float* dW, float* db, const float* dy, const float* x, const float* W,
                           int N, int IC, int OC);
   // The same layer with bf16 matmul operands on the bf16 GEMM `gemm`: x, W and dyb (dy rounded) as raw
-  // bf16 bits; y, dx, dW, db, the bias and every sum fp32. db sums the fp32 dy, which costs nothing extra.
+  // bf16 bits; y, dx, dW, the bias and every sum fp32. The bias gradient is not here: it is summed from
+  // the fp32 dy in the pass that rounds dy to dyb (activation_backward_bf16 below, Activation::none).
   void (*linear_forward_bf16)(GemmBf16* gemm, float* y, const uint16_t* x, const uint16_t* W, const float* b, int N,
                               int IC, int OC);
-  void (*linear_backward_bf16)(GemmBf16* gemm, float* dx, float* dW, float* db, const float* dy, const uint16_t* dyb,
-                               const uint16_t* x, const uint16_t* W, int N, int IC, int OC);
+  void (*linear_backward_bf16)(GemmBf16* gemm, float* dx, float* dW, const uint16_t* dyb, const uint16_t* x,
+                               const uint16_t* W, int N, int IC, int OC);
 
   // out (B, T, C) = wte[tokens[b, t]] + wpe[t];  wte (V, C), wpe (maxT, C).
   void (*embedding_forward)(float* out, const int32_t* tokens, const float* wte, const float* wpe, int B, int T,
@@ -68,12 +72,13 @@ struct Ops {
   void (*relu_backward)(float* dx, const float* dout, const float* x, size_t n);
   void (*gelu_forward)(float* out, const float* x, size_t n);
   void (*gelu_backward)(float* dx, const float* dout, const float* x, size_t n);
-  // bf16 mixed precision, no dropout: the activation (GELU, else ReLU) of x rounded to bf16 into out, as
-  // the forward then f32_to_bf16; backward: dout · act'(x) rounded into dxb (N, F), and its column sums
-  // (the bias gradient of the layer that produced x) added to db (F), summed in fp32 before rounding.
-  void (*activation_forward_bf16)(uint16_t* out, const float* x, size_t n, bool gelu);
+  // bf16 mixed precision, no dropout: act(x) rounded to bf16 into out, as the forward then f32_to_bf16;
+  // backward: dout · act'(x) (Activation::none: dout itself; x unused) rounded into dxb (N, F), and when db
+  // is not null its column sums (the bias gradient of the layer that produced x) added to db (F), summed
+  // in fp32 before rounding: a linear layer's output gradient becomes its GEMM operand and bias gradient.
+  void (*activation_forward_bf16)(uint16_t* out, const float* x, size_t n, Activation act);
   void (*activation_backward_bf16)(uint16_t* dxb, float* db, const float* dout, const float* x, int N, int F,
-                                   bool gelu);
+                                   Activation act);
 
   // Inverted dropout: keep with prob 1-p, scale kept by 1/(1-p). out may alias x (in place).
   // Element i of this call uses mask bit hash(seed, i): a distinct seed per call site and step.

@@ -57,10 +57,18 @@ export interface NativeKernels {
   geluForward(out: F32, x: F32): void;
   /** dx += dout · GELU'(x). */
   geluBackward(dx: F32, dout: F32, x: F32): void;
-  /** out = GELU(x) (else ReLU) rounded to bf16 bits; the length is out's. */
-  activationForwardBf16(out: Uint16Array, x: F32, gelu: boolean): void;
-  /** dxb (N, F) = dout · act'(x) rounded to bf16 bits; db (F) += its column sums in fp32. */
-  activationBackwardBf16(dxb: Uint16Array, db: F32, dout: F32, x: F32, N: number, F: number, gelu: boolean): void;
+  /** out = act(x) rounded to bf16 bits (act: 0 none, 1 ReLU, 2 GELU); the length is out's. */
+  activationForwardBf16(out: Uint16Array, x: F32, act: 0 | 1 | 2): void;
+  /** dxb (N, F) = dout · act'(x) (act 0: dout) rounded to bf16 bits; db (F), unless null, += its column sums in fp32. */
+  activationBackwardBf16(
+    dxb: Uint16Array,
+    db: F32 | null,
+    dout: F32,
+    x: F32,
+    N: number,
+    F: number,
+    act: 0 | 1 | 2,
+  ): void;
   /** Inverted dropout of x into out (may be the same array); mask from hash(seed, i). */
   dropoutForward(out: F32, x: F32, p: number, seed: number): void;
   /** dx += dout under the mask of dropoutForward with the same seed. */

@@ -1,7 +1,8 @@
-// The FFN's fused bf16 activation (native/src/kernels/activation.cc, activationForwardBf16 /
+// The fused bf16 activation (native/src/kernels/activation.cc, activationForwardBf16 /
 // activationBackwardBf16) on every ISA table this CPU runs: bit for bit the fp32 activation followed by
 // f32ToBf16, and the bias gradient equal to the column sums of the fp32 gradient (to fp32 summation
-// order), on shapes that are not multiples of the kernels' strips, over more threads than cores too.
+// order), on shapes that are not multiples of the kernels' strips, over more threads than cores too;
+// and through no activation, how every bf16 linear layer rounds its output gradient.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernels } from '../../src/model/kernels.js';
@@ -34,7 +35,7 @@ for (const config of isaConfigs()) {
           const want = new Uint16Array(N * F);
           kernels.f32ToBf16(want, fp32);
           const got = new Uint16Array(N * F);
-          kernels.activationForwardBf16(got, x, gelu);
+          kernels.activationForwardBf16(got, x, gelu ? 2 : 1);
           assert.deepEqual(got, want, `${name} ${N}×${F}`);
         }
       });
@@ -53,11 +54,30 @@ for (const config of isaConfigs()) {
           for (let r = 0; r < N; r++) for (let f = 0; f < F; f++) wantDb[f] += dx[r * F + f];
           const got = new Uint16Array(N * F);
           const db = Float32Array.from(db0);
-          kernels.activationBackwardBf16(got, db, dout, x, N, F, gelu);
+          kernels.activationBackwardBf16(got, db, dout, x, N, F, gelu ? 2 : 1);
           assert.deepEqual(got, want, `${name} dx ${N}×${F}`);
           expectClose(db, wantDb, { rtol: 1e-5, atol: 1e-5 * Math.sqrt(N), label: `${name} db ${N}×${F}` });
         }
       });
     }
+
+    it('backward through no activation: the gradient itself rounded, its column sums into db, or no db', () => {
+      const rng = new Rng(13);
+      for (const [N, F] of shapes) {
+        const dout = random(N * F, rng, 1);
+        const want = new Uint16Array(N * F);
+        kernels.f32ToBf16(want, dout);
+        const wantDb = new Float64Array(F);
+        for (let r = 0; r < N; r++) for (let f = 0; f < F; f++) wantDb[f] += dout[r * F + f];
+        const got = new Uint16Array(N * F);
+        const db = new Float32Array(F);
+        kernels.activationBackwardBf16(got, db, dout, new Float32Array(N * F).fill(NaN), N, F, 0);
+        assert.deepEqual(got, want, `dy ${N}×${F}`);
+        expectClose(db, wantDb, { rtol: 1e-5, atol: 1e-5 * Math.sqrt(N), label: `db ${N}×${F}` });
+        got.fill(0);
+        kernels.activationBackwardBf16(got, null, dout, dout, N, F, 0);
+        assert.deepEqual(got, want, `dy ${N}×${F} without db`);
+      }
+    });
   });
 }

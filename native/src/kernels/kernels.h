@@ -22,8 +22,8 @@ void linear_backward(float* dx, float* dW, float* db, const float* dy, const flo
                      int OC);
 void linear_forward_bf16(GemmBf16* gemm, float* y, const uint16_t* x, const uint16_t* W, const float* b, int N, int IC,
                          int OC);
-void linear_backward_bf16(GemmBf16* gemm, float* dx, float* dW, float* db, const float* dy, const uint16_t* dyb,
-                          const uint16_t* x, const uint16_t* W, int N, int IC, int OC);
+void linear_backward_bf16(GemmBf16* gemm, float* dx, float* dW, const uint16_t* dyb, const uint16_t* x,
+                          const uint16_t* W, int N, int IC, int OC);
 void embedding_forward(float* out, const int32_t* tokens, const float* wte, const float* wpe, int B, int T, int C);
 void embedding_backward(float* dwte, float* dwpe, const float* dout, const int32_t* tokens, int B, int T, int C);
 void layernorm_forward(float* out, float* mean, float* rstd, const float* x, const float* w, const float* b, int N,
@@ -34,8 +34,8 @@ void relu_forward(float* out, const float* x, size_t n);
 void relu_backward(float* dx, const float* dout, const float* x, size_t n);
 void gelu_forward(float* out, const float* x, size_t n);
 void gelu_backward(float* dx, const float* dout, const float* x, size_t n);
-void activation_forward_bf16(uint16_t* out, const float* x, size_t n, bool gelu);
-void activation_backward_bf16(uint16_t* dxb, float* db, const float* dout, const float* x, int N, int F, bool gelu);
+void activation_forward_bf16(uint16_t* out, const float* x, size_t n, Activation act);
+void activation_backward_bf16(uint16_t* dxb, float* db, const float* dout, const float* x, int N, int F, Activation act);
 void dropout_forward(float* out, const float* x, size_t n, float p, uint64_t seed);
 void dropout_backward(float* dx, const float* dout, size_t n, float p, uint64_t seed);
 void attention_forward(float* out, float* lse, const float* qkv, int B, int T, int C, int NH, float dropout_p,

@@ -81,11 +81,10 @@ void linear_forward_bf16(GemmBf16* gemm, float* y, const uint16_t* x, const uint
   gemm(false, true, N, OC, IC, 1.f, x, IC, W, IC, b ? 1.f : 0.f, y, OC);
 }
 
-void linear_backward_bf16(GemmBf16* gemm, float* dx, float* dW, float* db, const float* dy, const uint16_t* dyb,
-                          const uint16_t* x, const uint16_t* W, int N, int IC, int OC) {
+void linear_backward_bf16(GemmBf16* gemm, float* dx, float* dW, const uint16_t* dyb, const uint16_t* x,
+                          const uint16_t* W, int N, int IC, int OC) {
   if (dx) gemm(false, false, N, IC, OC, 1.f, dyb, OC, W, IC, 1.f, dx, IC);
   if (dW) gemm(true, false, OC, IC, N, 1.f, dyb, OC, x, IC, 1.f, dW, IC);
-  if (db) bias_backward(db, dy, N, OC);
 }
 
 }  // namespace MOTIF_ISA
