@@ -83,15 +83,16 @@ void activation_backward_bf16(uint16_t* dxb, float* db, const float* dout, const
         const int len = std::min(kStrip, F - f0);
         const size_t at = (size_t)r * F + f0;
         const float *g = dout + at, *in = x + at;
+        const float* grad = buf;  // through no activation: dout itself, not copied
         if (act == Activation::gelu)
           for (int j = 0; j < len; j++) buf[j] = g[j] * gelu_slope(in[j]);
         else if (act == Activation::relu)
           for (int j = 0; j < len; j++) buf[j] = in[j] > 0.f ? g[j] : 0.f;
         else
-          std::copy(g, g + len, buf);
+          grad = g;
         if (acc)
-          for (int j = 0; j < len; j++) acc[f0 + j] += buf[j];
-        f32_to_bf16(dxb + at, buf, (size_t)len);
+          for (int j = 0; j < len; j++) acc[f0 + j] += grad[j];
+        f32_to_bf16(dxb + at, grad, (size_t)len);
       }
   });
   for (int c = 0; db && c < chunks; c++)
