@@ -144,7 +144,14 @@ export async function evaluateEmbeddings(
   const embed = (model: Transformer, stage: string, seqs: Int32Array[], head?: EmbeddingHead): Float32Array[] => {
     options.onStage?.(stage, windowTokens(seqs, run.window, overlap));
     const layer = run.layer;
-    return embedSequences(model, seqs, { window: run.window, batch: run.batch, overlap, onTokens: options.tick, head, layer });
+    return embedSequences(model, seqs, {
+      window: run.window,
+      batch: run.batch,
+      overlap,
+      onTokens: options.tick,
+      head,
+      layer,
+    });
   };
 
   // Learned: full vectors from the store; files it lacks are embedded now by the same checkpoint.

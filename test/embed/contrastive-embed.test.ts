@@ -78,7 +78,7 @@ test('an exported contrastive model carries its head and embeds exactly like the
   assert.equal(fromExport.fingerprint, fromRun.fingerprint, 'same transformer and head weights');
 });
 
-test('a layer is mean pooling of that block\'s output: the store records it and queries are embedded the same way', async () => {
+test("a layer is mean pooling of that block's output: the store records it and queries are embedded the same way", async () => {
   const run = loadRunModel(runDir, 'epoch-2', 'auto', 'fp32', 1);
   assert.deepEqual([run.embedding, run.head, run.layer], ['mean', undefined, 1], 'a layer implies mean pooling');
   const store = join(root, 'layer-1');
@@ -97,5 +97,9 @@ test('a layer is mean pooling of that block\'s output: the store records it and 
 
   assert.throws(() => loadRunModel(runDir, 'epoch-2', 'contrastive', 'fp32', 1), /layer applies to mean pooling/);
   assert.throws(() => loadRunModel(runDir, 'epoch-2', 'mean', 'fp32', config.nLayers + 1), /layer 3 is not one of/);
-  assert.equal(loadRunModel(runDir, 'epoch-2', 'mean', 'fp32', config.nLayers).layer, undefined, 'the last layer is the default');
+  assert.equal(
+    loadRunModel(runDir, 'epoch-2', 'mean', 'fp32', config.nLayers).layer,
+    undefined,
+    'the last layer is the default',
+  );
 });
