@@ -147,27 +147,25 @@ static void attention_sublayer_backward(const Pass& s, const Block& b, Activatio
 // ── feed-forward sublayer: res2 = base + drop(linear2(drop(act(linear1(in))))) ─────────────────
 // Only fch (linear1's output) is kept: backward recomputes the dropped activation (saves L·N·F floats).
 
-// bf16 without dropout: act(fch) goes straight to bf16 into xb, linear2's operand (ops.h's
-// activation_forward_bf16), and backward's dfch straight into dyb with linear1's bias gradient.
-static bool fused_activation(const Pass& s) { return s.bf16.gemm && s.p <= 0; }
-
-// a.act = drop(act(fch)), the input of linear2: in forward, and again in backward.
-static void ffn_activation(const Pass& s, const Block& b, Activations& a) {
+// The input of linear2, in forward and again in backward: a.act = drop(act(fch)), returned. In bf16
+// without dropout, act(fch) goes straight to bf16 into xb, linear2's operand (ops.h's
+// activation_forward_bf16), and null is returned: backward then writes dfch straight into dyb too.
+static const float* ffn_activation(const Pass& s, const Block& b, Activations& a) {
   const size_t NF = s.N * s.F;
+  if (s.bf16.gemm && s.p <= 0) {
+    s.k.activation_forward_bf16(s.bf16.xb, b.a.fch, NF, s.activation());
+    return nullptr;
+  }
   (s.gelu ? s.k.gelu_forward : s.k.relu_forward)(a.act, b.a.fch, NF);
   if (s.p > 0) s.k.dropout_forward(a.act, a.act, NF, s.p, s.drop_seed(b.l, kFfnActDrop));
+  return a.act;
 }
 
 static void ffn_sublayer_forward(const Pass& s, const Block& b, Activations& a, const float* in, const float* base) {
   const Ops& k = s.k;
   const int N = (int)s.N, C = s.C, F = s.F;
   linear_forward(s, b.a.fch, in, b.w.fc1_w, b.wb.fc1_w, b.w.fc1_b, N, C, F);
-  const bool fused = fused_activation(s);
-  if (fused)
-    k.activation_forward_bf16(s.bf16.xb, b.a.fch, s.N * F, s.activation());
-  else
-    ffn_activation(s, b, a);
-  linear_forward(s, a.proj, fused ? nullptr : a.act, b.w.fc2_w, b.wb.fc2_w, b.w.fc2_b, N, F, C);
+  linear_forward(s, a.proj, ffn_activation(s, b, a), b.w.fc2_w, b.wb.fc2_w, b.w.fc2_b, N, F, C);
   if (s.p > 0) k.dropout_forward(a.proj, a.proj, s.N * C, s.p, s.drop_seed(b.l, kFfnOutDrop));
   add_to(b.a.res2, base, a.proj, s.N * C);
 }
@@ -179,14 +177,10 @@ static void ffn_sublayer_backward(const Pass& s, const Block& b, Activations& a,
   const int N = (int)s.N, C = s.C, F = s.F;
   const size_t NF = s.N * F;
   const float* dproj = residual_backward(s, a, b.l, kFfnOutDrop, dres, dbase);
-  const bool fused = fused_activation(s);
-  if (fused)
-    k.activation_forward_bf16(s.bf16.xb, b.a.fch, NF, s.activation());
-  else
-    ffn_activation(s, b, a);
+  const float* act = ffn_activation(s, b, a);
   zero(a.dact, NF);
-  linear_backward(s, a.dact, b.g.fc2_w, b.g.fc2_b, dproj, fused ? nullptr : a.act, b.w.fc2_w, b.wb.fc2_w, N, F, C);
-  if (fused) {
+  linear_backward(s, a.dact, b.g.fc2_w, b.g.fc2_b, dproj, act, b.w.fc2_w, b.wb.fc2_w, N, F, C);
+  if (!act) {  // fused: dfch rounded straight into dyb, with linear1's bias gradient
     k.activation_backward_bf16(s.bf16.dyb, b.g.fc1_b, a.dact, b.a.fch, N, F, s.activation());
     return linear_backward(s, din, b.g.fc1_w, nullptr, nullptr, in, b.w.fc1_w, b.wb.fc1_w, N, C, F);
   }
