@@ -61,6 +61,15 @@ for (const config of isaConfigs()) {
       });
     }
 
+    it('forward through no activation: plain rounding, as f32ToBf16', () => {
+      const x = random(3 * 513, new Rng(14));
+      const want = new Uint16Array(x.length);
+      kernels.f32ToBf16(want, x);
+      const got = new Uint16Array(x.length);
+      kernels.activationForwardBf16(got, x, 0);
+      assert.deepEqual(got, want);
+    });
+
     it('backward through no activation: the gradient itself rounded, its column sums into db, or no db', () => {
       const rng = new Rng(13);
       for (const [N, F] of shapes) {

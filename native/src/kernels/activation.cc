@@ -59,13 +59,14 @@ void activation_forward_bf16(uint16_t* out, const float* x, size_t n, Activation
     for (int64_t i = b; i < e; i += kStrip) {
       const int len = (int)std::min<int64_t>(kStrip, e - i);
       const float* in = x + i;
+      const float* y = buf;  // no activation: x itself, not copied
       if (act == Activation::gelu)
         for (int j = 0; j < len; j++) buf[j] = in[j] * normal_cdf(in[j]);
       else if (act == Activation::relu)
         for (int j = 0; j < len; j++) buf[j] = in[j] > 0.f ? in[j] : 0.f;
       else
-        std::copy(in, in + len, buf);
-      f32_to_bf16(out + i, buf, (size_t)len);
+        y = in;
+      f32_to_bf16(out + i, y, (size_t)len);
     }
   });
 }
@@ -82,7 +83,7 @@ void activation_backward_bf16(uint16_t* dxb, float* db, const float* dout, const
       for (int f0 = 0; f0 < F; f0 += kStrip) {
         const int len = std::min(kStrip, F - f0);
         const size_t at = (size_t)r * F + f0;
-        const float *g = dout + at, *in = x + at;
+        const float *g = dout + at, *in = x ? x + at : nullptr;
         const float* grad = buf;  // through no activation: dout itself, not copied
         if (act == Activation::gelu)
           for (int j = 0; j < len; j++) buf[j] = g[j] * gelu_slope(in[j]);
