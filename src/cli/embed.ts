@@ -126,6 +126,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
         bars.stop();
       }
       const embedS = (performance.now() - tEmbed) / 1000;
+      const dim = run.head?.D ?? run.model.config.dModel;
       const summary = {
         store: opts.out,
         checkpoint: run.checkpoint,
@@ -133,7 +134,9 @@ export function register(program: Command, { io, exit }: CliContext): void {
         resumed: result.resumed,
         files: items.length,
         failed: result.failures.length,
-        dim: run.model.config.dModel,
+        dim,
+        embedding: run.embedding,
+        ...(run.layer !== undefined ? { layer: run.layer } : {}),
         tokens: result.tokens,
         tokensPerSecond: Math.round(result.tokens / embedS),
         compute,
@@ -146,7 +149,12 @@ export function register(program: Command, { io, exit }: CliContext): void {
         io.out(
           `embedded ${result.pieces} of ${items.length} files${kept} (${result.tokens} window tokens, ${summary.tokensPerSecond} tokens/s, ${describePrecision(compute)}) with ${run.checkpoint}\n`,
         );
-        io.out(`wrote ${run.model.config.dModel}-d vectors and metadata to ${opts.out}\n`);
+        const what = run.head
+          ? "the contrastive head's"
+          : run.layer !== undefined
+            ? `block ${run.layer}'s mean-pooled`
+            : 'mean-pooled';
+        io.out(`wrote ${dim}-d vectors (${what}) and metadata to ${opts.out}\n`);
       }
       reportFailures(io, result.failures, items.length);
       if (result.failures.length > 0) exit(EXIT.partial);

@@ -88,6 +88,21 @@ test('embed → similar → evaluate', async (t) => {
     assert.match(again.err, /already exists/);
   });
 
+  await t.test('motif embed --layer pools an inner block, says so, and refuses a layer the model lacks', async () => {
+    const out = join(root, 'store-layer');
+    const args = ['embed', '--run', runDir, '--checkpoint', 'epoch-1', '--data', data, '--out', out];
+    const r = await motif(...args, '--layer', '1');
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.out, /vectors \(block 1's mean-pooled\)/);
+    assert.equal((await openStore(out)).info.source.layer, 1);
+    const tooDeep = await motif(...args, '--layer', '9', '--overwrite');
+    assert.equal(tooDeep.code, 1);
+    assert.match(tooDeep.err, /layer 9 is not one of the model's 0\.\.\d/);
+    const notWhole = await motif(...args, '--layer', '1.5', '--overwrite');
+    assert.notEqual(notWhole.code, 0);
+    assert.match(notWhole.err, /whole number/);
+  });
+
   await t.test('an interrupted motif embed keeps its committed pieces and --resume finishes the store', async () => {
     const out = join(root, 'store-resumed');
     const run = loadRunModel(runDir, 'epoch-1');
