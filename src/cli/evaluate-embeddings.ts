@@ -130,7 +130,8 @@ function formatEvaluation(r: EvaluationReport): string {
   return (
     `split ${r.split}: ${c.performances} performances of ${c.pieces} pieces, ${c.composers} composers; probe fitted on ${c.train_performances}; ` +
     `${c.excerpt_queries} excerpt queries (${r.excerpt_seconds} s, seed ${r.seed})\n${head}\n${rows.join('\n')}\n` +
-    `majority rates: composer ${rate(r.majority_acc)}, form ${rate(r.form_majority_acc)}, mode ${rate(r.mode_majority_acc)}; checkpoint ${r.checkpoint}\n` +
+    `majority rates: composer ${rate(r.majority_acc)}, form ${rate(r.form_majority_acc)}, mode ${rate(r.mode_majority_acc)}; checkpoint ${r.checkpoint}` +
+    (r.layer !== undefined ? `; learned and random_init pool block ${r.layer}'s output\n` : '\n') +
     (c.excerpt_queries === 0
       ? `— retrieval: no piece of split ${r.split} has two performances, so there is nothing to find\n`
       : '')

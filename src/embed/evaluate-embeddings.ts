@@ -46,6 +46,8 @@ export interface EvaluationReport {
   excerpt_seconds: number;
   seed: number;
   knn_k: number;
+  /** The block whose output learned and random_init mean-pool (the store's --layer); absent: the last hidden state. */
+  layer?: number;
   learned?: MethodScores;
   /** For a contrastive model (learned = its head's embedding): the same model's mean-pooled embedding, the paper's. */
   learned_mean?: MethodScores;
@@ -266,6 +268,7 @@ export async function evaluateEmbeddings(
     excerpt_seconds: excerptSeconds,
     seed,
     knn_k: k,
+    ...(run.layer !== undefined ? { layer: run.layer } : {}),
     ...(learnedVectors ? { learned: score(learnedVectors) } : {}),
     ...(methods.has('learned_mean') && run.head ? { learned_mean: score(pooledBy(run.model, 'mean pooling')) } : {}),
     ...(methods.has('random_init') ? { random_init: score(pooledBy(randomInitModel(run), 'random init')) } : {}),

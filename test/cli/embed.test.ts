@@ -95,6 +95,11 @@ test('embed → similar → evaluate', async (t) => {
     assert.equal(r.code, 2, r.err);
     assert.match(r.out, /vectors \(block 1's mean-pooled\)/);
     assert.equal((await openStore(out)).info.source.layer, 1);
+    const evaluated = await motif('evaluate', '--store', out, '--data', data, '--methods', 'learned,random_init');
+    assert.equal(evaluated.code, 2, evaluated.err);
+    assert.match(evaluated.out, /learned and random_init pool block 1's output/);
+    const json = await motif('evaluate', '--store', out, '--data', data, '--methods', 'learned', '--json');
+    assert.equal((JSON.parse(json.out) as EvaluationReport).layer, 1);
     const tooDeep = await motif(...args, '--layer', '9', '--overwrite');
     assert.equal(tooDeep.code, 1);
     assert.match(tooDeep.err, /layer 9 is not one of the model's 0\.\.\d/);
