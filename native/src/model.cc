@@ -325,7 +325,9 @@ double Model::eval_loss(const int32_t* tokens, int B, int T, int64_t* count) {
 }
 
 void Model::embed(float* out, const int32_t* tokens, const uint8_t* mask, int B, int T, int depth) {
-  if (depth > cfg_.L) throw ModelError("embed: depth " + std::to_string(depth) + " is beyond the model's " + std::to_string(cfg_.L) + " layers");
+  if (depth > cfg_.L)
+    throw ModelError("embed: depth " + std::to_string(depth) + " is beyond the model's " + std::to_string(cfg_.L) +
+                     " layers");
   const float* h = forward(tokens, B, T, false, 0, depth);
   ops().meanpool_forward(out, h, mask, B, T, cfg_.C);
 }

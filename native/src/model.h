@@ -42,13 +42,13 @@
 //   always seen. The copies keep the plain layout: each GEMM packs its operands into its panels itself
 //   (gemm_bf16.cc), as sgemm does, rather than reading weights packed once per step. The GEMMs read
 //   their inputs as bf16, rounded into two scratch buffers as they feed a matmul (xb (N, max(C, F)),
-//   dyb (N, max(3C, F)) or the head chunk's (chunk, V)), and accumulate in fp32. Without dropout the FFN's
-//   activation writes linear2's operand straight into xb, and backward writes linear1's output gradient
-//   straight into dyb with its bias gradient (ops.h, activation_*_bf16): no (N, F) fp32 act or dfch. Attention does its tile
-//   matmuls (QKᵀ, PV and the backward's five) in bf16 as well on every bf16 path, rounding q, k, v, dO,
-//   P and dS per call or tile (kernels/attention.cc; the generic path multiplies the rounded values on
-//   fp32 tiles); its softmax and statistics,
-//   LayerNorm, the cross-entropy and every saved activation stay fp32.
+//   dyb (N, max(3C, F)) or the head chunk's (chunk, V)), and accumulate in fp32. Without dropout the
+//   FFN's activation writes linear2's operand straight into xb, and backward writes linear1's output
+//   gradient straight into dyb with its bias gradient (ops.h, activation_*_bf16): no (N, F) fp32 act or
+//   dfch. Attention does its tile matmuls (QKᵀ, PV and the backward's five) in bf16 as well on every bf16
+//   path, rounding q, k, v, dO, P and dS per call or tile (kernels/attention.cc; the generic path
+//   multiplies the rounded values on fp32 tiles); its softmax and statistics, LayerNorm, the
+//   cross-entropy and every saved activation stay fp32.
 //   No loss scaling: bf16 keeps fp32's 8-bit exponent, so gradients that fp32 represents do not
 //   underflow in bf16 (fp16's 5-bit exponent is what needs scaling); bf16 gives up mantissa bits only.
 //

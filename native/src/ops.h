@@ -27,10 +27,10 @@ using AttentionBackward = void(float* dqkv, const float* dout, const float* qkv,
 
 enum class Isa : int { generic = 0, avx2 = 1, avx512 = 2 };
 
-// A bf16 GEMM (contract below, "bf16 GEMM paths"); the linear layers' bf16 forms take one.
 /** What a bf16 gradient or operand passes through (Ops::activation_*_bf16). */
 enum class Activation : int { none, relu, gelu };
 
+// A bf16 GEMM (contract below, "bf16 GEMM paths"); the linear layers' bf16 forms take one.
 using GemmBf16 = void(bool transA, bool transB, int M, int N, int K, float alpha, const uint16_t* A, int lda,
                       const uint16_t* B, int ldb, float beta, float* C, int ldc);
 

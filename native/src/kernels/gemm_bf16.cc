@@ -88,7 +88,7 @@ inline void transpose16(__m512i r[16]) {
  *  into panel rows of stride sk with the columns adjacent: 16 × 16 blocks turned in registers, where a
  *  pair at a time costs a load and a store each. */
 void pack_pair_columns(const uint16_t* first, int ld, int n, int kvec, uint32_t* out, size_t sk) {
-  const __mmask16 keep = (__mmask16)((1u << n) - 1);
+  const __mmask16 keep = column_mask(n, 0);
   for (int kb = 0; kb < kvec; kb += 16) {
     __m512i r[16];
     for (int i = 0; i < 16; i++)
