@@ -93,7 +93,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
       const ds = openDatasetFromCli(opts.data, opts);
       const items = opts.part ? selectPart(ds.items, opts.part) : ds.items;
       // Loaded here, not at the top: the native core and LanceDB load with them.
-      const { loadRunModel } = await import('../run/run-model.js');
+      const { embeddingDim, loadRunModel } = await import('../run/run-model.js');
       const { embedDataset } = await import('../embed/embed-dataset.js');
       const { precisionRecord, resolvePrecision } = await import('../model/machine-precision.js');
       const compute = precisionRecord(resolvePrecision(opts.precision));
@@ -126,7 +126,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
         bars.stop();
       }
       const embedS = (performance.now() - tEmbed) / 1000;
-      const dim = run.head?.D ?? run.model.config.dModel;
+      const dim = embeddingDim(run);
       const summary = {
         store: opts.out,
         checkpoint: run.checkpoint,

@@ -145,14 +145,13 @@ export async function evaluateEmbeddings(
   // A run that pools a layer (run.layer) has no head; its random init is pooled at the same layer.
   const embed = (model: Transformer, stage: string, seqs: Int32Array[], head?: EmbeddingHead): Float32Array[] => {
     options.onStage?.(stage, windowTokens(seqs, run.window, overlap));
-    const layer = run.layer;
     return embedSequences(model, seqs, {
       window: run.window,
       batch: run.batch,
       overlap,
       onTokens: options.tick,
       head,
-      layer,
+      layer: run.layer,
     });
   };
 

@@ -7,7 +7,7 @@ import type { Notes } from '../midi/notes.js';
 import type { EmbeddingHead } from '../model/embedding-head.js';
 import type { Transformer } from '../model/transformer.js';
 import type { MidiTokenizer } from '../tokenizer/midi-tokenizer.js';
-import type { RunModel } from '../run/run-model.js';
+import { embeddingDim, type RunModel } from '../run/run-model.js';
 
 /** One window of a framed sequence: positions [start, end) and its weight in the piece's average. */
 export interface Window {
@@ -91,7 +91,7 @@ export function embedSequences(
     throw new Error(`window ${T} is longer than the model's context (${model.config.maxLen})`);
   const B = Math.max(1, options.batch ?? 8);
   const head = options.head;
-  const C = head ? head.D : model.config.dModel;
+  const C = embeddingDim({ model, head });
   const pad = Math.max(0, model.config.padId);
   const jobs: Array<{ seq: number } & Window> = [];
   sequences.forEach((s, seq) => {

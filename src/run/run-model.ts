@@ -49,6 +49,11 @@ export interface RunModel {
   readonly fingerprint: string;
 }
 
+/** Width of the vectors a model gives as song embeddings: its contrastive head's D, else d_model. */
+export function embeddingDim({ model, head }: Pick<RunModel, 'model' | 'head'>): number {
+  return head ? head.D : model.config.dModel;
+}
+
 /** The print of a model's weights: the same for a checkpoint and its export, different for any other weights. */
 export function weightsFingerprint(model: Transformer, head?: EmbeddingHead): string {
   const hash = createHash('sha256');

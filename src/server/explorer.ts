@@ -13,7 +13,7 @@ import fastifyStatic from '@fastify/static';
 import type { ProjectOptions } from '../analysis/project.js';
 import { openStore, type EmbeddingRow, type EmbeddingStore, type Neighbour } from '../embed/store.js';
 import { storeLayer, storePooling } from '../embed/pooling.js';
-import { loadRunModel, originLanguageModel, type RunModel, type Pooling } from '../run/run-model.js';
+import { embeddingDim, loadRunModel, originLanguageModel, type RunModel, type Pooling } from '../run/run-model.js';
 import { checkStoreModel } from '../embed/store-run.js';
 import { embedNotes, runExtraction } from '../embed/extract.js';
 import { cropPrompt, generate } from '../generate/generate.js';
@@ -115,7 +115,7 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
     storeLayer(src),
   );
   if (embedder) checkStoreModel(options.store, src, embedder);
-  const dim = embedder && (embedder.head?.D ?? embedder.model.config.dModel);
+  const dim = embedder && embeddingDim(embedder);
   if (embedder && dim !== store.info.dim)
     throw new Error(`${options.store}: its vectors have ${store.info.dim} dimensions but its run's embeddings ${dim}`);
   // An embedding model continues music worse than the language model it came from (originLanguageModel).
