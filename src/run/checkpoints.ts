@@ -27,6 +27,20 @@ export function commitDir(final: string, write: (tmpDir: string) => void): strin
   return final;
 }
 
+/**
+ * Deletes the folder `path` so that no reader ever sees it half-deleted: it is renamed to a `.tmp-` sibling
+ * first (atomic), then removed. A kill -9 during a plain recursive delete left a checkpoint folder without its
+ * weights but with trainer.json, which resume then took for complete; now an interrupted delete leaves only a
+ * `.tmp-` folder that {@link removeStale} clears.
+ */
+export function removeDir(path: string): void {
+  if (!existsSync(path)) return;
+  const doomed = join(dirname(path), `.tmp-drop-${basename(path)}-${process.pid}`);
+  rmSync(doomed, { recursive: true, force: true });
+  renameSync(path, doomed);
+  rmSync(doomed, { recursive: true, force: true });
+}
+
 /** Removes what interrupted commits leave in `dir` (temporary folders and files); returns their names. */
 export function removeStale(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -110,7 +124,7 @@ export class CheckpointStore {
     const bestStep = this.best()?.step;
     const steps = this.steps();
     for (const step of steps.slice(0, Math.max(0, steps.length - keep))) {
-      if (step !== bestStep) rmSync(this.path(step), { recursive: true, force: true });
+      if (step !== bestStep) removeDir(this.path(step));
     }
   }
 }

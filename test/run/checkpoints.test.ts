@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckpointStore, commitDir, removeStale } from '../../src/run/checkpoints.js';
 import { checkpointName } from '../../src/run/layout.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -58,4 +60,26 @@ test('a committed folder is not rewritten, and removeStale clears temporaries', 
   assert.deepEqual(removeStale(join(run, 'snapshots')).length, 1);
   commitDir(snap, (dir) => writeFileSync(join(dir, 'y'), 'ok'));
   assert.deepEqual(readdirSync(join(run, 'snapshots')), ['epoch-0001']);
+});
+
+test('a kill -9 while a checkpoint is deleted leaves it whole or gone, never half-deleted', async () => {
+  // Many files make a plain recursive delete take tens of milliseconds, so kills land inside it.
+  const files = 3000;
+  for (let round = 0; round < 6; round++) {
+    const store = new CheckpointStore(fresh());
+    store.commit(5, (dir) => {
+      for (let i = 0; i < files; i++) writeFileSync(join(dir, `part-${i}`), 'x');
+    });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/run/fixtures/remove-dir.ts', store.path(5)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exit = new Promise((res) => child.on('exit', res));
+    await new Promise((res) => child.stdout.once('data', res));
+    await sleep(round * 4);
+    child.kill('SIGKILL');
+    await exit;
+    store.cleanStale();
+    if (store.steps().includes(5)) assert.equal(readdirSync(store.path(5)).length, files, `round ${round}`);
+    assert.deepEqual(readdirSync(store.dir).filter((n) => n.startsWith('.tmp-')), []);
+  }
 });
