@@ -80,6 +80,9 @@ test('a kill -9 while a checkpoint is deleted leaves it whole or gone, never hal
     await exit;
     store.cleanStale();
     if (store.steps().includes(5)) assert.equal(readdirSync(store.path(5)).length, files, `round ${round}`);
-    assert.deepEqual(readdirSync(store.dir).filter((n) => n.startsWith('.tmp-')), []);
+    assert.deepEqual(
+      readdirSync(store.dir).filter((n) => n.startsWith('.tmp-')),
+      [],
+    );
   }
 });
