@@ -98,11 +98,47 @@ void pack_pair_columns(const uint16_t* first, int ld, int n, int kvec, uint32_t*
   }
 }
 
+/** pack_pairs (below) when depths k and k + 1 are two rows of `s` and a panel's columns are adjacent
+ *  (sc == 1): the two rows interleaved 16 columns at a time, one row pair across every panel before the
+ *  next, so each row is read once, contiguously. (Panel by panel, each step down the rows strode 2·ld
+ *  bytes, which at ld = 2048 aliases in L1 and the TLB: 29% of the weight-gradient GEMM's time, perf.)
+ *  Panel widths are multiples of 8 (static_assert in gemm_block); 16 columns span two panels of 8. */
+void pack_pair_rows(const Operand& s, int k0, int kc, int j0, int nc, int width, int kcp, uint32_t* dst, size_t sk) {
+  const int ncp = (nc + width - 1) / width * width;  // through the last panel's padding columns
+  // The rows are 2·ld bytes apart and a block reads only nc columns of each, too short a run for the
+  // hardware prefetcher: without fetching ahead, the loads waited on L3 or memory.
+  constexpr int PF = 16;
+  for (int kp = 0; kp < kcp; kp++) {
+    const int k = 2 * kp;
+    const uint16_t* lo = k < kc ? s.p + (size_t)(k0 + k) * s.ld + j0 : nullptr;
+    const uint16_t* hi = k + 1 < kc ? s.p + (size_t)(k0 + k + 1) * s.ld + j0 : nullptr;
+    for (int c = 0; c < ncp; c += 16) {
+      const __mmask16 in = column_mask(nc, c);
+      // (maskz forms: the plain widening and shift pass GCC 12's self-initialised undefined vector, see transpose16)
+      auto widen = [in](const uint16_t* row) { return _mm512_maskz_cvtepu16_epi32(in, _mm256_maskz_loadu_epi16(in, row)); };
+      __m512i v = lo ? widen(lo + c) : _mm512_setzero_si512();
+      if (hi) v = _mm512_or_si512(v, _mm512_maskz_slli_epi32(in, widen(hi + c), 16));
+      if (hi && c % 32 == 0) {  // rows PF pairs ahead, one prefetch per cache line
+        __builtin_prefetch(lo + (size_t)2 * PF * s.ld + c);
+        __builtin_prefetch(hi + (size_t)2 * PF * s.ld + c);
+      }
+      uint32_t* out = dst + (size_t)(c / width * width) * kcp + (size_t)kp * sk + c % width;
+      if (width % 16 == 0) {
+        _mm512_storeu_si512(out, v);
+      } else {  // width 8: the low half ends one panel's row, the high half is the next panel's
+        _mm256_storeu_si256((__m256i*)out, _mm512_castsi512_si256(v));
+        if (c + 8 < ncp) _mm256_storeu_si256((__m256i*)(out + (size_t)8 * kcp), _mm512_extracti64x4_epi64(v, 1));
+      }
+    }
+  }
+}
+
 /** Packs depths [k0, k0 + kc) and columns [j0, j0 + nc) of `s` as pairs into micro-panels of `width`
  *  columns, kcp pairs deep: panel q (q a multiple of width) at dst + q·kcp, its pair (kp, c) at
  *  kp·sk + c·sc. Every slot of every panel is written, padding with zeros. */
 void pack_pairs(const Operand& s, int k0, int kc, int j0, int nc, int width, int kcp, uint32_t* dst, size_t sk,
                 size_t sc) {
+  if (s.kmajor && sc == 1) return pack_pair_rows(s, k0, kc, j0, nc, width, kcp, dst, sk);
   const int full = kc / 2;  // pairs with both depths inside the slice
   for (int q = 0; q < nc; q += width) {
     uint32_t* P = dst + (size_t)q * kcp;
@@ -114,19 +150,7 @@ void pack_pairs(const Operand& s, int k0, int kc, int j0, int nc, int width, int
         const uint16_t* lo = k < kc ? s.p + (size_t)(k0 + k) * s.ld + j0 + q : nullptr;
         const uint16_t* hi = k + 1 < kc ? s.p + (size_t)(k0 + k + 1) * s.ld + j0 + q : nullptr;
         uint32_t* out = P + (size_t)kp * sk;
-        int c = 0;
-        if (sc == 1) {
-          // Columns adjacent in the panel: 16 at a time, each u16 widened to the low or high half.
-          for (; c < width; c += 16) {
-            const __mmask16 in = column_mask(w, c);
-            // (maskz forms: the plain widening and shift pass GCC 12's self-initialised undefined vector, see transpose16)
-            auto widen = [in](const uint16_t* row) { return _mm512_maskz_cvtepu16_epi32(in, _mm256_maskz_loadu_epi16(in, row)); };
-            __m512i v = lo ? widen(lo + c) : _mm512_setzero_si512();
-            if (hi) v = _mm512_or_si512(v, _mm512_maskz_slli_epi32(in, widen(hi + c), 16));
-            _mm512_mask_storeu_epi32(out + c, column_mask(width, c), v);
-          }
-          continue;
-        }
+        int c = 0;  // (scalar: only AMX's A panels, whose columns are kcp apart)
         if (lo && hi)
           for (; c < w; c++) out[c * sc] = lo[c] | (uint32_t)hi[c] << 16;
         else if (lo)
@@ -166,7 +190,7 @@ inline void update_row(float* c, __m512 acc, float alpha, float beta, __mmask16 
 struct Dpbf16 {
   static constexpr int MR = 8, NV = 3, NR = 16 * NV, KP_STEP = 1;
   // As sgemm's avx512 blocking (measured on Zen 4/5), in depths: a pair is two of them.
-  static constexpr int KC = 768, MC = 64, NC = 1536;
+  static constexpr int KC = 768, MC = 128, NC = 1536;
 
   static void begin() {}
   static void end() {}
@@ -180,6 +204,7 @@ struct Dpbf16 {
 __attribute__((target("avx512bf16"))) void Dpbf16::tile(int kcp, const uint32_t* __restrict Ap,
                                                         const uint32_t* __restrict Bp, float* C, int ldc,
                                                         float alpha, float beta, int m, int n) {
+  prefetch_tile(C, ldc, m, n);
   __m512 acc[MR][NV];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; r++)
@@ -280,6 +305,7 @@ template <class Kern>
 void gemm_block(const Problem& g, int m0, int m1, int n0, int n1) {
   static_assert(Kern::MC % Kern::MR == 0 && Kern::NC % Kern::NR == 0 && Kern::KC % (2 * Kern::KP_STEP) == 0,
                 "blocks must hold whole micro-panels and whole pair steps");
+  static_assert(Kern::MR % 8 == 0 && Kern::NR % 8 == 0, "pack_pair_rows stores 8 or 16 columns at a time");
   static thread_local Panels<Kern> panels;
   // Equal depth slices (K = 1000 runs as 2 × 500, not 768 + 232), each a whole number of pair steps.
   constexpr int kstep = 2 * Kern::KP_STEP;

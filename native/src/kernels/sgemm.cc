@@ -154,10 +154,7 @@ void pack_b(const Gemm& g, int k0, int kc, int j0, int nc, float* Bp) {
 inline void micro_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp, float* C, int ldc,
                          float beta) {
   // C is needed only after the k loop: start bringing it in now so its misses overlap the FMAs.
-  for (int r = 0; r < MR; r++) {
-    __builtin_prefetch(C + (size_t)r * ldc, 1);
-    __builtin_prefetch(C + (size_t)r * ldc + NR - 1, 1);
-  }
+  prefetch_tile(C, ldc, MR, NR);
   vec acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; r++)
