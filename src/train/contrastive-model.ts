@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { EmbeddingHead, type HeadOptim } from '../model/embedding-head.js';
 import { readSafetensors, writeSafetensors } from '../model/safetensors.js';
+import type { Precision } from '../model/precision.js';
 import { Transformer } from '../model/transformer.js';
 import { infoNce, type GroupTargets } from './info-nce.js';
 import { HEAD_FILE, MODEL_FILE } from '../run/layout.js';
@@ -106,8 +107,8 @@ export class ContrastiveModel {
     });
   }
 
-  /** Loads a folder written by {@link save}. */
-  static load(dir: string): ContrastiveModel {
+  /** Loads a folder written by {@link save}; the transformer computes in `precision` (the head is TypeScript, float64). */
+  static load(dir: string, precision: Precision = 'fp32'): ContrastiveModel {
     const path = join(dir, HEAD_FILE);
     const file = readSafetensors(path);
     let settings: ContrastiveSettings;
@@ -116,11 +117,9 @@ export class ContrastiveModel {
     } catch (err) {
       throw new Error(`${path}: metadata 'motif.settings' is missing or not JSON`, { cause: err });
     }
-    return new ContrastiveModel(
-      Transformer.load(join(dir, MODEL_FILE)),
-      EmbeddingHead.fromTensors(file.tensors, path),
-      settings,
-    );
+    const transformer = Transformer.load(join(dir, MODEL_FILE));
+    transformer.precision = precision;
+    return new ContrastiveModel(transformer, EmbeddingHead.fromTensors(file.tensors, path), settings);
   }
 }
 

@@ -5,6 +5,7 @@
 import { join, relative, resolve } from 'node:path';
 import { EmbeddingHead } from '../model/embedding-head.js';
 import { modelConfig, type ModelConfig } from '../model/config.js';
+import type { Precision } from '../model/precision.js';
 import { Transformer } from '../model/transformer.js';
 import { resolveCheckpoint } from '../run/checkpoint-choice.js';
 import { contrastiveObjective } from './contrastive.js';
@@ -30,6 +31,8 @@ const FINE_TUNING = {
   snapshotEpochs: [0, 'last'],
   evalInterval: 0,
   steps: 0,
+  // A compute choice, not the language model's: its run may have been made on a machine without bf16.
+  precision: 'auto',
 } as const;
 
 /** The parts of a new contrastive run's config: model, training options and objective, from the init model and the flags. */
@@ -62,12 +65,13 @@ export function contrastiveRunConfig(
   return { model: m, options, objective, initConfig };
 }
 
-/** What the trainer needs for the contrastive run in `runDir`. */
+/** What the trainer needs for the contrastive run in `runDir`, its transformer computing in `precision`. */
 export function contrastiveTraining(
   runDir: string,
   config: RunConfig & { objective: ContrastiveRecord },
   corpus: Corpus,
   options: TrainOptions,
+  precision: Precision,
 ): { objective: Objective<ContrastiveModel>; models: ModelSource<ContrastiveModel> } {
   const o = config.objective;
   const pieces = (split: string) =>
@@ -84,6 +88,7 @@ export function contrastiveTraining(
     // The language model's weights with a fresh optimizer (its AdamW state belongs to another objective).
     const lm = Transformer.load(join(resolve(runDir, o.initCheckpoint), MODEL_FILE));
     const model = Transformer.create(modelConfig(config.model), options.seed, optimizerConfig(options));
+    model.precision = precision;
     const weights = lm.parameters();
     for (const [name, w] of model.parameters()) w.set(weights.get(name)!);
     const rng = new Rng(options.seed ^ 0x4ead);
@@ -93,7 +98,7 @@ export function contrastiveTraining(
       { temperature: o.temperature, clipNorm: options.clipNorm, composerWeight: o.composerWeight ?? 0 },
     );
   };
-  return { objective, models: { create, load: (dir) => ContrastiveModel.load(dir) } };
+  return { objective, models: { create, load: (dir) => ContrastiveModel.load(dir, precision) } };
 }
 
 function defined<T extends object>(o: T): Partial<T> {

@@ -86,14 +86,10 @@ export async function startRun(n: NewRun, c: RunControls = {}): Promise<RunOutco
     : languageModelSetup(n);
   if (options.seqLen > model.maxLen)
     throw new Error(`seqLen ${options.seqLen} exceeds the model's maxLen ${model.maxLen}; lower --seq or raise maxLen`);
-  // The contrastive stage's pooled passes run in fp32 only (its objective is not wired to bf16 yet), whatever
-  // the precision of the language model's run it starts from (whose options it otherwise inherits).
-  if (objective && n.train?.precision === 'bf16')
-    throw new Error('contrastive runs train in fp32; drop --precision bf16 (or give auto or fp32)');
   // The native engine's precision, recorded resolved so that a resume (on this machine or another) computes
   // as the run started. The torch engine autocasts by its own flag and records the choice as its script
   // does (python/motif_run.py), so a native resume of its run resolves it then.
-  const precision = objective ? 'fp32' : c.torch ? options.precision : resolvePrecision(options.precision);
+  const precision = c.torch ? options.precision : resolvePrecision(options.precision);
   const existed = existsSync(n.out); // createRunDir accepts only an absent or empty folder
   const config = createRunDir(n.out, {
     data: corpus.dir,
@@ -240,17 +236,13 @@ async function trainLocked(
     onWarning: c.onWarning,
   };
   const objective = config.objective;
+  const precision = runPrecision(config.train.precision);
   const result = objective
-    ? await train({ ...common, ...contrastiveTraining(runDir, { ...config, objective }, corpus, options) })
+    ? await train({ ...common, ...contrastiveTraining(runDir, { ...config, objective }, corpus, options, precision) })
     : await train({
         ...common,
         data: { train: ids('train'), validation: ids('validation'), framing: corpus.framing, trainInEpoch },
-        models: transformerSource(
-          modelConfig(config.model),
-          options.seed,
-          optimizerConfig(options),
-          runPrecision(config.train.precision),
-        ),
+        models: transformerSource(modelConfig(config.model), options.seed, optimizerConfig(options), precision),
       });
   return { runDir, result };
 }

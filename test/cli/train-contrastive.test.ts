@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { resolvePrecision } from '../../src/model/machine-precision.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { CheckpointStore, listSnapshots } from '../../src/run/checkpoints.js';
 import { MODEL_FILE } from '../../src/run/layout.js';
@@ -20,7 +21,12 @@ const comparable = (records: MetricsRecord[]) => records.map(({ elapsed: _e, tok
 
 test('a contrastive run fine-tunes a language model and resumes exactly', async () => {
   const lm = join(base, 'lm');
-  await motif('train', '--data', shards, '--preset', 'tiny', '--out', lm, '--epochs', '2', '--snapshots', '', '--json');
+  // fp32 for the language model, so that a contrastive run inheriting its precision would show below.
+  await motif(
+    'train',
+    ...['--data', shards, '--preset', 'tiny', '--out', lm, '--epochs', '2', '--snapshots', '', '--precision', 'fp32'],
+    '--json',
+  );
   const flags = [
     '--objective',
     'contrastive',
@@ -54,7 +60,7 @@ test('a contrastive run fine-tunes a language model and resumes exactly', async 
       minTokens: number;
       composerWeight: number;
     };
-    train: { lr: number; batchSize: number };
+    train: { lr: number; batchSize: number; precision: string };
   };
   assert.deepEqual(
     [
@@ -69,6 +75,8 @@ test('a contrastive run fine-tunes a language model and resumes exactly', async 
   );
   assert.match(config.objective.initCheckpoint, /^\.\.\/lm\/checkpoints\/step-\d+$/);
   assert.deepEqual([config.train.lr, config.train.batchSize], [1e-4, 4], 'fine-tuning defaults, then flags');
+  // The precision is the machine's (auto, resolved), not the language model's run's, which recorded its own.
+  assert.equal(config.train.precision, resolvePrecision('auto'));
 
   const records = readMetrics(join(whole, 'metrics.jsonl'));
   const epochs = records.filter((r) => r.kind === 'epoch');

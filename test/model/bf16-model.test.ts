@@ -1,6 +1,7 @@
 // The transformer in bf16 mixed precision (Transformer.precision, native/src/model.h) against the same
 // model in fp32, on every bf16 GEMM path this machine has, post-LN ReLU and pre-LN GELU (each with its
-// fused activation): logits and gradients within bf16's tolerance, the fast paths equal to the generic
+// fused activation): logits and gradients within bf16's tolerance (and the contrastive objective's pooled
+// vectors and gradients), the fast paths equal to the generic
 // one (which widens to fp32: a plain reference) to fp32 rounding, and tiny-preset training that ends
 // within 1% of fp32's validation loss. Speed is bench/train-step.mjs's.
 import { after, describe, it } from 'node:test';
@@ -73,9 +74,23 @@ function pass(
   return { logits, loss, grads: new Map([...model.gradients()].map(([k, g]) => [k, g.slice()])) };
 }
 
+/** The contrastive objective's path (pooledForward, pooledBackward of a fixed dout): pooled vectors and gradients. */
+function pooledPass(
+  layout: ModelConfig,
+  precision: 'fp32' | 'bf16',
+): { pooled: Float32Array; grads: Map<string, Float32Array> } {
+  const model = Transformer.create({ ...layout, dropout: 0 }, 1);
+  model.precision = precision;
+  const mask = Uint8Array.from({ length: B * T }, (_, i) => (i % T < T - (i / T) * 5 ? 1 : 0));
+  const pooled = model.pooledForward(tokens, mask, B, T).slice();
+  const rng = new Rng(5);
+  model.pooledBackward(Float32Array.from(pooled, () => rng.nextFloat() - 0.5));
+  return { pooled, grads: new Map([...model.gradients()].map(([k, g]) => [k, g.slice()])) };
+}
+
 const reference = layouts.map(([, layout]) => {
   native.setBf16Path('generic');
-  return { fp32: pass(layout, 'fp32'), generic: pass(layout, 'bf16') };
+  return { fp32: pass(layout, 'fp32'), generic: pass(layout, 'bf16'), pooled: pooledPass(layout, 'fp32') };
 });
 
 describe('Transformer.precision', () => {
@@ -109,6 +124,19 @@ for (const path of BF16_PATHS)
         }
         const worst = Math.max(...[...fp32.grads].map(([name, g]) => relRms(bf16.grads.get(name)!, g)));
         assert.ok(worst > floor, `gradients equal fp32's (worst ${worst}): bf16 was not used`);
+      });
+
+      it('pooled vectors and their gradients (the contrastive path) within the same bounds of fp32', () => {
+        native.setBf16Path(path);
+        const bf16 = pooledPass(layout, 'bf16');
+        const fp = reference[l].pooled;
+        const err = relRms(bf16.pooled, fp.pooled);
+        assert.ok(err <= 2 * u * D && err > floor, `pooled: relative RMS error ${err}`);
+        for (const [name, g] of fp.grads) {
+          const e = relRms(bf16.grads.get(name)!, g);
+          // Parameters the pooled output does not reach (the next-token head) have zero gradient in both.
+          assert.ok(e <= 4 * u * D || g.every((x) => x === 0), `${name}: relative RMS error ${e}`);
+        }
       });
 
       it('equals the generic path (bf16 operands widened to fp32) to fp32 rounding', () => {
