@@ -89,7 +89,9 @@ export function register(program: Command, { io, exit }: CliContext): void {
         'are a positive pair, the other slices of the batch are negatives (symmetric InfoNCE; with --composer-weight, partly ' +
         'also the slices by the same composer), and a ' +
         "head maps the mean-pooled hidden state to a unit vector. It starts from the init model's weights and settings (no preset); " +
-        '--batch is pairs per step, --seq the longest slice. Validation reports the InfoNCE loss and how often a slice finds its pair first.',
+        '--batch is pairs per step, --seq the longest slice; --stretch and --velocity-offset jitter each view with a draw of its ' +
+        'own (two renditions of the train split per epoch; none by default). Validation reports the InfoNCE loss and how often a ' +
+        'slice finds its pair first.',
     )
     .option(
       '--objective <name>',

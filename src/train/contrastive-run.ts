@@ -8,7 +8,7 @@ import { modelConfig, type ModelConfig } from '../model/config.js';
 import type { Precision } from '../model/precision.js';
 import { Transformer } from '../model/transformer.js';
 import { resolveCheckpoint } from '../run/checkpoint-choice.js';
-import { contrastiveObjective } from './contrastive.js';
+import { contrastiveObjective, type SliceSettings } from './contrastive.js';
 import { ContrastiveModel } from './contrastive-model.js';
 import type { Corpus } from './corpus.js';
 import { MODEL_FILE } from '../run/layout.js';
@@ -33,6 +33,11 @@ const FINE_TUNING = {
   steps: 0,
   // A compute choice, not the language model's: its run may have been made on a machine without bf16.
   precision: 'auto',
+  // The views are augmented only when asked (--augment-*): a language model's transposition would teach
+  // the embedding to ignore key, a label users care about.
+  augmentTranspose: 0,
+  augmentStretch: 0,
+  augmentVelocity: 0,
 } as const;
 
 /** The parts of a new contrastive run's config: model, training options and objective, from the init model and the flags. */
@@ -72,6 +77,7 @@ export function contrastiveTraining(
   corpus: Corpus,
   options: TrainOptions,
   precision: Precision,
+  trainInDraw?: SliceSettings['trainInDraw'],
 ): { objective: Objective<ContrastiveModel>; models: ModelSource<ContrastiveModel> } {
   const o = config.objective;
   const pieces = (split: string) =>
@@ -83,6 +89,7 @@ export function contrastiveTraining(
     seed: options.seed,
     validationBatches: o.validationBatches,
     positives: o.positives ?? 'performance',
+    trainInDraw,
   });
   const create = (): ContrastiveModel => {
     // The language model's weights with a fresh optimizer (its AdamW state belongs to another objective).

@@ -19,6 +19,10 @@ export interface SliceSettings {
   validationBatches: number;
   /** What a pair shares, in training and validation alike. */
   positives: Positives;
+  /** The train performances of epoch e in another rendition (augmented notes, re-tokenized), by draw: when
+   *  given, the first views of epoch e slice draw 2e and the second views draw 2e + 1, so the two slices
+   *  of a pair differ in tempo and dynamics as two performances do. Validation slices stay unaugmented. */
+  trainInDraw?: (draw: number) => Promise<ReadonlyArray<ArrayLike<number>>>;
 }
 
 /** The objective of a contrastive run over the train and validation performances. */
@@ -41,6 +45,7 @@ export function contrastiveObjective(
     0x5eed,
     s.positives,
   );
+  let viewsOfEpoch = -1; // the epoch whose renditions the views slice (-1: the plain train split)
   return {
     stepsPerEpoch: Math.max(1, Math.ceil(train.length / pairs)),
     get rng() {
@@ -50,7 +55,11 @@ export function contrastiveObjective(
       sampler.state = state;
     },
     perplexity: false,
-    async step(model, lr) {
+    async step(model, lr, epoch) {
+      if (s.trainInDraw && viewsOfEpoch !== epoch) {
+        sampler.useViews(await s.trainInDraw(2 * epoch), await s.trainInDraw(2 * epoch + 1));
+        viewsOfEpoch = epoch;
+      }
       const batch = sampler.next(pairs);
       const r = model.trainStep(batch, lr);
       return { loss: r.loss, gradNorm: r.gradNorm, tokens: 2 * batch.B * batch.T };

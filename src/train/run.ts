@@ -238,7 +238,10 @@ async function trainLocked(
   const objective = config.objective;
   const precision = runPrecision(config.train.precision);
   const result = objective
-    ? await train({ ...common, ...contrastiveTraining(runDir, { ...config, objective }, corpus, options, precision) })
+    ? await train({
+        ...common,
+        ...contrastiveTraining(runDir, { ...config, objective }, corpus, options, precision, trainInEpoch),
+      })
     : await train({
         ...common,
         data: { train: ids('train'), validation: ids('validation'), framing: corpus.framing, trainInEpoch },

@@ -38,6 +38,8 @@ export interface SliceBatch {
 
 export class SlicePairs {
   private rng: Rng;
+  /** The ids each view slices, by performance: the pieces' own until {@link useViews}. */
+  private views: [ReadonlyArray<ArrayLike<number>>, ReadonlyArray<ArrayLike<number>>];
   private readonly byWork: number[][];
   /** Index into byWork of each performance. */
   private readonly workOf: Int32Array;
@@ -66,6 +68,18 @@ export class SlicePairs {
     if (!POSITIVES.includes(positives))
       throw new Error(`positives must be ${POSITIVES.join(' or ')}, got ${String(positives)}`);
     this.rng = new Rng(seed);
+    const own = pieces.map((p) => p.ids);
+    this.views = [own, own];
+  }
+
+  /** From now on the first views slice `first[p]` and the second views `second[p]` for performance p (e.g.
+   *  two augmented renditions of the split, contrastive.ts), in the pieces' order. */
+  useViews(first: ReadonlyArray<ArrayLike<number>>, second: ReadonlyArray<ArrayLike<number>>): void {
+    if (first.length !== this.pieces.length || second.length !== this.pieces.length)
+      throw new Error(
+        `views of ${first.length} and ${second.length} performances for a split of ${this.pieces.length}`,
+      );
+    this.views = [first, second];
   }
 
   get state(): RngState {
@@ -89,7 +103,7 @@ export class SlicePairs {
       pieces[b] = p;
       pieces[B + b] = this.partner(p);
       for (const row of [b, B + b]) {
-        const ids = this.pieces[pieces[row]].ids;
+        const ids = this.views[row < B ? 0 : 1][pieces[row]];
         const { start, length } = this.slice(ids);
         fillWindow(tokens, row * T, ids, start, length, this.framing);
         mask.fill(1, row * T, row * T + length);

@@ -1,6 +1,7 @@
 // Training with on-the-fly augmentation, end to end on real MIDI files and a real BPE tokenizer: each
 // epoch's train pieces are the files re-tokenized with that epoch's draws, validation is untouched,
-// the run is deterministic by seed, and an interrupted run resumes onto the same augmented pieces.
+// the run is deterministic by seed, and an interrupted run resumes onto the same augmented pieces; a
+// contrastive run augments its views the same way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -104,4 +105,31 @@ test('augmented training: validation untouched, deterministic by seed, exact res
   await startRun({ ...args, out: join(base, 'parts') }, { stopAtStep: Math.floor(stepsPerEpoch * 1.5) });
   await resumeRun(join(base, 'parts'));
   assert.deepEqual(comparable(records('parts')), comparable(records('whole')));
+});
+
+test('a contrastive run augments its two views with draws of their own; validation untouched, exact resume', async () => {
+  const { shards } = await made;
+  const lm = join(base, 'lm');
+  await startRun({ data: shards, preset: 'tiny', out: lm, train: { epochs: 1, seed: 5 } });
+  const run = (out: string, train: Record<string, unknown>, controls?: { stopAtStep: number }) =>
+    startRun(
+      {
+        data: shards,
+        preset: 'tiny',
+        out: join(base, out),
+        contrastive: { init: lm, flags: { minTokens: 8 } },
+        train: { epochs: 3, batchSize: 2, seqLen: 32, seed: 5, ...train },
+      },
+      controls,
+    );
+  const jitter = { augmentStretch: ranges.stretch, augmentVelocity: ranges.velocity };
+  await run('c-plain', {});
+  const whole = await run('c-whole', jitter);
+  const records = (r: string): MetricsRecord[] => readMetrics(join(base, r, 'metrics.jsonl'));
+  assert.equal(records('c-whole')[0].valLoss, records('c-plain')[0].valLoss, 'validation slices are not augmented');
+  assert.notEqual(records('c-whole').at(-1)?.trainLoss, records('c-plain').at(-1)?.trainLoss);
+  // Stopped mid-epoch 1 and resumed: the resumed run rebuilds epoch 1's two renditions.
+  await run('c-parts', jitter, { stopAtStep: Math.floor((whole.result.totalSteps / 3) * 1.5) });
+  await resumeRun(join(base, 'c-parts'));
+  assert.deepEqual(comparable(records('c-parts')), comparable(records('c-whole')));
 });

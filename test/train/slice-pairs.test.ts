@@ -35,10 +35,12 @@ for (const positives of POSITIVES)
     assert.equal(crossed > 0, positives === 'work');
   });
 
-/** Each row: the slice (a contiguous run of its performance's framed tokens, length in range), then padding. */
-function checkRows(batch: SliceBatch, of: readonly SlicePiece[] = pieces): void {
+/** Each row: the slice (a contiguous run of its performance's framed tokens in `of`, or for second views in
+ *  `second`; length in range), then padding. */
+function checkRows(batch: SliceBatch, of: readonly SlicePiece[] = pieces, second = of): void {
   for (let row = 0; row < 2 * batch.B; row++) {
     const p = batch.pieces[row];
+    const view = row < batch.B ? of : second;
     const tokens = Array.from(batch.tokens.subarray(row * batch.T, (row + 1) * batch.T));
     const mask = Array.from(batch.mask.subarray(row * batch.T, (row + 1) * batch.T));
     const length = mask.filter(Boolean).length;
@@ -47,9 +49,9 @@ function checkRows(batch: SliceBatch, of: readonly SlicePiece[] = pieces): void 
       [...Array(length).fill(1), ...Array(batch.T - length).fill(0)],
       'mask: the slice, then padding',
     );
-    assert.ok(length >= Math.min(8, framedLength(of[p].ids)) && length <= 24, `length ${length}`);
+    assert.ok(length >= Math.min(8, framedLength(view[p].ids)) && length <= 24, `length ${length}`);
     const slice = tokens.slice(0, length);
-    const whole = [1, ...Array.from(of[p].ids), 2];
+    const whole = [1, ...Array.from(view[p].ids), 2];
     const start = whole.indexOf(slice[0]);
     assert.deepEqual(slice, whole.slice(start, start + length), `row ${row} is a run of performance ${p}`);
     assert.ok(
@@ -79,6 +81,23 @@ test('positives work: a work with one performance pairs two slices of it', () =>
 test('more pairs than works: distinct performances, some sharing a work', () => {
   const batch = new SlicePairs(pieces, framing, 4, 6, 1).next(7);
   assert.equal(new Set(batch.pieces.subarray(0, 7)).size, 7);
+});
+
+test('with views set, first views slice the first rendition and second views the second', () => {
+  // Two renditions of every performance with ids of their own (and other lengths, as augmentation gives).
+  const rendition = (offset: number, extra: number): SlicePiece[] =>
+    pieces.map((p) => ({
+      ...p,
+      ids: Int32Array.from({ length: p.ids.length + extra }, (_, k) => offset + p.ids[0] + k),
+    }));
+  const [first, second] = [rendition(100000, 3), rendition(200000, -4)];
+  const sampler = new SlicePairs(pieces, framing, 8, 24, 7);
+  sampler.useViews(
+    first.map((p) => p.ids),
+    second.map((p) => p.ids),
+  );
+  for (let step = 0; step < 20; step++) checkRows(sampler.next(4), first, second);
+  assert.throws(() => sampler.useViews([], []), /views of 0 and 0 performances for a split of 9/);
 });
 
 test('deterministic by seed, resumable from its state', () => {
