@@ -33,8 +33,8 @@ const FINE_TUNING = {
   steps: 0,
   // A compute choice, not the language model's: its run may have been made on a machine without bf16.
   precision: 'auto',
-  // The views are augmented only when asked (--augment-*): a language model's transposition would teach
-  // the embedding to ignore key, a label users care about.
+  // The views are augmented only when asked (--stretch, --velocity-offset, --transpose): a language model's
+  // transposition would teach the embedding to ignore key, a label users care about.
   augmentTranspose: 0,
   augmentStretch: 0,
   augmentVelocity: 0,

@@ -100,9 +100,10 @@ void pack_pair_columns(const uint16_t* first, int ld, int n, int kvec, uint32_t*
 
 /** pack_pairs (below) when depths k and k + 1 are two rows of `s` and a panel's columns are adjacent
  *  (sc == 1): the two rows interleaved 16 columns at a time, one row pair across every panel before the
- *  next, so each row is read once, contiguously. (Panel by panel, each step down the rows strode 2·ld
- *  bytes, which at ld = 2048 aliases in L1 and the TLB: 29% of the weight-gradient GEMM's time, perf.)
- *  Panel widths are multiples of 8 (static_assert in gemm_block); 16 columns span two panels of 8. */
+ *  next, so each row's columns of the block are read once, in one run, and fetched ahead. (Panel by panel,
+ *  every panel walked all kc rows again; in the weight-gradient GEMMs packing took 29% of the time, its
+ *  loads waiting on memory, perf.) Panel widths are multiples of 8 (static_assert in gemm_block); 16
+ *  columns span two panels of 8. */
 void pack_pair_rows(const Operand& s, int k0, int kc, int j0, int nc, int width, int kcp, uint32_t* dst, size_t sk) {
   const int ncp = (nc + width - 1) / width * width;  // through the last panel's padding columns
   // The rows are 2·ld bytes apart and a block reads only nc columns of each, too short a run for the
@@ -189,7 +190,9 @@ inline void update_row(float* c, __m512 acc, float alpha, float beta, __mmask16 
 
 struct Dpbf16 {
   static constexpr int MR = 8, NV = 3, NR = 16 * NV, KP_STEP = 1;
-  // As sgemm's avx512 blocking (measured on Zen 4/5), in depths: a pair is two of them.
+  // KC and NC as sgemm's avx512 blocking (measured on Zen 4/5), in depths: a pair is two of them. MC 128
+  // (sgemm's 64): an A block of bf16 pairs is half the bytes, and a transposed A's rows are read in runs of
+  // MC columns, which at 64 were too short to stream (bwd dW 2048 × 384 × 4096: 273 → 351 GFLOP/s, 1 thread).
   static constexpr int KC = 768, MC = 128, NC = 1536;
 
   static void begin() {}

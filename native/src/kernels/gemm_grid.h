@@ -10,9 +10,6 @@
 namespace motif {
 namespace MOTIF_ISA {
 
-/** Runs block(m0, m1, n0, n1) over a pm × pn grid of C (M, N), one cell per thread, on the pool.
- *  The grid minimizes a thread's compute (rounded to whole MR × NR micro-tiles) plus its packing,
- *  which grows with the block's perimeter; products under 2²¹ multiply-adds stay on one thread. */
 /** Asks for every cache line of the rows × cols fp32 tile at C (row stride ldc), for writing. A
  *  micro-kernel calls it before its k loop: C is far larger than the caches at the model's shapes,
  *  and without this each tile's read-for-ownership misses came after the loop, stalling its stores
@@ -25,6 +22,9 @@ inline void prefetch_tile(const float* C, int ldc, int rows, int cols) {
   }
 }
 
+/** Runs block(m0, m1, n0, n1) over a pm × pn grid of C (M, N), one cell per thread, on the pool.
+ *  The grid minimizes a thread's compute (rounded to whole MR × NR micro-tiles) plus its packing,
+ *  which grows with the block's perimeter; products under 2²¹ multiply-adds stay on one thread. */
 template <typename Block>
 inline void gemm_parallel(int M, int N, int K, int MR, int NR, Block block) {
   int threads = (double)M * N * K < 1 << 21 ? 1 : num_threads();
