@@ -126,10 +126,12 @@ void pack_pair_rows(const Operand& s, int k0, int kc, int j0, int nc, int width,
       uint32_t* out = dst + (size_t)(c / width * width) * kcp + (size_t)kp * sk + c % width;
       if (width % 16 == 0) {
         _mm512_storeu_si512(out, v);
-      } else {  // width 8: lanes 0–7 are one panel's row, lanes 8–15 the next panel's (masked stores, lane
-                // addresses as given; the 256-bit extracts would pass GCC 12's undefined vector, see transpose16)
-        _mm512_mask_storeu_epi32(out, 0x00FF, v);
-        if (c + 8 < ncp) _mm512_mask_storeu_epi32(out + (size_t)8 * kcp - 8, 0xFF00, v);
+      } else {  // width 8: the low half ends one panel's row, the high half is the next panel's
+        // (maskz extracts: the plain extract and cast pass GCC 12's undefined vector, see transpose16; two
+        // masked 512-bit stores instead were slower)
+        _mm256_storeu_si256((__m256i*)out, _mm512_maskz_extracti64x4_epi64(0xFF, v, 0));
+        if (c + 8 < ncp)
+          _mm256_storeu_si256((__m256i*)(out + (size_t)8 * kcp), _mm512_maskz_extracti64x4_epi64(0xFF, v, 1));
       }
     }
   }
