@@ -125,7 +125,7 @@ export function loadRunModel(
  *  hand; undefined for any other run. Continuations should come from it: the contrastive stage trains the
  *  transformer for its embedding head and leaves the next-token head as it was, so as a language model it is
  *  worse than where it started (models/asap-embed: 15.29 bits per note on the ASAP validation split,
- *  models/asap-small 13.44). */
+ *  the 7-epoch asap-small it started from 13.44). */
 export function originLanguageModel(runDir: string): string | undefined {
   const objective = readRunConfig(runDir).objective;
   if (objective?.kind !== 'contrastive') return undefined;
