@@ -124,8 +124,8 @@ export function loadRunModel(
 /** The language model an embedding model (`--objective contrastive`) was fine-tuned from, when that folder is at
  *  hand; undefined for any other run. Continuations should come from it: the contrastive stage trains the
  *  transformer for its embedding head and leaves the next-token head as it was, so as a language model it is
- *  worse than where it started (models/asap-embed: 15.29 bits per note on the ASAP validation split,
- *  the 7-epoch asap-small it started from 13.44). */
+ *  worse than where it started (models/asap-embed: 14.87 bits per note on the ASAP validation split,
+ *  models/asap-small 13.10). */
 export function originLanguageModel(runDir: string): string | undefined {
   const objective = readRunConfig(runDir).objective;
   if (objective?.kind !== 'contrastive') return undefined;
