@@ -85,7 +85,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
         'With --engine torch, PyTorch trains the same model into the same run directory (python/train_torch.py; with --nproc n, ' +
         'n processes under torchrun, DistributedDataParallel): for GPUs. Either engine resumes a run the other started.\n\n' +
         '--objective contrastive --init <run|model folder> fine-tunes a trained language model into an embedding model: two random ' +
-        'slices of the same performance (or, --positives work, of two performances of one work) ' +
+        'slices of the same performance (or, --positives work, of two performances of one work; --positives passage, of two performances at the same place) ' +
         'are a positive pair, the other slices of the batch are negatives (symmetric InfoNCE; with --composer-weight, partly ' +
         'also the slices by the same composer), and a ' +
         "head maps the mean-pooled hidden state to a unit vector. It starts from the init model's weights and settings (no preset); " +
@@ -117,7 +117,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
     .addOption(
       new Option(
         '--positives <what>',
-        `contrastive: what the two slices of a positive pair share: one performance, or one work (another performance of it when the split has one; default ${CONTRASTIVE_DEFAULTS.positives})`,
+        `contrastive: what the two slices of a positive pair share: one performance; one work (a slice anywhere in another performance of it when the split has one); or one passage (another performance's slice at the same share of its tokens; default ${CONTRASTIVE_DEFAULTS.positives})`,
       ).choices(POSITIVES),
     )
     .option(

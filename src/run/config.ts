@@ -68,7 +68,7 @@ export interface ContrastiveRecord {
   /** Batches of fixed validation pairs per validation. */
   validationBatches: number;
   /** What a positive pair shares (src/train/slice-pairs.ts); absent in runs from before the setting: performance. */
-  positives?: 'performance' | 'work';
+  positives?: 'performance' | 'work' | 'passage';
   /** Share of each view's InfoNCE target spread over the batch's pairs of its composer; absent in older runs: 0. */
   composerWeight?: number;
 }

@@ -1,12 +1,12 @@
 // Contrastive batches: each row is one contiguous run of its own performance's framed tokens (never across
-// performances), both rows of a pair come from the same performance (or, with positives 'work', from two
-// performances of one work when it has two), the pairs from distinct works while
+// performances), both rows of a pair come from the same performance (or, with positives 'work' or 'passage', from
+// two performances of one work when it has two; 'passage' at the same place), the pairs from distinct works while
 // there are enough, lengths stay in range, the mask marks exactly the slice, and the sampler is deterministic
 // and resumable.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { framedLength } from '../../src/train/batches.js';
-import { POSITIVES, SlicePairs, type SliceBatch, type SlicePiece } from '../../src/train/slice-pairs.js';
+import { POSITIVES, SlicePairs, samePlace, type SliceBatch, type SlicePiece } from '../../src/train/slice-pairs.js';
 
 const framing = { padId: 0, bosId: 1, eosId: 2 };
 // Piece p holds ids 1000·(p+1) + k, so a token tells which piece and position it came from.
@@ -32,7 +32,7 @@ for (const positives of POSITIVES)
       }
       checkRows(batch);
     }
-    assert.equal(crossed > 0, positives === 'work');
+    assert.equal(crossed > 0, positives !== 'performance');
   });
 
 /** Each row: the slice (a contiguous run of its performance's framed tokens in `of`, or for second views in
@@ -60,6 +60,41 @@ function checkRows(batch: SliceBatch, of: readonly SlicePiece[] = pieces, second
     );
   }
 }
+
+test('positives passage: the second slice is as long and centred on the same share of its performance', () => {
+  const sampler = new SlicePairs(pieces, framing, 8, 24, 3, 'passage');
+  let checked = 0;
+  for (let step = 0; step < 30; step++) {
+    const batch = sampler.next(4);
+    for (let b = 0; b < 4; b++) {
+      const rows = [b, 4 + b].map((row) => {
+        const length = batch.mask.subarray(row * batch.T, (row + 1) * batch.T).reduce((n, m) => n + m, 0);
+        const t = batch.tokens.subarray(row * batch.T, row * batch.T + length);
+        // A framed position from a token: bos is 0, id 1000·(p+1)+k is k+1, eos is the last.
+        const L = framedLength(pieces[batch.pieces[row]].ids);
+        const position = t[0] === 1 ? 0 : t[0] === 2 ? L - 1 : (t[0] % 1000) + 1;
+        return { centre: (position + length / 2) / L, length, L };
+      });
+      const [a, c] = rows;
+      if (c.L >= a.length) {
+        assert.equal(c.length, a.length, 'as long as the first');
+        const clamped = c.centre * c.L - c.length / 2 <= 0.5 || c.centre * c.L + c.length / 2 >= c.L - 0.5;
+        if (!clamped)
+          assert.ok(Math.abs(c.centre - a.centre) <= 0.5 / c.L + 1e-9, `same place: ${a.centre} vs ${c.centre}`);
+        checked++;
+      }
+    }
+    checkRows(batch);
+  }
+  assert.ok(checked > 50);
+});
+
+test('samePlace: same share of the other performance, clamped inside it, no longer than it', () => {
+  const of = (n: number) => new Int32Array(n - 2); // framed length n
+  assert.deepEqual(samePlace({ start: 40, length: 20 }, of(100), of(200)), { start: 90, length: 20 });
+  assert.deepEqual(samePlace({ start: 90, length: 10 }, of(100), of(50)), { start: 40, length: 10 });
+  assert.deepEqual(samePlace({ start: 0, length: 30 }, of(100), of(20)), { start: 0, length: 20 });
+});
 
 test('positives work: a work with one performance pairs two slices of it', () => {
   const lone = [...pieces, { ids: Int32Array.from({ length: 30 }, (_, k) => 99000 + k), work: 'alone' }];
