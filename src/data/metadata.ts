@@ -23,7 +23,7 @@ export function readAsapMetadata(csvPath: string, root: string, includeScores: b
   rows.forEach((row, i) => {
     const file = row.midi_performance;
     if (!file) throw new Error(`${csvPath}: row ${i + 2} has no midi_performance`);
-    const common = { composer: orUndefined(row.composer), title: orUndefined(row.title), piece: orUndefined(row.folder), split: orUndefined(row.split) };
+    const common = { composer: orUndefined(row.composer), title: orUndefined(row.title), piece: row.folder ? asapWork(row.folder) : undefined, split: orUndefined(row.split) };
     items.push({ id: file, path: resolve(root, file), performer: performerCode(file), kind: 'performance', ...common });
     const score = row.midi_score;
     if (includeScores && score && !scores.has(score)) {
@@ -32,6 +32,18 @@ export function readAsapMetadata(csvPath: string, root: string, includeScores: b
     }
   });
   return items;
+}
+
+/**
+ * The work an ASAP folder holds. ASAP gives a performance that takes or skips a repeat a folder of its own
+ * (`…_no_repeat`, `…_no_2_repeat`, `…_repeat`) so that its score and beat annotations match what was played;
+ * the music is the same work, so its performances share one piece. Otherwise another performance of the work
+ * counts as a different piece: a wrong answer when an excerpt finds it, a neighbour "of another piece" for
+ * piece-disjoint k-NN, and a false negative in a contrastive batch (13 of ASAP's folders; 4 of their works
+ * span two splits).
+ */
+export function asapWork(folder: string): string {
+  return folder.replace(/_(no_(\d+_)?)?repeat$/, '');
 }
 
 /** MAESTRO v3 rows (csv, or the json as columns-of-index-maps or a list of records) → items. */

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDataset, selectSplit } from '../../src/data/dataset.js';
+import { asapWork } from '../../src/data/metadata.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 function tree(files: Record<string, string>): string {
@@ -40,11 +41,24 @@ function asapRow(composer: string, title: string, folder: string, perf: string, 
   return [composer, title, folder, `${folder}/xml_score.musicxml`, `${folder}/midi_score.mid`, `${folder}/${perf}`, '', '', '', '', '', '', '', split].join(',');
 }
 
+test('ASAP: a folder that takes or skips a repeat performs the work of the folder without the suffix', () => {
+  for (const [folder, work] of [
+    ['Beethoven/Piano_Sonatas/26-1_no_repeat', 'Beethoven/Piano_Sonatas/26-1'],
+    ['Beethoven/Piano_Sonatas/24-1_no_2_repeat', 'Beethoven/Piano_Sonatas/24-1'],
+    ['Liszt/Gran_Etudes_de_Paganini/6_Theme_and_Variations_repeat', 'Liszt/Gran_Etudes_de_Paganini/6_Theme_and_Variations'],
+    ['Schumann/Toccata_repeat', 'Schumann/Toccata'],
+    ['Beethoven/Piano_Sonatas/26-1', 'Beethoven/Piano_Sonatas/26-1'],
+    ['Chopin/Repeated_notes', 'Chopin/Repeated_notes'],
+  ])
+    assert.equal(asapWork(folder), work);
+});
+
 test('ASAP metadata.csv: performances with composer/title/piece/performer/split; scores only when asked', () => {
   const rows = [
     asapRow('Bach', 'Fugue_bwv_846', 'Bach/Fugue/bwv_846', 'Shi05M.mid', 'train'),
     asapRow('Bach', 'Fugue_bwv_846', 'Bach/Fugue/bwv_846', 'Lee01.mid', 'train'),
     asapRow('Chopin', 'Etude_10_1', 'Chopin/Etudes_op_10/1', 'Verbaite02.mid', 'test'),
+    asapRow('Schumann', 'Toccata', 'Schumann/Toccata_repeat', 'Kim01.mid', 'train'),
   ];
   const root = tree({
     'metadata.csv': [ASAP_HEADER, ...rows].join('\n') + '\n',
@@ -53,6 +67,8 @@ test('ASAP metadata.csv: performances with composer/title/piece/performer/split;
     'Bach/Fugue/bwv_846/midi_score.mid': 'M',
     'Chopin/Etudes_op_10/1/Verbaite02.mid': 'M',
     'Chopin/Etudes_op_10/1/midi_score.mid': 'M',
+    'Schumann/Toccata_repeat/Kim01.mid': 'M',
+    'Schumann/Toccata_repeat/midi_score.mid': 'M',
     'unlisted/extra.mid': 'M',
   });
   for (const path of [root, join(root, 'metadata.csv')]) {
@@ -64,6 +80,7 @@ test('ASAP metadata.csv: performances with composer/title/piece/performer/split;
         ['Bach/Fugue/bwv_846/Lee01.mid', 'Bach', 'Bach/Fugue/bwv_846', 'Lee', 'train', 'performance'],
         ['Bach/Fugue/bwv_846/Shi05M.mid', 'Bach', 'Bach/Fugue/bwv_846', 'Shi', 'train', 'performance'],
         ['Chopin/Etudes_op_10/1/Verbaite02.mid', 'Chopin', 'Chopin/Etudes_op_10/1', 'Verbaite', 'test', 'performance'],
+        ['Schumann/Toccata_repeat/Kim01.mid', 'Schumann', 'Schumann/Toccata', 'Kim', 'train', 'performance'],
       ],
     );
     assert.equal(ds.items[0].path, join(root, 'Bach/Fugue/bwv_846/Lee01.mid'));
@@ -75,9 +92,10 @@ test('ASAP metadata.csv: performances with composer/title/piece/performer/split;
     [
       ['Bach/Fugue/bwv_846/midi_score.mid', 'train', 'Fugue_bwv_846'],
       ['Chopin/Etudes_op_10/1/midi_score.mid', 'test', 'Etude_10_1'],
+      ['Schumann/Toccata_repeat/midi_score.mid', 'train', 'Toccata'],
     ],
   );
-  assert.equal(openDataset(root, { ignoreMetadata: true }).items.length, 6);
+  assert.equal(openDataset(root, { ignoreMetadata: true }).items.length, 8);
   assert.deepEqual(
     selectSplit(openDataset(root), 'test').map((i) => i.id),
     ['Chopin/Etudes_op_10/1/Verbaite02.mid'],
