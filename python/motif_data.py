@@ -67,7 +67,10 @@ class Corpus:
 
     def split(self, name):
         """Ids of every piece of split `name` (`all`: every piece), in index order, as views into the shards."""
-        pieces = [p for p in self.index["pieces"] if name == NO_SPLIT or split_of(p) == name]
+        # A held-out split holds out works: train pieces of a work with pieces in another split are left out
+        # (src/train/corpus.ts, the same rule).
+        held_out = {p.get("piece") for p in self.index["pieces"] if split_of(p) != "train" and p.get("piece")}
+        pieces = [p for p in self.index["pieces"] if name == NO_SPLIT or (split_of(p) == name and not (name == "train" and p.get("piece") in held_out))]
         if not pieces:
             present = sorted({split_of(p) for p in self.index["pieces"]})
             raise ValueError(f'{self.dir}: no pieces in split "{name}" (splits present: {", ".join(present) or "none"})')

@@ -1,7 +1,10 @@
 // The token shards as the trainer sees them: pieces of one split (unframed ids with note counts), the
 // framing ids, and the tokenizer reference. A thin view over src/data/shards.ts, which owns the format.
 // Pieces of datasets without splits (plain folders) are assigned 80/10/10 to train/validation/test by
-// a hash of their id, so every run over the same files holds out the same pieces.
+// a hash of their id, so every run over the same files holds out the same pieces. A held-out split holds out
+// works: train pieces of a work that also has pieces in another split are left out of `train` (ASAP assigns
+// splits by folder, and four of its works have folders in two splits: a model trained on a test work's notes
+// would find its excerpts for the wrong reason). python/motif_data.py applies the same rule.
 import { SPECIAL_TOKENS } from '../tokenizer/midi-tokenizer.js';
 import { NO_SPLIT, openShards, type ShardIndex, type ShardPiece } from '../data/shards.js';
 import type { Framing } from './batches.js';
@@ -13,7 +16,10 @@ export interface Corpus {
   readonly framing: Framing;
   /** Names of the splits present, in index order. */
   readonly splits: string[];
-  /** The pieces of a split with their ids (views into the shards); `all` is every piece, whatever its split. */
+  /** Ids of the train pieces left out because their work also has pieces in another split. */
+  readonly trainOverlap: string[];
+  /** The pieces of a split with their ids (views into the shards); `all` is every piece, whatever its split.
+   *  `train` lacks the pieces of {@link trainOverlap}. */
   split(name: string): Array<{ piece: ShardPiece; ids: Uint16Array | Int32Array }>;
 }
 
@@ -43,13 +49,19 @@ export function openCorpus(dir: string): Corpus {
     index.specialIds?.[role] ?? SPECIAL_TOKENS.indexOf(name);
   const framing = { padId: special('pad', '<PAD>'), bosId: special('bos', '<CLS>'), eosId: special('eos', '<EOS>') };
   const splits = [...new Set(index.pieces.map(splitOf))];
+  const heldOutWorks = new Set(index.pieces.filter((p) => splitOf(p) !== 'train' && p.piece).map((p) => p.piece));
+  const overlaps = (p: ShardPiece) => splitOf(p) === 'train' && p.piece !== undefined && heldOutWorks.has(p.piece);
   return {
     dir,
     index,
     framing,
     splits,
+    trainOverlap: index.pieces.filter(overlaps).map((p) => p.id),
     split(name) {
-      const pieces = name === ALL_PIECES ? index.pieces : index.pieces.filter((p) => splitOf(p) === name);
+      const pieces =
+        name === ALL_PIECES
+          ? index.pieces
+          : index.pieces.filter((p) => splitOf(p) === name && !(name === 'train' && overlaps(p)));
       if (pieces.length === 0)
         throw new Error(`${dir}: no pieces in split "${name}" (splits present: ${splits.join(', ') || 'none'})`);
       return pieces.map((piece) => ({ piece, ids: shards.tokens(piece) }));

@@ -179,6 +179,12 @@ async function execute(
   resume: boolean,
   c: RunControls,
 ): Promise<RunOutcome> {
+  const overlap = corpus.trainOverlap;
+  if (overlap.length > 0)
+    c.onWarning?.(
+      `${overlap.length} train performance${overlap.length === 1 ? '' : 's'} of works that the validation or test split also holds ` +
+        `left out of training, so that held-out works stay unseen (e.g. ${overlap[0]})`,
+    );
   if (c.torch) {
     // The Python processes take the run's lock themselves: they are the ones writing it.
     const result = await trainWithTorch({

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { NO_SPLIT } from '../../src/data/shards.js';
-import { openCorpus, splitOf } from '../../src/train/corpus.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { NO_SPLIT, type ShardIndex } from '../../src/data/shards.js';
+import { ALL_PIECES, openCorpus, splitOf } from '../../src/train/corpus.js';
 import { writeTinyShards } from '../helpers/tiny-shards.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -33,4 +34,30 @@ test('openCorpus reads the framing ids and the pieces of a split from real shard
     assert.ok(ids.every((x) => x >= 4 && x < 64));
   }
   assert.throws(() => c.split('dev'), /no pieces in split "dev" \(splits present: train, validation, test\)/);
+});
+
+test('train pieces of a work that another split also holds are left out of train (held-out works stay unseen)', () => {
+  const dir = writeTinyShards(join(tempDir('corpus-overlap'), 'shards'));
+  const c0 = openCorpus(dir);
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as ShardIndex;
+  const heldOut = index.pieces.find((p) => p.split === 'test')!;
+  const [a, b] = index.pieces.filter((p) => p.split === 'train');
+  const pieces = index.pieces.map((p) =>
+    p === a
+      ? { ...p, piece: heldOut.piece ?? 'the-work' }
+      : p === heldOut
+        ? { ...p, piece: heldOut.piece ?? 'the-work' }
+        : p === b
+          ? { ...p, piece: 'train-only' }
+          : p,
+  );
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ ...index, pieces }));
+  const c = openCorpus(dir);
+  assert.deepEqual(c0.trainOverlap, []);
+  assert.deepEqual(c.trainOverlap, [a.id]);
+  const train = c.split('train').map((p) => p.piece.id);
+  assert.equal(train.length, c0.split('train').length - 1);
+  assert.ok(!train.includes(a.id) && train.includes(b.id));
+  assert.equal(c.split('test').length, c0.split('test').length, 'held-out splits keep every piece');
+  assert.equal(c.split(ALL_PIECES).length, index.pieces.length);
 });
