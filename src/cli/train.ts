@@ -125,6 +125,11 @@ export function register(program: Command, { io, exit }: CliContext): void {
       `contrastive: share (0..1) of each slice's target spread over the batch's slices by the same composer, from the metadata of the train split (supervised contrastive: embeddings that group composers; pieces without a composer keep their own pair; default ${CONTRASTIVE_DEFAULTS.composerWeight})`,
       numberValue,
     )
+    .option(
+      '--works-per-composer <k>',
+      `contrastive: each batch takes its works k by composer (composers in a random order), so that every slice meets slices by its own composer; 0 draws works uniformly (default ${CONTRASTIVE_DEFAULTS.worksPerComposer})`,
+      integerValue,
+    )
     .option('--data <dir>', 'token shards folder (from motif tokenize)')
     .option('--preset <name|file>', 'model and optimizer preset: tiny, small, paper or a .json file', 'small')
     .option('--out <dir>', 'new run directory')
@@ -233,9 +238,9 @@ export function register(program: Command, { io, exit }: CliContext): void {
 
 /** The contrastive run's init model and settings from the flags, or undefined for a language-model run (which takes none of them). */
 function contrastiveSpec(opts: Record<string, unknown>): NewRun['contrastive'] {
-  const given = (['init', 'embedDim', 'temperature', 'sliceMin', 'positives', 'composerWeight'] as const).filter(
-    (k) => opts[k] !== undefined,
-  );
+  const given = (
+    ['init', 'embedDim', 'temperature', 'sliceMin', 'positives', 'composerWeight', 'worksPerComposer'] as const
+  ).filter((k) => opts[k] !== undefined);
   if (opts.objective === 'language-model') {
     if (given.length)
       throw new UsageError(
@@ -259,6 +264,7 @@ function contrastiveSpec(opts: Record<string, unknown>): NewRun['contrastive'] {
       minTokens: opts.sliceMin as number | undefined,
       positives: opts.positives as Positives | undefined,
       composerWeight: opts.composerWeight as number | undefined,
+      worksPerComposer: opts.worksPerComposer as number | undefined,
     },
   };
 }

@@ -50,6 +50,7 @@ export const CONTRASTIVE_DEFAULTS = {
   // and half the target on the composer's pairs lifted composer k-NN to 0.643 (0.25: 0.603; 0: 0.460).
   positives: 'performance',
   composerWeight: 0.5,
+  worksPerComposer: 0,
 } as const;
 
 /** A contrastive run's objective settings (src/train/contrastive-run.ts). */
@@ -71,6 +72,8 @@ export interface ContrastiveRecord {
   positives?: 'performance' | 'work' | 'passage';
   /** Share of each view's InfoNCE target spread over the batch's pairs of its composer; absent in older runs: 0. */
   composerWeight?: number;
+  /** Works a batch takes by composer (src/train/slice-pairs.ts; 0: works drawn uniformly); absent in older runs: 0. */
+  worksPerComposer?: number;
 }
 
 /** Creates a run directory for a new run; refuses one that already holds a run (resume it instead) or other files. */

@@ -11,7 +11,7 @@ import { Transformer } from '../model/transformer.js';
 import { infoNce, type GroupTargets } from './info-nce.js';
 import { HEAD_FILE, MODEL_FILE } from '../run/layout.js';
 import type { SliceBatch } from './slice-pairs.js';
-import { SlicePairs, type Positives, type SlicePiece } from './slice-pairs.js';
+import { SlicePairs, type PairSampling, type SlicePiece } from './slice-pairs.js';
 import type { Framing } from './batches.js';
 
 /** Settings of the objective. */
@@ -135,9 +135,9 @@ export function contrastiveValidation(
   B: number,
   batches: number,
   seed: number,
-  positives: Positives,
+  sampling: PairSampling,
 ): (model: ContrastiveModel) => { loss: number; top1: number } {
-  const sampler = new SlicePairs(pieces, framing, minTokens, maxTokens, seed, positives);
+  const sampler = new SlicePairs(pieces, framing, minTokens, maxTokens, seed, sampling);
   const fixed = Array.from({ length: batches }, () => sampler.next(Math.min(B, pieces.length)));
   return (model) => {
     let loss = 0,

@@ -88,7 +88,7 @@ export function contrastiveTraining(
     maxTokens: options.seqLen,
     seed: options.seed,
     validationBatches: o.validationBatches,
-    positives: o.positives ?? 'performance',
+    sampling: { positives: o.positives ?? 'performance', worksPerComposer: o.worksPerComposer ?? 0 },
     trainInDraw,
   });
   const create = (): ContrastiveModel => {

@@ -5,7 +5,7 @@
 import type { Framing } from './batches.js';
 import { contrastiveValidation, type ContrastiveModel } from './contrastive-model.js';
 import type { Objective } from './objective.js';
-import { SlicePairs, type Positives, type SlicePiece } from './slice-pairs.js';
+import { SlicePairs, type PairSampling, type SlicePiece } from './slice-pairs.js';
 
 /** How slices are cut and batched. */
 export interface SliceSettings {
@@ -17,8 +17,8 @@ export interface SliceSettings {
   seed: number;
   /** Batches of fixed validation pairs. */
   validationBatches: number;
-  /** What a pair shares, in training and validation alike. */
-  positives: Positives;
+  /** What a pair shares and how batches take works, in training and validation alike. */
+  sampling: PairSampling;
   /** The train performances of epoch e in another rendition (augmented notes, re-tokenized), by draw: when
    *  given, the first views of epoch e slice draw 2e and the second views draw 2e + 1, so the two slices
    *  of a pair differ in tempo and dynamics as two performances do. Validation slices stay unaugmented. */
@@ -33,7 +33,7 @@ export function contrastiveObjective(
   s: SliceSettings,
 ): Objective<ContrastiveModel> {
   const pairs = Math.min(s.pairs, train.length);
-  const sampler = new SlicePairs(train, framing, s.minTokens, s.maxTokens, s.seed, s.positives);
+  const sampler = new SlicePairs(train, framing, s.minTokens, s.maxTokens, s.seed, s.sampling);
   // A seed of its own (not the run's) so the validation pairs stay the same whatever the run's seed.
   const validate = contrastiveValidation(
     validation,
@@ -43,7 +43,7 @@ export function contrastiveObjective(
     pairs,
     s.validationBatches,
     0x5eed,
-    s.positives,
+    s.sampling,
   );
   let viewsOfEpoch = -1; // the epoch whose renditions the views slice (-1: the plain train split)
   return {

@@ -10,7 +10,12 @@
 // their work's median token count (repeats taken or skipped are the exceptions). A slice is a run
 // of the framed piece ([bos, ids…, eos], as embedding windows read it) of a length drawn uniformly from
 // [minTokens, maxTokens] (the whole piece when shorter), padded to maxTokens with its mask saying which
-// positions are real. Deterministic given the seed; the generator's state goes into checkpoints.
+// positions are real. With `worksPerComposer` K > 0 a batch takes its works K by composer (composers in a random
+// order, each composer's K works at random; all of them when it has fewer), so that each slice meets slices by
+// its own composer in every batch: drawn uniformly over works, ASAP's train split gives a batch of 32 about
+// eight pairs of Bach and of Beethoven but under two of Schubert, Haydn or Schumann, too few for the
+// composer share of the target (info-nce.ts) to say what those composers have in common (metric learning's
+// "m per class" sampler). Deterministic given the seed; the generator's state goes into checkpoints.
 // Not the language-model batches (batches.ts); slices never leave their piece, and pieces come from one split.
 import { fillWindow, framedLength, type Framing } from './batches.js';
 import { Rng, type RngState } from '../util/rng.js';
@@ -27,6 +32,12 @@ export interface SlicePiece {
  *  one passage of a work (two performances at the same place when there are). */
 export type Positives = 'performance' | 'work' | 'passage';
 export const POSITIVES: readonly Positives[] = ['performance', 'work', 'passage'];
+
+/** How pairs are drawn: what a positive shares (default performance), and works per composer in a batch (0: off). */
+export interface PairSampling {
+  readonly positives?: Positives;
+  readonly worksPerComposer?: number;
+}
 
 /** Two views of B pieces: rows [0, B) are the first views, rows [B, 2B) the second, each maxTokens wide. */
 export interface SliceBatch {
@@ -50,6 +61,10 @@ export class SlicePairs {
   private readonly workOf: Int32Array;
   /** Composer index of each performance (−1: unknown). */
   private readonly composerOf: Int32Array;
+  /** Indexes into byWork of each composer's works (a work without a composer is a group of its own). */
+  private readonly worksByComposer: number[][];
+  readonly positives: Positives;
+  readonly worksPerComposer: number;
 
   constructor(
     private readonly pieces: readonly SlicePiece[],
@@ -57,8 +72,9 @@ export class SlicePairs {
     readonly minTokens: number,
     readonly maxTokens: number,
     seed: number,
-    readonly positives: Positives = 'performance',
+    sampling: PairSampling = {},
   ) {
+    const { positives = 'performance', worksPerComposer = 0 } = sampling;
     if (pieces.length < 2)
       throw new Error(`contrastive batches need at least 2 performances, the split has ${pieces.length}`);
     if (!(Number.isInteger(minTokens) && minTokens >= 2 && maxTokens >= minTokens))
@@ -72,6 +88,17 @@ export class SlicePairs {
     this.composerOf = Int32Array.from(pieces, (p) => (p.composer === undefined ? -1 : composers.indexOf(p.composer)));
     if (!POSITIVES.includes(positives))
       throw new Error(`positives must be ${POSITIVES.join(' or ')}, got ${String(positives)}`);
+    if (!(Number.isInteger(worksPerComposer) && worksPerComposer >= 0))
+      throw new Error(`works per composer must be a whole number ≥ 0, got ${worksPerComposer}`);
+    this.positives = positives;
+    this.worksPerComposer = worksPerComposer;
+    const groups = new Map<string, number[]>();
+    this.byWork.forEach((members, w) => {
+      const c = this.composerOf[members[0]];
+      const key = c >= 0 ? `composer ${c}` : `work ${w}`;
+      groups.set(key, [...(groups.get(key) ?? []), w]);
+    });
+    this.worksByComposer = [...groups.values()];
     this.rng = new Rng(seed);
     const own = pieces.map((p) => p.ids);
     this.views = [own, own];
@@ -134,16 +161,26 @@ export class SlicePairs {
 
   /** B distinct performances: one from each of B distinct works while works remain, then any not yet taken. */
   private choose(B: number): number[] {
-    const works = this.byWork.map((_, i) => i);
     const taken = new Set<number>();
     const out: number[] = [];
-    for (let k = 0; k < works.length && out.length < B; k++) {
-      const j = k + this.rng.nextInt(works.length - k);
-      [works[k], works[j]] = [works[j], works[k]];
-      const members = this.byWork[works[k]];
+    const take = (work: number) => {
+      const members = this.byWork[work];
       const p = members[this.rng.nextInt(members.length)];
       out.push(p);
       taken.add(p);
+    };
+    if (this.worksPerComposer > 0) {
+      const K = this.worksPerComposer;
+      const composers = this.shuffled(this.worksByComposer.map((works) => this.shuffled(works)));
+      for (const works of [...composers.map((w) => w.slice(0, K)), ...composers.map((w) => w.slice(K))])
+        for (const work of works) if (out.length < B) take(work);
+    } else {
+      const works = this.byWork.map((_, i) => i);
+      for (let k = 0; k < works.length && out.length < B; k++) {
+        const j = k + this.rng.nextInt(works.length - k);
+        [works[k], works[j]] = [works[j], works[k]];
+        take(works[k]);
+      }
     }
     while (out.length < B) {
       const p = this.rng.nextInt(this.pieces.length);
@@ -151,6 +188,16 @@ export class SlicePairs {
         out.push(p);
         taken.add(p);
       }
+    }
+    return out;
+  }
+
+  /** A copy of `xs` in a random order (Fisher–Yates). */
+  private shuffled<T>(xs: readonly T[]): T[] {
+    const out = [...xs];
+    for (let k = out.length - 1; k > 0; k--) {
+      const j = this.rng.nextInt(k + 1);
+      [out[k], out[j]] = [out[j], out[k]];
     }
     return out;
   }

@@ -54,7 +54,7 @@ const objective = () =>
     maxTokens: 32,
     seed: 3,
     validationBatches: 2,
-    positives: 'work',
+    sampling: { positives: 'work' },
   });
 const models = {
   create: () => {

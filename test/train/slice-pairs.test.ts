@@ -17,7 +17,7 @@ const pieces: SlicePiece[] = Array.from({ length: 9 }, (_, p) => ({
 
 for (const positives of POSITIVES)
   test(`slices stay inside their own performance; pairs share a ${positives}; works differ while they can`, () => {
-    const sampler = new SlicePairs(pieces, framing, 8, 24, 7, positives);
+    const sampler = new SlicePairs(pieces, framing, 8, 24, 7, { positives });
     let crossed = 0;
     for (let step = 0; step < 50; step++) {
       const B = 4;
@@ -62,7 +62,7 @@ function checkRows(batch: SliceBatch, of: readonly SlicePiece[] = pieces, second
 }
 
 test('positives passage: the second slice is as long and centred on the same share of its performance', () => {
-  const sampler = new SlicePairs(pieces, framing, 8, 24, 3, 'passage');
+  const sampler = new SlicePairs(pieces, framing, 8, 24, 3, { positives: 'passage' });
   let checked = 0;
   for (let step = 0; step < 30; step++) {
     const batch = sampler.next(4);
@@ -98,7 +98,7 @@ test('samePlace: same share of the other performance, clamped inside it, no long
 
 test('positives work: a work with one performance pairs two slices of it', () => {
   const lone = [...pieces, { ids: Int32Array.from({ length: 30 }, (_, k) => 99000 + k), work: 'alone' }];
-  const sampler = new SlicePairs(lone, framing, 8, 24, 2, 'work');
+  const sampler = new SlicePairs(lone, framing, 8, 24, 2, { positives: 'work' });
   let seen = 0;
   for (let step = 0; step < 40; step++) {
     const batch = sampler.next(5);
@@ -110,7 +110,47 @@ test('positives work: a work with one performance pairs two slices of it', () =>
     checkRows(batch, lone);
   }
   assert.ok(seen > 0, 'the lone work was drawn');
-  assert.throws(() => new SlicePairs(pieces, framing, 8, 24, 1, 'piece' as never), /performance or work/);
+  assert.throws(
+    () => new SlicePairs(pieces, framing, 8, 24, 1, { positives: 'piece' as never }),
+    /performance or work/,
+  );
+});
+
+test('works per composer: a batch takes its works k by composer, every composer in turn; 0 keeps uniform draws', () => {
+  // 24 performances of 12 works (two each): composer A has 6 works, B 4, C 1, and one work has no composer.
+  const composerOfWork = ['A', 'A', 'A', 'A', 'A', 'A', 'B', 'B', 'B', 'B', 'C', undefined];
+  const byComposer: SlicePiece[] = Array.from({ length: 24 }, (_, p) => ({
+    ids: Int32Array.from({ length: 30 }, (_, k) => 1000 * (p + 1) + k),
+    work: `w${p % 12}`,
+    composer: composerOfWork[p % 12],
+  }));
+  const composerOf = (p: number) => byComposer[p].composer ?? byComposer[p].work;
+  const sampler = new SlicePairs(byComposer, framing, 8, 24, 4, { worksPerComposer: 2 });
+  for (let step = 0; step < 40; step++) {
+    const batch = sampler.next(6);
+    const firsts = Array.from(batch.pieces.subarray(0, 6));
+    assert.equal(new Set(firsts.map((p) => byComposer[p].work)).size, 6, 'distinct works');
+    const counts = new Map<string, number>();
+    for (const p of firsts) counts.set(composerOf(p), (counts.get(composerOf(p)) ?? 0) + 1);
+    // Four groups (A, B, C, the work without one) give 2 + 2 + 1 + 1 = 6: each group exactly its share.
+    assert.deepEqual(Object.fromEntries([...counts].sort()), { A: 2, B: 2, C: 1, w11: 1 });
+    // A composer's works come together: the batch is runs of one composer.
+    const runs = firsts.map(composerOf).filter((c, i, a) => i === 0 || c !== a[i - 1]);
+    assert.equal(runs.length, counts.size, `one run per composer: ${firsts.map(composerOf).join(' ')}`);
+    checkRows(batch, byComposer);
+  }
+  // Past k per composer the batch goes on with the composers' other works.
+  const big = new SlicePairs(byComposer, framing, 8, 24, 4, { worksPerComposer: 1 }).next(10);
+  assert.equal(new Set(Array.from(big.pieces.subarray(0, 10), (p) => byComposer[p].work)).size, 10);
+  // Uniform draws take one composer's works more often than k at a time.
+  const plain = new SlicePairs(byComposer, framing, 8, 24, 4);
+  let over = 0;
+  for (let step = 0; step < 40; step++) {
+    const firsts = Array.from(plain.next(6).pieces.subarray(0, 6));
+    over += Number(firsts.filter((p) => composerOf(p) === 'A').length > 2);
+  }
+  assert.ok(over > 0);
+  assert.throws(() => new SlicePairs(byComposer, framing, 8, 24, 1, { worksPerComposer: 1.5 }), /whole number/);
 });
 
 test('more pairs than works: distinct performances, some sharing a work', () => {
