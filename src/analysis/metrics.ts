@@ -127,6 +127,19 @@ export function knnPredict(
   });
 }
 
+/**
+ * The most a piece-disjoint k-NN can score: the share of items whose label some item of another group also
+ * has (an item whose label only its own group has can never be named by a neighbour).
+ */
+export function knnCeiling(labels: readonly string[], groups: readonly string[]): number {
+  if (labels.length !== groups.length)
+    throw new Error(`knnCeiling: ${labels.length} labels for ${groups.length} groups`);
+  if (labels.length === 0) return 0;
+  const groupsOf = new Map<string, Set<string>>();
+  labels.forEach((l, i) => groupsOf.set(l, (groupsOf.get(l) ?? new Set()).add(groups[i])));
+  return labels.filter((l) => groupsOf.get(l)!.size > 1).length / labels.length;
+}
+
 /** Share of positions where `predicted` equals `truth`. */
 export function accuracy(predicted: readonly string[], truth: readonly string[]): number {
   if (predicted.length !== truth.length)

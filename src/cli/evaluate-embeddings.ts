@@ -99,7 +99,10 @@ export function register(program: Command, { io, exit }: CliContext): void {
     });
 }
 
-const COLUMNS: Array<[keyof MethodScores, string]> = [
+/** The scores that are one number (the table's rows). */
+type NumericScore = Exclude<keyof MethodScores, 'composer_knn_by_composer'>;
+
+const COLUMNS: Array<[NumericScore, string]> = [
   ['excerpt_mrr', 'excerpt MRR'],
   ['excerpt_recall_at_1', 'excerpt R@1'],
   ['excerpt_recall_at_5', 'excerpt R@5'],
@@ -130,7 +133,8 @@ function formatEvaluation(r: EvaluationReport): string {
   return (
     `split ${r.split}: ${c.performances} performances of ${c.pieces} pieces, ${c.composers} composers; probe fitted on ${c.train_performances}; ` +
     `${c.excerpt_queries} excerpt queries (${r.excerpt_seconds} s, seed ${r.seed})\n${head}\n${rows.join('\n')}\n` +
-    `majority rates: composer ${rate(r.majority_acc)}, form ${rate(r.form_majority_acc)}, mode ${rate(r.mode_majority_acc)}; checkpoint ${r.checkpoint}` +
+    `majority rates: composer ${rate(r.majority_acc)}, form ${rate(r.form_majority_acc)}, mode ${rate(r.mode_majority_acc)}; ` +
+    `composer k-NN ceiling ${rate(r.composer_knn_ceiling)} (performances whose composer has another piece here); checkpoint ${r.checkpoint}` +
     (r.layer !== undefined ? `; learned and random_init pool block ${r.layer}'s output\n` : '\n') +
     (c.excerpt_queries === 0
       ? `— retrieval: no piece of split ${r.split} has two performances, so there is nothing to find\n`

@@ -3,7 +3,15 @@
 // architecture at its random initialisation (same seed), and the hand-crafted baseline vector. The metrics themselves are
 // src/analysis/metrics.ts and probe.ts; this file only chooses the items, vectors and labels they get.
 import { formFromTitle } from '../analysis/form.js';
-import { accuracy, knnPredict, macroF1, majorityAccuracy, retrieval, type Labelled } from '../analysis/metrics.js';
+import {
+  accuracy,
+  knnCeiling,
+  knnPredict,
+  macroF1,
+  majorityAccuracy,
+  retrieval,
+  type Labelled,
+} from '../analysis/metrics.js';
 import { predictProbe, trainProbe } from '../analysis/probe.js';
 import { fitStandardizer, standardize } from '../analysis/standardize.js';
 import type { DatasetItem } from '../data/dataset-item.js';
@@ -27,6 +35,8 @@ export interface MethodScores {
   /** k-NN (cosine) composer vote among performances of other pieces only. */
   composer_knn_acc: number | null;
   composer_knn_macro_f1: number | null;
+  /** The k-NN's right answers by composer, out of the composer's performances (which composers it finds). */
+  composer_knn_by_composer: Record<string, { correct: number; performances: number }> | null;
   /** Logistic-regression probe fitted on the train split, tested on the evaluated split. */
   composer_probe_acc: number | null;
   /** Macro-F1 of the probe. */
@@ -57,6 +67,9 @@ export interface EvaluationReport {
   majority_acc: number | null;
   /** Accuracy of always answering the train split's most frequent composer. */
   majority_acc_train_prior: number | null;
+  /** The most composer k-NN can score: the share of performances whose composer has another piece in the split
+   *  (a composer with one piece there has no neighbour to be named by). */
+  composer_knn_ceiling: number | null;
   /** Share of the most frequent form, and mode, among the performances that have one: the bars of form_knn_acc and mode_knn_acc. */
   form_majority_acc: number | null;
   mode_majority_acc: number | null;
@@ -250,6 +263,7 @@ export async function evaluateEmbeddings(
       excerpt_recall_at_5: ex.recallAt[5],
       composer_knn_acc: composerKnn ? accuracy(composerKnn, composers) : null,
       composer_knn_macro_f1: composerKnn ? macroF1(composerKnn, composers) : null,
+      composer_knn_by_composer: composerKnn ? byLabel(composerKnn, composers) : null,
       composer_probe_acc: probe ? accuracy(probe, composers) : null,
       composer_macro_f1: probe ? macroF1(probe, composers) : null,
       full_mrr: whole.mrr,
@@ -273,6 +287,12 @@ export async function evaluateEmbeddings(
     ...(methods.has('random_init') ? { random_init: score(pooledBy(randomInitModel(run), 'random init')) } : {}),
     ...(methods.has('handcrafted') ? { handcrafted: score(handcrafted()) } : {}),
     majority_acc: composers.length ? majorityAccuracy(composers) : null,
+    composer_knn_ceiling: composers.length
+      ? knnCeiling(
+          composers,
+          labelled.map(([i]) => groups[i]),
+        )
+      : null,
     majority_acc_train_prior:
       composers.length && trainComposers.length ? majorityAccuracy(composers, trainComposers) : null,
     form_majority_acc: forms.length ? majorityAccuracy(forms.map(([, f]) => f)) : null,
@@ -290,4 +310,18 @@ export async function evaluateEmbeddings(
     },
     failures,
   };
+}
+
+/** Right answers per true label, out of its items. */
+function byLabel(
+  predicted: readonly string[],
+  truth: readonly string[],
+): Record<string, { correct: number; performances: number }> {
+  const out: Record<string, { correct: number; performances: number }> = {};
+  truth.forEach((t, i) => {
+    const c = (out[t] ??= { correct: 0, performances: 0 });
+    c.performances++;
+    if (predicted[i] === t) c.correct++;
+  });
+  return out;
 }

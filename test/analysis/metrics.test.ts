@@ -1,7 +1,15 @@
 // Metrics against small configurations worked out by hand (the arithmetic is in the comments).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracy, cosine, knnPredict, macroF1, majorityAccuracy, retrieval } from '../../src/analysis/metrics.js';
+import {
+  accuracy,
+  cosine,
+  knnCeiling,
+  knnPredict,
+  macroF1,
+  majorityAccuracy,
+  retrieval,
+} from '../../src/analysis/metrics.js';
 import { expectClose } from '../helpers/close.js';
 
 // Unit vectors, so cosine = dot product: a1·a2 = 0.8, a1·b1 = 0.6, a2·b1 = 0.96, a2·b2 = 0.6, b1·b2 = 0.8, a1·b2 = 0.
@@ -109,4 +117,13 @@ test('accuracy, macro-F1 and majority rate by hand', () => {
   // Majority of a training set (c) applied to another set.
   expectClose(majorityAccuracy(truth, ['c', 'c', 'a']), 1 / 5, { label: 'majority from train' });
   assert.throws(() => accuracy(['a'], truth), /1 predictions for 5 labels/);
+});
+
+test('knnCeiling: only items whose label another group also has can be named by a piece-disjoint neighbour', () => {
+  // Bach: two pieces (3 items) → reachable; Haydn: one piece twice → not; Liszt: one item alone → not.
+  const labels = ['Bach', 'Bach', 'Bach', 'Haydn', 'Haydn', 'Liszt'];
+  const groups = ['bwv846', 'bwv846', 'bwv847', 'hob1', 'hob1', 's139'];
+  assert.equal(knnCeiling(labels, groups), 3 / 6);
+  assert.equal(knnCeiling([], []), 0);
+  assert.throws(() => knnCeiling(['a'], []), /1 labels for 0 groups/);
 });

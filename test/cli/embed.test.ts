@@ -229,6 +229,16 @@ test('embed → similar → evaluate', async (t) => {
       [6, 3, 3, 6, 1],
     );
     assert.equal(e.majority_acc, 1 / 3);
+    // Each test composer has one piece (two performances of it): no neighbour of another piece can name them.
+    assert.equal(e.composer_knn_ceiling, 0);
+    for (const m of ['learned', 'random_init', 'handcrafted'] as const) {
+      assert.equal(e[m].composer_knn_acc, 0, m);
+      const by = Object.values(e[m].composer_knn_by_composer!);
+      assert.deepEqual(
+        [by.length, by.reduce((n, c) => n + c.performances, 0), by.reduce((n, c) => n + c.correct, 0)],
+        [3, 6, 0],
+      );
+    }
 
     // Hand-crafted full-performance retrieval by hand: standardize over test + train, rank within test.
     const testIds = ids.filter((id) => !/Prelude|Ballade|Etude/.test(id));
