@@ -131,8 +131,17 @@ export async function evaluateEmbeddings(
   const trainSplit = options.trainSplit ?? 'train';
   const evalItems = items.filter((i) => !hasSplits || i.split === split);
   if (evalItems.length === 0) throw new Error(`no items in split '${split}'`);
+  // The probe never sees a work it is tested on (ASAP: 4 works have folders in two splits), as training does not (corpus.ts).
+  const evaluatedWorks = new Set(evalItems.map((i) => i.piece).filter((p) => p !== undefined));
   const trainItems =
-    hasSplits && trainSplit !== split ? items.filter((i) => i.split === trainSplit && i.composer !== undefined) : [];
+    hasSplits && trainSplit !== split
+      ? items.filter(
+          (i) =>
+            i.split === trainSplit &&
+            i.composer !== undefined &&
+            !(i.piece !== undefined && evaluatedWorks.has(i.piece)),
+        )
+      : [];
 
   options.onStage?.('reading', evalItems.length + trainItems.length);
   const prepared = await prepareItems(

@@ -224,9 +224,11 @@ test('embed → similar → evaluate', async (t) => {
     assert.ok(!isAbsolute(e.checkpoint) && existsSync(join(e.checkpoint, 'model.safetensors')), e.checkpoint);
     // The store was made by the epoch-1 snapshot, initialised with the run's seed: it is the random init.
     assert.deepEqual(e.learned, e.random_init);
+    // The probe leaves out the train split's two Chopin Ballade performances: the test split holds that work too
+    // (its broken file), and a work tested on is never fitted on.
     assert.deepEqual(
       [e.counts.performances, e.counts.pieces, e.counts.composers, e.counts.train_performances, e.counts.failures],
-      [6, 3, 3, 6, 1],
+      [6, 3, 3, 4, 1],
     );
     assert.equal(e.majority_acc, 1 / 3);
     // Each test composer has one piece (two performances of it): no neighbour of another piece can name them.
@@ -242,7 +244,7 @@ test('embed → similar → evaluate', async (t) => {
 
     // Hand-crafted full-performance retrieval by hand: standardize over test + train, rank within test.
     const testIds = ids.filter((id) => !/Prelude|Ballade|Etude/.test(id));
-    const trainIds = ids.filter((id) => /Prelude|Ballade|Etude/.test(id));
+    const trainIds = ids.filter((id) => /Prelude|Etude/.test(id)); // the probe's (no Ballade: above)
     const hc = [...testIds, ...trainIds].map((id) => handcraftedVector(readNotes(join(data, id))));
     const z = standardize(hc, fitStandardizer(hc));
     const groups = testIds.map((id) => id.split('/').slice(0, 2).join('/'));
