@@ -140,6 +140,22 @@ export function knnCeiling(labels: readonly string[], groups: readonly string[])
   return labels.filter((l) => groupsOf.get(l)!.size > 1).length / labels.length;
 }
 
+/** Right answers per true label, out of that label's items (performances): which labels a classifier finds. */
+export function accuracyByLabel(
+  predicted: readonly string[],
+  truth: readonly string[],
+): Record<string, { correct: number; performances: number }> {
+  if (predicted.length !== truth.length)
+    throw new Error(`accuracyByLabel: ${predicted.length} predictions for ${truth.length} labels`);
+  const out: Record<string, { correct: number; performances: number }> = {};
+  truth.forEach((t, i) => {
+    const c = (out[t] ??= { correct: 0, performances: 0 });
+    c.performances++;
+    if (predicted[i] === t) c.correct++;
+  });
+  return out;
+}
+
 /** Share of positions where `predicted` equals `truth`. */
 export function accuracy(predicted: readonly string[], truth: readonly string[]): number {
   if (predicted.length !== truth.length)

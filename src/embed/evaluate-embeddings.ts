@@ -5,6 +5,7 @@
 import { formFromTitle } from '../analysis/form.js';
 import {
   accuracy,
+  accuracyByLabel,
   knnCeiling,
   knnPredict,
   macroF1,
@@ -272,7 +273,7 @@ export async function evaluateEmbeddings(
       excerpt_recall_at_5: ex.recallAt[5],
       composer_knn_acc: composerKnn ? accuracy(composerKnn, composers) : null,
       composer_knn_macro_f1: composerKnn ? macroF1(composerKnn, composers) : null,
-      composer_knn_by_composer: composerKnn ? byLabel(composerKnn, composers) : null,
+      composer_knn_by_composer: composerKnn ? accuracyByLabel(composerKnn, composers) : null,
       composer_probe_acc: probe ? accuracy(probe, composers) : null,
       composer_macro_f1: probe ? macroF1(probe, composers) : null,
       full_mrr: whole.mrr,
@@ -319,18 +320,4 @@ export async function evaluateEmbeddings(
     },
     failures,
   };
-}
-
-/** Right answers per true label, out of its items. */
-function byLabel(
-  predicted: readonly string[],
-  truth: readonly string[],
-): Record<string, { correct: number; performances: number }> {
-  const out: Record<string, { correct: number; performances: number }> = {};
-  truth.forEach((t, i) => {
-    const c = (out[t] ??= { correct: 0, performances: 0 });
-    c.performances++;
-    if (predicted[i] === t) c.correct++;
-  });
-  return out;
 }

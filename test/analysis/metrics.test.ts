@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   accuracy,
+  accuracyByLabel,
   cosine,
   knnCeiling,
   knnPredict,
@@ -126,4 +127,13 @@ test('knnCeiling: only items whose label another group also has can be named by 
   assert.equal(knnCeiling(labels, groups), 3 / 6);
   assert.equal(knnCeiling([], []), 0);
   assert.throws(() => knnCeiling(['a'], []), /1 labels for 0 groups/);
+});
+
+test('accuracyByLabel: right answers and items per true label, by hand', () => {
+  assert.deepEqual(accuracyByLabel(['a', 'b', 'b', 'a'], ['a', 'a', 'b', 'c']), {
+    a: { correct: 1, performances: 2 },
+    b: { correct: 1, performances: 1 },
+    c: { correct: 0, performances: 1 },
+  });
+  assert.throws(() => accuracyByLabel(['a'], []), /1 predictions for 0 labels/);
 });
