@@ -58,14 +58,33 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * vectors equal) scores as badly as it should. MRR averages 1/rank; recall@k is the share with rank ≤ k.
  */
 export function retrieval(queries: Labelled, gallery: Labelled, ks: readonly number[] = [1, 5]): RetrievalScores {
+  return bestPartRetrieval(queries, { ...gallery, parts: gallery.vectors.map((v) => [v]) }, ks);
+}
+
+/** A gallery whose items each hold several vectors (a piece's windows), with an id and a group per item. */
+export interface LabelledParts {
+  readonly parts: ReadonlyArray<ReadonlyArray<ArrayLike<number>>>;
+  readonly ids: readonly string[];
+  readonly groups: readonly string[];
+}
+
+/**
+ * {@link retrieval} against a gallery of parts: an item's similarity to a query is that of its most similar
+ * part (a passage is found by the window that plays it). An item with no parts is similar to nothing.
+ */
+export function bestPartRetrieval(
+  queries: Labelled,
+  gallery: LabelledParts,
+  ks: readonly number[] = [1, 5],
+): RetrievalScores {
   const q = unitRows(queries.vectors);
-  const g = unitRows(gallery.vectors);
+  const g = gallery.parts.map(unitRows);
   let rr = 0;
   const hits = ks.map(() => 0);
   let counted = 0;
   let skipped = 0;
   for (let i = 0; i < q.length; i++) {
-    const sims = g.map((gv) => dot(q[i], gv));
+    const sims = g.map((parts) => parts.reduce((m, v) => Math.max(m, dot(q[i], v)), -Infinity));
     let best = -Infinity;
     for (let j = 0; j < g.length; j++) {
       if (gallery.ids[j] !== queries.ids[i] && gallery.groups[j] === queries.groups[i]) best = Math.max(best, sims[j]);

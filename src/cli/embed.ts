@@ -27,6 +27,7 @@ interface EmbedCliOptions extends DatasetCliOptions {
   pooling: Pooling;
   layer?: number;
   precision: PrecisionChoice;
+  windows: boolean;
   overwrite?: boolean;
   resume?: boolean;
   workers?: number;
@@ -44,7 +45,8 @@ export function register(program: Command, { io, exit }: CliContext): void {
       .description(
         "One vector per piece: the mean of the model's last hidden states over the piece framed by bos/eos (or, for a contrastive model, " +
           "the mean of its head's embeddings of those windows; --pooling). Pieces longer than the " +
-          "run's sequence length are cut into overlapping windows whose vectors are averaged, each weighted by the tokens it adds.\n\n" +
+          "run's sequence length are cut into overlapping windows whose vectors are averaged, each weighted by the tokens it adds; " +
+          "each window's own vector is kept too (a second table), where it starts in seconds: the window holding a passage finds it (motif similar --excerpt).\n\n" +
           'The store (a LanceDB table plus store.json) keeps each vector with composer, title, piece, performer, file, split, key ' +
           '(from the title, else estimated from the notes with Krumhansl–Kessler profiles), form (from the title), duration and note count.\n\n' +
           'Pieces are committed to <out>.partial every few dozen; an interrupted run keeps them (continue with --resume), and the folder ' +
@@ -79,6 +81,11 @@ export function register(program: Command, { io, exit }: CliContext): void {
         "; default fp32, so that a store's vectors (also those of a --resume, perhaps on another machine) come from one arithmetic",
       ).default('fp32'),
     )
+    .option(
+      '--no-windows',
+      "keep only each piece's vector, not its windows' too (the windows find the piece of a passage: motif similar --excerpt; " +
+        'they take about tokens / (window × (1 − overlap)) vectors per piece)',
+    )
     .option('--overwrite', 'replace an existing (or unfinished) store at --out')
     .option('--resume', 'continue the unfinished store an interrupted run left at --out')
     .option('--workers <n>', 'threads reading and tokenizing files (default: one per core)', positiveInt)
@@ -109,6 +116,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
           overwrite: opts.overwrite,
           resume: opts.resume,
           overlap: opts.overlap,
+          windows: opts.windows,
           workers: opts.workers,
           source: {
             dataset: ds.dataset.root,
@@ -131,6 +139,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
         store: opts.out,
         checkpoint: run.checkpoint,
         pieces: result.pieces,
+        windows: result.store.info.windows ?? 0,
         resumed: result.resumed,
         files: items.length,
         failed: result.failures.length,
@@ -154,7 +163,8 @@ export function register(program: Command, { io, exit }: CliContext): void {
           : run.layer !== undefined
             ? `block ${run.layer}'s mean-pooled`
             : 'mean-pooled';
-        io.out(`wrote ${dim}-d vectors (${what}) and metadata to ${opts.out}\n`);
+        const windows = result.store.info.windows ? ` and ${result.store.info.windows} window vectors` : '';
+        io.out(`wrote ${dim}-d vectors (${what})${windows} and metadata to ${opts.out}\n`);
       }
       reportFailures(io, result.failures, items.length);
       if (result.failures.length > 0) exit(EXIT.partial);

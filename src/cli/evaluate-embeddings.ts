@@ -36,6 +36,7 @@ export function register(program: Command, { io, exit }: CliContext): void {
         'random initialisation (the run seed), and a hand-crafted vector (pitch-class histogram, pitch, density, velocity, IOI statistics).\n\n' +
         '  excerpt_mrr, excerpt_recall_at_1/5: a random excerpt (--seconds, fixed --seed) of each performance ranked against the full ' +
         'vectors of all other performances; a hit is another performance of the same piece.\n' +
+        '  excerpt_window_mrr, excerpt_window_recall_at_1/5: the same excerpts against every window of those performances, each scoring by its best window (motif similar --excerpt).\n' +
         '  composer_knn_acc: k-NN (cosine) whose neighbours never include performances of the same piece.\n' +
         '  composer_probe_acc, composer_macro_f1: logistic regression fitted on --train-split, tested on the split.\n' +
         '  full_mrr: whole performance → same piece (leaky: shared notes make this easy; a sanity check).\n' +
@@ -106,6 +107,9 @@ const COLUMNS: Array<[NumericScore, string]> = [
   ['excerpt_mrr', 'excerpt MRR'],
   ['excerpt_recall_at_1', 'excerpt R@1'],
   ['excerpt_recall_at_5', 'excerpt R@5'],
+  ['excerpt_window_mrr', 'excerpt window MRR'],
+  ['excerpt_window_recall_at_1', 'excerpt window R@1'],
+  ['excerpt_window_recall_at_5', 'excerpt window R@5'],
   ['composer_knn_acc', 'composer kNN acc'],
   ['composer_knn_macro_f1', 'composer kNN F1'],
   ['composer_probe_acc', 'composer probe acc'],

@@ -3,10 +3,10 @@
 // so an interrupted run keeps its finished pieces. Bad files are returned by name and skipped. Not a CLI.
 import { formFromTitle } from '../analysis/form.js';
 import type { DatasetItem } from '../data/dataset-item.js';
-import { embedSequences, frame, windowTokens, runExtraction } from './extract.js';
+import { embedWindows, frame, windowTokens, runExtraction } from './extract.js';
 import { prepareItems, splitPrepared } from './prepare.js';
 import type { RunModel } from '../run/run-model.js';
-import { StoreWriter, type EmbeddingRow, type EmbeddingStore } from './store.js';
+import { StoreWriter, type EmbeddingRow, type EmbeddingStore, type WindowRow } from './store.js';
 
 /** Options of {@link embedDataset}. */
 export interface EmbedDatasetOptions {
@@ -18,6 +18,8 @@ export interface EmbedDatasetOptions {
   /** Share of each window overlapping the previous one (default 0.5). */
   readonly overlap?: number;
   readonly workers?: number;
+  /** Keep every window's vector beside the piece's (default true): finds the piece of a passage (similar --excerpt). */
+  readonly windows?: boolean;
   /** Pieces embedded and committed to the store at a time (default 32). */
   readonly chunk?: number;
   /** Provenance added to store.json. */
@@ -68,6 +70,7 @@ export async function embedDataset(
     step: run.model.step,
     window: run.window,
     overlap: options.overlap ?? 0.5,
+    windows: options.windows !== false,
     sustain: run.sustain,
     instruments: run.instruments,
     embedding: run.embedding,
@@ -110,13 +113,14 @@ async function fill(
   const chunk = Math.max(1, options.chunk ?? 32);
   for (let i = 0; i < good.length; i += chunk) {
     const part = sequences.slice(i, i + chunk);
-    const vectors = embedSequences(run.model, part, {
+    const { vectors, windows } = embedWindows(run.model, part, {
       ...runExtraction(run),
       overlap: options.overlap,
       onTokens: options.onTokens,
     });
+    const pieces = good.slice(i, i + chunk);
     await writer.add(
-      good.slice(i, i + chunk).map(({ item, piece }, j) => ({
+      pieces.map(({ item, piece }, j) => ({
         ...rowMetadata(item),
         vector: vectors[j],
         key: piece.key,
@@ -125,6 +129,12 @@ async function fill(
         notes: piece.notes,
         tokens: part[j].length,
       })),
+      options.windows === false
+        ? []
+        : pieces.flatMap(({ item }, j): WindowRow[] => {
+            const seconds = run.tokenizer.elapsed(part[j]);
+            return windows[j].map((w) => ({ id: item.id, ...w, seconds: seconds[w.start] }));
+          }),
     );
   }
   return {

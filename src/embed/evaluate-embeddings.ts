@@ -10,6 +10,7 @@ import {
   knnPredict,
   macroF1,
   majorityAccuracy,
+  bestPartRetrieval,
   retrieval,
   type Labelled,
 } from '../analysis/metrics.js';
@@ -18,7 +19,7 @@ import { fitStandardizer, standardize } from '../analysis/standardize.js';
 import type { DatasetItem } from '../data/dataset-item.js';
 import type { EmbeddingHead } from '../model/embedding-head.js';
 import type { Transformer } from '../model/transformer.js';
-import { embedSequences, frame, windowTokens } from './extract.js';
+import { embedWindows, frame, windowTokens, type WindowVector } from './extract.js';
 import { prepareItems, splitPrepared, type PreparedOk } from './prepare.js';
 import { randomInitModel, type RunModel } from '../run/run-model.js';
 import type { EmbeddingStore } from './store.js';
@@ -33,6 +34,13 @@ export interface MethodScores {
   excerpt_mrr: number | null;
   excerpt_recall_at_1: number | null;
   excerpt_recall_at_5: number | null;
+  /**
+   * The same excerpts ranked against every window of the other performances, a performance scoring by its best
+   * window (motif similar --excerpt); hand-crafted: windows of twice the excerpt's seconds. Null as excerpt_mrr.
+   */
+  excerpt_window_mrr: number | null;
+  excerpt_window_recall_at_1: number | null;
+  excerpt_window_recall_at_5: number | null;
   /** k-NN (cosine) composer vote among performances of other pieces only. */
   composer_knn_acc: number | null;
   composer_knn_macro_f1: number | null;
@@ -113,6 +121,14 @@ export interface EvaluateOptions {
 
 type Ok = PreparedOk;
 
+/** One method's vectors: every performance (evaluated split first, then the probe's train split), the windows
+ *  of the evaluated ones, and their excerpts. */
+interface Vectors {
+  full: ReadonlyArray<ArrayLike<number>>;
+  windows: ReadonlyArray<ReadonlyArray<ArrayLike<number>>>;
+  excerpts: ReadonlyArray<ArrayLike<number>>;
+}
+
 /** Evaluates the store's embeddings of `items` (a labelled dataset) with the run's model and both baselines. */
 export async function evaluateEmbeddings(
   store: EmbeddingStore,
@@ -166,9 +182,9 @@ export async function evaluateEmbeddings(
   const excerpts = evalOk.map((p) => frame(p.piece.excerpt!.ids, run.tokenizer));
   // `head`: the contrastive head the learned embedding goes through (the random init and mean rows have none).
   // A run that pools a layer (run.layer) has no head; its random init is pooled at the same layer.
-  const embed = (model: Transformer, stage: string, seqs: Int32Array[], head?: EmbeddingHead): Float32Array[] => {
+  const embed = (model: Transformer, stage: string, seqs: Int32Array[], head?: EmbeddingHead) => {
     options.onStage?.(stage, windowTokens(seqs, run.window, overlap));
-    return embedSequences(model, seqs, {
+    return embedWindows(model, seqs, {
       window: run.window,
       batch: run.batch,
       overlap,
@@ -178,36 +194,54 @@ export async function evaluateEmbeddings(
     });
   };
 
-  // Learned: full vectors from the store; files it lacks are embedded now by the same checkpoint.
-  const learned = async (): Promise<{ full: Float32Array[]; excerpts: Float32Array[]; embeddedNow: number }> => {
+  const nEval = evalOk.length;
+  const ids = evalOk.map((p) => p.item.id);
+  const vectorsOf = (windows: readonly WindowVector[]) => windows.map((w) => w.vector);
+  // Learned: full and window vectors from the store; files it lacks (or whose windows it lacks: a store made
+  // before it kept them, or with --no-windows) are embedded now by the same checkpoint.
+  const learned = async (): Promise<Vectors & { embeddedNow: number }> => {
     const vectors = new Map((await store.all()).map((r) => [r.id, r.vector]));
-    const missing = all.map((p, i) => (vectors.has(p.item.id) ? -1 : i)).filter((i) => i >= 0);
+    const windows = new Map<string, Float32Array[]>();
+    for (const w of await store.windows(ids)) windows.set(w.id, [...(windows.get(w.id) ?? []), w.vector]);
+    const missing = all
+      .map((p, i) => (vectors.has(p.item.id) && (i >= nEval || windows.has(p.item.id)) ? -1 : i))
+      .filter((i) => i >= 0);
     const fresh = embed(
       run.model,
       'embedding files missing from the store',
       missing.map((i) => full[i]),
       run.head,
     );
-    missing.forEach((i, j) => vectors.set(all[i].item.id, fresh[j]));
+    missing.forEach((i, j) => {
+      const id = all[i].item.id;
+      if (!vectors.has(id)) vectors.set(id, fresh.vectors[j]);
+      if (!windows.has(id)) windows.set(id, vectorsOf(fresh.windows[j]));
+    });
     return {
       full: all.map((p) => vectors.get(p.item.id)!),
-      excerpts: embed(run.model, 'embedding excerpts (learned)', excerpts, run.head),
+      windows: ids.map((id) => windows.get(id)!),
+      excerpts: embed(run.model, 'embedding excerpts (learned)', excerpts, run.head).vectors,
       embeddedNow: missing.length,
     };
   };
-  /** Full performances and excerpts embedded now by `model`, mean-pooled (no head). */
-  const pooledBy = (model: Transformer, name: string) => ({
-    full: embed(model, `embedding (${name})`, full),
-    excerpts: embed(model, `embedding excerpts (${name})`, excerpts),
-  });
+  /** Full performances (with their windows) and excerpts embedded now by `model`, mean-pooled (no head). */
+  const pooledBy = (model: Transformer, name: string): Vectors => {
+    const embedded = embed(model, `embedding (${name})`, full);
+    return {
+      full: embedded.vectors,
+      windows: embedded.windows.slice(0, nEval).map(vectorsOf),
+      excerpts: embed(model, `embedding excerpts (${name})`, excerpts).vectors,
+    };
+  };
   // Hand-crafted features differ in scale by orders of magnitude: standardize with the full performances' statistics.
-  const handcrafted = () => {
+  const handcrafted = (): Vectors => {
     const standardizer = fitStandardizer(all.map((p) => p.piece.handcrafted!));
     return {
       full: standardize(
         all.map((p) => p.piece.handcrafted!),
         standardizer,
       ),
+      windows: evalOk.map((p) => standardize(p.piece.handcraftedWindows!, standardizer)),
       excerpts: standardize(
         evalOk.map((p) => p.piece.excerpt!.handcrafted!),
         standardizer,
@@ -215,8 +249,6 @@ export async function evaluateEmbeddings(
     };
   };
 
-  const nEval = evalOk.length;
-  const ids = evalOk.map((p) => p.item.id);
   const groups = evalOk.map((p) => p.item.piece ?? p.item.id);
   /** The evaluated performances that have a label, as [row, label] pairs. */
   const labelledBy = (label: (p: Ok) => string | undefined) =>
@@ -230,15 +262,11 @@ export async function evaluateEmbeddings(
   const modes = labelledBy((p) => p.piece.key?.split(' ')[1]);
   const trainComposers = trainOk.map((p) => p.item.composer!);
 
-  const score = ({
-    full: fullVecs,
-    excerpts: excerptVecs,
-  }: {
-    full: ReadonlyArray<ArrayLike<number>>;
-    excerpts: ReadonlyArray<ArrayLike<number>>;
-  }): MethodScores => {
+  const score = ({ full: fullVecs, windows, excerpts: excerptVecs }: Vectors): MethodScores => {
     const gallery: Labelled = { vectors: fullVecs.slice(0, nEval), ids, groups };
-    const ex = retrieval({ vectors: excerptVecs, ids, groups }, gallery, [1, 5]);
+    const queries: Labelled = { vectors: excerptVecs, ids, groups };
+    const ex = retrieval(queries, gallery, [1, 5]);
+    const exWindow = bestPartRetrieval(queries, { parts: windows, ids, groups }, [1, 5]);
     const whole = retrieval(gallery, gallery, [1]);
     // k-NN whose neighbours are never performances of the same piece (shared notes would make it easy).
     const knn = (items: ReadonlyArray<readonly [number, string]>): string[] | undefined =>
@@ -271,6 +299,9 @@ export async function evaluateEmbeddings(
       excerpt_mrr: ex.mrr,
       excerpt_recall_at_1: ex.recallAt[1],
       excerpt_recall_at_5: ex.recallAt[5],
+      excerpt_window_mrr: exWindow.mrr,
+      excerpt_window_recall_at_1: exWindow.recallAt[1],
+      excerpt_window_recall_at_5: exWindow.recallAt[5],
       composer_knn_acc: composerKnn ? accuracy(composerKnn, composers) : null,
       composer_knn_macro_f1: composerKnn ? macroF1(composerKnn, composers) : null,
       composer_knn_by_composer: composerKnn ? accuracyByLabel(composerKnn, composers) : null,

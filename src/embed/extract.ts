@@ -1,7 +1,7 @@
 // Song embeddings: one vector per piece = the mean of the model's last hidden states over the piece
 // framed as bos, ids, eos (padding masked out by the native pooling), or with a contrastive model's
 // head, the head's unit vector of each window's pooled state. Pieces longer than the window are cut
-// into overlapping windows whose vectors are averaged, batched B windows per call.
+// into overlapping windows whose vectors are averaged (and kept, for finding a passage), batched B windows per call.
 // Not a reader of datasets or stores (prepare.ts, store.ts): ids and notes in, vectors out.
 import type { Notes } from '../midi/notes.js';
 import type { EmbeddingHead } from '../model/embedding-head.js';
@@ -80,12 +80,31 @@ export function frame(ids: ArrayLike<number>, tokenizer: Framing): Int32Array {
   return out;
 }
 
+/** One window's own embedding: positions [start, end) of the framed sequence. */
+export interface WindowVector {
+  start: number;
+  end: number;
+  vector: Float32Array;
+}
+
 /** Embeds framed sequences: one (C) vector per sequence, windows weighted as {@link windowPlan} says. */
 export function embedSequences(
   model: Transformer,
   sequences: readonly Int32Array[],
   options: ExtractOptions = {},
 ): Float32Array[] {
+  return embedWindows(model, sequences, options).vectors;
+}
+
+/**
+ * {@link embedSequences}, also keeping each window's own vector (windows of a sequence in order): a passage
+ * is found by the window that holds it, which the piece's average blurs with everything else it plays.
+ */
+export function embedWindows(
+  model: Transformer,
+  sequences: readonly Int32Array[],
+  options: ExtractOptions = {},
+): { vectors: Float32Array[]; windows: WindowVector[][] } {
   const T = options.window ?? model.config.maxLen;
   if (T > model.config.maxLen)
     throw new Error(`window ${T} is longer than the model's context (${model.config.maxLen})`);
@@ -93,10 +112,13 @@ export function embedSequences(
   const head = options.head;
   const C = embeddingDim({ model, head });
   const pad = Math.max(0, model.config.padId);
-  const jobs: Array<{ seq: number } & Window> = [];
-  sequences.forEach((s, seq) => {
+  const jobs: Array<{ seq: number; index: number } & Window> = [];
+  const windows: WindowVector[][] = sequences.map((s, seq) => {
     if (s.length === 0) throw new Error(`sequence ${seq} is empty`);
-    for (const w of windowPlan(s.length, T, options.overlap)) jobs.push({ seq, ...w });
+    return windowPlan(s.length, T, options.overlap).map((w, index) => {
+      jobs.push({ seq, index, ...w });
+      return { start: w.start, end: w.end, vector: new Float32Array(C) };
+    });
   });
   // Longest first, so each batch is padded only up to its own longest window.
   jobs.sort((a, b) => b.end - b.start - (a.end - a.start) || a.seq - b.seq || a.start - b.start);
@@ -117,12 +139,13 @@ export function embedSequences(
     group.forEach((w, b) => {
       const sum = sums[w.seq];
       for (let c = 0; c < C; c++) sum[c] += w.weight * vectors[b * C + c];
+      windows[w.seq][w.index].vector.set(vectors.subarray(b * C, (b + 1) * C));
       totals[w.seq] += w.weight;
       count += w.end - w.start;
     });
     options.onTokens?.(count);
   }
-  return sums.map((sum, s) => Float32Array.from(sum, (x) => x / totals[s]));
+  return { vectors: sums.map((sum, s) => Float32Array.from(sum, (x) => x / totals[s])), windows };
 }
 
 /** The embedding of one piece given as notes (e.g. a MIDI file never seen before). */

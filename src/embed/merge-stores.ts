@@ -39,7 +39,7 @@ export async function mergeStores(parts: readonly string[], out: string): Promis
         if (other !== undefined) throw new Error(`${parts[k]} and ${other}: both hold piece ${r.id}`);
         seen.set(r.id, parts[k]);
       }
-      await writer.add(rows);
+      await writer.add(rows, await stores[k].windows());
     }
   } catch (err) {
     writer.abandon();

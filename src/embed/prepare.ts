@@ -8,7 +8,8 @@ import { handcraftedVector } from '../analysis/handcrafted.js';
 import type { DatasetItem } from '../data/dataset-item.js';
 import { WorkerPool, defaultWorkers, workerScript } from '../util/pool.js';
 import { parseTokenizer } from '../data/tokenizer-file.js';
-import { allocNotes, type Notes } from '../midi/notes.js';
+import type { Notes } from '../midi/notes.js';
+import { sliceNotes } from '../analysis/excerpt.js';
 import type { InstrumentPolicy } from '../midi/instruments.js';
 import { readMidi } from '../midi/read.js';
 import { applySustain, type SustainRule } from '../midi/sustain.js';
@@ -21,7 +22,8 @@ export interface PrepareSpec {
   readonly sustain: SustainRule | 'none';
   /** Also compute the hand-crafted baseline vector. */
   readonly handcrafted?: boolean;
-  /** Also cut a random excerpt of this many seconds; `seed` with the item id fixes where. */
+  /** Also cut a random excerpt of this many seconds; `seed` with the item id fixes where. With `handcrafted`,
+   *  also the hand-crafted vectors of the piece's windows of twice that length (see handcraftedWindows). */
   readonly excerpt?: { readonly seconds: number; readonly seed: number };
 }
 
@@ -43,6 +45,9 @@ export interface PreparedPiece {
   key: string | null;
   keySource: 'title' | 'notes' | null;
   handcrafted?: Float64Array;
+  /** Hand-crafted vectors of windows of 2 × the excerpt's seconds starting every excerpt length: any excerpt lies
+   *  wholly inside one of them, as in the model's windows (half-overlapping, each twice a 15 s excerpt's tokens or more). */
+  handcraftedWindows?: Float64Array[];
   excerpt?: { start: number; ids: Int32Array; notes: number; handcrafted?: Float64Array };
 }
 
@@ -84,17 +89,17 @@ export function excerptOf(notes: Notes, seconds: number, rng: Rng): { start: num
   for (let i = 0; i < notes.length; i++) last = Math.max(last, notes.end[i]);
   const first = notes.start[0];
   const start = first + Math.max(0, last - first - seconds) * rng.nextFloat();
-  const stop = start + seconds;
-  const keep: number[] = [];
-  for (let i = 0; i < notes.length; i++) if (notes.start[i] >= start && notes.start[i] < stop) keep.push(i);
-  const out = allocNotes(keep.length);
-  keep.forEach((src, j) => {
-    out.pitch[j] = notes.pitch[src];
-    out.velocity[j] = notes.velocity[src];
-    out.start[j] = notes.start[src] - start;
-    out.end[j] = Math.min(notes.end[src], stop) - start;
-  });
-  return { start, notes: out };
+  return { start, notes: sliceNotes(notes, start, start + seconds) };
+}
+
+/** Windows of `2 · seconds` starting every `seconds` from the first onset to the last one. */
+function timeWindows(notes: Notes, seconds: number): Notes[] {
+  const out: Notes[] = [];
+  const last = notes.start[notes.length - 1];
+  for (let from = notes.start[0]; ; from += seconds) {
+    out.push(sliceNotes(notes, from, from + 2 * seconds));
+    if (from + 2 * seconds > last) return out;
+  }
 }
 
 /** A function preparing one file (build once per thread: tokenizers are costly to build). */
@@ -129,6 +134,7 @@ export function makePreparer(spec: PrepareSpec): (task: PrepareTask) => Prepared
         notes: ex.notes.length,
         ...(spec.handcrafted ? { handcrafted: handcraftedVector(ex.notes) } : {}),
       };
+      if (spec.handcrafted) piece.handcraftedWindows = timeWindows(notes, spec.excerpt.seconds).map(handcraftedVector);
     }
     return piece;
   };

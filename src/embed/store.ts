@@ -1,5 +1,6 @@
-// The embedding store: a folder holding a LanceDB table (one row per piece: vector + metadata) and
-// store.json (which run, checkpoint and dataset made it). Not the extraction (extract.ts) nor the labels.
+// The embedding store: a folder holding a LanceDB table (one row per piece: vector + metadata), a second one
+// with the vector of every window of every piece (where a passage is found), and store.json (which run,
+// checkpoint and dataset made it). Not the extraction (extract.ts) nor the labels.
 // Why LanceDB: one embedded store keeps vectors and metadata together on disk (columnar Lance files, so
 // it scales past memory), filters by SQL while searching, and ships prebuilt in its npm package (no build,
 // no run-time download). bench/store.mjs, 100k random unit 256-d vectors, 2-core Zen 5 (shared, loaded):
@@ -38,6 +39,23 @@ export interface EmbeddingRow {
   tokens: number;
 }
 
+/** One window of a stored piece: its own vector, and where it lies in the piece. */
+export interface WindowRow {
+  /** The piece's id (EmbeddingRow.id). */
+  id: string;
+  /** Token positions [start, end) of the framed piece (bos at 0). */
+  start: number;
+  end: number;
+  /** Seconds into the performance where the window starts (the last event before it). */
+  seconds: number;
+  vector: Float32Array;
+}
+
+/** A piece found by its best window: the neighbour, with the window that matched. */
+export interface WindowNeighbour extends Neighbour {
+  window: Omit<WindowRow, 'vector' | 'id'>;
+}
+
 /** What made the store (store.json). */
 export interface StoreInfo {
   format: 'motif-embeddings';
@@ -45,6 +63,8 @@ export interface StoreInfo {
   created: string;
   dim: number;
   count: number;
+  /** Rows of the windows table (0 or absent: the store keeps no window vectors; stores before them had none). */
+  windows?: number;
   /** Whether nearest() goes through an ANN index or scans exactly. */
   index: 'exact' | 'ivf_hnsw_sq';
   /** IVF partitions of the index (0 without one). */
@@ -63,9 +83,20 @@ export interface Neighbour {
 export type StoreFilter = Partial<Record<'composer' | 'piece' | 'performer' | 'split' | 'key' | 'form', string>>;
 
 const TABLE = 'embeddings';
+const WINDOWS = 'windows';
 const INFO = 'store.json';
 /** Below this many rows an exact scan is fast enough (≈ 0.1 s per query at 100k) and an index only costs build time and recall. */
 export const INDEX_MIN_ROWS = 100_000;
+
+function windowSchema(dim: number): Schema {
+  return new Schema([
+    new Field('id', new Utf8(), false),
+    new Field('start', new Int32(), false),
+    new Field('end', new Int32(), false),
+    new Field('seconds', new Float64(), false),
+    new Field('vector', new FixedSizeList(dim, new Field('item', new Float32(), true)), false),
+  ]);
+}
 
 function schema(dim: number): Schema {
   const text = (name: string, nullable = true) => new Field(name, new Utf8(), nullable);
@@ -95,6 +126,7 @@ export class EmbeddingStore {
     /** Contents of store.json. */
     readonly info: StoreInfo,
     private readonly table: lancedb.Table,
+    private readonly windowTable: lancedb.Table | undefined,
   ) {}
 
   /** Opens the store in `path` (made by createStore). */
@@ -105,31 +137,93 @@ export class EmbeddingStore {
     const info = readJsonFile<StoreInfo>(infoPath);
     if (info.format !== 'motif-embeddings') throw new Error(`${infoPath}: not a motif embedding store`);
     const resolved = { ...info, source: mapPaths(info.source, (p) => resolve(path, p)) };
-    return damagedAs(
-      path,
-      async () => new EmbeddingStore(path, resolved, await (await lancedb.connect(path)).openTable(TABLE)),
-    );
+    return damagedAs(path, async () => {
+      const db = await lancedb.connect(path);
+      const windows = info.windows ? await db.openTable(WINDOWS) : undefined;
+      return new EmbeddingStore(path, resolved, await db.openTable(TABLE), windows);
+    });
   }
 
   /** The k rows nearest to `vector` by cosine distance, nearest first, optionally only rows matching `filter`. */
   async nearest(vector: ArrayLike<number>, k: number, filter: StoreFilter = {}): Promise<Neighbour[]> {
     if (vector.length !== this.info.dim)
       throw new Error(`${this.path}: query has ${vector.length} dimensions, the store ${this.info.dim}`);
-    let q = this.table.vectorSearch(Array.from(vector)).distanceType('cosine').limit(k);
+    const where = Object.entries(filter)
+      .filter(([, v]) => v !== undefined)
+      .map(([col, v]) => `${col} = ${sqlText(String(v))}`)
+      .join(' AND ');
+    const rows = await this.search(this.table, vector, k, where);
+    return rows.map((r) => ({ row: toRow(r, this.path), distance: r._distance as number }));
+  }
+
+  /**
+   * The k pieces whose best window is nearest to `vector` (a passage: an excerpt, a phrase), nearest first,
+   * each with that window; optionally only pieces matching `filter`. Needs a store with windows.
+   */
+  async nearestByWindow(vector: ArrayLike<number>, k: number, filter: StoreFilter = {}): Promise<WindowNeighbour[]> {
+    const windows = this.windowTable;
+    if (!windows)
+      throw new Error(
+        `${this.path}: keeps no window vectors (made before motif kept them, or with --no-windows); make it again with motif embed --overwrite`,
+      );
+    const pieces = new Map((await this.all()).map((r) => [r.id, r]));
+    const allowed = [...pieces.values()].filter((r) =>
+      Object.entries(filter).every(([col, v]) => v === undefined || r[col as keyof StoreFilter] === v),
+    );
+    if (allowed.length === 0) return [];
+    const where = allowed.length === pieces.size ? '' : `id IN (${allowed.map((r) => sqlText(r.id)).join(', ')})`;
+    // A piece holds many windows and its neighbours crowd together: widen the search until k pieces are in it.
+    const total = this.info.windows ?? 0;
+    for (let limit = Math.min(total, 16 * k); ; limit = Math.min(total, 4 * limit)) {
+      const best = new Map<string, WindowNeighbour>();
+      for (const r of await this.search(windows, vector, limit, where)) {
+        const id = r.id as string;
+        if (!best.has(id))
+          best.set(id, {
+            row: pieces.get(id)!,
+            distance: r._distance as number,
+            window: { start: r.start as number, end: r.end as number, seconds: r.seconds as number },
+          });
+      }
+      if (best.size >= Math.min(k, allowed.length) || limit >= total) return [...best.values()].slice(0, k);
+    }
+  }
+
+  private async search(
+    table: lancedb.Table,
+    vector: ArrayLike<number>,
+    k: number,
+    where: string,
+  ): Promise<Array<Record<string, unknown>>> {
+    if (vector.length !== this.info.dim)
+      throw new Error(`${this.path}: query has ${vector.length} dimensions, the store ${this.info.dim}`);
+    let q = table.vectorSearch(Array.from(vector)).distanceType('cosine').limit(k);
     // Probing up to 64 partitions, re-ranking 10·k candidates exactly: recall@10 0.99 on isotropic random
     // vectors (bench/store.mjs), the hardest case; clustered embeddings need fewer probes.
-    if (this.info.index !== 'exact')
+    if (table === this.table && this.info.index !== 'exact')
       q = q
         .nprobes(Math.min(this.info.partitions, 64))
         .ef(Math.max(100, 2 * k))
         .refineFactor(10);
-    const where = Object.entries(filter)
-      .filter(([, v]) => v !== undefined)
-      .map(([col, v]) => `${col} = '${String(v).replace(/'/g, "''")}'`)
-      .join(' AND ');
     if (where) q = q.where(where);
+    return (await damagedAs(this.path, () => q.toArray())) as Array<Record<string, unknown>>;
+  }
+
+  /** Every window vector of the pieces `ids` (all pieces when omitted), each piece's windows in order. */
+  async windows(ids?: readonly string[]): Promise<WindowRow[]> {
+    if (!this.windowTable) return [];
+    let q = this.windowTable.query();
+    if (ids) q = q.where(`id IN (${ids.map(sqlText).join(', ')})`);
     const rows = (await damagedAs(this.path, () => q.toArray())) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({ row: toRow(r, this.path), distance: r._distance as number }));
+    return rows
+      .map((r) => ({
+        id: r.id as string,
+        start: r.start as number,
+        end: r.end as number,
+        seconds: r.seconds as number,
+        vector: vectorOf(r.vector),
+      }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.start - b.start));
   }
 
   /** The row with this id, if any. */
@@ -137,7 +231,7 @@ export class EmbeddingStore {
     const rows = (await damagedAs(this.path, () =>
       this.table
         .query()
-        .where(`id = '${id.replace(/'/g, "''")}'`)
+        .where(`id = ${sqlText(id)}`)
         .limit(1)
         .toArray(),
     )) as Array<Record<string, unknown>>;
@@ -192,11 +286,20 @@ function relativeTo(base: string, path: string): string {
   return relative(resolve(base), resolve(path)) || '.';
 }
 
+/** A SQL string literal for a LanceDB filter. */
+function sqlText(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+function vectorOf(v: unknown): Float32Array {
+  const list = v as { toArray(): Float32Array } | number[];
+  return Array.isArray(list) ? Float32Array.from(list) : Float32Array.from(list.toArray());
+}
+
 function toRow(r: Record<string, unknown>, base: string): EmbeddingRow {
-  const v = r.vector as { toArray(): Float32Array } | number[];
   return {
     id: r.id as string,
-    vector: Array.isArray(v) ? Float32Array.from(v) : Float32Array.from(v.toArray()),
+    vector: vectorOf(r.vector),
     composer: (r.composer as string | null) ?? null,
     title: (r.title as string | null) ?? null,
     piece: (r.piece as string | null) ?? null,
@@ -231,8 +334,10 @@ export interface CreateStoreOptions {
  */
 export class StoreWriter {
   private table: lancedb.Table | undefined;
+  private windowTable: lancedb.Table | undefined;
   private dim = 0;
   private rows = 0;
+  private windowRows = 0;
 
   private constructor(
     /** Final folder of the store. */
@@ -283,14 +388,28 @@ export class StoreWriter {
     writer.table = table;
     writer.rows = kept.length;
     writer.dim = kept[0]?.vector.length ?? 0;
+    if ((await db.tableNames()).includes(WINDOWS)) {
+      writer.windowTable = await db.openTable(WINDOWS);
+      // Windows are added before their pieces: an interrupted add leaves windows of pieces the resume redoes.
+      const done = [...writer.done].map(sqlText).join(', ');
+      await writer.windowTable.delete(done ? `id NOT IN (${done})` : 'true');
+      writer.windowRows = await writer.windowTable.countRows();
+    }
     return writer;
   }
 
-  /** Appends rows (committed when this resolves). */
-  async add(rows: readonly EmbeddingRow[]): Promise<void> {
+  /** Appends pieces (committed when this resolves) and, when given, their windows (before them, see open()). */
+  async add(rows: readonly EmbeddingRow[], windows: readonly WindowRow[] = []): Promise<void> {
     if (rows.length === 0) return;
     if (this.dim === 0) this.dim = rows[0].vector.length;
     checkVectors(rows, this.dim);
+    checkVectors(windows, this.dim);
+    if (windows.length > 0) {
+      const data = windows.map((w) => ({ ...w, vector: Array.from(w.vector) }));
+      if (this.windowTable) await this.windowTable.add(data);
+      else this.windowTable = await this.db.createTable(WINDOWS, data, { schema: windowSchema(this.dim) });
+      this.windowRows += windows.length;
+    }
     const data = rows.map((r) => ({ ...r, file: relativeTo(this.path, r.file), vector: Array.from(r.vector) }));
     if (this.table) await this.table.add(data);
     else this.table = await this.db.createTable(TABLE, data, { schema: schema(this.dim) });
@@ -300,6 +419,7 @@ export class StoreWriter {
   /** Stops writing without finishing: what was added stays committed in the unfinished store, for resume. */
   abandon(): void {
     this.table?.close();
+    this.windowTable?.close();
     this.db.close();
     this.unlock();
   }
@@ -316,6 +436,7 @@ export class StoreWriter {
         config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: partitions }),
       });
     this.table.close();
+    this.windowTable?.close();
     this.db.close();
     const info: StoreInfo = {
       format: 'motif-embeddings',
@@ -323,6 +444,7 @@ export class StoreWriter {
       created: new Date().toISOString(),
       dim: this.dim,
       count: this.rows,
+      windows: this.windowRows,
       index: partitions > 0 ? 'ivf_hnsw_sq' : 'exact',
       partitions,
       source: mapPaths(this.options.source ?? {}, (p) => relativeTo(this.path, p)),
@@ -362,7 +484,7 @@ function removeOwn(path: string, ...markers: string[]): void {
   rmSync(path, { recursive: true, force: true });
 }
 
-function checkVectors(rows: readonly EmbeddingRow[], dim: number): void {
+function checkVectors(rows: ReadonlyArray<Pick<EmbeddingRow, 'id' | 'vector'>>, dim: number): void {
   const bad = rows.find((r) => r.vector.length !== dim || r.vector.some((x) => !Number.isFinite(x)));
   if (bad)
     throw new Error(

@@ -6,6 +6,7 @@
 import type { Notes } from '../midi/notes.js';
 import type { BaseTokenizer, SchemeName } from './scheme.js';
 import { createScheme } from './schemes.js';
+import { Kind } from './vocab-layout.js';
 import { BpeCodec, type BpeModel } from './bpe.js';
 import { trainBpe, type BpeTrainStats } from './bpe-train.js';
 import { fromTokenizerJson, toTokenizerJson, type TokenizerJson } from './tokenizer-json.js';
@@ -41,6 +42,8 @@ export class MidiTokenizer {
   /** The BPE codec over the base ids. */
   readonly bpe: BpeCodec;
   private readonly maxTokenLength: number | null;
+  /** Time value (before the scheme's scale) inside each id, built on first use by elapsed(). */
+  private timeOf: Float64Array | undefined;
   /** Id of <PAD>. */
   readonly padId = 0;
   /** Id of <CLS>, the beginning-of-sequence token. */
@@ -112,6 +115,23 @@ export class MidiTokenizer {
   /** Model ids → notes; special ids are skipped. */
   decode(ids: ArrayLike<number>): Notes {
     return this.base.decode(this.bpe.decode(ids));
+  }
+
+  /**
+   * Seconds elapsed before each position of `ids` (length ids.length + 1; the last is the end): the time
+   * tokens inside every id summed, so a position of a token stream (a window's start) is a time in the
+   * performance. Special and unknown ids take no time.
+   */
+  elapsed(ids: ArrayLike<number>): Float64Array {
+    if (!this.timeOf) {
+      const { kind, value } = this.base.layout;
+      this.timeOf = Float64Array.from({ length: this.vocabSize }, (_, id) =>
+        this.bpe.decode([id]).reduce((t, b) => t + (kind[b] === Kind.Time ? value[b] : 0), 0),
+      );
+    }
+    const out = new Float64Array(ids.length + 1);
+    for (let i = 0; i < ids.length; i++) out[i + 1] = out[i] + (this.timeOf[ids[i]] ?? 0) * this.base.rules.scale;
+    return out;
   }
 
   /** The Hugging Face tokenizer.json object, with the scheme and its parameters in model.motif. */

@@ -9,6 +9,7 @@ import {
   knnPredict,
   macroF1,
   majorityAccuracy,
+  bestPartRetrieval,
   retrieval,
 } from '../../src/analysis/metrics.js';
 import { expectClose } from '../helpers/close.js';
@@ -55,6 +56,42 @@ test('retrieval: a query never finds itself, and scaling a vector changes nothin
   const r = retrieval(queries, items, [1]);
   expectClose(r.mrr ?? NaN, (1 + 1 / 2) / 2, { label: 'excerpt MRR' });
   expectClose(r.recallAt[1] ?? NaN, 1 / 2, { label: 'excerpt recall@1' });
+});
+
+test('bestPartRetrieval: an item scores by its best part; one part each is retrieval itself', () => {
+  // a1's excerpt [1, 0] against parts: a2 holds [0, 1] and [0.6, 0.8] → best 0.6; b1 holds [0.8, 0.6] → 0.8;
+  // so a2 (same piece) ranks behind b1 → rank 2. a2's excerpt [0, 1]: a1's parts [1, 0], [0, 1] → 1 (a hit
+  // that only a window finds: a1's mean would be [0.5, 0.5]); b1 0.6 → rank 1. MRR (1/2 + 1) / 2.
+  const gallery = {
+    parts: [
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [
+        [0, 1],
+        [0.6, 0.8],
+      ],
+      [[0.8, 0.6]],
+    ],
+    ids: ['a1', 'a2', 'b1'],
+    groups: ['A', 'A', 'B'],
+  };
+  const queries = {
+    vectors: [
+      [1, 0],
+      [0, 1],
+    ],
+    ids: ['a1', 'a2'],
+    groups: ['A', 'A'],
+  };
+  const r = bestPartRetrieval(queries, gallery, [1]);
+  expectClose(r.mrr ?? NaN, (1 / 2 + 1) / 2, { label: 'best-part MRR' });
+  expectClose(r.recallAt[1] ?? NaN, 1 / 2, { label: 'best-part recall@1' });
+  assert.deepEqual(
+    bestPartRetrieval(items, { ...items, parts: items.vectors.map((v) => [v]) }, [1, 2]),
+    retrieval(items, items, [1, 2]),
+  );
 });
 
 test('retrieval: ties count against the query, so a collapsed embedding scores badly', () => {

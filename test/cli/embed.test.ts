@@ -6,7 +6,16 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { test } from 'node:test';
 import { handcraftedVector } from '../../src/analysis/handcrafted.js';
-import { accuracy, cosine, knnPredict, majorityAccuracy, retrieval } from '../../src/analysis/metrics.js';
+import { sliceNotes } from '../../src/analysis/excerpt.js';
+import {
+  accuracy,
+  bestPartRetrieval,
+  cosine,
+  knnPredict,
+  majorityAccuracy,
+  retrieval,
+} from '../../src/analysis/metrics.js';
+import { prepareItems, splitPrepared } from '../../src/embed/prepare.js';
 import { fitStandardizer, standardize } from '../../src/analysis/standardize.js';
 import { openDataset } from '../../src/data/dataset.js';
 import { embedDataset } from '../../src/embed/embed-dataset.js';
@@ -31,13 +40,17 @@ const runDir = join(root, 'run');
 const { tokenizer } = writeTinyRun(data, ids, runDir);
 const snapshot = (epoch: number): Transformer =>
   Transformer.load(join(runDir, 'snapshots', `epoch-000${epoch}`, MODEL_FILE));
-/** A file embedded on its own, as the run reads it (its training window 48). */
-const byHand = (model: Transformer, path: string): Float32Array =>
-  embedSequences(model, [frame(tokenizer.encode(readNotes(path)), tokenizer)], { window: 48 })[0];
+/** A file (or framed ids) embedded on its own, as the run reads it (its training window 48). */
+const byHand = (model: Transformer, file: string | Int32Array): Float32Array =>
+  embedSequences(model, [typeof file === 'string' ? frame(tokenizer.encode(readNotes(file)), tokenizer) : file], {
+    window: 48,
+  })[0];
 
 const METRIC_KEYS = [
   'excerpt_mrr',
   'excerpt_recall_at_1',
+  'excerpt_window_mrr',
+  'excerpt_window_recall_at_1',
   'composer_knn_acc',
   'composer_probe_acc',
   'composer_macro_f1',
@@ -77,7 +90,26 @@ test('embed → similar → evaluate', async (t) => {
         row.id.includes('Prelude') || row.id.includes('Ballade') || row.id.includes('Etude') ? 'train' : 'test',
       );
     }
+    // Each piece's windows, as the run cuts them (48 tokens, half overlapping), each embedded alone, with where it starts.
     const prelude = rows.find((row) => row.id.startsWith('Bach/Prelude'))!;
+    const framed = frame(tokenizer.encode(readNotes(join(data, prelude.id))), tokenizer);
+    const plan = windowPlan(framed.length, 48);
+    assert.ok(plan.length > 2, 'the test piece spans several windows');
+    const windows = await store.windows([prelude.id]);
+    assert.deepEqual(
+      windows.map((w) => [w.start, w.end]),
+      plan.map((w) => [w.start, w.end]),
+    );
+    const seconds = tokenizer.elapsed(framed);
+    windows.forEach((w) => {
+      expectClose(w.vector, byHand(model, framed.subarray(w.start, w.end)), {
+        rtol: 1e-4,
+        atol: 1e-5,
+        label: 'window',
+      });
+      assert.equal(w.seconds, seconds[w.start]);
+    });
+    assert.equal(store.info.windows, (await store.windows()).length);
     assert.deepEqual(
       [prelude.composer, prelude.piece, prelude.form, prelude.key, prelude.keySource],
       ['Bach', 'Bach/Prelude_1', 'prelude', 'C major', 'title'],
@@ -148,8 +180,16 @@ test('embed → similar → evaluate', async (t) => {
     const summary = JSON.parse(r.out) as { pieces: number; resumed: number };
     assert.equal(summary.pieces, ids.length);
     assert.ok(summary.resumed >= 4 && summary.resumed < ids.length, `resumed ${summary.resumed}`);
-    const rows = await (await openStore(out)).all();
+    const resumed = await openStore(out);
+    const rows = await resumed.all();
     assert.deepEqual(rows.map((row) => row.id).sort(), [...ids].sort());
+    // Every piece's windows once: none lost with the interrupted chunk, none doubled by the resume.
+    const plans = rows.map((row) => windowPlan(tokenizer.encode(readNotes(join(data, row.id))).length + 2, 48).length);
+    assert.equal(
+      (await resumed.windows()).length,
+      plans.reduce((a, b) => a + b, 0),
+    );
+    assert.equal(resumed.info.windows, (await resumed.windows()).length);
     const model = snapshot(1);
     for (const row of rows)
       expectClose(row.vector, byHand(model, join(data, row.id)), { rtol: 1e-4, atol: 1e-5, label: row.id });
@@ -214,6 +254,65 @@ test('embed → similar → evaluate', async (t) => {
     assert.match(bogus.err, /no piece .* is in split 'bogus' \(its splits: test, train\)/);
   });
 
+  await t.test('motif similar --excerpt: pieces by their nearest window, with where it starts', async () => {
+    const store = await openStore(store1);
+    const rows = await store.all();
+    const windows = await store.windows();
+    const notes = readNotes(join(data, rows[2].id));
+    const passage = join(root, 'passage.mid');
+    writeFileSync(passage, writeMidi(sliceNotes(notes, notes.start[0] + 2, notes.start[0] + 6)));
+    const r = await motif('similar', passage, '--store', store1, '--excerpt', '--k', '3', '--json');
+    assert.equal(r.code, 0, r.err);
+    const q = byHand(snapshot(1), passage);
+    const want = rows
+      .map((row) => {
+        const mine = windows.filter((w) => w.id === row.id);
+        const d = mine.map((w) => 1 - cosine(q, w.vector));
+        const i = d.indexOf(Math.min(...d));
+        return { id: row.id, distance: d[i], start: mine[i].start, seconds: mine[i].seconds };
+      })
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, 3);
+    const got = (
+      JSON.parse(r.out) as {
+        neighbours: Array<{ id: string; distance: number; window: { start: number; seconds: number } }>;
+      }
+    ).neighbours;
+    assert.deepEqual(
+      got.map((n) => [n.id, n.window.start, n.window.seconds]),
+      want.map((n) => [n.id, n.start, n.seconds]),
+    );
+    expectClose(
+      got.map((n) => n.distance),
+      want.map((n) => n.distance),
+      { atol: 1e-4, label: 'best-window distances' },
+    );
+    const table = await motif('similar', passage, '--store', store1, '--excerpt', '--k', '2');
+    assert.match(table.out, /nearest window/);
+    assert.match(table.out, /^ +1 +\d\.\d{4} +at +\d+:\d\d /m);
+    const byId = await motif('similar', rows[0].id, '--store', store1, '--excerpt');
+    assert.equal(byId.code, 1);
+    assert.match(byId.err, /--excerpt takes a MIDI file/);
+    const plain = join(root, 'store-no-windows');
+    const made = await motif(
+      'embed',
+      '--run',
+      runDir,
+      '--checkpoint',
+      'epoch-1',
+      '--data',
+      data,
+      '--out',
+      plain,
+      '--no-windows',
+    );
+    assert.equal(made.code, 2, made.err);
+    assert.equal((await openStore(plain)).info.windows, 0);
+    const none = await motif('similar', passage, '--store', plain, '--excerpt');
+    assert.equal(none.code, 1);
+    assert.match(none.err, /keeps no window vectors/);
+  });
+
   await t.test('motif evaluate: the three methods, checked against the metrics applied by hand', async () => {
     const r = await motif('evaluate', '--store', store1, '--data', data, '--json');
     assert.equal(r.code, 2, r.err);
@@ -272,6 +371,47 @@ test('embed → similar → evaluate', async (t) => {
     for (const m of ['learned', 'handcrafted'] as const)
       for (const key of METRIC_KEYS)
         assert.ok((e[m][key as 'full_mrr'] ?? 0) >= 0 && (e[m][key as 'full_mrr'] ?? 0) <= 1);
+
+    // A store without windows is measured the same: its windows are embedded now, as the store would have kept them.
+    const noWindows = JSON.parse(
+      (
+        await motif(
+          'evaluate',
+          '--store',
+          join(root, 'store-no-windows'),
+          '--data',
+          data,
+          '--methods',
+          'learned',
+          '--json',
+        )
+      ).out,
+    ) as EvaluationReport;
+    assert.deepEqual(noWindows.learned, e.learned);
+    // Best-window excerpt retrieval by hand: the seeded excerpts embedded here against the stored windows.
+    const run1 = loadRunModel(runDir, 'epoch-1');
+    const prepared = splitPrepared(
+      await prepareItems(
+        testIds.map((id) => openDataset(data).items.find((item) => item.id === id)!),
+        { ...run1, excerpt: { seconds: 15, seed: 0 } },
+        { workers: 0 },
+      ),
+    ).good;
+    const storedWindows = await (await openStore(store1)).windows();
+    const byBest = bestPartRetrieval(
+      {
+        vectors: prepared.map((p) => byHand(run1.model, frame(p.piece.excerpt!.ids, tokenizer))),
+        ids: testIds,
+        groups,
+      },
+      {
+        parts: testIds.map((id) => storedWindows.filter((w) => w.id === id).map((w) => w.vector)),
+        ids: testIds,
+        groups,
+      },
+    );
+    assert.ok(byBest.queries === 6 && byBest.mrr !== null);
+    expectClose(e.learned.excerpt_window_mrr ?? NaN, byBest.mrr, { atol: 1e-9, label: 'excerpt window MRR' });
 
     // Another checkpoint: a store of epoch 2 is no longer the random init.
     const store2 = join(root, 'store2');

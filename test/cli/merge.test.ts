@@ -100,7 +100,11 @@ test('embed parts merge into the store one whole embed writes; parts of another 
     assert.deepEqual(got.get(id)!.vector, r.vector, id);
     assert.equal(got.get(id)!.file, r.file);
   }
+  const windows = async (dir: string) =>
+    (await (await openStore(join(root, dir))).windows()).map((w) => ({ ...w, vector: [...w.vector] }));
+  assert.deepEqual(await windows('s-merged'), await windows('s-whole'), 'the windows merge too');
   const info = (await openStore(join(root, 's-merged'))).info;
+  assert.equal(info.windows, (await windows('s-whole')).length);
   assert.equal(info.source.part, undefined);
   assert.equal(info.source.checkpoint, (await openStore(join(root, 's-whole'))).info.source.checkpoint);
 

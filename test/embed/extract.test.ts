@@ -2,7 +2,7 @@
 // windows embedded one by one, padding masked by the pooling, and batching that changes nothing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { embedNotes, embedSequences, frame, windowPlan, windowTokens } from '../../src/embed/extract.js';
+import { embedNotes, embedSequences, embedWindows, frame, windowPlan, windowTokens } from '../../src/embed/extract.js';
 import { notesFrom } from '../../src/midi/notes.js';
 import { loadPreset } from '../../src/model/config.js';
 import { Transformer } from '../../src/model/transformer.js';
@@ -70,6 +70,17 @@ test('a long piece is the new-token-weighted mean of its windows, each embedded 
   }
   const [got] = embedSequences(model, [seq], { window: 64, overlap: 0.5, batch: 3 });
   expectClose(got, expected, { rtol: 1e-4, atol: 1e-5, label: 'windowed embedding' });
+  // The windows kept beside it are those windows, in order, each its own vector.
+  const { vectors, windows } = embedWindows(model, [randomIds(20, 2), seq], { window: 64, overlap: 0.5, batch: 3 });
+  expectClose(vectors[1], got, { rtol: 1e-6, atol: 1e-7, label: 'embedWindows average = embedSequences' });
+  assert.deepEqual(
+    windows[1].map((w) => [w.start, w.end]),
+    hand.map(([s, e]) => [s, e]),
+  );
+  assert.equal(windows[0].length, 1, 'a short piece is one window');
+  hand.forEach(([s, e], i) =>
+    expectClose(windows[1][i].vector, single(seq.subarray(s, e)), { rtol: 1e-4, atol: 1e-5, label: `window ${i}` }),
+  );
 });
 
 test('pooling masks padding: pad tokens appended (masked) leave the vector unchanged', () => {

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { cosine } from '../../src/analysis/metrics.js';
-import { createStore, openStore, StoreWriter, type EmbeddingRow } from '../../src/embed/store.js';
+import * as lancedb from '@lancedb/lancedb';
+import { createStore, openStore, StoreWriter, type EmbeddingRow, type WindowRow } from '../../src/embed/store.js';
 import { Rng } from '../../src/util/rng.js';
 import { expectClose } from '../helpers/close.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -207,4 +208,110 @@ test('a damaged store table is reported with the store folder and the way out, w
       err.message.includes('--overwrite') &&
       !/rustc|\.cargo|\.rs:/.test(err.message),
   );
+});
+
+/** Windows for pieces: 1 + i % 3 windows of piece i, each a random vector. */
+function windowsOf(pieces: readonly EmbeddingRow[], dim: number, seed: number): WindowRow[] {
+  const r = new Rng(seed);
+  return pieces.flatMap((p, i) =>
+    Array.from({ length: 1 + (i % 3) }, (_, w) => ({
+      id: p.id,
+      start: 100 * w,
+      end: 100 * w + 128,
+      seconds: 12.5 * w,
+      vector: Float32Array.from({ length: dim }, () => r.nextFloat() - 0.5),
+    })),
+  );
+}
+
+test('windows round-trip; nearestByWindow ranks pieces by their best window, as brute force does, filters included', async () => {
+  const data = rows(40, 8, 11);
+  const windows = windowsOf(data, 8, 12);
+  const writer = await StoreWriter.open(join(root, 'windows'));
+  await writer.add(
+    data.slice(0, 25),
+    windows.filter((w) => data.slice(0, 25).some((p) => p.id === w.id)),
+  );
+  await writer.add(
+    data.slice(25),
+    windows.filter((w) => data.slice(25).some((p) => p.id === w.id)),
+  );
+  const store = await writer.finish();
+  assert.equal(store.info.windows, windows.length);
+  const plainRows = (ws: readonly WindowRow[]) =>
+    ws
+      .map((w) => ({ ...w, vector: [...w.vector] }))
+      .sort((a, b) => (`${a.id}@${a.start}` < `${b.id}@${b.start}` ? -1 : 1));
+  assert.deepEqual(plainRows(await store.windows()), plainRows(windows));
+  assert.deepEqual(
+    (await store.windows([data[4].id])).map((w) => w.start),
+    [0, 100],
+    "one piece's windows, in order",
+  );
+  const best = (q: Float32Array, keep: (p: EmbeddingRow) => boolean) =>
+    data
+      .filter(keep)
+      .map((p) => {
+        const mine = windows.filter((w) => w.id === p.id);
+        const d = mine.map((w) => 1 - cosine(q, w.vector));
+        const i = d.indexOf(Math.min(...d));
+        return { id: p.id, distance: d[i], start: mine[i].start, seconds: mine[i].seconds };
+      })
+      .sort((a, b) => a.distance - b.distance);
+  for (const q of [windows[7].vector, rows(1, 8, 13)[0].vector]) {
+    for (const [k, filter, keep] of [
+      [6, {}, () => true],
+      [40, {}, () => true],
+      [3, { composer: "O'Neill" }, (p: EmbeddingRow) => p.composer === "O'Neill"],
+    ] as const) {
+      const got = await store.nearestByWindow(q, k, filter);
+      const want = best(q, keep).slice(0, k);
+      assert.deepEqual(
+        got.map((h) => [h.row.id, h.window.start, h.window.seconds]),
+        want.map((h) => [h.id, h.start, h.seconds]),
+      );
+      expectClose(
+        got.map((h) => h.distance),
+        want.map((h) => h.distance),
+        { atol: 1e-5, label: 'best-window distances' },
+      );
+    }
+  }
+  assert.deepEqual(await store.nearestByWindow(data[0].vector, 3, { split: 'nowhere' }), []);
+  const plain = await createStore(join(root, 'no-windows'), data);
+  assert.equal(plain.info.windows, 0);
+  await assert.rejects(plain.nearestByWindow(data[0].vector, 3), /keeps no window vectors .*motif embed --overwrite/);
+});
+
+test('a resumed store drops the windows an interrupted add wrote without their piece', async () => {
+  const path = join(root, 'windows-resume');
+  const data = rows(6, 4, 21);
+  const windows = windowsOf(data, 4, 22);
+  const first = await StoreWriter.open(path, { source: { run: 'r' } });
+  await first.add(
+    data.slice(0, 3),
+    windows.filter((w) => data.slice(0, 3).some((p) => p.id === w.id)),
+  );
+  first.abandon();
+  // As if killed between the windows and the pieces of the next add: piece 3's windows are in, piece 3 is not.
+  const db = await lancedb.connect(`${path}.partial`);
+  await (
+    await db.openTable('windows')
+  ).add(windows.filter((w) => w.id === data[3].id).map((w) => ({ ...w, vector: Array.from(w.vector) })));
+  db.close();
+  const resumed = await StoreWriter.open(path, { source: { run: 'r' }, resume: true });
+  assert.deepEqual(
+    [...resumed.done].sort(),
+    data
+      .slice(0, 3)
+      .map((p) => p.id)
+      .sort(),
+  );
+  await resumed.add(
+    data.slice(3),
+    windows.filter((w) => data.slice(3).some((p) => p.id === w.id)),
+  );
+  const store = await resumed.finish();
+  assert.equal(store.info.windows, windows.length, "piece 3's windows once, not twice");
+  assert.equal((await store.windows()).length, windows.length);
 });

@@ -53,3 +53,42 @@ test('special ids and token names', () => {
     Array.from(tok.base.encode(corpus[0]), (b) => tok.base.vocab[b]),
   );
 });
+
+test('elapsed: the time before each position, so that a suffix decoded alone lands on the full decoding’s onsets', () => {
+  for (const schemeName of ['exptime', 'logbin'] as const) {
+    const tok = MidiTokenizer.train(createScheme(schemeName), corpus.slice(0, 2), { vocabSize: 700 });
+    const ids = tok.encode(corpus[corpus.length - 1]);
+    const framed = Int32Array.from([tok.bosId, ...ids, tok.eosId]);
+    const t = tok.elapsed(framed);
+    assert.equal(t.length, framed.length + 1);
+    assert.equal(t[0], 0);
+    assert.equal(t[1], 0, 'bos takes no time');
+    assert.ok(
+      t.every((x, i) => i === 0 || x >= t[i - 1]),
+      'time never goes back',
+    );
+    const onsets = Array.from(tok.decode(framed).start).sort((a, b) => a - b);
+    const near = (x: number) => {
+      let lo = 0;
+      let hi = onsets.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (onsets[mid] < x) lo = mid + 1;
+        else hi = mid;
+      }
+      return Math.min(Math.abs(onsets[lo] - x), lo > 0 ? Math.abs(onsets[lo - 1] - x) : Infinity);
+    };
+    for (const k of [1, 17, Math.floor(framed.length / 3), framed.length - 40]) {
+      const prefix = tok.decode(framed.subarray(0, k));
+      for (let i = 0; i < prefix.length; i++)
+        assert.ok(prefix.start[i] <= t[k] + 1e-9, `${schemeName}: onset after position ${k}`);
+      const suffix = tok.decode(framed.subarray(k));
+      assert.ok(suffix.length > 0);
+      for (let i = 0; i < suffix.length; i++)
+        assert.ok(
+          near(suffix.start[i] + t[k]) < 1e-6,
+          `${schemeName}: suffix at ${k} shifted by ${t[k]} misses an onset`,
+        );
+    }
+  }
+});
