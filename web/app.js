@@ -102,7 +102,7 @@ function show(piece, meta) {
   player.stop();
   $('play').textContent = '▶ Play';
   current = piece;
-  position = 0;
+  position = piece.start ?? 0;
   $('piece-empty').hidden = true;
   $('piece').hidden = false;
   $('piece-title').textContent = piece.name;
@@ -113,7 +113,7 @@ function show(piece, meta) {
   $('continue').title = health.generate
     ? 'Generate what could come next, with the model'
     : 'no model for continuations (see motif serve)';
-  roll.show(piece.notes, { prompt: piece.prompt ?? null, at: piece.prompt ? piece.prompt - 5 : 0 });
+  roll.show(piece.notes, { prompt: piece.prompt ?? null, at: piece.start ?? (piece.prompt ? piece.prompt - 5 : 0) });
   status('');
 }
 
@@ -122,8 +122,10 @@ function listNeighbours(neighbours, from) {
   list.innerHTML = '';
   for (const n of neighbours) {
     const li = document.createElement('li');
-    const a = Object.assign(document.createElement('a'), { textContent: label(n), title: n.id });
-    a.onclick = () => openStored(n.id);
+    // A passage's match says where in the piece its window starts, and opens the piece there.
+    const where = n.at === undefined ? '' : ` at ${formatTime(n.at)}`;
+    const a = Object.assign(document.createElement('a'), { textContent: label(n) + where, title: n.id });
+    a.onclick = () => openStored(n.id, n.at);
     li.append(
       a,
       Object.assign(document.createElement('span'), { className: 'distance', textContent: n.distance.toFixed(3) }),
@@ -140,7 +142,8 @@ function listNeighbours(neighbours, from) {
   );
 }
 
-async function openStored(id) {
+/** Opens a stored piece; `start` (seconds) is where its roll and playback begin (a passage's match). */
+async function openStored(id, start) {
   const p = byId.get(id);
   status('loading…');
   try {
@@ -150,7 +153,7 @@ async function openStored(id) {
       api(`${pieceUrl(id, 'similar')}?k=10`).then((r) => r.json()),
     ]);
     show(
-      { name: label(p), notes, midi, file: `${id.replaceAll('/', '_')}` },
+      { name: label(p), notes, midi, file: `${id.replaceAll('/', '_')}`, start },
       [p.performer && `performer ${p.performer}`, p.key, p.form, p.split, `${Math.round(p.duration)} s`]
         .filter(Boolean)
         .join(' · '),
@@ -161,14 +164,15 @@ async function openStored(id) {
   }
 }
 
-async function openUpload(file) {
+/** Embeds an uploaded file and lists its nearest pieces; `match` 'window' takes it as a passage to find. */
+async function openUpload(file, match = 'piece') {
   status(`embedding ${file.name}…`);
   $('piece-empty').textContent = `embedding ${file.name}…`;
   try {
     const bytes = await file.arrayBuffer();
     const [notes, similar] = await Promise.all([
       midiPost('api/notes', bytes).then((r) => r.json()),
-      midiPost('api/similar?k=10', bytes).then((r) => r.json()),
+      midiPost(`api/similar?k=10&match=${match}`, bytes).then((r) => r.json()),
     ]);
     const piece = {
       name: `${file.name} (your file)`,
@@ -177,7 +181,8 @@ async function openUpload(file) {
       file: file.name,
     };
     const open = () => {
-      show(piece, `${notes.notes.length} notes · ${Math.round(notes.seconds)} s · placed among its nearest pieces`);
+      const how = match === 'window' ? 'pieces by the passage nearest to it' : 'placed among its nearest pieces';
+      show(piece, `${notes.notes.length} notes · ${Math.round(notes.seconds)} s · ${how}`);
       listNeighbours(similar.neighbours, { point: similar.position });
     };
     map.addUpload(similar.position, open);
@@ -251,6 +256,8 @@ $('continue').onclick = async () => {
 
 // Uploads: the file chooser, or a file dropped anywhere on the page.
 $('upload').onchange = (e) => e.target.files[0] && openUpload(e.target.files[0]);
+$('passage').onchange = (e) => e.target.files[0] && openUpload(e.target.files[0], 'window');
+$('passage-label').hidden = !health.passages;
 let dragDepth = 0;
 window.addEventListener('dragenter', (e) => {
   e.preventDefault();

@@ -11,7 +11,13 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { ProjectOptions } from '../analysis/project.js';
-import { openStore, type EmbeddingRow, type EmbeddingStore, type Neighbour } from '../embed/store.js';
+import {
+  openStore,
+  type EmbeddingRow,
+  type EmbeddingStore,
+  type Neighbour,
+  type WindowNeighbour,
+} from '../embed/store.js';
 import { storeLayer, storePooling } from '../embed/pooling.js';
 import { embeddingDim, loadRunModel, originLanguageModel, type RunModel, type Pooling } from '../run/run-model.js';
 import { checkStoreModel } from '../embed/store-run.js';
@@ -219,6 +225,8 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
     ok: true,
     pieces: rows.length,
     embed: Boolean(embedder),
+    // Whether an upload can be found as a passage (by the stored windows), not only as a whole piece.
+    passages: Boolean(embedder && store.info.windows),
     generate: Boolean(generator),
   }));
   app.get('/api/pieces', () => ({ pieces, colors }));
@@ -248,13 +256,27 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
       };
     },
   );
-  app.post<{ Querystring: { k: number } }>('/api/similar', { schema: { querystring: kQuery } }, async (req) => {
-    const run = need(embedder, 'embedding uploads');
-    const notes = uploadNotes(req.body, 'the uploaded file', reading);
-    const vector = embedNotes(run.model, run.tokenizer, notes, runExtraction(run));
-    const found = await nearestWithPoints(store, vector, req.query.k, map.points);
-    return { neighbours: found.map((f) => neighbourJson(f)), position: placeAmong(found), notes: notes.length };
-  });
+  const similarQuery = {
+    ...kQuery,
+    properties: { ...kQuery.properties, match: { enum: ['piece', 'window'], default: 'piece' } },
+  } as const;
+  // match=window: the upload is a passage, and pieces rank by their window nearest to it (motif similar --excerpt).
+  app.post<{ Querystring: { k: number; match: 'piece' | 'window' } }>(
+    '/api/similar',
+    { schema: { querystring: similarQuery } },
+    async (req) => {
+      const run = need(embedder, 'embedding uploads');
+      if (req.query.match === 'window' && !store.info.windows)
+        throw new HttpError(
+          409,
+          'this store keeps no window vectors, so a passage cannot be found by its window; make it again with motif embed --overwrite',
+        );
+      const notes = uploadNotes(req.body, 'the uploaded file', reading);
+      const vector = embedNotes(run.model, run.tokenizer, notes, runExtraction(run));
+      const found = await nearestWithPoints(store, vector, req.query.k, map.points, req.query.match === 'window');
+      return { neighbours: found.map((f) => neighbourJson(f)), position: placeAmong(found), notes: notes.length };
+    },
+  );
   app.post('/api/notes', (req) => notesJson(uploadNotes(req.body, 'the uploaded file', reading)));
   const generateQuery = {
     type: 'object',
@@ -343,19 +365,22 @@ function need(run: RunModel | undefined, purpose: string): RunModel {
   return run;
 }
 
-/** The k nearest stored pieces to `vector`, each with its map point. */
+/** The k nearest stored pieces to `vector` (by their nearest window, `byWindow`), each with its map point. */
 async function nearestWithPoints(
   store: EmbeddingStore,
   vector: Float32Array,
   k: number,
   points: ReadonlyMap<string, readonly [number, number]>,
-): Promise<Array<Neighbour & { point: readonly [number, number] }>> {
-  return (await store.nearest(vector, k)).map((h) => ({ ...h, point: points.get(h.row.id)! }));
+  byWindow = false,
+): Promise<Array<(Neighbour | WindowNeighbour) & { point: readonly [number, number] }>> {
+  const found = byWindow ? await store.nearestByWindow(vector, k) : await store.nearest(vector, k);
+  return found.map((h) => ({ ...h, point: points.get(h.row.id)! }));
 }
 
-function neighbourJson(h: Neighbour): Record<string, unknown> {
+function neighbourJson(h: Neighbour | WindowNeighbour): Record<string, unknown> {
   const r = h.row;
   return {
+    ...('window' in h ? { at: h.window.seconds } : {}),
     id: r.id,
     composer: r.composer,
     title: r.title,

@@ -9,6 +9,10 @@ import { after, before, test } from 'node:test';
 import { cosine } from '../../src/analysis/metrics.js';
 import { openStore, type EmbeddingRow } from '../../src/embed/store.js';
 import { readMidi } from '../../src/midi/read.js';
+import { writeMidi } from '../../src/midi/write.js';
+import { sliceNotes } from '../../src/analysis/excerpt.js';
+import { embedNotes, runExtraction } from '../../src/embed/extract.js';
+import { uploadNotes } from '../../src/server/upload-notes.js';
 import { EXPLORER_MAP_FILE, explorerMap, placeAmong } from '../../src/server/explorer-map.js';
 import { MAX_BODY_BYTES } from '../../src/server/explorer.js';
 import { openDataset } from '../../src/data/dataset.js';
@@ -57,6 +61,7 @@ test('health, pieces with finite map points and colour groups', async () => {
     ok: true,
     pieces: made.ids.length,
     embed: true,
+    passages: true,
     generate: true,
   });
   const { pieces, colors } = await json<{
@@ -123,6 +128,39 @@ test("an uploaded file: embedded by the store's run, its nearest pieces, placed 
   assert.ok(Math.abs(r.position[0] - want[0]) < 1e-9 && Math.abs(r.position[1] - want[1]) < 1e-9);
   const notes = await json<{ notes: unknown[] }>(await post('/api/notes', fileOf(id)));
   assert.equal(notes.notes.length, r.notes);
+});
+
+test('an uploaded passage (match=window): pieces by their nearest window, each with where that window starts', async () => {
+  const id = made.ids[4];
+  const notes = readNotes(join(made.data, id));
+  const passage = writeMidi(sliceNotes(notes, notes.start[0] + 3, notes.start[0] + 7));
+  const r = await json<{ neighbours: Array<{ id: string; distance: number; at: number }> }>(
+    await post('/api/similar?k=3&match=window', passage),
+  );
+  const windows = await (await openStore(made.store)).windows();
+  const run = loadRunModel(made.runDir, 'epoch-1');
+  const q = embedNotes(
+    run.model,
+    run.tokenizer,
+    uploadNotes(Buffer.from(passage), 'the passage', run),
+    runExtraction(run),
+  );
+  const want = rows
+    .map((row) => {
+      const mine = windows.filter((w) => w.id === row.id);
+      const d = mine.map((w) => 1 - cosine(q, w.vector));
+      const i = d.indexOf(Math.min(...d));
+      return { id: row.id, distance: d[i], at: mine[i].seconds };
+    })
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, 3);
+  assert.deepEqual(
+    r.neighbours.map((n) => [n.id, n.at]),
+    want.map((w) => [w.id, w.at]),
+  );
+  r.neighbours.forEach((n, i) => assert.ok(Math.abs(n.distance - Math.max(0, want[i].distance)) < 1e-4));
+  const bad = await json<{ error: string }>(await post('/api/similar?match=bars', passage), 400);
+  assert.match(bad.error, /match must be equal to one of the allowed values/);
 });
 
 test("uploads are read as the store's model read its shards (this tiny run's: every instrument)", async () => {

@@ -1,11 +1,16 @@
 // The explorer page in headless Chromium against a served store: the map draws every piece, hover shows
 // its title, a click opens its roll and neighbours, Play starts the audio context and moves the playhead,
-// an uploaded MIDI file is placed on the map with its neighbours listed, Continue returns a continuation.
+// an uploaded MIDI file is placed on the map with its neighbours listed, an uploaded passage lists pieces by
+// where it is found and opens one there, Continue returns a continuation.
 // Nothing is fetched from outside the server. Screenshots go to $MOTIF_SCREENSHOTS when set (to look at).
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromiumSkip, withPage } from '../helpers/chromium.js';
+import { sliceNotes } from '../../src/analysis/excerpt.js';
+import { writeMidi } from '../../src/midi/write.js';
+import { readNotes } from '../helpers/labelled-dataset.js';
 import { serveExplorer, type ServedExplorer } from './fixtures.js';
 
 let ex: ServedExplorer;
@@ -75,6 +80,23 @@ test('the explorer: map, hover, open, play, upload, continue', { skip: chromiumS
       'the same file finds itself first (ids[4] is a Ballade performance)',
     );
     await shot(page, 'upload');
+
+    // A passage of that performance: pieces by their nearest window, the first opened where its window starts.
+    const notes = readNotes(join(ex.data, ex.ids[4]));
+    const passage = join(ex.root, 'passage.mid');
+    writeFileSync(passage, writeMidi(sliceNotes(notes, notes.start[0] + 8, notes.start[0] + 12)));
+    assert.ok(await page.locator('#passage-label').isVisible(), 'the store keeps windows: passages can be found');
+    await page.setInputFiles('#passage', passage);
+    await page.waitForFunction("document.querySelector('#piece-title').textContent.startsWith('passage.mid')");
+    await page.waitForFunction("document.querySelectorAll('#neighbours li').length === 10");
+    const first = await page.locator('#neighbours li').first().innerText();
+    assert.match(first, /^Chopin: Ballade No. 1 in G minor at \d+:\d\d\s*\d\.\d{3}$/, first);
+    await shot(page, 'passage');
+    await page.locator('#neighbours li a').first().click();
+    await page.waitForFunction("document.querySelector('#piece-title').textContent.includes('Ballade')");
+    const at = Number(await page.evaluate('window.motifExplorer.position()'));
+    const [m, sec] = first.split(' at ')[1].split(/\s/)[0].split(':').map(Number);
+    assert.ok(Math.floor(at) === m * 60 + sec, `opened at the window's start (${at} s, listed ${m}:${sec})`);
 
     await page.fill('#search', 'liszt');
     assert.equal(await page.locator('circle.piece:not(.faded)').count(), 4, 'search keeps the four Liszt performances');
