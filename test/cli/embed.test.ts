@@ -29,6 +29,7 @@ import { writeMidi } from '../../src/midi/write.js';
 import { Transformer } from '../../src/model/transformer.js';
 import { randomNotes } from '../helpers/mixed-dataset.js';
 import { motif } from '../helpers/cli.js';
+import { rankByBestWindow } from '../helpers/best-window.js';
 import { expectClose } from '../helpers/close.js';
 import { BAD_ID, readNotes, writeLabelledDataset, writeTinyRun } from '../helpers/labelled-dataset.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -46,6 +47,19 @@ const byHand = (model: Transformer, file: string | Int32Array): Float32Array =>
     window: 48,
   })[0];
 
+/** `motif embed` of the labelled dataset with the run's epoch-1 snapshot into `out`. */
+const embedEpoch1 = (out: string): string[] => [
+  'embed',
+  '--run',
+  runDir,
+  '--checkpoint',
+  'epoch-1',
+  '--data',
+  data,
+  '--out',
+  out,
+];
+
 const METRIC_KEYS = [
   'excerpt_mrr',
   'excerpt_recall_at_1',
@@ -62,18 +76,7 @@ const METRIC_KEYS = [
 test('embed → similar → evaluate', async (t) => {
   const store1 = join(root, 'store1');
   await t.test('motif embed stores every good file with its metadata and names the bad one', async () => {
-    const r = await motif(
-      'embed',
-      '--run',
-      runDir,
-      '--checkpoint',
-      'epoch-1',
-      '--data',
-      data,
-      '--out',
-      store1,
-      '--json',
-    );
+    const r = await motif(...embedEpoch1(store1), '--json');
     assert.equal(r.code, 2, r.err);
     assert.ok(r.err.includes(BAD_ID), 'stderr names the bad file');
     const summary = JSON.parse(r.out) as { pieces: number; failed: number; compute: { precision: string } };
@@ -115,14 +118,14 @@ test('embed → similar → evaluate', async (t) => {
       ['Bach', 'Bach/Prelude_1', 'prelude', 'C major', 'title'],
     );
     assert.equal(prelude.notes, readNotes(join(data, prelude.id)).length);
-    const again = await motif('embed', '--run', runDir, '--checkpoint', 'epoch-1', '--data', data, '--out', store1);
+    const again = await motif(...embedEpoch1(store1));
     assert.equal(again.code, 1);
     assert.match(again.err, /already exists/);
   });
 
   await t.test('motif embed --layer pools an inner block, says so, and refuses a layer the model lacks', async () => {
     const out = join(root, 'store-layer');
-    const args = ['embed', '--run', runDir, '--checkpoint', 'epoch-1', '--data', data, '--out', out];
+    const args = embedEpoch1(out);
     const r = await motif(...args, '--layer', '1');
     assert.equal(r.code, 2, r.err);
     assert.match(r.out, /vectors \(block 1's mean-pooled\)/);
@@ -160,22 +163,10 @@ test('embed → similar → evaluate', async (t) => {
       /interrupted/,
     );
     assert.equal(existsSync(out), false, 'no half store under the final name');
-    const fresh = await motif('embed', '--run', runDir, '--checkpoint', 'epoch-1', '--data', data, '--out', out);
+    const fresh = await motif(...embedEpoch1(out));
     assert.equal(fresh.code, 1);
     assert.match(fresh.err, /unfinished store.*--resume/);
-    const r = await motif(
-      'embed',
-      '--run',
-      runDir,
-      '--checkpoint',
-      'epoch-1',
-      '--data',
-      data,
-      '--out',
-      out,
-      '--resume',
-      '--json',
-    );
+    const r = await motif(...embedEpoch1(out), '--resume', '--json');
     assert.equal(r.code, 2, r.err);
     const summary = JSON.parse(r.out) as { pieces: number; resumed: number };
     assert.equal(summary.pieces, ids.length);
@@ -264,15 +255,11 @@ test('embed → similar → evaluate', async (t) => {
     const r = await motif('similar', passage, '--store', store1, '--excerpt', '--k', '3', '--json');
     assert.equal(r.code, 0, r.err);
     const q = byHand(snapshot(1), passage);
-    const want = rows
-      .map((row) => {
-        const mine = windows.filter((w) => w.id === row.id);
-        const d = mine.map((w) => 1 - cosine(q, w.vector));
-        const i = d.indexOf(Math.min(...d));
-        return { id: row.id, distance: d[i], start: mine[i].start, seconds: mine[i].seconds };
-      })
-      .sort((a, b) => a.distance - b.distance)
-      .slice(0, 3);
+    const want = rankByBestWindow(
+      q,
+      rows.map((row) => row.id),
+      windows,
+    ).slice(0, 3);
     const got = (
       JSON.parse(r.out) as {
         neighbours: Array<{ id: string; distance: number; window: { start: number; seconds: number } }>;
@@ -294,18 +281,7 @@ test('embed → similar → evaluate', async (t) => {
     assert.equal(byId.code, 1);
     assert.match(byId.err, /--excerpt takes a MIDI file/);
     const plain = join(root, 'store-no-windows');
-    const made = await motif(
-      'embed',
-      '--run',
-      runDir,
-      '--checkpoint',
-      'epoch-1',
-      '--data',
-      data,
-      '--out',
-      plain,
-      '--no-windows',
-    );
+    const made = await motif(...embedEpoch1(plain), '--no-windows');
     assert.equal(made.code, 2, made.err);
     assert.equal((await openStore(plain)).info.windows, 0);
     const none = await motif('similar', passage, '--store', plain, '--excerpt');

@@ -8,6 +8,7 @@ import { cosine } from '../../src/analysis/metrics.js';
 import * as lancedb from '@lancedb/lancedb';
 import { createStore, openStore, StoreWriter, type EmbeddingRow, type WindowRow } from '../../src/embed/store.js';
 import { Rng } from '../../src/util/rng.js';
+import { rankByBestWindow } from '../helpers/best-window.js';
 import { expectClose } from '../helpers/close.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -249,15 +250,11 @@ test('windows round-trip; nearestByWindow ranks pieces by their best window, as 
     "one piece's windows, in order",
   );
   const best = (q: Float32Array, keep: (p: EmbeddingRow) => boolean) =>
-    data
-      .filter(keep)
-      .map((p) => {
-        const mine = windows.filter((w) => w.id === p.id);
-        const d = mine.map((w) => 1 - cosine(q, w.vector));
-        const i = d.indexOf(Math.min(...d));
-        return { id: p.id, distance: d[i], start: mine[i].start, seconds: mine[i].seconds };
-      })
-      .sort((a, b) => a.distance - b.distance);
+    rankByBestWindow(
+      q,
+      data.filter(keep).map((p) => p.id),
+      windows,
+    );
   for (const q of [windows[7].vector, rows(1, 8, 13)[0].vector]) {
     for (const [k, filter, keep] of [
       [6, {}, () => true],

@@ -27,6 +27,7 @@ import { exportModel } from '../../src/train/export.js';
 import { Rng } from '../../src/util/rng.js';
 import { readNotes } from '../helpers/labelled-dataset.js';
 import { bandFile } from '../helpers/band.js';
+import { rankByBestWindow } from '../helpers/best-window.js';
 import { makeStore, serveExplorer, type ServedExplorer } from './fixtures.js';
 
 let made: Awaited<ReturnType<typeof makeStore>>;
@@ -145,18 +146,14 @@ test('an uploaded passage (match=window): pieces by their nearest window, each w
     uploadNotes(Buffer.from(passage), 'the passage', run),
     runExtraction(run),
   );
-  const want = rows
-    .map((row) => {
-      const mine = windows.filter((w) => w.id === row.id);
-      const d = mine.map((w) => 1 - cosine(q, w.vector));
-      const i = d.indexOf(Math.min(...d));
-      return { id: row.id, distance: d[i], at: mine[i].seconds };
-    })
-    .sort((a, b) => a.distance - b.distance)
-    .slice(0, 3);
+  const want = rankByBestWindow(
+    q,
+    rows.map((row) => row.id),
+    windows,
+  ).slice(0, 3);
   assert.deepEqual(
     r.neighbours.map((n) => [n.id, n.at]),
-    want.map((w) => [w.id, w.at]),
+    want.map((w) => [w.id, w.seconds]),
   );
   r.neighbours.forEach((n, i) => assert.ok(Math.abs(n.distance - Math.max(0, want[i].distance)) < 1e-4));
   const bad = await json<{ error: string }>(await post('/api/similar?match=bars', passage), 400);
