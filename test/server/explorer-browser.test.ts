@@ -95,7 +95,7 @@ test('the explorer: map, hover, open, play, upload, continue', { skip: chromiumS
     await page.locator('#neighbours li a').first().click();
     await page.waitForFunction("document.querySelector('#piece-title').textContent.includes('Ballade')");
     const at = Number(await page.evaluate('window.motifExplorer.position()'));
-    const [m, sec] = first.split(' at ')[1].split(/\s/)[0].split(':').map(Number);
+    const [m, sec] = / at (\d+):(\d\d)/.exec(first)!.slice(1).map(Number);
     assert.ok(Math.floor(at) === m * 60 + sec, `opened at the window's start (${at} s, listed ${m}:${sec})`);
 
     await page.fill('#search', 'liszt');
