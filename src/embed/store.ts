@@ -129,6 +129,9 @@ export class EmbeddingStore {
     private readonly windowTable: lancedb.Table | undefined,
   ) {}
 
+  /** Every row by id, read on the first search by window. */
+  private rowsById: Promise<Map<string, EmbeddingRow>> | undefined;
+
   /** Opens the store in `path` (made by createStore). */
   static async open(path: string): Promise<EmbeddingStore> {
     const infoPath = join(path, INFO);
@@ -166,7 +169,9 @@ export class EmbeddingStore {
       throw new Error(
         `${this.path}: keeps no window vectors (made before motif kept them, or with --no-windows); make it again with motif embed --overwrite`,
       );
-    const pieces = new Map((await this.all()).map((r) => [r.id, r]));
+    // Read once: a finished store does not change, and reading every row costs more than the search itself.
+    this.rowsById ??= this.all().then((rows) => new Map(rows.map((r) => [r.id, r])));
+    const pieces = await this.rowsById;
     const allowed = [...pieces.values()].filter((r) =>
       Object.entries(filter).every(([col, v]) => v === undefined || r[col as keyof StoreFilter] === v),
     );
