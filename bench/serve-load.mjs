@@ -2,7 +2,8 @@
 // first every stored piece's GET /api/pieces/<id>/similar is checked against the store searched directly
 // (same neighbours, same distances); then 1,000 (--requests) GET similar at concurrency 20, and 100
 // POST /api/similar uploads (a 30-s excerpt of a stored piece, embedded by the model on each request) at
-// concurrency 4. Prints p50/p99 latency, throughput, errors, and the server's resident memory before and
+// concurrency 4, and as many passage uploads (match=window: a 15-s passage from inside a stored piece, which
+// must find that piece first, at a window near where it was cut) when the store keeps windows. Prints p50/p99 latency, throughput, errors, and the server's resident memory before and
 // after (from /proc). Bounded: a fixed number of requests, nothing left running.
 // Usage: npm run build && node bench/serve-load.mjs [--store runs/demo/store] [--requests 1000] [--uploads 100] [--json]
 import { spawn } from 'node:child_process';
@@ -108,24 +109,43 @@ const posts = await load(Number(opts.uploads), 4, (i) =>
     body: excerpts[i % excerpts.length],
   }),
 );
+// Passages: 15 s from 30 s into a stored piece; checked first (the piece itself, at a window that holds it).
+const long = rows.filter((r) => r.duration > 60).slice(0, 8);
+const passages = long.map((r) => writeMidi(sliceNotes(readMidi(readFileSync(r.file), r.id).notes, 30, 45)));
+const passageUrl = `${url}api/similar?k=10&match=window`;
+const postPassage = (body) => fetch(passageUrl, { method: 'POST', headers: { 'content-type': 'audio/midi' }, body });
+let windows = null;
+if (store.info.windows && passages.length > 0) {
+  for (const [i, r] of long.entries()) {
+    const [first] = (await (await postPassage(passages[i])).json()).neighbours;
+    if (first.id !== r.id || !(first.at >= 0 && first.at <= 45))
+      throw new Error(`the passage at 30-45 s of ${r.id} was found in ${first.id} at ${first.at} s`);
+  }
+  log(`checked: ${long.length} passages (30-45 s of a stored piece) find their piece first, at a window holding them`);
+  windows = await load(Number(opts.uploads), 4, (i) => postPassage(passages[i % passages.length]));
+}
 const rssAfter = rssMb();
 stopServer();
 
 const result = {
   cpu: cpuInfo().model,
-  store: { pieces: rows.length, dim: store.info.dim },
+  store: { pieces: rows.length, windows: store.info.windows ?? 0, dim: store.info.dim },
   get_similar: gets,
   post_similar: posts,
+  post_similar_window: windows,
   rss_mb: { before: rssBefore, after: rssAfter },
 };
 if (opts.json) console.log(JSON.stringify(result, null, 2));
 else {
-  log(`\nmotif serve on ${result.cpu}, store of ${rows.length} pieces (${store.info.dim}-d)\n`);
+  log(
+    `\nmotif serve on ${result.cpu}, store of ${rows.length} pieces, ${result.store.windows} windows (${store.info.dim}-d)\n`,
+  );
   log('| requests | concurrency | errors | p50 ms | p99 ms | requests/s |');
   log('|---|---|---|---|---|---|');
   for (const [name, r] of [
     ['GET /api/pieces/<id>/similar', gets],
     ['POST /api/similar (30-s upload)', posts],
+    ...(windows ? [['POST /api/similar?match=window (15-s passage)', windows]] : []),
   ]) {
     log(
       `| ${r.requests} × ${name} | ${r.concurrency} | ${r.errors} | ${r.p50_ms.toFixed(1)} | ${r.p99_ms.toFixed(1)} | ${r.per_second.toFixed(0)} |`,

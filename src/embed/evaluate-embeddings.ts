@@ -202,7 +202,10 @@ export async function evaluateEmbeddings(
   const learned = async (): Promise<Vectors & { embeddedNow: number }> => {
     const vectors = new Map((await store.all()).map((r) => [r.id, r.vector]));
     const windows = new Map<string, Float32Array[]>();
-    for (const w of await store.windows(ids)) windows.set(w.id, [...(windows.get(w.id) ?? []), w.vector]);
+    for (const w of await store.windows(ids)) {
+      if (!windows.has(w.id)) windows.set(w.id, []);
+      windows.get(w.id)!.push(w.vector);
+    }
     const missing = all
       .map((p, i) => (vectors.has(p.item.id) && (i >= nEval || windows.has(p.item.id)) ? -1 : i))
       .filter((i) => i >= 0);
