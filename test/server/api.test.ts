@@ -160,6 +160,35 @@ test('an uploaded passage (match=window): pieces by their nearest window, each w
   assert.match(bad.error, /match must be equal to one of the allowed values/);
 });
 
+test('a store without windows says so: health has no passages, and a passage search is a 409 that says how to get them', async () => {
+  const store = join(made.root, 'store-no-windows');
+  await embedDataset(loadRunModel(made.runDir, 'epoch-1'), openDataset(made.data).items, {
+    out: store,
+    windows: false,
+    source: { dataset: made.data },
+  });
+  const plain = await serveExplorer({ ...made, store });
+  try {
+    const health = (await (await fetch(`${plain.base}/api/health`)).json()) as { passages: boolean; embed: boolean };
+    assert.deepEqual([health.embed, health.passages], [true, false]);
+    const res = await fetch(`${plain.base}/api/similar?match=window`, {
+      method: 'POST',
+      headers: { 'content-type': 'audio/midi' },
+      body: fileOf(made.ids[0]),
+    });
+    assert.equal(res.status, 409);
+    assert.match(((await res.json()) as { error: string }).error, /keeps no window vectors.*motif embed --overwrite/);
+    const whole = await fetch(`${plain.base}/api/similar`, {
+      method: 'POST',
+      headers: { 'content-type': 'audio/midi' },
+      body: fileOf(made.ids[0]),
+    });
+    assert.equal(whole.status, 200, 'a whole-piece search needs no windows');
+  } finally {
+    await plain.close();
+  }
+});
+
 test("uploads are read as the store's model read its shards (this tiny run's: every instrument)", async () => {
   const band = bandFile();
   const notes = await json<{ notes: unknown[] }>(await post('/api/notes', band));
