@@ -41,7 +41,7 @@ export function register(program: Command, { io }: CliContext): void {
     .option('--json', 'print the neighbours as JSON')
     .action(async (query: string, opts: SimilarCliOptions) => {
       // Loaded here, not at the top: LanceDB (and for a MIDI query, the native core) load with them.
-      const { openStore } = await import('../embed/store.js');
+      const { noWindows, openStore } = await import('../embed/store.js');
       const { embedMidiFile, loadStoreModel, storeRun } = await import('../embed/store-run.js');
       const store = await openStore(opts.store).catch((err: Error) => Promise.reject(new UsageError(err.message)));
       let vector: Float32Array;
@@ -50,10 +50,7 @@ export function register(program: Command, { io }: CliContext): void {
       const row = await store.get(query);
       if (opts.excerpt && !(existsSync(query) && isMidiPath(query)))
         throw new UsageError(`${query}: --excerpt takes a MIDI file (the passage to find)`);
-      if (opts.excerpt && !store.info.windows)
-        throw new UsageError(
-          `${opts.store}: keeps no window vectors (made before motif kept them, or with --no-windows); make it again with motif embed --overwrite`,
-        );
+      if (opts.excerpt && !store.info.windows) throw new UsageError(noWindows(opts.store));
       if (row && !opts.excerpt) {
         vector = row.vector;
         isQuery = (r) => r.id === row.id;

@@ -149,8 +149,6 @@ export class EmbeddingStore {
 
   /** The k rows nearest to `vector` by cosine distance, nearest first, optionally only rows matching `filter`. */
   async nearest(vector: ArrayLike<number>, k: number, filter: StoreFilter = {}): Promise<Neighbour[]> {
-    if (vector.length !== this.info.dim)
-      throw new Error(`${this.path}: query has ${vector.length} dimensions, the store ${this.info.dim}`);
     const where = Object.entries(filter)
       .filter(([, v]) => v !== undefined)
       .map(([col, v]) => `${col} = ${sqlText(String(v))}`)
@@ -165,10 +163,7 @@ export class EmbeddingStore {
    */
   async nearestByWindow(vector: ArrayLike<number>, k: number, filter: StoreFilter = {}): Promise<WindowNeighbour[]> {
     const windows = this.windowTable;
-    if (!windows)
-      throw new Error(
-        `${this.path}: keeps no window vectors (made before motif kept them, or with --no-windows); make it again with motif embed --overwrite`,
-      );
+    if (!windows) throw new Error(noWindows(this.path));
     // Read once: a finished store does not change, and reading every row costs more than the search itself.
     this.rowsById ??= this.all().then((rows) => new Map(rows.map((r) => [r.id, r])));
     const pieces = await this.rowsById;
@@ -289,6 +284,11 @@ function mapPaths(source: Record<string, unknown>, f: (path: string) => string):
 /** `path` relative to the folder `base` (the store's final folder). */
 function relativeTo(base: string, path: string): string {
   return relative(resolve(base), resolve(path)) || '.';
+}
+
+/** Why a store without window vectors (`info.windows` 0 or absent) cannot find a passage, and the way out. */
+export function noWindows(store: string): string {
+  return `${store} keeps no window vectors (made before motif kept them, or with --no-windows), so a passage cannot be found by its window; make it again with motif embed --overwrite`;
 }
 
 /** A SQL string literal for a LanceDB filter. */

@@ -12,6 +12,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { ProjectOptions } from '../analysis/project.js';
 import {
+  noWindows,
   openStore,
   type EmbeddingRow,
   type EmbeddingStore,
@@ -266,11 +267,7 @@ export async function createExplorer(options: ExplorerOptions): Promise<Explorer
     { schema: { querystring: similarQuery } },
     async (req) => {
       const run = need(embedder, 'embedding uploads');
-      if (req.query.match === 'window' && !store.info.windows)
-        throw new HttpError(
-          409,
-          'this store keeps no window vectors, so a passage cannot be found by its window; make it again with motif embed --overwrite',
-        );
+      if (req.query.match === 'window' && !store.info.windows) throw new HttpError(409, noWindows('this store'));
       const notes = uploadNotes(req.body, 'the uploaded file', reading);
       const vector = embedNotes(run.model, run.tokenizer, notes, runExtraction(run));
       const found = await nearestWithPoints(store, vector, req.query.k, map.points, req.query.match === 'window');
