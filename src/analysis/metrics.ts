@@ -111,17 +111,22 @@ export function bestPartRetrieval(
 /**
  * Piece-disjoint k-NN classification: each item's k most cosine-similar items among those of OTHER
  * groups vote with their labels. Equal similarities rank by index. A tied vote goes to the tied label
- * with the larger summed similarity, then to the one of the nearer neighbour.
+ * with the larger summed similarity, then to the one of the nearer neighbour. `pool`, when given, says
+ * which items may be neighbours at all (every item is still a query).
  */
 export function knnPredict(
   items: { vectors: ReadonlyArray<ArrayLike<number>>; groups: readonly string[] },
   labels: readonly string[],
   k = 5,
+  pool?: readonly boolean[],
 ): string[] {
+  if (pool && pool.length !== labels.length)
+    throw new Error(`knnPredict: a pool of ${pool.length} for ${labels.length} items`);
   const u = unitRows(items.vectors);
   return u.map((qi, i) => {
     const candidates: Array<[number, number]> = [];
-    for (let j = 0; j < u.length; j++) if (items.groups[j] !== items.groups[i]) candidates.push([dot(qi, u[j]), j]);
+    for (let j = 0; j < u.length; j++)
+      if (items.groups[j] !== items.groups[i] && (!pool || pool[j])) candidates.push([dot(qi, u[j]), j]);
     candidates.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
     const votes = new Map<string, { count: number; sim: number; first: number }>();
     candidates.slice(0, k).forEach(([sim, j], r) => {
@@ -159,18 +164,25 @@ export function knnCeiling(labels: readonly string[], groups: readonly string[])
   return labels.filter((l) => groupsOf.get(l)!.size > 1).length / labels.length;
 }
 
-/** Right answers per true label, out of that label's items (performances): which labels a classifier finds. */
-export function accuracyByLabel(
-  predicted: readonly string[],
-  truth: readonly string[],
-): Record<string, { correct: number; performances: number }> {
+/** How a classifier did on one true label: right answers out of the label's items, and what it answered instead. */
+export interface LabelAnswers {
+  correct: number;
+  performances: number;
+  /** Wrong answers by the label given (a confusion-matrix row without its diagonal). */
+  mistaken_for: Record<string, number>;
+}
+
+/** Right answers per true label, out of that label's items (performances), and the wrong answers given:
+ *  which labels a classifier finds, and what it takes the others for. */
+export function accuracyByLabel(predicted: readonly string[], truth: readonly string[]): Record<string, LabelAnswers> {
   if (predicted.length !== truth.length)
     throw new Error(`accuracyByLabel: ${predicted.length} predictions for ${truth.length} labels`);
-  const out: Record<string, { correct: number; performances: number }> = {};
+  const out: Record<string, LabelAnswers> = {};
   truth.forEach((t, i) => {
-    const c = (out[t] ??= { correct: 0, performances: 0 });
+    const c = (out[t] ??= { correct: 0, performances: 0, mistaken_for: {} });
     c.performances++;
     if (predicted[i] === t) c.correct++;
+    else c.mistaken_for[predicted[i]] = (c.mistaken_for[predicted[i]] ?? 0) + 1;
   });
   return out;
 }

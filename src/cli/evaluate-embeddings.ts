@@ -37,7 +37,10 @@ export function register(program: Command, { io, exit }: CliContext): void {
         '  excerpt_mrr, excerpt_recall_at_1/5: a random excerpt (--seconds, fixed --seed) of each performance ranked against the full ' +
         'vectors of all other performances; a hit is another performance of the same piece.\n' +
         '  excerpt_window_mrr, excerpt_window_recall_at_1/5: the same excerpts against every window of those performances, each scoring by its best window (motif similar --excerpt).\n' +
-        '  composer_knn_acc: k-NN (cosine) whose neighbours never include performances of the same piece.\n' +
+        '  composer_knn_acc: k-NN (cosine) whose neighbours never include performances of the same piece; by composer in the JSON ' +
+        '(composer_knn_by_composer, with the composers named instead) and below the table.\n' +
+        '  composer_knn_seen_acc: the same k-NN with neighbours only by composers that --train-split has (a diagnostic: a piece by a ' +
+        'composer no training saw cannot be learned apart, yet can take all k votes).\n' +
         '  composer_probe_acc, composer_macro_f1: logistic regression fitted on --train-split, tested on the split.\n' +
         '  full_mrr: whole performance → same piece (leaky: shared notes make this easy; a sanity check).\n' +
         '  form_knn_acc, mode_knn_acc: piece-disjoint k-NN of the form named by the title, and of the mode (major/minor) of the key.\n' +
@@ -103,6 +106,18 @@ export function register(program: Command, { io, exit }: CliContext): void {
 /** The scores that are one number (the table's rows). */
 type NumericScore = Exclude<keyof MethodScores, 'composer_knn_by_composer'>;
 
+/** "Liszt 2/29 (as Balakirev 27)": a method's composer k-NN by composer, the most frequent wrong answer named. */
+function byComposer(scores: MethodScores): string {
+  return Object.entries(scores.composer_knn_by_composer ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([composer, a]) => {
+      const [wrong, n] =
+        Object.entries(a.mistaken_for).sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))[0] ?? [];
+      return `${composer} ${a.correct}/${a.performances}${wrong !== undefined ? ` (as ${wrong} ${n})` : ''}`;
+    })
+    .join(', ');
+}
+
 const COLUMNS: Array<[NumericScore, string]> = [
   ['excerpt_mrr', 'excerpt MRR'],
   ['excerpt_recall_at_1', 'excerpt R@1'],
@@ -112,6 +127,7 @@ const COLUMNS: Array<[NumericScore, string]> = [
   ['excerpt_window_recall_at_5', 'excerpt window R@5'],
   ['composer_knn_acc', 'composer kNN acc'],
   ['composer_knn_macro_f1', 'composer kNN F1'],
+  ['composer_knn_seen_acc', 'composer kNN, seen'],
   ['composer_probe_acc', 'composer probe acc'],
   ['composer_macro_f1', 'composer probe F1'],
   ['full_mrr', 'full MRR'],
@@ -140,6 +156,7 @@ function formatEvaluation(r: EvaluationReport): string {
     `majority rates: composer ${rate(r.majority_acc)}, form ${rate(r.form_majority_acc)}, mode ${rate(r.mode_majority_acc)}; ` +
     `composer k-NN ceiling ${rate(r.composer_knn_ceiling)} (performances whose composer has another piece here); checkpoint ${r.checkpoint}` +
     (r.layer !== undefined ? `; learned and random_init pool block ${r.layer}'s output\n` : '\n') +
+    methods.map((m) => `composer k-NN by composer, ${m}: ${byComposer(r[m]!)}\n`).join('') +
     (c.excerpt_queries === 0
       ? `— retrieval: no piece of split ${r.split} has two performances, so there is nothing to find\n`
       : '')

@@ -6,6 +6,7 @@ import { formFromTitle } from '../analysis/form.js';
 import {
   accuracy,
   accuracyByLabel,
+  type LabelAnswers,
   knnCeiling,
   knnPredict,
   macroF1,
@@ -44,8 +45,16 @@ export interface MethodScores {
   /** k-NN (cosine) composer vote among performances of other pieces only. */
   composer_knn_acc: number | null;
   composer_knn_macro_f1: number | null;
-  /** The k-NN's right answers by composer, out of the composer's performances (which composers it finds). */
-  composer_knn_by_composer: Record<string, { correct: number; performances: number }> | null;
+  /** The k-NN's right answers by composer, out of the composer's performances, and the composers it named
+   *  instead (which composers it finds, and what it takes the others for). */
+  composer_knn_by_composer: Record<string, LabelAnswers> | null;
+  /**
+   * The same k-NN with neighbours drawn only from performances by composers the train split has (every
+   * performance still a query): a piece by a composer no training saw can neither be learned apart from the
+   * others nor named, yet its performances, close to one another, can take all k votes of another composer's
+   * query. A diagnostic beside composer_knn_acc, not a replacement. Null without train performances.
+   */
+  composer_knn_seen_acc: number | null;
   /** Logistic-regression probe fitted on the train split, tested on the evaluated split. */
   composer_probe_acc: number | null;
   /** Macro-F1 of the probe. */
@@ -264,6 +273,9 @@ export async function evaluateEmbeddings(
   });
   const modes = labelledBy((p) => p.piece.key?.split(' ')[1]);
   const trainComposers = trainOk.map((p) => p.item.composer!);
+  const trainComposerSet = new Set(trainComposers);
+  /** Whether each labelled performance's composer has train performances (composer_knn_seen_acc's neighbours). */
+  const seenComposer = composers.map((c) => trainComposerSet.has(c));
 
   const score = ({ full: fullVecs, windows, excerpts: excerptVecs }: Vectors): MethodScores => {
     const gallery: Labelled = { vectors: fullVecs.slice(0, nEval), ids, groups };
@@ -272,12 +284,13 @@ export async function evaluateEmbeddings(
     const exWindow = bestPartRetrieval(queries, { parts: windows, ids, groups }, [1, 5]);
     const whole = retrieval(gallery, gallery, [1]);
     // k-NN whose neighbours are never performances of the same piece (shared notes would make it easy).
-    const knn = (items: ReadonlyArray<readonly [number, string]>): string[] | undefined =>
+    const knn = (items: ReadonlyArray<readonly [number, string]>, pool?: boolean[]): string[] | undefined =>
       items.length > 0
         ? knnPredict(
             { vectors: items.map(([i]) => fullVecs[i]), groups: items.map(([i]) => groups[i]) },
             items.map(([, l]) => l),
             k,
+            pool,
           )
         : undefined;
     const knnAcc = (items: ReadonlyArray<readonly [number, string]>): number | null => {
@@ -290,6 +303,7 @@ export async function evaluateEmbeddings(
         : null;
     };
     const composerKnn = knn(labelled);
+    const composerKnnSeen = trainOk.length > 0 ? knn(labelled, seenComposer) : undefined;
     let probe: string[] | undefined;
     if (trainOk.length > 0 && labelled.length > 0 && new Set(trainComposers).size > 1) {
       const fitted = trainProbe(fullVecs.slice(nEval), trainComposers);
@@ -308,6 +322,7 @@ export async function evaluateEmbeddings(
       composer_knn_acc: composerKnn ? accuracy(composerKnn, composers) : null,
       composer_knn_macro_f1: composerKnn ? macroF1(composerKnn, composers) : null,
       composer_knn_by_composer: composerKnn ? accuracyByLabel(composerKnn, composers) : null,
+      composer_knn_seen_acc: composerKnnSeen ? accuracy(composerKnnSeen, composers) : null,
       composer_probe_acc: probe ? accuracy(probe, composers) : null,
       composer_macro_f1: probe ? macroF1(probe, composers) : null,
       full_mrr: whole.mrr,

@@ -142,6 +142,11 @@ test('knnPredict: neighbours never come from the query’s own group; votes and 
   // Item 1's true nearest is item 0 (label X), same piece: it must answer item 2's Y (cosine 0.991).
   assert.equal(knnPredict({ vectors: v, groups }, labels, 1)[1], 'Y');
   expectClose(cosine(v[1], v[2]), 0.74 / Math.sqrt(0.82 * 0.68), { label: 'cosine' });
+  // With item 2 out of the pool, item 0's nearest is item 3 (X); item 2 is still a query and still answers.
+  const pool = [true, true, false, true, true, true];
+  assert.equal(knnPredict({ vectors: v, groups }, labels, 1, pool)[0], 'X');
+  assert.equal(knnPredict({ vectors: v, groups }, labels, 1, pool)[2], 'X'); // item 2's nearest: item 1 (X)
+  assert.throws(() => knnPredict({ vectors: v, groups }, labels, 1, [true]), /a pool of 1 for 6 items/);
 });
 
 test('accuracy, macro-F1 and majority rate by hand', () => {
@@ -166,11 +171,11 @@ test('knnCeiling: only items whose label another group also has can be named by 
   assert.throws(() => knnCeiling(['a'], []), /1 labels for 0 groups/);
 });
 
-test('accuracyByLabel: right answers and items per true label, by hand', () => {
-  assert.deepEqual(accuracyByLabel(['a', 'b', 'b', 'a'], ['a', 'a', 'b', 'c']), {
-    a: { correct: 1, performances: 2 },
-    b: { correct: 1, performances: 1 },
-    c: { correct: 0, performances: 1 },
+test('accuracyByLabel: right answers, items and wrong answers per true label, by hand', () => {
+  assert.deepEqual(accuracyByLabel(['a', 'b', 'b', 'a', 'b'], ['a', 'a', 'b', 'c', 'c']), {
+    a: { correct: 1, performances: 2, mistaken_for: { b: 1 } },
+    b: { correct: 1, performances: 1, mistaken_for: {} },
+    c: { correct: 0, performances: 2, mistaken_for: { a: 1, b: 1 } },
   });
   assert.throws(() => accuracyByLabel(['a'], []), /1 predictions for 0 labels/);
 });

@@ -66,6 +66,7 @@ const METRIC_KEYS = [
   'excerpt_window_mrr',
   'excerpt_window_recall_at_1',
   'composer_knn_acc',
+  'composer_knn_seen_acc',
   'composer_probe_acc',
   'composer_macro_f1',
   'full_mrr',
@@ -343,6 +344,23 @@ test('embed → similar → evaluate', async (t) => {
     const modes = testIds.map((id) => rowsById.get(id)!.key!.split(' ')[1]);
     const modeKnn = knnPredict({ vectors: testIds.map((id) => stored.get(id)!), groups }, modes, 5);
     assert.equal(e.learned.mode_knn_acc, accuracy(modeKnn, modes));
+    // Composer k-NN with neighbours only by composers of the probe's train performances, by hand; and every
+    // wrong answer of the plain k-NN is named once.
+    const composers = testIds.map((id) => rowsById.get(id)!.composer!);
+    const seen = new Set(trainIds.map((id) => rowsById.get(id)!.composer!));
+    assert.ok(composers.some((c) => !seen.has(c)) && composers.some((c) => seen.has(c)), 'both kinds of composer');
+    const seenKnn = knnPredict(
+      { vectors: testIds.map((id) => stored.get(id)!), groups },
+      composers,
+      5,
+      composers.map((c) => seen.has(c)),
+    );
+    assert.equal(e.learned.composer_knn_seen_acc, accuracy(seenKnn, composers));
+    for (const a of Object.values(e.learned.composer_knn_by_composer!))
+      assert.equal(
+        Object.values(a.mistaken_for).reduce((n, x) => n + x, 0),
+        a.performances - a.correct,
+      );
     assert.equal(e.mode_majority_acc, majorityAccuracy(modes));
     for (const m of ['learned', 'handcrafted'] as const)
       for (const key of METRIC_KEYS)
