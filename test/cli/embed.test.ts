@@ -382,6 +382,18 @@ test('embed → similar → evaluate', async (t) => {
       ).out,
     ) as EvaluationReport;
     assert.deepEqual(noWindows.learned, e.learned);
+    // The text report: the seen-composer row, and each composer's answers with its most frequent wrong one.
+    const text = (await motif('evaluate', '--store', store1, '--data', data, '--methods', 'learned')).out;
+    const seenRow = text.split('\n').find((l) => l.startsWith('composer kNN, seen'));
+    assert.equal(seenRow?.split(/\s+/).at(-1), e.learned.composer_knn_seen_acc!.toFixed(3), text);
+    const byLine = text.split('\n').find((l) => l.startsWith('composer k-NN by composer, learned: '));
+    for (const [composer, a] of Object.entries(e.learned.composer_knn_by_composer!)) {
+      const [wrong, n] = Object.entries(a.mistaken_for).sort((x, y) => y[1] - x[1])[0];
+      assert.ok(
+        byLine?.includes(`${composer} ${a.correct}/${a.performances} (as ${wrong} ${n})`),
+        `${composer}: ${text}`,
+      );
+    }
     // Best-window excerpt retrieval by hand: the seeded excerpts embedded here against the stored windows.
     const run1 = loadRunModel(runDir, 'epoch-1');
     const prepared = splitPrepared(
