@@ -305,7 +305,7 @@ export async function evaluateEmbeddings(
     const composerKnn = knn(labelled);
     const composerKnnSeen = trainOk.length > 0 ? knn(labelled, seenComposer) : undefined;
     let probe: string[] | undefined;
-    if (trainOk.length > 0 && labelled.length > 0 && new Set(trainComposers).size > 1) {
+    if (trainOk.length > 0 && labelled.length > 0 && trainComposerSet.size > 1) {
       const fitted = trainProbe(fullVecs.slice(nEval), trainComposers);
       probe = predictProbe(
         fitted,
